@@ -1,0 +1,1 @@
+namespace Polydev.Client; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Polydev.Contracts; internal static class Placeholder {}

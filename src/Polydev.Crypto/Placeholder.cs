@@ -1,0 +1,1 @@
+namespace Polydev.Crypto; internal static class Placeholder {}

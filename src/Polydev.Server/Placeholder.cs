@@ -1,0 +1,1 @@
+namespace Polydev.Server; internal static class Placeholder {}
