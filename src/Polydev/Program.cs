@@ -1,1 +1,12 @@
-return 0;
+using System.CommandLine;
+using Polydev.Client;
+using Polydev.Verbs;
+
+// One binary, Nomad-style verbs: `polydev server` runs the control plane; every other verb is
+// the user's client. They share the crypto library and the API contracts, nothing else.
+var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zero-knowledge sandboxes.")
+{
+    ServerVerb.Create(),
+};
+ClientVerbs.AddTo(root);
+return await root.Parse(args).InvokeAsync();

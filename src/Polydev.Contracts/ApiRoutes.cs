@@ -1,0 +1,27 @@
+namespace Polydev.Contracts;
+
+/// <summary>The API's paths, shared by the server's endpoint mapping and the client.</summary>
+public static class ApiRoutes
+{
+    public const string Accounts = "/api/accounts";
+    public const string Prelogin = "/api/auth/prelogin";
+    public const string Login = "/api/auth/login";
+    public const string Logout = "/api/auth/logout";
+    public const string Sessions = "/api/auth/sessions";
+    public const string RecoveryVerify = "/api/auth/recovery/verify";
+    public const string RecoveryReset = "/api/auth/recovery/reset";
+    public const string Account = "/api/account";
+    public const string AccountPassword = "/api/account/password";
+    public const string AccountRecovery = "/api/account/recovery";
+    public const string AccountDelete = "/api/account/delete";
+    public const string Tokens = "/api/tokens";
+    public const string Chats = "/api/vault/chats";
+    public const string Credentials = "/api/vault/credentials";
+
+    public static string Chat(Guid id) => $"{Chats}/{id:D}";
+    public static string Messages(Guid chatId) => $"{Chats}/{chatId:D}/messages";
+    public static string Message(Guid chatId, Guid id) => $"{Chats}/{chatId:D}/messages/{id:D}";
+    public static string Credential(Guid id) => $"{Credentials}/{id:D}";
+    public static string Session(Guid id) => $"{Sessions}/{id:D}";
+    public static string Token(Guid id) => $"{Tokens}/{id:D}";
+}

@@ -1,1 +1,0 @@
-namespace Polydev.Contracts; internal static class Placeholder {}

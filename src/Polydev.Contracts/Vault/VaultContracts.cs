@@ -1,0 +1,49 @@
+namespace Polydev.Contracts.Vault;
+
+public sealed record CreateChatRequest(Guid Id, EncryptedValue Title);
+
+public sealed record UpdateChatRequest(EncryptedValue Title, long Revision);
+
+public sealed record ChatResponse(
+    Guid Id,
+    EncryptedValue Title,
+    long Revision,
+    long MessageCount,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record CreateMessageRequest(Guid Id, EncryptedValue Body);
+
+public sealed record UpdateMessageRequest(EncryptedValue Body, long Revision);
+
+public sealed record MessageResponse(
+    Guid Id,
+    Guid ChatId,
+    EncryptedValue Body,
+    long Revision,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record CreateCredentialRequest(Guid Id, string Provider, EncryptedValue Secret);
+
+public sealed record UpdateCredentialRequest(EncryptedValue Secret, long Revision);
+
+public sealed record CredentialResponse(
+    Guid Id,
+    string Provider,
+    EncryptedValue Secret,
+    long Revision,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>The providers whose CLIs Polydev runs; the server sees these names, never the secrets.</summary>
+public static class Providers
+{
+    public const string Anthropic = "anthropic";
+    public const string OpenAI = "openai";
+    public const string Google = "google";
+
+    public static IReadOnlyList<string> All { get; } = [Anthropic, OpenAI, Google];
+
+    public static bool IsKnown(string? provider) => provider is Anthropic or OpenAI or Google;
+}

@@ -1,1 +1,0 @@
-namespace Polydev.Crypto; internal static class Placeholder {}

@@ -1,0 +1,136 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polydev.Contracts.Accounts;
+using Polydev.Server.Observability;
+using Polydev.Server.Storage;
+
+namespace Polydev.Server.Accounts;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer pd_…</c> against <c>auth_sessions</c>. Refusals are
+/// problem responses that say why (missing, unknown, expired, revoked) without saying whose.
+/// </summary>
+public sealed class BearerAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    SessionStore sessions,
+    TimeProvider clock,
+    PolydevMetrics metrics,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "Bearer";
+
+    /// <summary>last_used_at is a hint for the session list; writing it on every request would double the writes.</summary>
+    private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    private const string FailureKey = "polydev.auth.failure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail("scheme", "Use an Authorization header of the form 'Bearer <token>'.");
+        }
+
+        var token = header["Bearer ".Length..].Trim();
+        if (!BearerTokens.LooksValid(token))
+        {
+            return Fail("malformed", "The bearer token is not a Polydev token.");
+        }
+
+        var session = await sessions.FindByTokenHashAsync(BearerTokens.Hash(token), Context.RequestAborted);
+        var now = UnixTime.Now(clock);
+        if (session is null)
+        {
+            return Fail("unknown", "The bearer token is not known to this server; sign in again.");
+        }
+
+        if (session.RevokedAt is not null)
+        {
+            return Fail("revoked", "The bearer token was revoked; sign in again.");
+        }
+
+        if (session.ExpiresAt is { } expires && expires <= now)
+        {
+            return Fail("expired", "The bearer token has expired; sign in again.");
+        }
+
+        if (now - session.LastUsedAt > TouchInterval.TotalMilliseconds)
+        {
+            await sessions.TouchAsync(session.Id, now, Context.RequestAborted);
+        }
+
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(PolydevClaims.UserIdClaim, session.UserId),
+                new Claim(PolydevClaims.SessionIdClaim, session.Id),
+                new Claim(PolydevClaims.TokenKindClaim, session.Kind),
+            ],
+            SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var detail = Context.Items[FailureKey] as string ?? "Sign in first: send 'Authorization: Bearer <token>'.";
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails { Status = 401, Title = "Unauthorized", Detail = detail },
+        });
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = 403,
+                Title = "Forbidden",
+                Detail = "API tokens cannot manage sessions, tokens, the password or the account; sign in with the password for this.",
+            },
+        });
+    }
+
+    private AuthenticateResult Fail(string reason, string detail)
+    {
+        metrics.AuthenticationFailures.WithLabels(reason).Inc();
+        Context.Items[FailureKey] = detail;
+        return AuthenticateResult.Fail(detail);
+    }
+}
+
+/// <summary>Claim types Polydev puts on an authenticated request.</summary>
+public static class PolydevClaims
+{
+    public const string UserIdClaim = "polydev:user";
+    public const string SessionIdClaim = "polydev:session";
+    public const string TokenKindClaim = "polydev:token-kind";
+
+    /// <summary>Authorization policy: signed in with the password (a session), not an API token.</summary>
+    public const string InteractivePolicy = "interactive";
+
+    public static Guid UserId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(UserIdClaim)!);
+
+    public static Guid SessionId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(SessionIdClaim)!);
+
+    public static bool IsInteractive(this ClaimsPrincipal user) => user.FindFirstValue(TokenKindClaim) == TokenKinds.Session;
+}

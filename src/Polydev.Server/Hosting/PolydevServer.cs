@@ -1,0 +1,157 @@
+using Dapper;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Polydev.Contracts;
+using Polydev.Contracts.Accounts;
+using Polydev.Server.Accounts;
+using Polydev.Server.Http;
+using Polydev.Server.Observability;
+using Polydev.Server.Storage;
+using Polydev.Server.Vault;
+using Prometheus;
+
+namespace Polydev.Server.Hosting;
+
+/// <summary>
+/// Composes <c>polydev server</c>: configuration, storage, accounts, vault, observability and
+/// the HTTP pipeline. Tests and benchmarks build the very same application.
+/// </summary>
+public static class PolydevServer
+{
+    public const string EnvironmentPrefix = "POLYDEV_";
+
+    static PolydevServer() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    /// <param name="args">Unused by the parser (the CLI owns argument parsing), kept for the host.</param>
+    /// <param name="overrides">Settings given as command-line options; they win over everything else.</param>
+    /// <param name="configureServices">Lets tests replace services such as the clock.</param>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides, Action<IServiceCollection>? configureServices = null, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = AuthEndpoints.AccountsRequestLimit;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+        });
+
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(overrides);
+
+        var serverOptions = builder.Configuration.Get<ServerOptions>() ?? new ServerOptions();
+        builder.WebHost.UseUrls(serverOptions.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+        ConfigureLogging(builder);
+        configureLogging?.Invoke(builder.Logging);
+        ConfigureServices(builder.Services, builder.Configuration, serverOptions);
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        ConfigurePipeline(app);
+        return app;
+    }
+
+    /// <summary>Migrates storage, then starts listening.</summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.GetRequiredService<StorageInitializer>().InitializeAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder)
+    {
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // Data protection comes with authentication but protects nothing of ours: bearer tokens are opaque.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Logging.AddConsole(options => options.FormatterName = RedactingJsonFormatter.FormatterName);
+        builder.Logging.AddConsoleFormatter<RedactingJsonFormatter, ConsoleFormatterOptions>();
+    }
+
+    private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, ServerOptions serverOptions)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<AccountsOptions>(configuration.GetSection(AccountsOptions.Section));
+        services.Configure<VaultOptions>(configuration.GetSection(VaultOptions.Section));
+
+        services.AddSingleton(_ => Database.Create(serverOptions.Database, serverOptions.Data));
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<StorageInitializer>();
+        services.AddSingleton(new PolydevMetrics(Metrics.DefaultRegistry));
+
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionIssuer>();
+        services.AddSingleton<SecretHasher>();
+        services.AddSingleton<AttemptThrottle>();
+        services.AddSingleton<PreloginSalts>();
+        services.AddSingleton<AccountRules>();
+        services.AddSingleton<ChatStore>();
+        services.AddSingleton<CredentialStore>();
+
+        services.AddRoutingCore();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<UnhandledExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(options => PolydevJson.Configure(options.SerializerOptions));
+
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(PolydevClaims.InteractivePolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(PolydevClaims.TokenKindClaim, TokenKinds.Session));
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddOpenApi("v1", options => options.AddDocumentTransformer<OpenApiDocumentInfo>());
+    }
+
+    private static void ConfigurePipeline(WebApplication app)
+    {
+        // Outermost, so it logs the status the client finally got, errors included.
+        app.UseMiddleware<RequestLogging>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<SecurityHeaders>();
+        app.UseRouting();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithTags("Health");
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithTags("Health");
+        app.MapMetrics("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(options =>
+        {
+            options.RoutePrefix = "docs";
+            options.SwaggerEndpoint("/openapi/v1.json", "Polydev API v1");
+            options.DocumentTitle = "Polydev API";
+        });
+
+        var vault = app.Services.GetRequiredService<IOptions<VaultOptions>>().Value;
+        app.MapAuthEndpoints();
+        app.MapAccountEndpoints();
+        app.MapApiTokenEndpoints();
+        app.MapChatEndpoints(vault);
+        app.MapCredentialEndpoints(vault);
+    }
+}

@@ -1,0 +1,57 @@
+using Prometheus;
+
+namespace Polydev.Server.Observability;
+
+/// <summary>
+/// The server's own Prometheus series. No series carries a user, e-mail or record label:
+/// metrics may leave the operator's hands, so they count events, never identify people.
+/// </summary>
+public sealed class PolydevMetrics
+{
+    public PolydevMetrics(CollectorRegistry registry)
+    {
+        Registry = registry;
+        var factory = Metrics.WithCustomRegistry(registry);
+
+        BuildInfo = factory.CreateGauge("polydev_build_info", "Always 1; labels carry the running version.", "version");
+        BuildInfo.WithLabels(typeof(PolydevMetrics).Assembly.GetName().Version?.ToString() ?? "0").Set(1);
+
+        AccountsCreated = factory.CreateCounter("polydev_accounts_created_total", "Accounts signed up.");
+        AccountsDeleted = factory.CreateCounter("polydev_accounts_deleted_total", "Accounts deleted with all their rows.");
+        Logins = factory.CreateCounter("polydev_logins_total", "Login attempts by outcome.", "outcome");
+        Recoveries = factory.CreateCounter("polydev_recoveries_total", "Recovery-code attempts by step and outcome.", "step", "outcome");
+        PasswordChanges = factory.CreateCounter("polydev_password_changes_total", "Passwords changed (userKey re-wrapped).");
+        TokensIssued = factory.CreateCounter("polydev_tokens_issued_total", "Bearer tokens issued by kind.", "kind");
+        TokensRevoked = factory.CreateCounter("polydev_tokens_revoked_total", "Bearer tokens revoked by kind.", "kind");
+        AuthenticationFailures = factory.CreateCounter("polydev_authentication_failures_total", "Requests whose bearer token was refused, by reason.", "reason");
+        VaultWrites = factory.CreateCounter("polydev_vault_writes_total", "Vault records written, by record type and operation.", "record", "operation");
+        VaultReads = factory.CreateCounter("polydev_vault_reads_total", "Vault records returned, by record type.", "record");
+        RequestsRejected = factory.CreateCounter("polydev_requests_rejected_total", "Requests refused before any change, by reason.", "reason");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Gauge BuildInfo { get; }
+
+    public Counter AccountsCreated { get; }
+
+    public Counter AccountsDeleted { get; }
+
+    public Counter Logins { get; }
+
+    public Counter Recoveries { get; }
+
+    public Counter PasswordChanges { get; }
+
+    public Counter TokensIssued { get; }
+
+    public Counter TokensRevoked { get; }
+
+    public Counter AuthenticationFailures { get; }
+
+    public Counter VaultWrites { get; }
+
+    public Counter VaultReads { get; }
+
+    public Counter RequestsRejected { get; }
+}

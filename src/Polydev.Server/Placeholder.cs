@@ -1,1 +1,0 @@
-namespace Polydev.Server; internal static class Placeholder {}

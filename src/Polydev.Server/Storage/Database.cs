@@ -1,0 +1,106 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Polydev.Server.Storage;
+
+/// <summary>
+/// Opens connections to whichever engine the operator configured. Everything above this type
+/// writes SQL that both engines accept; the few differences live in <see cref="SqlDialect"/>.
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqliteConnectionString;
+
+    private Database(DatabaseEngine engine, NpgsqlDataSource? postgres, string? sqliteConnectionString, string description)
+    {
+        Engine = engine;
+        _postgres = postgres;
+        _sqliteConnectionString = sqliteConnectionString;
+        Description = description;
+        Dialect = SqlDialect.For(engine);
+    }
+
+    public DatabaseEngine Engine { get; }
+
+    public SqlDialect Dialect { get; }
+
+    /// <summary>Where the data lives, without credentials: safe to log.</summary>
+    public string Description { get; }
+
+    /// <summary>
+    /// A PostgreSQL connection string selects PostgreSQL; otherwise the SQLite file
+    /// <c>polydev.db</c> in <paramref name="dataDirectory"/> is used.
+    /// </summary>
+    public static Database Create(string? postgresConnectionString, string dataDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(postgresConnectionString))
+        {
+            NpgsqlConnectionStringBuilder builder;
+            try
+            {
+                builder = new NpgsqlConnectionStringBuilder(postgresConnectionString);
+            }
+            catch (ArgumentException)
+            {
+                // The message of the inner exception may quote the string, password included.
+                throw new InvalidOperationException("The database connection string is not a valid PostgreSQL connection string (keys like Host=…;Database=…;Username=…).");
+            }
+
+            var description = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
+            return new Database(DatabaseEngine.Postgres, NpgsqlDataSource.Create(builder), null, description);
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.GetFullPath(Path.Combine(dataDirectory, "polydev.db"));
+        var sqlite = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            ForeignKeys = true,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        return new Database(DatabaseEngine.Sqlite, null, sqlite, $"sqlite:{path}");
+    }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>True when <paramref name="exception"/> is a unique or primary-key violation.</summary>
+    public static bool IsUniqueViolation(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,
+        _ => false,
+    };
+
+    /// <summary>True when <paramref name="exception"/> is a foreign-key violation.</summary>
+    public static bool IsForeignKeyViolation(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.ForeignKeyViolation,
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode == 787,
+        _ => false,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+        else
+        {
+            SqliteConnection.ClearAllPools();
+        }
+    }
+}

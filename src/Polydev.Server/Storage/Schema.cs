@@ -1,0 +1,83 @@
+namespace Polydev.Server.Storage;
+
+/// <summary>
+/// The one schema definition. Table names follow V1 where it made sense (ARCHITECTURE.md,
+/// "Storage") so a V1 operator can map data. Ids are UUID text, times are Unix milliseconds,
+/// and every user-owned row cascades from <c>users</c> so deleting an account leaves nothing.
+/// Append new migrations; never edit one that has shipped.
+/// </summary>
+public static class Schema
+{
+    public static IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new(1, "accounts and vault", """
+            CREATE TABLE server_secrets (
+                name        TEXT PRIMARY KEY,
+                value       {blob} NOT NULL,
+                created_at  BIGINT NOT NULL
+            );
+
+            CREATE TABLE users (
+                id                  TEXT PRIMARY KEY,
+                email               TEXT NOT NULL UNIQUE,
+                kdf_algorithm       TEXT NOT NULL,
+                kdf_iterations      INTEGER NOT NULL,
+                kdf_salt            {blob} NOT NULL,
+                auth_key_hash       TEXT NOT NULL,
+                user_key            {blob} NOT NULL,
+                public_key          {blob} NOT NULL,
+                private_key         {blob} NOT NULL,
+                recovery_auth_hash  TEXT NULL,
+                recovery_user_key   {blob} NULL,
+                created_at          BIGINT NOT NULL,
+                updated_at          BIGINT NOT NULL
+            );
+
+            CREATE TABLE auth_sessions (
+                id            TEXT PRIMARY KEY,
+                user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                kind          TEXT NOT NULL,
+                name          TEXT NULL,
+                token_hash    {blob} NOT NULL UNIQUE,
+                created_at    BIGINT NOT NULL,
+                last_used_at  BIGINT NOT NULL,
+                expires_at    BIGINT NULL,
+                revoked_at    BIGINT NULL
+            );
+            CREATE INDEX ix_auth_sessions_user ON auth_sessions (user_id);
+
+            CREATE TABLE chats (
+                id          TEXT PRIMARY KEY,
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                title       {blob} NOT NULL,
+                revision    BIGINT NOT NULL,
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL
+            );
+            CREATE INDEX ix_chats_user_created ON chats (user_id, created_at, id);
+
+            CREATE TABLE chat_messages (
+                id          TEXT PRIMARY KEY,
+                chat_id     TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                body        {blob} NOT NULL,
+                revision    BIGINT NOT NULL,
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL
+            );
+            CREATE INDEX ix_chat_messages_chat_created ON chat_messages (chat_id, created_at, id);
+            CREATE INDEX ix_chat_messages_user ON chat_messages (user_id);
+
+            CREATE TABLE provider_credentials (
+                id          TEXT PRIMARY KEY,
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                provider    TEXT NOT NULL,
+                secret      {blob} NOT NULL,
+                revision    BIGINT NOT NULL,
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL
+            );
+            CREATE INDEX ix_provider_credentials_user ON provider_credentials (user_id, created_at, id);
+            """),
+    ];
+}

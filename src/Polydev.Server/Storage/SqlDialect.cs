@@ -1,0 +1,29 @@
+namespace Polydev.Server.Storage;
+
+/// <summary>
+/// The handful of places where SQLite and PostgreSQL disagree. Schema SQL is written once
+/// with <c>{blob}</c> placeholders; queries use only what both engines share.
+/// </summary>
+public sealed class SqlDialect
+{
+    private SqlDialect(string blobType, string migrationLock)
+    {
+        BlobType = blobType;
+        MigrationLock = migrationLock;
+    }
+
+    public string BlobType { get; }
+
+    /// <summary>Statement run first in the migration transaction so two servers never migrate at once.</summary>
+    public string MigrationLock { get; }
+
+    public static SqlDialect For(DatabaseEngine engine) => engine switch
+    {
+        DatabaseEngine.Postgres => new SqlDialect("BYTEA", "SELECT pg_advisory_xact_lock(7142003)"),
+        // SQLite: Microsoft.Data.Sqlite opens transactions with BEGIN IMMEDIATE, which already
+        // holds the write lock for the whole migration.
+        _ => new SqlDialect("BLOB", "SELECT 1"),
+    };
+
+    public string Render(string portableSql) => portableSql.Replace("{blob}", BlobType, StringComparison.Ordinal);
+}

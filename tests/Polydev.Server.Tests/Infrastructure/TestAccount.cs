@@ -1,0 +1,135 @@
+using System.Net;
+using System.Security.Cryptography;
+using Polydev.Contracts;
+using Polydev.Contracts.Accounts;
+using Polydev.Contracts.Vault;
+using Polydev.Crypto;
+
+namespace Polydev.Server.Tests.Infrastructure;
+
+/// <summary>
+/// An account made the way a client makes one, minus the 600,000-iteration PBKDF2: authKey and
+/// kek are random here, which the server cannot tell apart (it never sees how they were made).
+/// </summary>
+public sealed class TestAccount
+{
+    private TestAccount(Guid userId, string email, byte[] authKey, byte[] kek, byte[] userKey, byte[] recoveryAuthKey, byte[] recoveryKey)
+    {
+        UserId = userId;
+        Email = email;
+        AuthKey = authKey;
+        Kek = kek;
+        UserKey = userKey;
+        RecoveryAuthKey = recoveryAuthKey;
+        RecoveryKey = recoveryKey;
+    }
+
+    public Guid UserId { get; }
+
+    public string Email { get; }
+
+    public byte[] AuthKey { get; private set; }
+
+    public byte[] Kek { get; private set; }
+
+    public byte[] UserKey { get; }
+
+    public byte[] RecoveryAuthKey { get; }
+
+    public byte[] RecoveryKey { get; }
+
+    public string Token { get; private set; } = "";
+
+    public Guid SessionId { get; private set; }
+
+    public static TestAccount Create(string? email = null)
+    {
+        var userId = Guid.CreateVersion7();
+        return new TestAccount(
+            userId,
+            email ?? $"user-{userId:N}@example.test",
+            RandomNumberGenerator.GetBytes(32),
+            RandomNumberGenerator.GetBytes(32),
+            Crypto.UserKey.Generate(),
+            RandomNumberGenerator.GetBytes(32),
+            RandomNumberGenerator.GetBytes(32));
+    }
+
+    public SignupRequest SignupRequest()
+    {
+        using var keyPair = UserKeyPair.Generate();
+        return new SignupRequest(
+            UserId,
+            Email,
+            Kdf(),
+            AuthKey,
+            Wrap(EnvelopeKinds.UserKey, UserId, Kek, UserKey),
+            keyPair.PublicKey,
+            Wrap(EnvelopeKinds.UserPrivateKey, UserId, UserKey, keyPair.ExportPkcs8()),
+            new RecoveryDto(RecoveryAuthKey, Wrap(EnvelopeKinds.UserRecoveryKey, UserId, RecoveryKey, UserKey)));
+    }
+
+    /// <summary>Signs up and logs in; <see cref="Token"/> is then a session token.</summary>
+    public static async Task<TestAccount> SignUpAsync(RunningServer server, string? email = null)
+    {
+        var account = Create(email);
+        var signup = await server.Client.PostJsonAsync(ApiRoutes.Accounts, account.SignupRequest());
+        Assert.Equal(HttpStatusCode.Created, signup.StatusCode);
+        await account.LogInAsync(server);
+        return account;
+    }
+
+    public async Task<LoginResponse> LogInAsync(RunningServer server, string? deviceName = null)
+    {
+        var response = await server.Client.PostJsonAsync(ApiRoutes.Login, new LoginRequest(Email, AuthKey, deviceName));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var login = (await response.ReadAsync<LoginResponse>())!;
+        Token = login.Token;
+        SessionId = login.SessionId;
+        return login;
+    }
+
+    /// <summary>Makes a new password's material and remembers it as current.</summary>
+    public ChangePasswordRequest NewPassword()
+    {
+        var current = AuthKey;
+        AuthKey = RandomNumberGenerator.GetBytes(32);
+        Kek = RandomNumberGenerator.GetBytes(32);
+        return new ChangePasswordRequest(current, Kdf(), AuthKey, Wrap(EnvelopeKinds.UserKey, UserId, Kek, UserKey));
+    }
+
+    public HttpClient Client(RunningServer server) => server.CreateClient(Token);
+
+    public EncryptedValue Seal(string kind, Guid recordId, string plaintext) =>
+        Wrap(kind, recordId, UserKey, System.Text.Encoding.UTF8.GetBytes(plaintext));
+
+    public string Open(EncryptedValue value) =>
+        System.Text.Encoding.UTF8.GetString(Envelope.Open(UserKey, value.Envelope, new EnvelopeContext(value.Kind, UserId, value.RecordId)));
+
+    public CreateChatRequest NewChat(string title)
+    {
+        var id = Guid.CreateVersion7();
+        return new CreateChatRequest(id, Seal(EnvelopeKinds.ChatTitle, id, title));
+    }
+
+    public CreateMessageRequest NewMessage(string text)
+    {
+        var id = Guid.CreateVersion7();
+        return new CreateMessageRequest(id, Seal(EnvelopeKinds.ChatMessage, id, text));
+    }
+
+    public CreateCredentialRequest NewCredential(string provider, string secret)
+    {
+        var id = Guid.CreateVersion7();
+        return new CreateCredentialRequest(id, provider, Seal(EnvelopeKinds.CredentialSecret, id, secret));
+    }
+
+    private static KdfDto Kdf()
+    {
+        var kdf = KdfParameters.CreateDefault();
+        return new KdfDto(kdf.Algorithm, kdf.Iterations, kdf.Salt);
+    }
+
+    private EncryptedValue Wrap(string kind, Guid recordId, byte[] key, byte[] plaintext) =>
+        new(kind, recordId, Envelope.Seal(key, plaintext, new EnvelopeContext(kind, UserId, recordId)));
+}
