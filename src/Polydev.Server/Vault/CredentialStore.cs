@@ -32,7 +32,7 @@ public sealed class CredentialStore(Database database)
         await using var connection = await database.OpenAsync(cancellationToken);
         var parameters = new DynamicParameters(KeysetPage.Parameters(page));
         parameters.Add("userId", userId.ToString("D"));
-        parameters.Add("provider", provider);
+        parameters.Add("provider", provider, System.Data.DbType.String);
         var rows = await connection.QueryAsync<CredentialRecord>(new CommandDefinition(
             $"SELECT {Columns} FROM provider_credentials WHERE user_id = @userId AND (@provider IS NULL OR provider = @provider) AND {KeysetPage.After} ORDER BY created_at, id LIMIT @take",
             parameters,

@@ -98,6 +98,16 @@ public sealed class TestAccount
         return new ChangePasswordRequest(current, Kdf(), AuthKey, Wrap(EnvelopeKinds.UserKey, UserId, Kek, UserKey));
     }
 
+    /// <summary>A password change request that does not (yet) replace the current proof.</summary>
+    public ChangePasswordRequest NewPasswordPreview() =>
+        new(AuthKey, Kdf(), RandomNumberGenerator.GetBytes(32), Wrap(EnvelopeKinds.UserKey, UserId, RandomNumberGenerator.GetBytes(32), UserKey));
+
+    public void UseSession(string token, Guid sessionId)
+    {
+        Token = token;
+        SessionId = sessionId;
+    }
+
     public HttpClient Client(RunningServer server) => server.CreateClient(Token);
 
     public EncryptedValue Seal(string kind, Guid recordId, string plaintext) =>
