@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Polydev.Contracts;
+using Polydev.Contracts.Accounts;
+using Polydev.Contracts.Vault;
+
+namespace Polydev.Client.Api;
+
+/// <summary>
+/// The typed API: one method per endpoint the client uses. Failures become one-line <see cref="CliException"/>s:
+/// the server's problem <c>detail</c>, or which URL could not be reached.
+/// </summary>
+internal sealed class PolydevApi : IDisposable
+{
+    private static readonly string UserAgent = $"polydev-cli/{typeof(PolydevApi).Assembly.GetName().Version?.ToString(3) ?? "0"}";
+
+    private readonly HttpClient _http;
+    private readonly string _server;
+    private readonly bool _signedIn;
+
+    /// <param name="server">A URL from <see cref="ServerAddress"/>.</param>
+    /// <param name="token">The bearer token; null for the anonymous endpoints (sign-up, login, recovery).</param>
+    public PolydevApi(string server, string? token)
+    {
+        _server = server;
+        _signedIn = token is not null;
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(100) };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        if (token is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    // Accounts and sessions.
+    public Task<AccountCreatedResponse> SignupAsync(SignupRequest request, CancellationToken ct) => SendAsync<AccountCreatedResponse>(HttpMethod.Post, ApiRoutes.Accounts, request, ct);
+
+    public Task<PreloginResponse> PreloginAsync(string email, CancellationToken ct) => SendAsync<PreloginResponse>(HttpMethod.Post, ApiRoutes.Prelogin, new PreloginRequest(email), ct);
+
+    public Task<LoginResponse> LoginAsync(LoginRequest request, CancellationToken ct) => SendAsync<LoginResponse>(HttpMethod.Post, ApiRoutes.Login, request, ct);
+
+    public Task LogoutAsync(CancellationToken ct) => SendAsync(HttpMethod.Post, ApiRoutes.Logout, null, ct);
+
+    public Task<AccountKeysResponse> GetAccountAsync(CancellationToken ct) => SendAsync<AccountKeysResponse>(HttpMethod.Get, ApiRoutes.Account, null, ct);
+
+    public Task ChangePasswordAsync(ChangePasswordRequest request, CancellationToken ct) => SendAsync(HttpMethod.Put, ApiRoutes.AccountPassword, request, ct);
+
+    public Task DeleteAccountAsync(DeleteAccountRequest request, CancellationToken ct) => SendAsync(HttpMethod.Post, ApiRoutes.AccountDelete, request, ct);
+
+    public Task<RecoveryVerifyResponse> RecoveryVerifyAsync(RecoveryVerifyRequest request, CancellationToken ct) => SendAsync<RecoveryVerifyResponse>(HttpMethod.Post, ApiRoutes.RecoveryVerify, request, ct);
+
+    public Task RecoveryResetAsync(RecoveryResetRequest request, CancellationToken ct) => SendAsync(HttpMethod.Post, ApiRoutes.RecoveryReset, request, ct);
+
+    // API tokens.
+    public Task<ApiTokenCreatedResponse> CreateTokenAsync(CreateApiTokenRequest request, CancellationToken ct) => SendAsync<ApiTokenCreatedResponse>(HttpMethod.Post, ApiRoutes.Tokens, request, ct);
+
+    public Task<List<SessionResponse>> ListTokensAsync(CancellationToken ct) => SendAsync<List<SessionResponse>>(HttpMethod.Get, ApiRoutes.Tokens, null, ct);
+
+    public Task RevokeTokenAsync(Guid id, CancellationToken ct) => SendAsync(HttpMethod.Delete, ApiRoutes.Token(id), null, ct);
+
+    // Chats.
+    public Task<List<ChatResponse>> ListChatsAsync(CancellationToken ct) => AllPagesAsync<ChatResponse>(ApiRoutes.Chats, ct);
+
+    public Task<ChatResponse> GetChatAsync(Guid id, CancellationToken ct) => SendAsync<ChatResponse>(HttpMethod.Get, ApiRoutes.Chat(id), null, ct);
+
+    public Task<ChatResponse> CreateChatAsync(CreateChatRequest request, CancellationToken ct) => SendAsync<ChatResponse>(HttpMethod.Post, ApiRoutes.Chats, request, ct);
+
+    public Task<List<MessageResponse>> ListMessagesAsync(Guid chatId, CancellationToken ct) => AllPagesAsync<MessageResponse>(ApiRoutes.Messages(chatId), ct);
+
+    public Task<MessageResponse> CreateMessageAsync(Guid chatId, CreateMessageRequest request, CancellationToken ct) => SendAsync<MessageResponse>(HttpMethod.Post, ApiRoutes.Messages(chatId), request, ct);
+
+    // Provider credentials.
+    public Task<List<CredentialResponse>> ListCredentialsAsync(string? provider, CancellationToken ct) =>
+        AllPagesAsync<CredentialResponse>(provider is null ? ApiRoutes.Credentials : $"{ApiRoutes.Credentials}?provider={Uri.EscapeDataString(provider)}", ct);
+
+    public Task<CredentialResponse> CreateCredentialAsync(CreateCredentialRequest request, CancellationToken ct) => SendAsync<CredentialResponse>(HttpMethod.Post, ApiRoutes.Credentials, request, ct);
+
+    public Task DeleteCredentialAsync(Guid id, CancellationToken ct) => SendAsync(HttpMethod.Delete, ApiRoutes.Credential(id), null, ct);
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>Follows <c>nextCursor</c> until the last page, at the largest page size the server allows.</summary>
+    private async Task<List<T>> AllPagesAsync<T>(string route, CancellationToken ct)
+    {
+        var items = new List<T>();
+        string? cursor = null;
+        var separator = route.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        do
+        {
+            var pageRoute = $"{route}{separator}limit=200" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
+            var page = await SendAsync<Page<T>>(HttpMethod.Get, pageRoute, null, ct);
+            items.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return items;
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string route, object? body, CancellationToken ct)
+    {
+        using var response = await SendCoreAsync(method, route, body, ct);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(PolydevJson.Options, ct)
+                ?? throw new JsonException("The response body is null.");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw new CliException($"the server at {_server} sent an answer this client does not understand; is it a Polydev server of the same version?");
+        }
+    }
+
+    private async Task SendAsync(HttpMethod method, string route, object? body, CancellationToken ct)
+    {
+        using var response = await SendCoreAsync(method, route, body, ct);
+    }
+
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpMethod method, string route, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, _server + route);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: PolydevJson.Options);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            var reason = e.InnerException?.Message ?? e.Message;
+            throw new CliException($"cannot reach the Polydev server at {_server} ({reason.TrimEnd('.')}); is it running? Choose another with --server or POLYDEV_SERVER.");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException($"the Polydev server at {_server} did not answer within {_http.Timeout.TotalSeconds:0} seconds.");
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await ToExceptionAsync(response, ct);
+        }
+    }
+
+    private async Task<ApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var detail = await ProblemDetail.ReadAsync(response, ct)
+            ?? $"the server at {_server} answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+        if (response.StatusCode == HttpStatusCode.Unauthorized && _signedIn)
+        {
+            detail = $"{detail.TrimEnd('.')}. Run `polydev login`.";
+        }
+
+        return new ApiException(response.StatusCode, detail);
+    }
+}

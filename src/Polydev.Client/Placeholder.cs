@@ -1,1 +1,0 @@
-namespace Polydev.Client; internal static class Placeholder {}

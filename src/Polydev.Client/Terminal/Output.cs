@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Polydev.Contracts;
+
+namespace Polydev.Client.Terminal;
+
+/// <summary>
+/// The two faces of every verb: results on stdout (human text, or one JSON document with <c>--json</c>) and
+/// everything meant for the person — notes, warnings, progress — on stderr.
+/// </summary>
+internal sealed class Output(bool json)
+{
+    public bool Json { get; } = json;
+
+    /// <summary>A result line for people; suppressed in JSON mode, where <see cref="Result"/> carries the data.</summary>
+    public void Line(string text = "")
+    {
+        if (!Json)
+        {
+            Console.Out.WriteLine(text);
+        }
+    }
+
+    /// <summary>A note for the person (stderr), in both modes.</summary>
+    public static void Note(string text) => Console.Error.WriteLine(text);
+
+    /// <summary>The machine-readable result; written only in JSON mode.</summary>
+    public void Result(object value)
+    {
+        if (Json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(value, value.GetType(), PolydevJson.Options));
+        }
+    }
+
+    /// <summary>Left-aligned columns; the last column is not padded.</summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        if (Json)
+        {
+            return;
+        }
+
+        var all = rows.Prepend(headers).ToList();
+        var widths = headers.Select((_, i) => all.Max(row => row[i].Length)).ToArray();
+        foreach (var row in all)
+        {
+            var cells = row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]));
+            Console.Out.WriteLine(string.Join("  ", cells).TrimEnd());
+        }
+    }
+
+    /// <summary>User text squeezed onto one table line: line breaks and tabs become spaces.</summary>
+    public static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>A time as people read it: local, to the minute.</summary>
+    public static string When(DateTimeOffset? time) => time is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) : "-";
+}

@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using Polydev.Client.Keys;
+using Polydev.Contracts;
+using Polydev.Crypto;
+
+namespace Polydev.Client.Vault;
+
+/// <summary>
+/// Seals and opens vault records under the user key. Every envelope is bound to (kind, user, record id), so the
+/// server cannot move a ciphertext to another record; a record that fails to open was altered or is not ours.
+/// </summary>
+internal sealed class VaultCipher(VaultKeys keys)
+{
+    public EncryptedValue Seal(string kind, Guid recordId, byte[] plaintext)
+    {
+        try
+        {
+            return new EncryptedValue(kind, recordId, Envelope.Seal(keys.UserKey, plaintext, new EnvelopeContext(kind, keys.UserId, recordId)));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Opens <paramref name="value"/>, which must be of <paramref name="kind"/> and bound to <paramref name="recordId"/>.</summary>
+    /// <exception cref="CliException">The envelope does not open: it was altered, swapped or sealed by someone else.</exception>
+    public byte[] Open(string kind, Guid recordId, EncryptedValue value)
+    {
+        // The context comes from what we asked for, not from the server's labels, so a relabelled envelope fails.
+        try
+        {
+            return Envelope.Open(keys.UserKey, value.Envelope, new EnvelopeContext(kind, keys.UserId, recordId));
+        }
+        catch (CryptographicException)
+        {
+            throw new CliException($"the {kind} record {recordId} does not decrypt with your key; it was altered or is not yours.");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Polydev.Client.Terminal;
+using Polydev.Client.Vault;
+using Polydev.Contracts.Vault;
+
+namespace Polydev.Client.Verbs;
+
+/// <summary>
+/// <c>polydev credentials add|list|remove</c>: provider API keys, sealed under the user key before they leave this
+/// machine. Secrets are read from stdin or a hidden prompt, never from arguments, and never printed.
+/// </summary>
+internal static class CredentialVerbs
+{
+    private const string ListVerb = "polydev credentials list";
+
+    public static Command Create(GlobalOptions globals)
+    {
+        var provider = new Argument<string>("PROVIDER") { Description = $"One of: {string.Join(", ", Providers.All)}." };
+        provider.AcceptOnlyFromAmong([.. Providers.All]);
+        var label = new Option<string?>("--label") { Description = "A name to tell this credential apart (default: the provider's name).", HelpName = "LABEL" };
+        var add = new Command("add", "Store an API key. It is read from stdin when stdin is redirected, else from a hidden prompt.") { provider, label };
+        VerbAction.Set(add, globals, context => AddAsync(context, context.Parse.GetRequiredValue(provider), context.Parse.GetValue(label)));
+
+        var filter = new Option<string?>("--provider") { Description = "Only this provider's credentials.", HelpName = "PROVIDER" };
+        filter.AcceptOnlyFromAmong([.. Providers.All]);
+        var list = new Command("list", "List your credentials (id, provider, label, created); never their secrets.") { filter };
+        VerbAction.Set(list, globals, context => ListAsync(context, context.Parse.GetValue(filter)));
+
+        var id = new Argument<string>("ID") { Description = "The credential's id, or a unique start of it." };
+        var remove = new Command("remove", "Delete a credential.") { id };
+        VerbAction.Set(remove, globals, context => RemoveAsync(context, context.Parse.GetRequiredValue(id)));
+
+        return new Command("credentials", "Your provider API keys, end-to-end encrypted.") { add, list, remove };
+    }
+
+    private static async Task<int> AddAsync(VerbContext context, string provider, string? label)
+    {
+        using var api = context.SignedInApi(out var state);
+        using var keys = await Session.KeysAsync(context, api, state);
+        var secret = ReadSecret(provider);
+
+        var id = Guid.CreateVersion7();
+        var plaintext = new CredentialSecret(label is { Length: > 0 } ? label : provider, CredentialSecret.ApiKey, secret);
+        var created = await api.CreateCredentialAsync(new CreateCredentialRequest(id, provider, plaintext.Seal(new VaultCipher(keys), id)), context.Cancellation);
+
+        context.Output.Result(new { id = created.Id, provider, label = plaintext.Label, type = plaintext.Type, createdAt = created.CreatedAt });
+        context.Output.Line($"Stored credential {created.Id} ({provider}, {Output.OneLine(plaintext.Label)}).");
+        return ExitCodes.Success;
+    }
+
+    private static string ReadSecret(string provider)
+    {
+        var secret = Prompt.CanAsk ? Prompt.ReadHidden($"API key for {provider}: ") : Prompt.ReadAllStdin();
+        if (secret.Length == 0)
+        {
+            throw new UsageException(Prompt.CanAsk
+                ? "the API key is empty; nothing was stored."
+                : $"no API key on stdin; pipe it in (polydev credentials add {provider} < key.txt) or run in a terminal to be asked.");
+        }
+
+        return secret;
+    }
+
+    private static async Task<int> ListAsync(VerbContext context, string? provider)
+    {
+        using var api = context.SignedInApi(out var state);
+        using var keys = await Session.KeysAsync(context, api, state);
+        var cipher = new VaultCipher(keys);
+        var credentials = await api.ListCredentialsAsync(provider, context.Cancellation);
+        var rows = credentials.Select(c =>
+        {
+            // Only the label and type leave this scope; the secret is dropped right here.
+            var plaintext = CredentialSecret.Open(cipher, c.Id, c.Secret);
+            return new { id = c.Id, provider = c.Provider, label = plaintext.Label, type = plaintext.Type, createdAt = c.CreatedAt };
+        }).ToList();
+
+        context.Output.Result(rows);
+        if (rows.Count == 0)
+        {
+            context.Output.Line("No credentials yet. Add one with: polydev credentials add anthropic < key.txt");
+            return ExitCodes.Success;
+        }
+
+        context.Output.Table(
+            ["ID", "PROVIDER", "LABEL", "CREATED"],
+            rows.Select(r => (IReadOnlyList<string>)[r.id.ToString("D"), r.provider, Output.OneLine(r.label), Output.When(r.createdAt)]));
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> RemoveAsync(VerbContext context, string idText)
+    {
+        // Ids are not secret: removing needs the session token, not the keys.
+        using var api = context.SignedInApi(out _);
+        var credentials = await api.ListCredentialsAsync(null, context.Cancellation);
+        var credential = IdPrefix.Single(credentials, c => c.Id, idText, "credential", ListVerb);
+        await api.DeleteCredentialAsync(credential.Id, context.Cancellation);
+
+        context.Output.Result(new { removed = credential.Id });
+        context.Output.Line($"Removed credential {credential.Id} ({credential.Provider}).");
+        return ExitCodes.Success;
+    }
+}
