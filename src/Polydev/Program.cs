@@ -9,4 +9,6 @@ var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zer
     ServerVerb.Create(),
 };
 ClientVerbs.AddTo(root);
-return await root.Parse(args).InvokeAsync();
+// No @response-file expansion: a chat message or label starting with '@' is text, not a file to read.
+var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };
+return await root.Parse(args, parser).InvokeAsync();
