@@ -33,8 +33,9 @@ public sealed class RedactingJsonFormatter(TimeProvider clock) : ConsoleFormatte
                 json.WriteString("event", logEntry.EventId.Name ?? logEntry.EventId.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            json.WriteString("message", SecretRedactor.Redact(message ?? string.Empty));
-            if (logEntry.State is IReadOnlyList<KeyValuePair<string, object?>> fields)
+            var fields = logEntry.State as IReadOnlyList<KeyValuePair<string, object?>>;
+            json.WriteString("message", SecretRedactor.Redact(WithoutSecretValues(message ?? string.Empty, fields)));
+            if (fields is not null)
             {
                 WriteFields(json, fields);
             }
@@ -56,6 +57,25 @@ public sealed class RedactingJsonFormatter(TimeProvider clock) : ConsoleFormatte
         }
 
         textWriter.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
+
+    /// <summary>The rendered message carries the values of its placeholders; secret-named ones come out.</summary>
+    private static string WithoutSecretValues(string message, IReadOnlyList<KeyValuePair<string, object?>>? fields)
+    {
+        if (fields is null)
+        {
+            return message;
+        }
+
+        foreach (var (key, value) in fields)
+        {
+            if (SecretRedactor.IsSecretName(key) && Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) is { Length: > 0 } secret)
+            {
+                message = message.Replace(secret, SecretRedactor.Redacted, StringComparison.Ordinal);
+            }
+        }
+
+        return message;
     }
 
     private static void WriteFields(Utf8JsonWriter json, IReadOnlyList<KeyValuePair<string, object?>> fields)

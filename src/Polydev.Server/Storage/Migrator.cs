@@ -1,13 +1,12 @@
-using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Logging;
 
 namespace Polydev.Server.Storage;
 
 /// <summary>
-/// Brings the database up to <see cref="Schema"/> at start, on either engine. Each migration
-/// runs in its own transaction together with its bookkeeping row, so a crash leaves the schema
-/// at a known version; a lock keeps two servers from migrating the same database at once.
+/// Brings the database up to <see cref="Schema"/> at start, on either engine, in one
+/// transaction, so a crash leaves the schema at a known version; a lock keeps two servers from
+/// migrating the same database at once.
 /// </summary>
 public sealed partial class Migrator(Database database, TimeProvider clock, ILogger<Migrator> logger)
 {
@@ -20,51 +19,36 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
             await connection.ExecuteAsync("PRAGMA journal_mode=WAL");
         }
 
-        await connection.ExecuteAsync("""
+        // One transaction under the engine's lock: the bookkeeping table, every pending
+        // migration and its row land together or not at all, and a second server waits.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(database.Dialect.MigrationLock, transaction: transaction);
+        await connection.ExecuteAsync(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version     INTEGER PRIMARY KEY,
                 name        TEXT NOT NULL,
                 applied_at  BIGINT NOT NULL
             )
-            """);
+            """,
+            transaction: transaction);
 
-        var applied = 0;
-        foreach (var migration in Schema.Migrations)
+        var current = await connection.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_migrations", transaction: transaction) ?? 0;
+        var pending = Schema.Migrations.Where(m => m.Version > current).ToList();
+        foreach (var migration in pending)
         {
-            if (await ApplyAsync(connection, migration, cancellationToken))
-            {
-                applied++;
-            }
+            await connection.ExecuteAsync(database.Dialect.Render(migration.Sql), transaction: transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
+                new { migration.Version, migration.Name, AppliedAt = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+                transaction);
+            LogMigrationApplied(logger, migration.Version, migration.Name);
         }
 
-        var version = Schema.Migrations.Count == 0 ? 0 : Schema.Migrations[^1].Version;
-        LogSchemaReady(logger, database.Description, version, applied);
-        return applied;
-    }
-
-    private async Task<bool> ApplyAsync(DbConnection connection, Migration migration, CancellationToken cancellationToken)
-    {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(database.Dialect.MigrationLock, transaction: transaction);
-
-        var done = await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version",
-            new { migration.Version },
-            transaction);
-        if (done > 0)
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            return false;
-        }
-
-        await connection.ExecuteAsync(database.Dialect.Render(migration.Sql), transaction: transaction);
-        await connection.ExecuteAsync(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
-            new { migration.Version, migration.Name, AppliedAt = clock.GetUtcNow().ToUnixTimeMilliseconds() },
-            transaction);
         await transaction.CommitAsync(cancellationToken);
-        LogMigrationApplied(logger, migration.Version, migration.Name);
-        return true;
+        var version = Schema.Migrations.Count == 0 ? 0 : Schema.Migrations[^1].Version;
+        LogSchemaReady(logger, database.Description, version, pending.Count);
+        return pending.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Version} ({Name})")]

@@ -41,6 +41,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    public string? DatabaseConnectionString => _postgresConnectionString;
+
     public Database Database => _app.Services.GetRequiredService<Database>();
 
     public static async Task<RunningServer> StartAsync(string engine, IDictionary<string, string?>? settings = null)
