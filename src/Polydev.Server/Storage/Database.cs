@@ -73,6 +73,11 @@ public sealed class Database : IAsyncDisposable
 
         var connection = new SqliteConnection(_sqliteConnectionString);
         await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        // WAL + NORMAL is SQLite's recommended pairing: the file never corrupts, and a power cut
+        // can lose only the last commits, not the database; FULL would fsync every commit.
+        pragma.CommandText = "PRAGMA synchronous = NORMAL";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 

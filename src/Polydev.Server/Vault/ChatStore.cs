@@ -77,36 +77,34 @@ public sealed class ChatStore(Database database)
         return deleted == 1;
     }
 
-    /// <summary>Appends a message and touches its chat's updated_at, in one transaction.</summary>
+    /// <summary>
+    /// Appends a message if the chat is the user's, in one statement: no transaction and no
+    /// write to the chat row, so concurrent appends to one chat do not queue on its lock.
+    /// </summary>
     public async Task<WriteOutcome> CreateMessageAsync(MessageRecord message, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var touched = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE chats SET updated_at = @CreatedAt WHERE id = @ChatId AND user_id = @UserId",
-            message,
-            transaction,
-            cancellationToken: cancellationToken));
-        if (touched == 0)
-        {
-            return WriteOutcome.NotFound;
-        }
-
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO chat_messages ({MessageColumns}) VALUES (@Id, @ChatId, @UserId, @Body, @Revision, @CreatedAt, @UpdatedAt)",
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                $"""
+                INSERT INTO chat_messages ({MessageColumns})
+                SELECT @Id, @ChatId, @UserId, @Body, @Revision, @CreatedAt, @UpdatedAt
+                WHERE EXISTS (SELECT 1 FROM chats WHERE id = @ChatId AND user_id = @UserId)
+                """,
                 message,
-                transaction,
                 cancellationToken: cancellationToken));
+            return inserted == 1 ? WriteOutcome.Done : WriteOutcome.NotFound;
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             return WriteOutcome.AlreadyExists;
         }
-
-        await transaction.CommitAsync(cancellationToken);
-        return WriteOutcome.Done;
+        catch (Exception e) when (Database.IsForeignKeyViolation(e))
+        {
+            // The chat was deleted between the check and the insert.
+            return WriteOutcome.NotFound;
+        }
     }
 
     /// <summary>A page of the chat's messages, oldest first; null when the chat is not the user's.</summary>

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace Polydev.Bench;
+
+/// <summary>Latencies of one measured phase, and its throughput over the phase's wall time.</summary>
+internal sealed class Latencies(string name)
+{
+    private readonly List<double> _milliseconds = [];
+    private readonly Lock _gate = new();
+
+    public string Name { get; } = name;
+
+    public double WallSeconds { get; private set; }
+
+    public int Count => _milliseconds.Count;
+
+    public double PerSecond => Count / WallSeconds;
+
+    public double Percentile(double p)
+    {
+        var sorted = _milliseconds.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    /// <summary>Runs <paramref name="operation"/> for each item with the given parallelism, timing each call.</summary>
+    public static async Task<Latencies> MeasureAsync<T>(string name, IReadOnlyList<T> items, int parallelism, Func<T, Task> operation)
+    {
+        var result = new Latencies(name);
+        var wall = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (item, _) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            await operation(item);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            lock (result._gate)
+            {
+                result._milliseconds.Add(elapsed);
+            }
+        });
+        result.WallSeconds = wall.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    public static Latencies MeasureSerial(string name, int count, Action operation)
+    {
+        var result = new Latencies(name);
+        var wall = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            operation();
+            result._milliseconds.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        result.WallSeconds = wall.Elapsed.TotalSeconds;
+        return result;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Polydev.Bench;
+
+// dotnet run -c Release --project bench/Polydev.Bench -- [--messages N] [--parallelism P] [--bytes B]
+// PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
+// the bench may write to; scripts/bench starts a throw-away one.
+var messages = Argument("--messages", 2000);
+var parallelism = Argument("--parallelism", 8);
+var bytes = Argument("--bytes", 1024);
+var postgres = Environment.GetEnvironmentVariable("POLYDEV_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("POLYDEV_TEST_POSTGRES");
+
+Console.WriteLine($"Polydev bench, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+Console.WriteLine($"vault: {messages} messages of {bytes} B plaintext, {parallelism} concurrent clients");
+Console.WriteLine();
+Console.WriteLine("| phase | ops | ops/s | p50 ms | p99 ms | vs raw (throughput) |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+
+var engines = new List<(string Name, string? Connection)> { ("sqlite", null) };
+if (!string.IsNullOrEmpty(postgres))
+{
+    engines.Add(("postgres", postgres));
+}
+else
+{
+    Console.Error.WriteLine("PostgreSQL skipped: set POLYDEV_BENCH_POSTGRES to include it.");
+}
+
+foreach (var (name, connection) in engines)
+{
+    foreach (var (api, raw) in await VaultBenchmark.RunAsync(name, connection, messages, parallelism, bytes))
+    {
+        Row(raw, "1.00 (baseline)");
+        Row(api, (api.PerSecond / raw.PerSecond).ToString("0.00", CultureInfo.InvariantCulture));
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine("| client | ops | ops/s | p50 ms | p99 ms | MB/s |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+var unlock = ClientBenchmark.Unlock(5);
+ClientRow(unlock, 0);
+foreach (var size in new[] { 1024, 64 * 1024, 1024 * 1024 })
+{
+    var (seal, open) = ClientBenchmark.Envelopes(size);
+    ClientRow(seal, size);
+    ClientRow(open, size);
+}
+
+return 0;
+
+static void Row(Latencies l, string ratio) =>
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {l.Name} | {l.Count} | {l.PerSecond:0} | {l.Percentile(50):0.00} | {l.Percentile(99):0.00} | {ratio} |"));
+
+static void ClientRow(Latencies l, int bytes) =>
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {l.Name} | {l.Count} | {l.PerSecond:0.0} | {l.Percentile(50):0.000} | {l.Percentile(99):0.000} | {(bytes == 0 ? "" : (l.PerSecond * bytes / 1e6).ToString("0", CultureInfo.InvariantCulture))} |"));
+
+int Argument(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
+}
