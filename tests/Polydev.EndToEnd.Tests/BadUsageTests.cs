@@ -1,0 +1,100 @@
+using Polydev.EndToEnd.Tests.Infrastructure;
+
+namespace Polydev.EndToEnd.Tests;
+
+/// <summary>Mistakes end in one line on stderr that says what to do, and a non-zero exit code.</summary>
+public sealed class BadUsageTests(BadUsageTests.SignedInUser user) : IClassFixture<BadUsageTests.SignedInUser>
+{
+    [Fact]
+    public async Task Credentials_add_with_no_stdin_and_no_terminal_asks_for_a_pipe()
+    {
+        var line = (await user.Cli.RunAsync(["credentials", "add", "openai"], stdin: "")).FailedWithOneLine(exitCode: 2);
+        Assert.Contains("no API key on stdin", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("openai", (await user.Cli.RunAsync("credentials", "list")).Succeeded().Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_chat_is_named_as_such()
+    {
+        var line = (await user.Cli.RunAsync("chats", "show", "no such chat")).FailedWithOneLine();
+        Assert.Equal("polydev chats show: no chat has this id, id prefix or title; see `polydev chats list`.", line);
+
+        var byId = (await user.Cli.RunAsync("chats", "append", Guid.NewGuid().ToString(), "text")).FailedWithOneLine();
+        Assert.Contains("No chat with this id", byId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_credential_id_is_named_as_such()
+    {
+        var line = (await user.Cli.RunAsync("credentials", "remove", "ffffffff")).FailedWithOneLine();
+        Assert.Contains("no credential has this id", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_down_names_the_url()
+    {
+        using var cli = new Cli($"http://127.0.0.1:{ServerProcess.FreePort()}");
+        var line = (await cli.RunWithPasswordAsync("pw", "login", "--email", "x@example.com")).FailedWithOneLine();
+        Assert.Contains($"cannot reach the Polydev server at {cli.Server}", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Not_signed_in_says_to_log_in()
+    {
+        using var cli = new Cli(user.Server.Url);
+        Assert.Contains("polydev login", (await cli.RunAsync("credentials", "list")).FailedWithOneLine(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_session_without_password_says_to_unlock()
+    {
+        var session = user.Cli.Session;
+        try
+        {
+            user.Cli.Session = Convert.ToBase64String(new byte[32]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            Assert.Contains("polydev unlock", (await user.Cli.RunAsync("chats", "list")).FailedWithOneLine(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            user.Cli.Session = session;
+        }
+    }
+
+    [Fact]
+    public async Task The_token_is_never_sent_to_another_server()
+    {
+        await using var other = new FakeServer(new Dictionary<string, string>());
+        var line = (await user.Cli.RunAsync("chats", "list", "--server", other.Url)).FailedWithOneLine();
+        Assert.Contains($"you are signed in to {user.Server.Url}", line, StringComparison.Ordinal);
+        Assert.Empty(other.Requests);
+    }
+
+    [Fact]
+    public async Task Missing_email_and_no_terminal_for_a_password_are_usage_errors()
+    {
+        using var cli = new Cli(user.Server.Url);
+        Assert.Contains("--email", (await cli.RunAsync("login")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        Assert.Contains("POLYDEV_PASSWORD", (await cli.RunAsync("signup", "--email", "nobody@example.com")).ErrorLines[^1], StringComparison.Ordinal);
+    }
+
+    /// <summary>One server and one signed-in, unlocked user for all these tests: sign-up costs a PBKDF2 run.</summary>
+    public sealed class SignedInUser : IAsyncLifetime
+    {
+        public ServerProcess Server { get; private set; } = null!;
+
+        public Cli Cli { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Server = await ServerProcess.StartSqliteAsync();
+            Cli = new Cli(Server.Url);
+            await Cli.SignupAsync("bad-usage@example.com", "a fine password");
+        }
+
+        public async Task DisposeAsync()
+        {
+            Cli.Dispose();
+            await Server.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Polydev.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>polydev server</c> process on a free loopback port with its own data directory; its stdout and stderr
+/// (the server's logs) are captured for the zero-knowledge checks. PostgreSQL is selected through POLYDEV_DATABASE,
+/// never an argument.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _outputLock = new();
+
+    private ServerProcess(Process process, string url, string dataDirectory)
+    {
+        _process = process;
+        Url = url;
+        DataDirectory = dataDirectory;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Url { get; }
+
+    public string DataDirectory { get; }
+
+    public string SqlitePath => Path.Combine(DataDirectory, "polydev.db");
+
+    /// <summary>Everything the server wrote to stdout and stderr so far.</summary>
+    public string Logs
+    {
+        get
+        {
+            lock (_outputLock)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static Task<ServerProcess> StartSqliteAsync() => StartAsync(postgresConnectionString: null);
+
+    public static async Task<ServerProcess> StartAsync(string? postgresConnectionString)
+    {
+        var port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var data = Directory.CreateTempSubdirectory("polydev-e2e-data-").FullName;
+        var environment = new Dictionary<string, string?>();
+        if (postgresConnectionString is not null)
+        {
+            environment["POLYDEV_DATABASE"] = postgresConnectionString;
+        }
+
+        var process = Process.Start(PolydevProcess.StartInfo(["server", "--urls", url, "--data", data], environment))!;
+        process.StandardInput.Close();
+        var server = new ServerProcess(process, url, data);
+        await server.WaitUntilReadyAsync();
+        return server;
+    }
+
+    public async Task<string> GetAsync(string path)
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync(Url + path);
+    }
+
+    /// <summary>Stops the server gracefully, so its last log lines are flushed before they are inspected.</summary>
+    public Task StopAsync() => PolydevProcess.StopAsync(_process);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"polydev server exited with {_process.ExitCode} before it was ready:\n{Logs}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(Url + "/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        await StopAsync();
+        throw new TimeoutException($"polydev server was not ready at {Url} within 60 s:\n{Logs}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_outputLock)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
