@@ -6,9 +6,9 @@ namespace Polydev.Client.Vault;
 
 /// <summary>
 /// A chat message's plaintext: UTF-8 JSON <c>{"role":"user"|"assistant","text":"…","provider":null|"anthropic"|…,"model":null|"…"}</c>,
-/// kind <c>chat.message</c>, record id = message id (docs/vault.md).
+/// kind <c>chat.message</c>, record id = message id (docs/vault.md). Provider and model may be missing; unknown fields are ignored.
 /// </summary>
-internal sealed record ChatMessageBody(string Role, string Text, string? Provider, string? Model)
+internal sealed record ChatMessageBody(string Role, string Text, string? Provider = null, string? Model = null)
 {
     public const string User = "user";
     public const string Assistant = "assistant";
