@@ -12,7 +12,11 @@ internal sealed record LocalState(
     Guid UserId,
     string Token,
     Guid SessionId,
-    KeyCache? KeyCache);
+    KeyCache? KeyCache)
+{
+    /// <summary>Leaves the token out, so the state can never be printed or logged with it by accident.</summary>
+    public override string ToString() => $"LocalState {{ Server = {Server}, Email = {Email}, UserId = {UserId}, SessionId = {SessionId}, Unlocked = {KeyCache is not null} }}";
+}
 
 /// <summary>
 /// The user key and the PKCS#8 private key, each in an envelope under the random session key that only
