@@ -31,9 +31,10 @@ pg_run() {
 # the repo (e.g. a clone under /root) or the socket path would be too long for a unix
 # socket (107 bytes): then it goes to a fixed per-repo dir under /tmp.
 pg_datadir() {
-  local dir="$ROOT/.polydev/test-postgres"
+  # One cluster per port, so scripts/test and scripts/bench can run side by side.
+  local dir="$ROOT/.polydev/test-postgres-$PG_PORT"
   if (( ${#dir} > 80 )) || { [[ $EUID -eq 0 ]] && ! pg_run test -x "$ROOT/.polydev"; }; then
-    dir="${TMPDIR:-/tmp}/polydev-test-postgres-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)"
+    dir="${TMPDIR:-/tmp}/polydev-test-postgres-$PG_PORT-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)"
   fi
   printf %s "$dir"
 }

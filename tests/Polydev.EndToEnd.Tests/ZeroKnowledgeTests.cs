@@ -1,3 +1,4 @@
+using Polydev.Testing;
 using System.Text;
 using System.Text.Json;
 using Polydev.Crypto;

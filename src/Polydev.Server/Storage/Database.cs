@@ -52,7 +52,15 @@ public sealed class Database : IAsyncDisposable
             return new Database(DatabaseEngine.Postgres, NpgsqlDataSource.Create(builder), null, description);
         }
 
-        Directory.CreateDirectory(dataDirectory);
+        try
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"The data directory '{Path.GetFullPath(dataDirectory)}' cannot be created ({e.Message}); pick another with --data.", e);
+        }
+
         var path = Path.GetFullPath(Path.Combine(dataDirectory, "polydev.db"));
         var sqlite = new SqliteConnectionStringBuilder
         {

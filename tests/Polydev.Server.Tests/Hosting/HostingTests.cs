@@ -1,3 +1,4 @@
+using Polydev.Testing;
 using System.Net;
 using System.Text.Json.Nodes;
 using Npgsql;

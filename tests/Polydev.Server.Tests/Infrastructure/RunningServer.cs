@@ -1,3 +1,4 @@
+using Polydev.Testing;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Polydev.Testing;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polydev.Server.Storage;

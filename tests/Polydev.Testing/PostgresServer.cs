@@ -1,7 +1,7 @@
 using System.Text;
 using Npgsql;
 
-namespace Polydev.Server.Tests.Infrastructure;
+namespace Polydev.Testing;
 
 /// <summary>
 /// Access to the PostgreSQL server that scripts/test starts for the test run.
