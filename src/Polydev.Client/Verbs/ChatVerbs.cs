@@ -74,7 +74,7 @@ internal static class ChatVerbs
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
         var chats = (await api.ListChatsAsync(context.Cancellation))
-            .Select(c => new { id = c.Id, title = ChatTitle.Open(cipher, c.Id, c.Title), messageCount = c.MessageCount, createdAt = c.CreatedAt, updatedAt = c.UpdatedAt })
+            .Select(c => new { id = c.Id, title = ChatTitle.Open(cipher, c.Id, c.Title), messageCount = c.MessageCount, createdAt = c.CreatedAt, updatedAt = c.LastMessageAt is { } last && last > c.UpdatedAt ? last : c.UpdatedAt })
             .ToList();
 
         context.Output.Result(chats);

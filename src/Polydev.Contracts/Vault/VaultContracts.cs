@@ -9,6 +9,7 @@ public sealed record ChatResponse(
     EncryptedValue Title,
     long Revision,
     long MessageCount,
+    DateTimeOffset? LastMessageAt,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 

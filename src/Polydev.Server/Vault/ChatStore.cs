@@ -11,7 +11,10 @@ namespace Polydev.Server.Vault;
 /// </summary>
 public sealed class ChatStore(Database database)
 {
-    private const string ChatColumns = "id, user_id, title, revision, created_at, updated_at, (SELECT COUNT(*) FROM chat_messages m WHERE m.chat_id = chats.id) AS message_count";
+    // Appends do not write the chat row (see CreateMessageAsync); activity is read from the messages' index instead.
+    private const string ChatColumns = "id, user_id, title, revision, created_at, updated_at, "
+        + "(SELECT COUNT(*) FROM chat_messages m WHERE m.chat_id = chats.id) AS message_count, "
+        + "(SELECT MAX(created_at) FROM chat_messages m WHERE m.chat_id = chats.id) AS last_message_at";
     private const string MessageColumns = "id, chat_id, user_id, body, revision, created_at, updated_at";
 
     public async Task<WriteOutcome> CreateChatAsync(ChatRecord chat, CancellationToken cancellationToken)

@@ -10,6 +10,7 @@ public sealed class ChatRecord
     public long CreatedAt { get; set; }
     public long UpdatedAt { get; set; }
     public long MessageCount { get; set; }
+    public long? LastMessageAt { get; set; }
 }
 
 /// <summary>A row of <c>chat_messages</c>; <see cref="Body"/> is an envelope.</summary>

@@ -13,6 +13,7 @@ public static class VaultViews
         EncryptedValueRules.ToValue(EnvelopeKinds.ChatTitle, chat.Id, chat.Title),
         chat.Revision,
         chat.MessageCount,
+        UnixTime.ToDateTimeOffset(chat.LastMessageAt),
         UnixTime.ToDateTimeOffset(chat.CreatedAt),
         UnixTime.ToDateTimeOffset(chat.UpdatedAt));
 

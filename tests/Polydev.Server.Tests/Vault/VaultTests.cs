@@ -40,6 +40,7 @@ public sealed class VaultTests
         Assert.Equal(3, pages);
         var listed = await (await client.GetAsync(ApiRoutes.Chat(chat.Id))).ReadAsync<ChatResponse>();
         Assert.Equal(7, listed!.MessageCount);
+        Assert.True(listed.LastMessageAt >= listed.CreatedAt);
     }
 
     [Theory]
@@ -59,6 +60,8 @@ public sealed class VaultTests
 
         var chats = await (await client.GetAsync(ApiRoutes.Chats)).ReadAsync<Page<ChatResponse>>();
         Assert.Equal(["second", "first"], chats!.Items.Select(c => account.Open(c.Title)));
+        Assert.Null(chats.Items[0].LastMessageAt);
+        Assert.NotNull(chats.Items[1].LastMessageAt);
         Assert.Null(chats.NextCursor);
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync(ApiRoutes.Chat(first.Id))).StatusCode);
