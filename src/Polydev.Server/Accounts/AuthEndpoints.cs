@@ -43,7 +43,6 @@ public static class AuthEndpoints
         rules.CheckSignup(request, errors, out var email);
         if (errors.Any)
         {
-            metrics.RequestsRejected.WithLabels("validation").Inc();
             return errors.ToProblem();
         }
 

@@ -127,7 +127,7 @@ public static class PolydevServer
     private static void ConfigurePipeline(WebApplication app)
     {
         // Outermost, so it logs the status the client finally got, errors included.
-        app.UseMiddleware<RequestLogging>();
+        app.UseMiddleware<RequestObserver>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<SecurityHeaders>();

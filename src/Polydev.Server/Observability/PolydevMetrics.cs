@@ -26,7 +26,7 @@ public sealed class PolydevMetrics
         AuthenticationFailures = factory.CreateCounter("polydev_authentication_failures_total", "Requests whose bearer token was refused, by reason.", "reason");
         VaultWrites = factory.CreateCounter("polydev_vault_writes_total", "Vault records written, by record type and operation.", "record", "operation");
         VaultReads = factory.CreateCounter("polydev_vault_reads_total", "Vault records returned, by record type.", "record");
-        RequestsRejected = factory.CreateCounter("polydev_requests_rejected_total", "Requests refused before any change, by reason.", "reason");
+        RequestsRejected = factory.CreateCounter("polydev_requests_rejected_total", "Requests refused with a 4xx status (nothing changed), by reason.", "reason");
     }
 
     public CollectorRegistry Registry { get; }

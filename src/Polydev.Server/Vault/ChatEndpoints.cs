@@ -59,7 +59,6 @@ public static class ChatEndpoints
         EncryptedValueRules.Check(request.Title, "title", EnvelopeKinds.ChatTitle, request.Id, options.Value.MaxChatTitleBytes, errors);
         if (errors.Any)
         {
-            metrics.RequestsRejected.WithLabels("validation").Inc();
             return errors.ToProblem();
         }
 
@@ -93,7 +92,6 @@ public static class ChatEndpoints
         EncryptedValueRules.Check(request.Title, "title", EnvelopeKinds.ChatTitle, chatId, options.Value.MaxChatTitleBytes, errors);
         if (errors.Any)
         {
-            metrics.RequestsRejected.WithLabels("validation").Inc();
             return errors.ToProblem();
         }
 
@@ -144,7 +142,6 @@ public static class ChatEndpoints
         EncryptedValueRules.Check(request.Body, "body", EnvelopeKinds.ChatMessage, request.Id, options.Value.MaxMessageBytes, errors);
         if (errors.Any)
         {
-            metrics.RequestsRejected.WithLabels("validation").Inc();
             return errors.ToProblem();
         }
 
@@ -191,7 +188,6 @@ public static class ChatEndpoints
         EncryptedValueRules.Check(request.Body, "body", EnvelopeKinds.ChatMessage, messageId, options.Value.MaxMessageBytes, errors);
         if (errors.Any)
         {
-            metrics.RequestsRejected.WithLabels("validation").Inc();
             return errors.ToProblem();
         }
 

@@ -65,7 +65,6 @@ public static class CredentialEndpoints
         EncryptedValueRules.Check(request.Secret, "secret", EnvelopeKinds.CredentialSecret, request.Id, options.Value.MaxCredentialBytes, errors);
         if (errors.Any)
         {
-            metrics.RequestsRejected.WithLabels("validation").Inc();
             return errors.ToProblem();
         }
 
@@ -108,7 +107,6 @@ public static class CredentialEndpoints
         EncryptedValueRules.Check(request.Secret, "secret", EnvelopeKinds.CredentialSecret, id, options.Value.MaxCredentialBytes, errors);
         if (errors.Any)
         {
-            metrics.RequestsRejected.WithLabels("validation").Inc();
             return errors.ToProblem();
         }
 

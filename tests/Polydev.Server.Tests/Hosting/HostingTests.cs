@@ -43,6 +43,7 @@ public sealed class HostingTests
         var account = await TestAccount.SignUpAsync(server);
         await server.Client.PostJsonAsync(ApiRoutes.Login, new LoginRequest(account.Email, new byte[32], null));
         await account.Client(server).PostJsonAsync(ApiRoutes.Chats, account.NewChat("metered"));
+        await account.Client(server).GetAsync(ApiRoutes.Chat(Guid.NewGuid()));
 
         var metrics = await server.Client.GetStringAsync("/metrics");
         Assert.Contains("http_request_duration_seconds_bucket", metrics);
@@ -50,6 +51,8 @@ public sealed class HostingTests
         Assert.Matches("polydev_logins_total\\{outcome=\"success\"\\} [1-9]", metrics);
         Assert.Matches("polydev_logins_total\\{outcome=\"bad_credentials\"\\} [1-9]", metrics);
         Assert.Matches("polydev_vault_writes_total\\{record=\"chat\",operation=\"create\"\\} [1-9]", metrics);
+        Assert.Matches("polydev_requests_rejected_total\\{reason=\"not_found\"\\} [1-9]", metrics);
+        Assert.Matches("polydev_requests_rejected_total\\{reason=\"unauthenticated\"\\} [1-9]", metrics);
         Assert.DoesNotContain(account.Email, metrics);
         Assert.DoesNotContain(account.UserId.ToString("D"), metrics);
     }
