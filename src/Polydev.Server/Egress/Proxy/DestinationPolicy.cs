@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Polydev.Server.Egress.Proxy;
+
+/// <summary>
+/// Which addresses a direct connection may reach. Loopback, link-local (the cloud metadata
+/// service at 169.254.169.254), private, shared (CGNAT), unspecified, multicast, broadcast and
+/// reserved addresses are refused unless an operator-given CIDR block allows them: a sandbox
+/// must not reach the host, the metadata service or the operator's own network.
+/// </summary>
+internal sealed class DestinationPolicy
+{
+    private static readonly (IPNetwork Network, string Kind)[] Blocked =
+    [
+        (IPNetwork.Parse("0.0.0.0/8"), "unspecified"),
+        (IPNetwork.Parse("10.0.0.0/8"), "private"),
+        (IPNetwork.Parse("100.64.0.0/10"), "shared (CGNAT)"),
+        (IPNetwork.Parse("127.0.0.0/8"), "loopback"),
+        (IPNetwork.Parse("169.254.0.0/16"), "link-local"),
+        (IPNetwork.Parse("172.16.0.0/12"), "private"),
+        (IPNetwork.Parse("192.0.0.0/24"), "reserved"),
+        (IPNetwork.Parse("192.168.0.0/16"), "private"),
+        (IPNetwork.Parse("198.18.0.0/15"), "reserved"),
+        (IPNetwork.Parse("224.0.0.0/4"), "multicast"),
+        (IPNetwork.Parse("240.0.0.0/4"), "reserved or broadcast"),
+        (IPNetwork.Parse("::/128"), "unspecified"),
+        (IPNetwork.Parse("::1/128"), "loopback"),
+        (IPNetwork.Parse("fe80::/10"), "link-local"),
+        (IPNetwork.Parse("fec0::/10"), "site-local"),
+        (IPNetwork.Parse("fc00::/7"), "private"),
+        (IPNetwork.Parse("ff00::/8"), "multicast"),
+        (IPNetwork.Parse("100::/64"), "reserved"),
+    ];
+
+    // NAT64 (RFC 6052) and IPv4-compatible addresses carry an IPv4 address that a gateway may reach.
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+    private static readonly IPNetwork Nat64Local = IPNetwork.Parse("64:ff9b:1::/48");
+
+    private readonly IPNetwork[] _allowed;
+
+    public DestinationPolicy(IEnumerable<string> allowed)
+    {
+        var networks = new List<IPNetwork>();
+        foreach (var entry in allowed)
+        {
+            var text = entry.Trim();
+            if (!text.Contains('/', StringComparison.Ordinal) && IPAddress.TryParse(text, out var single))
+            {
+                single = Normalize(single);
+                networks.Add(new IPNetwork(single, single.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
+                continue;
+            }
+
+            if (!IPNetwork.TryParse(text, out var network))
+            {
+                throw new ArgumentException($"Egress:AllowedDestinations: '{entry}' is not a CIDR block such as 127.0.0.1/32 or fd00::/8.");
+            }
+
+            networks.Add(network);
+        }
+
+        _allowed = [.. networks];
+    }
+
+    /// <summary>IPv4-mapped IPv6 addresses (<c>::ffff:a.b.c.d</c>) become the IPv4 address they carry.</summary>
+    public static IPAddress Normalize(IPAddress address) =>
+        address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>Null when a direct connection may go to <paramref name="address"/>; otherwise the kind of address it is.</summary>
+    public string? Refusal(IPAddress address)
+    {
+        address = Normalize(address);
+        if (address.ScopeId != 0)
+        {
+            address = new IPAddress(address.GetAddressBytes());
+        }
+
+        foreach (var network in _allowed)
+        {
+            if (network.Contains(address))
+            {
+                return null;
+            }
+        }
+
+        foreach (var (network, kind) in Blocked)
+        {
+            if (network.Contains(address))
+            {
+                return kind;
+            }
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && (Nat64.Contains(address) || Nat64Local.Contains(address) || IsIPv4Compatible(address)))
+        {
+            var bytes = address.GetAddressBytes();
+            return Refusal(new IPAddress(bytes.AsSpan(12, 4)));
+        }
+
+        return null;
+    }
+
+    private static bool IsIPv4Compatible(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        return bytes[..12].IndexOfAnyExcept((byte)0) < 0;
+    }
+}
