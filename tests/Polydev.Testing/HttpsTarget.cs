@@ -88,8 +88,8 @@ public sealed class HttpsTarget : IAsyncDisposable
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase);
             await context.Response.WriteAsJsonAsync(new EchoReport(context.Request.Method, context.Request.Path + context.Request.QueryString, context.Request.Protocol, headers, length));
         });
-        app.MapGet("/bytes/{count:long}", (long count, HttpContext context) => WriteBytesAsync(context, count, contentLength: true));
-        app.MapGet("/chunked/{count:long}", (long count, HttpContext context) => WriteBytesAsync(context, count, contentLength: false));
+        app.MapMethods("/bytes/{count:long}", ["GET", "HEAD"], (long count, HttpContext context) => WriteBytesAsync(context, count, contentLength: true));
+        app.MapMethods("/chunked/{count:long}", ["GET", "HEAD"], (long count, HttpContext context) => WriteBytesAsync(context, count, contentLength: false));
         app.MapGet("/small", () => Results.Text("ok"));
         app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
         await app.StartAsync();
@@ -153,6 +153,11 @@ public sealed class HttpsTarget : IAsyncDisposable
         if (contentLength)
         {
             context.Response.ContentLength = count;
+        }
+
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
         }
 
         // The pattern's length divides every chunk offset, so each chunk starts the pattern anew.

@@ -71,7 +71,7 @@ internal sealed class DestinationPolicy
     public string? Refusal(IPAddress address)
     {
         address = Normalize(address);
-        if (address.ScopeId != 0)
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
         {
             address = new IPAddress(address.GetAddressBytes());
         }

@@ -273,7 +273,7 @@ internal sealed class ProxyConnection
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
-            _outcome = "connection lost";
+            _outcome = "connection lost: " + (e is SocketException socket ? socket.SocketErrorCode.ToString() : e.Message);
             return false;
         }
         finally
