@@ -35,17 +35,17 @@ internal sealed class Dialer(EgressOptions options, DestinationPolicy policy, Eg
             }
             catch (SocketException)
             {
-                throw new ProxyRefusal(502, $"{target.Host} could not be resolved", EgressMetrics.RefusalReasons.Unreachable);
+                throw new ProxyRefusal(502, $"{target.Host} could not be resolved", EgressMetrics.RefusalReasons.Unreachable, keepAlive: true);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new ProxyRefusal(504, $"resolving {target.Host} took longer than {Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout);
+                throw new ProxyRefusal(504, $"resolving {target.Host} took longer than {Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout, keepAlive: true);
             }
         }
 
         if (addresses.Length == 0)
         {
-            throw new ProxyRefusal(502, $"{target.Host} has no addresses", EgressMetrics.RefusalReasons.Unreachable);
+            throw new ProxyRefusal(502, $"{target.Host} has no addresses", EgressMetrics.RefusalReasons.Unreachable, keepAlive: true);
         }
 
         for (var i = 0; i < addresses.Length; i++)
@@ -54,7 +54,7 @@ internal sealed class Dialer(EgressOptions options, DestinationPolicy policy, Eg
             if (policy.Refusal(addresses[i]) is { } kind)
             {
                 var what = literal is null ? $"{target.Host} resolves to {addresses[i]}, a {kind} address" : $"{addresses[i]} is a {kind} address";
-                throw new ProxyRefusal(403, what + "; direct egress does not go there (Egress:AllowedDestinations)", EgressMetrics.RefusalReasons.Blocked);
+                throw new ProxyRefusal(403, what + "; direct egress does not go there (Egress:AllowedDestinations)", EgressMetrics.RefusalReasons.Blocked, keepAlive: true);
             }
         }
 
@@ -76,7 +76,7 @@ internal sealed class Dialer(EgressOptions options, DestinationPolicy policy, Eg
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 socket.Dispose();
-                throw new ProxyRefusal(504, $"{target.Display} did not accept a connection within {Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout);
+                throw new ProxyRefusal(504, $"{target.Display} did not accept a connection within {Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout, keepAlive: true);
             }
             catch
             {
@@ -85,7 +85,7 @@ internal sealed class Dialer(EgressOptions options, DestinationPolicy policy, Eg
             }
         }
 
-        throw new ProxyRefusal(502, $"{target.Display} {Describe(last?.SocketErrorCode)}", EgressMetrics.RefusalReasons.Unreachable);
+        throw new ProxyRefusal(502, $"{target.Display} {Describe(last?.SocketErrorCode)}", EgressMetrics.RefusalReasons.Unreachable, keepAlive: true);
     }
 
     /// <summary>A TCP connection to the upstream proxy, for absolute-URI requests.</summary>
@@ -140,7 +140,7 @@ internal sealed class Dialer(EgressOptions options, DestinationPolicy policy, Eg
 
             if (head.Status is < 200 or >= 300)
             {
-                throw new ProxyRefusal(502, $"upstream proxy could not open {target.Display} (it answered {head.Status.ToString(CultureInfo.InvariantCulture)})", EgressMetrics.RefusalReasons.Upstream);
+                throw new ProxyRefusal(502, $"upstream proxy could not open {target.Display} (it answered {head.Status.ToString(CultureInfo.InvariantCulture)})", EgressMetrics.RefusalReasons.Upstream, keepAlive: true);
             }
 
             reader.Consume(length);
@@ -206,7 +206,7 @@ internal sealed class Dialer(EgressOptions options, DestinationPolicy policy, Eg
     public ProxyRefusal UpstreamRefusal(UpstreamEndpoint upstream, int port, string reason, string problem)
     {
         ProxyLog.UpstreamFailed(logger, upstream.Display, port, problem);
-        return new ProxyRefusal(502, reason, EgressMetrics.RefusalReasons.Upstream);
+        return new ProxyRefusal(502, reason, EgressMetrics.RefusalReasons.Upstream, keepAlive: true);
     }
 
     private async Task<Socket> ConnectToUpstreamAsync(UpstreamEndpoint upstream, int port, CancellationTokenSource timeout, CancellationToken linked, CancellationToken outer)

@@ -97,6 +97,27 @@ internal static class HttpParser
         return index < 0 ? -1 : start + index + HeadEnd.Length;
     }
 
+    /// <summary>True when a LF without its CR appears at or after <paramref name="from"/> (caught early, not at the timeout).</summary>
+    public static bool HasBareLineFeed(ReadOnlySpan<byte> buffer, int from)
+    {
+        for (var i = Math.Max(from, 0); i < buffer.Length; i++)
+        {
+            var next = buffer[i..].IndexOf((byte)'\n');
+            if (next < 0)
+            {
+                return false;
+            }
+
+            i += next;
+            if (i == 0 || buffer[i - 1] != (byte)'\r')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Parses a request head ending in CRLF CRLF; a malformed one is a 400 (or 505).</summary>
     public static RequestHead ParseRequest(ReadOnlySpan<byte> head)
     {

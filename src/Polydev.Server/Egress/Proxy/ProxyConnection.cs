@@ -14,7 +14,7 @@ namespace Polydev.Server.Egress.Proxy;
 /// </summary>
 internal sealed class ProxyConnection
 {
-    private const int MaxKeptRefusals = 8;
+    private const int MaxFailedAuthentications = 8;
     private const int OriginBufferSize = 64 * 1024;
     private const int OriginHeadLimit = 64 * 1024;
     private const int MaxChunkLine = 4096;
@@ -46,7 +46,7 @@ internal sealed class ProxyConnection
     private int _state = StateReadingHead;
     private bool _authenticated;
     private bool _headBytesSeen;
-    private int _refusals;
+    private int _failedAuthentications;
     private Origin? _origin;
 
     // The exchange (request or tunnel) in progress, for its log line.
@@ -205,6 +205,11 @@ internal sealed class ProxyConnection
                     throw new ProxyRefusal(431, $"request line and headers exceed {max.ToString(CultureInfo.InvariantCulture)} bytes", EgressMetrics.RefusalReasons.BadRequest);
                 }
 
+                if (HttpParser.HasBareLineFeed(_reader.Span, scanned))
+                {
+                    throw HttpParser.BadRequest("malformed request line or header: lines must end with CRLF");
+                }
+
                 if (end > 0)
                 {
                     var head = HttpParser.ParseRequest(_reader.Span[..end]);
@@ -259,8 +264,9 @@ internal sealed class ProxyConnection
                 return false;
             }
 
+            // A client that keeps failing authentication on one connection is sent away.
             var keepAlive = refusal.KeepAlive && !_requestHasBody && head.Http11 && !head.Headers.HasToken("Connection", "close")
-                && !_proxy.IsShuttingDown && ++_refusals <= MaxKeptRefusals;
+                && !_proxy.IsShuttingDown && (refusal.Status != 407 || ++_failedAuthentications <= MaxFailedAuthentications);
             await TrySendAsync(refusal.ToResponse(keepAlive));
             _outcome = "refused";
             _status = refusal.Status;
@@ -491,16 +497,16 @@ internal sealed class ProxyConnection
                         return null;
                     }
 
-                    throw new ProxyRefusal(502, $"{from} closed the connection without answering", reason);
+                    throw new ProxyRefusal(502, $"{from} closed the connection without answering", reason, keepAlive: true);
                 }
 
                 if (length < 0)
                 {
-                    throw new ProxyRefusal(502, $"{from} sent response headers larger than {OriginHeadLimit / 1024} KiB", reason);
+                    throw new ProxyRefusal(502, $"{from} sent response headers larger than {OriginHeadLimit / 1024} KiB", reason, keepAlive: true);
                 }
 
                 response = HttpParser.ParseResponse(origin.Reader.Span[..length])
-                    ?? throw new ProxyRefusal(502, $"{from} sent a malformed response", reason);
+                    ?? throw new ProxyRefusal(502, $"{from} sent a malformed response", reason, keepAlive: true);
                 origin.Reader.Consume(length);
                 if (upstream is not null && response.Status == 407)
                 {
