@@ -21,6 +21,7 @@ public static class ClientVerbs
             PasswordVerb.Create(globals),
             AccountVerbs.Create(globals),
             TokenVerbs.Create(globals),
+            EgressVerbs.Create(globals),
         ];
         foreach (var verb in verbs)
         {

@@ -17,6 +17,10 @@ public static class ApiRoutes
     public const string Tokens = "/api/tokens";
     public const string Chats = "/api/vault/chats";
     public const string Credentials = "/api/vault/credentials";
+    public const string Egress = "/api/egress";
+    public const string EgressTokens = "/api/egress/tokens";
+    public const string EgressCheck = "/api/egress/check";
+    public const string AdminEgressPorts = "/api/admin/egress/ports";
 
     public static string Chat(Guid id) => $"{Chats}/{id:D}";
     public static string Messages(Guid chatId) => $"{Chats}/{chatId:D}/messages";
@@ -24,4 +28,5 @@ public static class ApiRoutes
     public static string Credential(Guid id) => $"{Credentials}/{id:D}";
     public static string Session(Guid id) => $"{Sessions}/{id:D}";
     public static string Token(Guid id) => $"{Tokens}/{id:D}";
+    public static string EgressToken(Guid id) => $"{EgressTokens}/{id:D}";
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
+using Polydev.Contracts.Egress;
 using Polydev.Contracts.Vault;
 
 namespace Polydev.Client.Api;
@@ -78,6 +79,14 @@ internal sealed class PolydevApi : IDisposable
     public Task<CredentialResponse> CreateCredentialAsync(CreateCredentialRequest request, CancellationToken ct) => SendAsync<CredentialResponse>(HttpMethod.Post, ApiRoutes.Credentials, request, ct);
 
     public Task DeleteCredentialAsync(Guid id, CancellationToken ct) => SendAsync(HttpMethod.Delete, ApiRoutes.Credential(id), null, ct);
+
+    // Egress.
+    public Task<EgressStatusResponse> GetEgressAsync(CancellationToken ct) => SendAsync<EgressStatusResponse>(HttpMethod.Get, ApiRoutes.Egress, null, ct);
+
+    public Task<EgressCheckResponse> CheckEgressAsync(CancellationToken ct) => SendAsync<EgressCheckResponse>(HttpMethod.Post, ApiRoutes.EgressCheck, null, ct);
+
+    public Task<EgressTokenCreatedResponse> CreateEgressTokenAsync(CreateEgressTokenRequest request, CancellationToken ct) =>
+        SendAsync<EgressTokenCreatedResponse>(HttpMethod.Post, ApiRoutes.EgressTokens, request, ct);
 
     public void Dispose() => _http.Dispose();
 

@@ -85,7 +85,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(
-        DeleteAccountRequest request, ClaimsPrincipal principal, AccountStore accounts, SecretHasher hasher, PolydevMetrics metrics, CancellationToken cancellationToken)
+        DeleteAccountRequest request, ClaimsPrincipal principal, AccountStore accounts, SecretHasher hasher, IEnumerable<IAccountObserver> observers, PolydevMetrics metrics, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         AccountRules.CheckProof(request.AuthKey, "authKey", errors);
@@ -101,6 +101,11 @@ public static class AccountEndpoints
         }
 
         await accounts.DeleteAsync(user.UserId, cancellationToken);
+        foreach (var observer in observers)
+        {
+            await observer.AccountDeletedAsync(user.UserId, CancellationToken.None);
+        }
+
         metrics.AccountsDeleted.Inc();
         return TypedResults.NoContent();
     }

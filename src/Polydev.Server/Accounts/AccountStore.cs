@@ -86,6 +86,8 @@ public sealed class AccountStore(Database database)
             "DELETE FROM chats WHERE user_id = @id",
             "DELETE FROM provider_credentials WHERE user_id = @id",
             "DELETE FROM auth_sessions WHERE user_id = @id",
+            "DELETE FROM egress_tokens WHERE user_id = @id",
+            "DELETE FROM user_proxy_ports WHERE user_id = @id",
             "DELETE FROM users WHERE id = @id",
         })
         {

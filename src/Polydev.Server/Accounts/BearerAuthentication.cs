@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
@@ -46,7 +47,7 @@ public sealed class BearerAuthenticationHandler(
         }
 
         var token = header["Bearer ".Length..].Trim();
-        if (!BearerTokens.LooksValid(token))
+        if (!BearerTokens.LooksValid(token, BearerTokens.SessionPrefix, BearerTokens.ApiPrefix))
         {
             return Fail("malformed", "The bearer token is not a Polydev token.");
         }
@@ -105,7 +106,9 @@ public sealed class BearerAuthenticationHandler(
             {
                 Status = 403,
                 Title = "Forbidden",
-                Detail = "API tokens cannot manage sessions, tokens, the password or the account; sign in with the password for this.",
+                Detail = Context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>()?.Policy == AdminRequirement.Policy
+                    ? "This is an operator endpoint: sign in with the password of an account listed in the server's Admin:Emails."
+                    : "API tokens cannot manage sessions, tokens, the password or the account; sign in with the password for this.",
             },
         });
     }

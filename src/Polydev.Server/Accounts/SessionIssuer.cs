@@ -10,7 +10,7 @@ public sealed class SessionIssuer(SessionStore sessions, IOptions<AccountsOption
 {
     public async Task<(string Token, SessionRecord Session)> IssueAsync(Guid userId, string kind, string? name, TimeSpan? lifetime, CancellationToken cancellationToken)
     {
-        var (token, hash) = BearerTokens.Issue(kind);
+        var (token, hash) = BearerTokens.Issue(kind == TokenKinds.Api ? BearerTokens.ApiPrefix : BearerTokens.SessionPrefix);
         var now = clock.GetUtcNow();
         var effectiveLifetime = kind == TokenKinds.Session ? options.Value.SessionLifetime : lifetime;
         var session = new SessionRecord

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -15,6 +16,8 @@ using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
 using Polydev.Server.Accounts;
+using Polydev.Server.Egress;
+using Polydev.Server.Egress.Proxy;
 using Polydev.Server.Http;
 using Polydev.Server.Observability;
 using Polydev.Server.Storage;
@@ -108,6 +111,18 @@ public static class PolydevServer
         services.AddSingleton<ChatStore>();
         services.AddSingleton<CredentialStore>();
 
+        services.Configure<EgressOptions>(configuration.GetSection(EgressOptions.Section));
+        services.AddSingleton(new EgressMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<PortRegistry>();
+        services.AddSingleton<EgressTokenStore>();
+        services.AddSingleton<EgressTokenAuthenticator>();
+        services.AddSingleton<IEgressAuthenticator>(sp => sp.GetRequiredService<EgressTokenAuthenticator>());
+        services.AddSingleton<EgressProxy>();
+        services.AddSingleton<EgressService>();
+        services.AddHostedService(sp => sp.GetRequiredService<EgressService>());
+        services.AddSingleton<IAccountObserver>(sp => sp.GetRequiredService<EgressService>());
+        services.AddSingleton<EgressLiveCheck>();
+
         services.AddRoutingCore();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Apply);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -117,8 +132,11 @@ public static class PolydevServer
 
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
+        services.AddSingleton<IAuthorizationHandler, AdminAuthorizationHandler>();
         services.AddAuthorizationBuilder()
-            .AddPolicy(PolydevClaims.InteractivePolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(PolydevClaims.TokenKindClaim, TokenKinds.Session));
+            .AddPolicy(PolydevClaims.InteractivePolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(PolydevClaims.TokenKindClaim, TokenKinds.Session))
+            .AddPolicy(AdminRequirement.Policy, policy => policy.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOpenApi("v1", options => options.AddDocumentTransformer<OpenApiDocumentInfo>());
@@ -153,5 +171,6 @@ public static class PolydevServer
         app.MapApiTokenEndpoints();
         app.MapChatEndpoints(vault);
         app.MapCredentialEndpoints(vault);
+        app.MapEgressEndpoints();
     }
 }

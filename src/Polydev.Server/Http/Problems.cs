@@ -21,6 +21,10 @@ public static class Problems
 
     public static ProblemHttpResult TooManyRequests(string detail) => Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail);
 
+    public static ProblemHttpResult BadGateway(string detail) => Create(StatusCodes.Status502BadGateway, "Bad gateway", detail);
+
+    public static ProblemHttpResult Unavailable(string detail) => Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail);
+
     public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(
             errors,

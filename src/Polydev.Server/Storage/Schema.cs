@@ -79,5 +79,24 @@ public static class Schema
             );
             CREATE INDEX ix_provider_credentials_user ON provider_credentials (user_id, created_at, id);
             """),
+        new(2, "egress ports and proxy tokens", """
+            CREATE TABLE user_proxy_ports (
+                user_id     TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                port        INTEGER NOT NULL UNIQUE,
+                bytes_up    BIGINT NOT NULL,
+                bytes_down  BIGINT NOT NULL,
+                created_at  BIGINT NOT NULL
+            );
+
+            CREATE TABLE egress_tokens (
+                id          TEXT PRIMARY KEY,
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                token_hash  {blob} NOT NULL UNIQUE,
+                created_at  BIGINT NOT NULL,
+                expires_at  BIGINT NOT NULL,
+                revoked_at  BIGINT NULL
+            );
+            CREATE INDEX ix_egress_tokens_user ON egress_tokens (user_id);
+            """),
     ];
 }

@@ -47,12 +47,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static Task<ServerProcess> StartSqliteAsync() => StartAsync(postgresConnectionString: null);
 
-    public static async Task<ServerProcess> StartAsync(string? postgresConnectionString)
+    public static async Task<ServerProcess> StartAsync(string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
         var data = Directory.CreateTempSubdirectory("polydev-e2e-data-").FullName;
-        var environment = new Dictionary<string, string?>();
+        var environment = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         if (postgresConnectionString is not null)
         {
             environment["POLYDEV_DATABASE"] = postgresConnectionString;

@@ -18,6 +18,12 @@ public sealed class RunningServer : IAsyncDisposable
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";
 
+    /// <summary>Size of each test server's egress port range.</summary>
+    public const int EgressPorts = 20;
+
+    private bool _keepStorage;
+    private bool _disposed;
+
     private readonly WebApplication _app;
     private readonly string _dataDirectory;
     private readonly string? _postgresConnectionString;
@@ -44,12 +50,28 @@ public sealed class RunningServer : IAsyncDisposable
 
     public string? DatabaseConnectionString => _postgresConnectionString;
 
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>The server's effective configuration value for <paramref name="key"/>.</summary>
+    public string? Setting(string key) => _app.Configuration[key];
+
+    /// <summary>Stops the server but leaves its database for a restart with <see cref="StartAsync(string, string, string?, IDictionary{string, string?}?)"/>.</summary>
+    public async Task StopKeepingStorageAsync()
+    {
+        _keepStorage = true;
+        await DisposeAsync();
+    }
+
     public Database Database => _app.Services.GetRequiredService<Database>();
 
-    public static async Task<RunningServer> StartAsync(string engine, IDictionary<string, string?>? settings = null)
+    public static Task<RunningServer> StartAsync(string engine, IDictionary<string, string?>? settings = null) =>
+        StartAsync(engine, Directory.CreateTempSubdirectory("polydev-test-").FullName, null, settings);
+
+    /// <summary>Starts over an existing data directory or database, e.g. to restart a server.</summary>
+    public static async Task<RunningServer> StartAsync(string engine, string dataDirectory, string? postgresConnectionString, IDictionary<string, string?>? settings = null)
     {
-        var dataDirectory = Directory.CreateTempSubdirectory("polydev-test-").FullName;
-        var postgres = engine == Postgres ? await PostgresServer.CreateDatabaseAsync("polydev_test") : null;
+        var postgres = engine == Postgres ? postgresConnectionString ?? await PostgresServer.CreateDatabaseAsync("polydev_test") : null;
+        var firstEgressPort = FreePorts.FindBlock(EgressPorts);
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Urls"] = "http://127.0.0.1:0",
@@ -57,6 +79,9 @@ public sealed class RunningServer : IAsyncDisposable
             ["Database"] = postgres,
             // The real default is 100,000; tests exercise the same code at a cost they can afford.
             ["Accounts:AuthKeyHashIterations"] = "1000",
+            // Servers in parallel tests each get their own block of egress ports.
+            ["Egress:FirstPort"] = firstEgressPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Egress:LastPort"] = (firstEgressPort + EgressPorts - 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -86,9 +111,20 @@ public sealed class RunningServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_keepStorage)
+        {
+            return;
+        }
+
         if (_postgresConnectionString is not null)
         {
             await PostgresServer.DropDatabaseAsync(_postgresConnectionString);
