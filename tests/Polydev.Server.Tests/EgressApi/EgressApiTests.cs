@@ -4,6 +4,7 @@ using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
 using Polydev.Contracts.Egress;
 using Polydev.Server.Tests.Infrastructure;
+using Polydev.Testing;
 
 namespace Polydev.Server.Tests.EgressApi;
 
@@ -117,6 +118,32 @@ public sealed class EgressApiTests
         var refused = await user.Client(unconfigured).PostAsync(ApiRoutes.EgressCheck, null);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Contains("WhatIsMyIpUrl", JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_live_check_leaves_through_the_upstream_with_polydevs_sticky_session_credentials()
+    {
+        await using var target = await HttpTarget.StartAsync();
+        var account = TestAccount.Create();
+        var session = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("polydev-egress-session|" + account.UserId.ToString("D"))))[..16];
+        var upstreamUser = $"user-acme-session-{session}";
+        await using var squid = await SquidProxy.StartAsync(upstreamUser, "upstream-secret-" + Guid.NewGuid().ToString("N"));
+        await using var server = await RunningServer.StartAsync(RunningServer.Sqlite, new Dictionary<string, string?>
+        {
+            ["Egress:Upstream:Url"] = squid.Address.ToString(),
+            ["Egress:Upstream:Username"] = "user-acme-session-{session}",
+            ["Egress:Upstream:Password"] = squid.Password,
+            ["Egress:WhatIsMyIpUrl"] = new Uri(target.BaseAddress, "/ip").ToString(),
+        });
+        Assert.Equal(HttpStatusCode.Created, (await server.Client.PostJsonAsync(ApiRoutes.Accounts, account.SignupRequest())).StatusCode);
+        await account.LogInAsync(server);
+
+        var check = (await (await account.Client(server).PostAsync(ApiRoutes.EgressCheck, null)).ReadAsync<EgressCheckResponse>())!;
+        Assert.Equal(HttpTarget.ReportedAddress, check.Address);
+        Assert.Equal("upstream", check.Mode);
+        var seen = await squid.WaitForAccessLogAsync(log => log.Contains("/ip", StringComparison.Ordinal));
+        Assert.Contains($"user={upstreamUser}", seen);
+        Assert.DoesNotContain(squid.Password!, server.Logs.Text);
     }
 
     [Fact]
