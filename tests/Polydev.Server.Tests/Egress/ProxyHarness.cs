@@ -106,6 +106,29 @@ public sealed class ProxyHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Like <see cref="AssertDrainedAsync"/> for one user's port only, while others keep working.</summary>
+    public async Task AssertPortDrainedAsync(Guid userId, int port)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var leftovers = TcpTable.HeldByThisProcess([port], []);
+            var usage = Proxy.GetUsage(userId);
+            var connections = Proxy.ConnectionsOf(userId);
+            if (usage.ActiveTunnels == 0 && connections == 0 && leftovers.Count == 0)
+            {
+                return;
+            }
+
+            if (watch.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                Assert.Fail($"Port {port} not drained: {usage.ActiveTunnels} tunnels, {connections} connections; held: {string.Join(", ", leftovers.Take(20))} ({leftovers.Count})");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
     /// <summary>The registry in Prometheus text format.</summary>
     public async Task<string> MetricsTextAsync()
     {

@@ -206,6 +206,20 @@ public sealed class EgressProxy : IAsyncDisposable
         return deltas;
     }
 
+    /// <summary>Client connections open on the user's port, authenticated or not.</summary>
+    internal int ConnectionsOf(Guid userId)
+    {
+        _gate.Wait();
+        try
+        {
+            return _listeners.TryGetValue(userId, out var listener) ? listener.Connections.Count : 0;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>The port a user's listener is bound to, or null.</summary>
     internal int? PortOf(Guid userId)
     {
