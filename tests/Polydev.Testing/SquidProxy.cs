@@ -67,6 +67,7 @@ public sealed class SquidProxy : IAsyncDisposable
             "forwarded_for delete",
             "via off",
             "icp_port 0",
+            "pinger_enable off",
             "htcp_port 0",
             "max_filedescriptors 16384",
             "client_persistent_connections on",

@@ -250,6 +250,35 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
     }
 
     [Fact]
+    public async Task Bulk_downloads_through_a_tunnel_arrive_intact()
+    {
+        await using var harness = await ProxyHarness.StartAsync();
+        using var client = new HttpClient(Target.CreateHandler(harness.WebProxy()));
+
+        using var response = await client.GetAsync(new Uri(Target.HttpsBase, "bytes/33554432"), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[100_000];
+        long offset = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            for (var i = 0; i < read; i += 4099)
+            {
+                Assert.Equal(HttpsTarget.ExpectedByte(offset + i), buffer[i]);
+            }
+
+            offset += read;
+        }
+
+        Assert.Equal(33_554_432, offset);
+        Assert.InRange(harness.Proxy.GetUsage(harness.UserId).BytesDown, 33_554_432, 34_000_000);
+        await body.DisposeAsync();
+        response.Dispose();
+        client.Dispose();
+        await harness.AssertDrainedAsync(Target.HttpsPort);
+    }
+
+    [Fact]
     public async Task An_unreachable_destination_is_a_502_with_a_reason()
     {
         int closed;

@@ -77,8 +77,12 @@ public sealed class EgressProxy : IAsyncDisposable
 
     internal long IdleTicks { get; }
 
-    /// <summary>Largest read in a tunnel or body copy (a pooled buffer of this size per active direction).</summary>
-    internal int TunnelBufferSize { get; set; } = 64 * 1024;
+    /// <summary>
+    /// Largest read in a tunnel: a pooled buffer of up to this size per direction while data
+    /// flows, none while it does not. 128 KiB measured as cheap in CPU as 256 KiB (bench/, within
+    /// noise) at half the memory per busy tunnel; 64 KiB cost about 15 % more CPU per GB.
+    /// </summary>
+    internal int TunnelBufferSize { get; set; } = 128 * 1024;
 
     internal bool IsShuttingDown => _shuttingDown;
 

@@ -389,10 +389,15 @@ internal sealed class ProxyConnection
     /// <summary>
     /// Copies one direction of a tunnel until end of stream, then passes the FIN on with
     /// Shutdown(Send) so the other direction can still finish (half-close). A failure on either
-    /// socket cuts the whole tunnel. Waits for data with a zero-byte read, holding no buffer.
+    /// socket cuts the whole tunnel. Waits for data with a zero-byte read, holding no buffer;
+    /// reads grow from 16 KiB toward <see cref="EgressProxy.TunnelBufferSize"/> while they come
+    /// back full (a bulk transfer) and shrink again when they do not.
     /// </summary>
     private async Task PumpAsync(Socket from, Socket to, bool up, CancellationToken token)
     {
+        const int Smallest = 16 * 1024;
+        var size = Math.Min(Smallest, _chunk);
+        var busy = false;
         byte[]? buffer = null;
         try
         {
@@ -400,11 +405,15 @@ internal sealed class ProxyConnection
             {
                 if (buffer is null)
                 {
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
-                    buffer = ArrayPool<byte>.Shared.Rent(_chunk);
+                    if (!busy)
+                    {
+                        await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
+                    }
+
+                    buffer = ArrayPool<byte>.Shared.Rent(size);
                 }
 
-                var read = await from.ReceiveAsync(buffer.AsMemory(0, _chunk), SocketFlags.None, token);
+                var read = await from.ReceiveAsync(buffer.AsMemory(0, size), SocketFlags.None, token);
                 if (read == 0)
                 {
                     try
@@ -423,10 +432,14 @@ internal sealed class ProxyConnection
                 await Dialer.SendAllAsync(to, buffer.AsMemory(0, read), token);
                 Touch();
                 Count(up, read);
-                if (read < _chunk)
+
+                busy = read == size;
+                var next = busy ? Math.Min(size * 2, _chunk) : read < size / 4 ? Math.Max(Smallest, size / 2) : size;
+                if (!busy || next != size)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
+                    size = Math.Min(next, _chunk);
                 }
             }
         }
