@@ -1,15 +1,35 @@
 using System.Globalization;
 using Polydev.Bench;
 
-// dotnet run -c Release --project bench/Polydev.Bench -- [--messages N] [--parallelism P] [--bytes B]
+// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress] [--messages N] [--parallelism P] [--bytes B]
+//     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N]
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
-// the bench may write to; scripts/bench starts a throw-away one.
+// the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
+// (scripts/bench installs it).
+if (args is [EgressProxyHost.Verb, ..])
+{
+    return await EgressProxyHost.RunAsync();
+}
+
+var only = Option("--only");
+if (only is not (null or "vault" or "egress"))
+{
+    Console.Error.WriteLine("--only takes vault or egress");
+    return 2;
+}
+
 var messages = Argument("--messages", 2000);
 var parallelism = Argument("--parallelism", 8);
 var bytes = Argument("--bytes", 1024);
 var postgres = Environment.GetEnvironmentVariable("POLYDEV_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("POLYDEV_TEST_POSTGRES");
 
 Console.WriteLine($"Polydev bench, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+if (only == "egress")
+{
+    await RunEgressAsync();
+    return 0;
+}
+
 Console.WriteLine($"vault: {messages} messages of {bytes} B plaintext, {parallelism} concurrent clients");
 Console.WriteLine();
 Console.WriteLine("| phase | ops | ops/s | p50 ms | p99 ms | vs raw (throughput) |");
@@ -46,7 +66,22 @@ foreach (var size in new[] { 1024, 64 * 1024, 1024 * 1024 })
     ClientRow(open, size);
 }
 
+if (only is null)
+{
+    Console.WriteLine();
+    await RunEgressAsync();
+}
+
 return 0;
+
+Task RunEgressAsync() => EgressBenchmark.RunAsync(new EgressBenchmark.Settings(
+    Argument("--download-mib", 64), Argument("--runs", 5), Argument("--requests", 1000), Argument("--new-tunnels", 300), Argument("--tunnels", 1000)));
+
+string? Option(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
 
 static void Row(Latencies l, string ratio) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {l.Name} | {l.Count} | {l.PerSecond:0} | {l.Percentile(50):0.00} | {l.Percentile(99):0.00} | {ratio} |"));

@@ -1,0 +1,396 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Polydev.Testing;
+
+namespace Polydev.Bench;
+
+/// <summary>
+/// The same downloads and request mix four ways in one run, against one HTTPS target on
+/// loopback (Kestrel): straight to it; through Polydev's proxy in direct mode (its own
+/// process, 127.0.0.1 allowed); through Polydev chained to Squid (the production shape, Squid
+/// standing in for Decodo); and through Squid alone as a plain forward proxy. Both proxies
+/// require Basic auth and every client sends it up front (as curl and HTTP(S)_PROXY users do),
+/// so no 407 round trip is timed. Then a thousand tunnels held open at once through one port.
+/// </summary>
+internal static class EgressBenchmark
+{
+    public sealed record Settings(int DownloadMiB, int Runs, int Requests, int NewTunnels, int Tunnels);
+
+    public static async Task RunAsync(Settings settings)
+    {
+        await using var target = await HttpsTarget.StartAsync();
+        var squidPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        await using var squid = await SquidProxy.StartAsync("bench", squidPassword);
+        var userId = Guid.NewGuid();
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        var common = new Dictionary<string, string>
+        {
+            ["MaxTunnelsPerUser"] = (settings.Tunnels * 2 + 100).ToString(CultureInfo.InvariantCulture),
+            ["IdleTimeout"] = "00:10:00",
+        };
+        await using var polydev = await ProxyProcess.StartAsync(userId, token, new(common) { ["AllowedDestinations:0"] = "127.0.0.1/32" });
+        await using var chained = await ProxyProcess.StartAsync(userId, token, new(common)
+        {
+            ["Upstream:Url"] = squid.Address.ToString(),
+            ["Upstream:Username"] = "bench",
+            ["Upstream:Password"] = squidPassword,
+        });
+
+        var routes = new Route[]
+        {
+            new("direct (no proxy)", null, null, []),
+            new("polydev (direct mode)", polydev.Port, Basic("sandbox", token), [polydev.ProcessId]),
+            new("polydev -> squid (chained)", chained.Port, Basic("sandbox", token), [chained.ProcessId, squid.ProcessId]),
+            new("squid", squid.Port, Basic("bench", squidPassword), [squid.ProcessId]),
+        };
+
+        var https = new Uri($"https://127.0.0.1:{target.HttpsPort}/");
+        var http = new Uri($"http://127.0.0.1:{target.HttpPort}/");
+        Console.WriteLine($"egress: {settings.DownloadMiB} MiB downloads x {settings.Runs} runs per route (median run), {settings.Requests} small requests per reused connection, {settings.NewTunnels} over new tunnels; target Kestrel HTTPS/HTTP/1.1 on loopback; polydev proxies in their own processes");
+        Console.WriteLine();
+
+        foreach (var route in routes)
+        {
+            using var warm = route.HttpsClient(target);
+            for (var i = 0; i < 50; i++)
+            {
+                await warm.GetStringAsync(new Uri(https, "small"));
+            }
+
+            await DownloadAsync(warm, new Uri(https, "bytes/8388608"), 8 << 20);
+        }
+
+        // Throughput: runs interleaved across routes so drift hits all alike.
+        var bytes = (long)settings.DownloadMiB << 20;
+        var seconds = routes.ToDictionary(r => r.Name, _ => new List<double>());
+        var cpu = routes.ToDictionary(r => r.Name, _ => 0.0);
+        var clients = routes.ToDictionary(r => r.Name, r => r.HttpsClient(target));
+        for (var run = 0; run < settings.Runs; run++)
+        {
+            foreach (var route in routes)
+            {
+                var cpuBefore = route.ProxyProcesses.Sum(CpuSeconds);
+                seconds[route.Name].Add(await DownloadAsync(clients[route.Name], new Uri(https, $"bytes/{bytes}"), bytes));
+                cpu[route.Name] += route.ProxyProcesses.Sum(CpuSeconds) - cpuBefore;
+            }
+        }
+
+        foreach (var client in clients.Values)
+        {
+            client.Dispose();
+        }
+
+        var throughput = routes.ToDictionary(r => r.Name, r => bytes / 1e6 / Median(seconds[r.Name]));
+        var directRate = throughput[routes[0].Name];
+        var squidRate = throughput[routes[3].Name];
+        Console.WriteLine($"| route | {settings.DownloadMiB} MiB over one tunnel, MB/s (median) | best run MB/s | vs direct | vs squid | proxy CPU ms per GB |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var route in routes)
+        {
+            var rate = throughput[route.Name];
+            var best = bytes / 1e6 / seconds[route.Name].Min();
+            var cpuPerGb = route.ProxyProcesses.Length == 0 ? "" : (cpu[route.Name] * 1000 / (bytes * settings.Runs / 1e9)).ToString("0", CultureInfo.InvariantCulture);
+            Console.WriteLine(Invariant($"| {route.Name} | {rate:0} | {best:0} | {rate / directRate:0.00} | {(route.ProxyPort is null ? "" : (rate / squidRate).ToString("0.00", CultureInfo.InvariantCulture))} | {cpuPerGb} |"));
+        }
+
+        // Latency per small request: over new tunnels (connect + CONNECT + TLS + request), over one reused tunnel, and plain HTTP over one kept-alive connection.
+        Console.WriteLine();
+        Console.WriteLine("| small request (2 B answer) | route | requests | p50 ms | p99 ms | added p50 ms | added p99 ms |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        var workloads = new (string Name, Func<Route, Task<Latencies>> Measure)[]
+        {
+            ("HTTPS, new tunnel each", route => Latencies.MeasureAsync(route.Name, Enumerable.Range(0, settings.NewTunnels).ToList(), 1, async _ =>
+            {
+                using var client = route.HttpsClient(target);
+                Check(await client.GetStringAsync(new Uri(https, "small")));
+            })),
+            ("HTTPS, one reused tunnel", async route =>
+            {
+                using var client = route.HttpsClient(target);
+                Check(await client.GetStringAsync(new Uri(https, "small")));
+                return await Latencies.MeasureAsync(route.Name, Enumerable.Range(0, settings.Requests).ToList(), 1, async _ => Check(await client.GetStringAsync(new Uri(https, "small"))));
+            }),
+            ("plain HTTP, kept-alive connection", async route =>
+            {
+                using var client = route.HttpClient(target);
+                Check(await client.GetStringAsync(new Uri(http, "small")));
+                return await Latencies.MeasureAsync(route.Name, Enumerable.Range(0, settings.Requests).ToList(), 1, async _ => Check(await client.GetStringAsync(new Uri(http, "small"))));
+            }),
+        };
+
+        foreach (var (name, measure) in workloads)
+        {
+            Latencies? baseline = null;
+            foreach (var route in routes)
+            {
+                var latencies = await measure(route);
+                baseline ??= latencies;
+                var added = route.ProxyPort is null
+                    ? "| | |"
+                    : Invariant($"| {latencies.Percentile(50) - baseline.Percentile(50):0.000} | {latencies.Percentile(99) - baseline.Percentile(99):0.000} |");
+                Console.WriteLine(Invariant($"| {name} | {route.Name} | {latencies.Count} | {latencies.Percentile(50):0.000} | {latencies.Percentile(99):0.000} {added}"));
+            }
+        }
+
+        // A thousand tunnels at once through one user's port, each with a TLS session and a request done, all held.
+        Console.WriteLine();
+        Console.WriteLine($"| {settings.Tunnels} tunnels held at once | opened | seconds to open all | RSS idle MiB | RSS holding MiB | per tunnel KiB | managed heap holding MiB |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (route, memory) in new (Route, Func<Task<(long Rss, long Heap)>>)[]
+        {
+            (routes[1], async () => { var s = await polydev.StatsAsync(); return (s.Rss, s.Heap); }),
+            (routes[3], () => Task.FromResult((EgressProxyHost.ResidentBytes(squid.ProcessId), -1L))),
+        })
+        {
+            var idle = await memory();
+            var watch = Stopwatch.StartNew();
+            var held = await OpenTunnelsAsync(route, target, settings.Tunnels);
+            var opening = watch.Elapsed.TotalSeconds;
+            var holding = await memory();
+            var perTunnel = (holding.Rss - idle.Rss) / 1024.0 / Math.Max(1, held.Count);
+            Console.WriteLine(Invariant($"| {route.Name} | {held.Count} of {settings.Tunnels} | {opening:0.0} | {idle.Rss / 1048576.0:0.0} | {holding.Rss / 1048576.0:0.0} | {perTunnel:0.0} | {(holding.Heap < 0 ? "" : (holding.Heap / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture))} |"));
+            foreach (var stream in held)
+            {
+                await stream.DisposeAsync();
+            }
+        }
+
+        var after = await polydev.StatsAsync();
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"polydev (direct mode) after the run: {after.Tunnels} tunnels open, {after.Refusals} refusals (expected 0: credentials were sent up front)"));
+    }
+
+    private static async Task<List<SslStream>> OpenTunnelsAsync(Route route, HttpsTarget target, int count)
+    {
+        var held = new List<SslStream>();
+        var request = Encoding.ASCII.GetBytes($"GET /small HTTP/1.1\r\nHost: 127.0.0.1:{target.HttpsPort}\r\n\r\n");
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (_, cancellationToken) =>
+        {
+            try
+            {
+                var stream = await route.TunnelAsync(new DnsEndPoint("127.0.0.1", target.HttpsPort), cancellationToken);
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false, target.Validate);
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.1" }, cancellationToken);
+                await tls.WriteAsync(request, cancellationToken);
+                var buffer = new byte[1024];
+                var text = new StringBuilder();
+                while (!text.ToString().EndsWith("\r\n\r\nok", StringComparison.Ordinal))
+                {
+                    var read = await tls.ReadAsync(buffer, cancellationToken);
+                    if (read == 0)
+                    {
+                        throw new IOException("closed");
+                    }
+
+                    text.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                }
+
+                lock (held)
+                {
+                    held.Add(tls);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or HttpRequestException or System.Security.Authentication.AuthenticationException)
+            {
+                Console.Error.WriteLine($"{route.Name}: a tunnel failed: {e.Message}");
+            }
+        });
+        return held;
+    }
+
+    private static async Task<double> DownloadAsync(HttpClient client, Uri url, long expected)
+    {
+        var watch = Stopwatch.StartNew();
+        using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[128 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            total += read;
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        return total == expected ? seconds : throw new InvalidDataException($"downloaded {total} of {expected} bytes");
+    }
+
+    private static void Check(string answer)
+    {
+        if (answer != "ok")
+        {
+            throw new InvalidDataException($"unexpected answer '{answer}'");
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>User plus system CPU time of a process so far (/proc/PID/stat, in clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    private static string Basic(string user, string password) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <param name="ProxyPort">Null for straight to the target.</param>
+    /// <param name="Authorization">The Proxy-Authorization value the client sends up front.</param>
+    /// <param name="ProxyProcesses">The proxy processes on the path, whose CPU time is counted.</param>
+    private sealed record Route(string Name, int? ProxyPort, string? Authorization, int[] ProxyProcesses)
+    {
+        /// <summary>HTTPS: a CONNECT tunnel (or a direct TCP connection) made by hand, TLS and HTTP by HttpClient.</summary>
+        public HttpClient HttpsClient(HttpsTarget target)
+        {
+            var handler = target.CreateHandler();
+            if (ProxyPort is not null)
+            {
+                handler.ConnectCallback = (context, cancellationToken) => TunnelAsync(context.DnsEndPoint, cancellationToken);
+            }
+
+            return new HttpClient(handler);
+        }
+
+        /// <summary>Plain HTTP: HttpClient's own proxy support (absolute-URI requests), credentials as a default header.</summary>
+        public HttpClient HttpClient(HttpsTarget target)
+        {
+            var handler = target.CreateHandler(ProxyPort is null ? null : new WebProxy(new Uri($"http://127.0.0.1:{ProxyPort}")));
+            var client = new HttpClient(handler);
+            if (Authorization is not null)
+            {
+                client.DefaultRequestHeaders.ProxyAuthorization = AuthenticationHeaderValue.Parse(Authorization);
+            }
+
+            return client;
+        }
+
+        public async ValueTask<Stream> TunnelAsync(DnsEndPoint destination, CancellationToken cancellationToken)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                if (ProxyPort is null)
+                {
+                    await socket.ConnectAsync(destination, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+
+                await socket.ConnectAsync(IPAddress.Loopback, ProxyPort.Value, cancellationToken);
+                var authority = $"{destination.Host}:{destination.Port}";
+                await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nProxy-Authorization: {Authorization}\r\n\r\n"), cancellationToken);
+                var head = new StringBuilder();
+                var buffer = new byte[1024];
+                while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var read = await socket.ReceiveAsync(buffer, cancellationToken);
+                    if (read == 0)
+                    {
+                        throw new IOException($"{Name} closed during CONNECT");
+                    }
+
+                    head.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                }
+
+                if (!head.ToString().StartsWith("HTTP/1.1 200", StringComparison.Ordinal) && !head.ToString().StartsWith("HTTP/1.0 200", StringComparison.Ordinal))
+                {
+                    throw new HttpRequestException($"{Name} refused CONNECT: {head.ToString().Split('\r')[0]}");
+                }
+
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A Polydev egress proxy in a child process (this program's <c>egress-proxy</c> verb).</summary>
+    private sealed class ProxyProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private ProxyProcess(Process process, int port)
+        {
+            _process = process;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public int ProcessId => _process.Id;
+
+        public static async Task<ProxyProcess> StartAsync(Guid userId, string token, Dictionary<string, string> egress)
+        {
+            var host = Environment.ProcessPath!;
+            var start = new ProcessStartInfo(host)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(EgressProxyHost).Assembly.Location);
+            }
+
+            start.ArgumentList.Add(EgressProxyHost.Verb);
+            start.Environment["POLYDEV_BENCH_EGRESS_USER"] = userId.ToString();
+            start.Environment["POLYDEV_BENCH_EGRESS_TOKEN"] = token;
+            foreach (var (key, value) in egress)
+            {
+                start.Environment["POLYDEV_EGRESS__" + key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant()] = value;
+            }
+
+            var process = Process.Start(start) ?? throw new InvalidOperationException("the egress proxy process did not start");
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            if (line is null || !line.StartsWith("listening ", StringComparison.Ordinal))
+            {
+                process.Kill();
+                throw new InvalidOperationException($"the egress proxy process said '{line}'");
+            }
+
+            return new ProxyProcess(process, int.Parse(line[10..], CultureInfo.InvariantCulture));
+        }
+
+        public async Task<(long Rss, long Heap, int Tunnels, double Refusals)> StatsAsync()
+        {
+            await _process.StandardInput.WriteLineAsync("stats");
+            await _process.StandardInput.FlushAsync();
+            var fields = (await _process.StandardOutput.ReadLineAsync())!.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+            return (long.Parse(fields["rss"], CultureInfo.InvariantCulture), long.Parse(fields["heap"], CultureInfo.InvariantCulture),
+                int.Parse(fields["tunnels"], CultureInfo.InvariantCulture), double.Parse(fields["refusals"], CultureInfo.InvariantCulture));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _process.StandardInput.WriteLineAsync("quit");
+                await _process.StandardInput.FlushAsync();
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            }
+            catch (Exception e) when (e is IOException or TimeoutException)
+            {
+                _process.Kill();
+            }
+
+            _process.Dispose();
+        }
+    }
+}
