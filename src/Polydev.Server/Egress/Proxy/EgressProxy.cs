@@ -447,7 +447,7 @@ public sealed class EgressProxy : IAsyncDisposable
     private void Sweep()
     {
         var now = Clock.GetTimestamp();
-        foreach (var connection in _connections.Keys)
+        foreach (var (connection, _) in _connections)
         {
             connection.CheckDeadline(now);
         }
