@@ -394,9 +394,12 @@ public sealed class EgressProxy : IAsyncDisposable
 
     private async Task StopAcceptingAsync(PortListener listener)
     {
+        // The accept loop ends first, so no accept is pending and closing the socket closes the
+        // port at once (a pending accept would keep it open a moment longer, and a client
+        // arriving then would be accepted and reset instead of refused).
         await listener.Stopping.CancelAsync();
-        listener.Socket.Dispose();
         await listener.AcceptLoop;
+        listener.Socket.Dispose();
         Metrics.Listeners.Dec();
     }
 
