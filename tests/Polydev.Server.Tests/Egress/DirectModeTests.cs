@@ -432,6 +432,12 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
         var mine = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Proxy.OpenAsync(Guid.NewGuid(), harness.Port, CancellationToken.None));
         Assert.Contains("already open for another user", mine.Message, StringComparison.Ordinal);
 
+        // A user moved to another port: the old one closes; when the new one cannot be had, neither is open.
+        var (moving, _, oldPort) = await harness.AddUserAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Proxy.OpenAsync(moving, taken, CancellationToken.None));
+        Assert.DoesNotContain(oldPort, harness.Proxy.OpenPorts);
+        await Assert.ThrowsAsync<SocketException>(() => RawConnection.ConnectAsync(oldPort));
+
         var bind = Assert.Throws<ArgumentException>(() => new EgressProxy(
             Microsoft.Extensions.Options.Options.Create(new Polydev.Server.Egress.EgressOptions { BindAddress = "gateway" }),
             harness.Tokens, new Polydev.Server.Egress.EgressMetrics(Prometheus.Metrics.NewCustomRegistry()), TimeProvider.System,

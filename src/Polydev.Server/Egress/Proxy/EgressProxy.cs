@@ -115,6 +115,9 @@ public sealed class EgressProxy : IAsyncDisposable
                     return;
                 }
 
+                // The user moved to another port: the old one closes whether or not the new one opens.
+                _listeners.Remove(userId);
+                PublishPorts();
                 await StopListenerAsync(existing, AbortReasons.PortClosed, cancellationToken);
             }
 
