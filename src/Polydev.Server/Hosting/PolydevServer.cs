@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
@@ -138,6 +139,18 @@ public static class PolydevServer
             .AddPolicy(PolydevClaims.InteractivePolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(PolydevClaims.TokenKindClaim, TokenKinds.Session))
             .AddPolicy(AdminRequirement.Policy, policy => policy.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
 
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
+            foreach (var proxy in serverOptions.TrustedProxies)
+            {
+                options.KnownProxies.Add(System.Net.IPAddress.TryParse(proxy, out var address)
+                    ? address
+                    : throw new InvalidOperationException($"TrustedProxies entry '{proxy}' is not an IP address."));
+            }
+        });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOpenApi("v1", options => options.AddDocumentTransformer<OpenApiDocumentInfo>());
     }
@@ -145,6 +158,13 @@ public static class PolydevServer
     private static void ConfigurePipeline(WebApplication app)
     {
         // Outermost, so it logs the status the client finally got, errors included.
+        // Empty known-proxy lists would make the middleware trust everyone, so without configured
+        // proxies it is not used at all.
+        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value.KnownProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<RequestObserver>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -17,4 +17,11 @@ public sealed class ServerOptions
 
     /// <summary>A PostgreSQL connection string (<c>--database</c>); empty means SQLite under <see cref="Data"/>.</summary>
     public string? Database { get; set; }
+
+    /// <summary>
+    /// Addresses of reverse proxies (TLS terminators) in front of the server. Their
+    /// <c>X-Forwarded-For</c> is trusted, so per-address login limits see the real client;
+    /// from anyone else it is ignored.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 }

@@ -74,6 +74,36 @@ public sealed class AccountTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Per_address_limits_see_the_client_behind_a_trusted_proxy_only(bool trusted)
+    {
+        var settings = new Dictionary<string, string?> { ["Accounts:AttemptsPerAddress"] = "2", ["Accounts:AttemptsPerEmail"] = "100" };
+        if (trusted)
+        {
+            settings["TrustedProxies:0"] = "127.0.0.1";
+        }
+
+        await using var server = await RunningServer.StartAsync(RunningServer.Sqlite, settings);
+        var account = await TestAccount.SignUpAsync(server);
+        async Task<HttpStatusCode> LoginFromAsync(string address)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, ApiRoutes.Login)
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new LoginRequest(account.Email, new byte[32], null), options: PolydevJson.Options),
+            };
+            request.Headers.Add("X-Forwarded-For", address);
+            return (await server.Client.SendAsync(request)).StatusCode;
+        }
+
+        // SignUpAsync's login was the first attempt from 127.0.0.1.
+        Assert.Equal(HttpStatusCode.Unauthorized, await LoginFromAsync("198.51.100.1"));
+        Assert.Equal(trusted ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests, await LoginFromAsync("198.51.100.1"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LoginFromAsync("198.51.100.1"));
+        Assert.Equal(trusted ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests, await LoginFromAsync("198.51.100.2"));
+    }
+
+    [Theory]
     [MemberData(nameof(RunningServer.Engines), MemberType = typeof(RunningServer))]
     public async Task Password_change_rewraps_the_user_key_and_revokes_other_sessions(string engine)
     {
