@@ -73,17 +73,8 @@ public static class ChatEndpoints
         return TypedResults.Created(ApiRoutes.Chat(request.Id), VaultViews.ToResponse(chat));
     }
 
-    private static async Task<Results<Ok<ChatResponse>, ProblemHttpResult>> GetChatAsync(Guid chatId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        var chat = await store.GetChatAsync(user.UserId(), chatId, cancellationToken);
-        if (chat is null)
-        {
-            return Problems.NotFound(NoChat);
-        }
-
-        metrics.VaultReads.WithLabels("chat").Inc();
-        return TypedResults.Ok(VaultViews.ToResponse(chat));
-    }
+    private static async Task<Results<Ok<ChatResponse>, ProblemHttpResult>> GetChatAsync(Guid chatId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
+        VaultResults.Read(await store.GetChatAsync(user.UserId(), chatId, cancellationToken), VaultViews.ToResponse, "chat", NoChat, metrics);
 
     private static async Task<Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult>> UpdateChatAsync(
         Guid chatId, UpdateChatRequest request, ClaimsPrincipal user, ChatStore store, IOptions<VaultOptions> options, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
@@ -96,24 +87,11 @@ public static class ChatEndpoints
         }
 
         var (outcome, chat) = await store.UpdateChatAsync(user.UserId(), chatId, request.Title.Envelope, request.Revision, UnixTime.Now(clock), cancellationToken);
-        return outcome switch
-        {
-            WriteOutcome.Done => Updated(metrics, "chat", VaultViews.ToResponse(chat!)),
-            WriteOutcome.StaleRevision => VaultRules.Stale(chat!.Revision),
-            _ => Problems.NotFound(NoChat),
-        };
+        return VaultResults.Updated(outcome, chat, VaultViews.ToResponse, c => c.Revision, "chat", NoChat, metrics);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteChatAsync(Guid chatId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        if (!await store.DeleteChatAsync(user.UserId(), chatId, cancellationToken))
-        {
-            return Problems.NotFound(NoChat);
-        }
-
-        metrics.VaultWrites.WithLabels("chat", "delete").Inc();
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteChatAsync(Guid chatId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
+        VaultResults.Deleted(await store.DeleteChatAsync(user.UserId(), chatId, cancellationToken), "chat", NoChat, metrics);
 
     private static async Task<Results<Ok<Page<MessageResponse>>, ValidationProblem, ProblemHttpResult>> ListMessagesAsync(
         Guid chatId, int? limit, string? cursor, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
@@ -169,17 +147,8 @@ public static class ChatEndpoints
     }
 
     private static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> GetMessageAsync(
-        Guid chatId, Guid messageId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        var message = await store.GetMessageAsync(user.UserId(), chatId, messageId, cancellationToken);
-        if (message is null)
-        {
-            return Problems.NotFound(NoMessage);
-        }
-
-        metrics.VaultReads.WithLabels("message").Inc();
-        return TypedResults.Ok(VaultViews.ToResponse(message));
-    }
+        Guid chatId, Guid messageId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
+        VaultResults.Read(await store.GetMessageAsync(user.UserId(), chatId, messageId, cancellationToken), VaultViews.ToResponse, "message", NoMessage, metrics);
 
     private static async Task<Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult>> UpdateMessageAsync(
         Guid chatId, Guid messageId, UpdateMessageRequest request, ClaimsPrincipal user, ChatStore store, IOptions<VaultOptions> options, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
@@ -192,29 +161,10 @@ public static class ChatEndpoints
         }
 
         var (outcome, message) = await store.UpdateMessageAsync(user.UserId(), chatId, messageId, request.Body.Envelope, request.Revision, UnixTime.Now(clock), cancellationToken);
-        return outcome switch
-        {
-            WriteOutcome.Done => Updated(metrics, "message", VaultViews.ToResponse(message!)),
-            WriteOutcome.StaleRevision => VaultRules.Stale(message!.Revision),
-            _ => Problems.NotFound(NoMessage),
-        };
+        return VaultResults.Updated(outcome, message, VaultViews.ToResponse, m => m.Revision, "message", NoMessage, metrics);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteMessageAsync(
-        Guid chatId, Guid messageId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        if (!await store.DeleteMessageAsync(user.UserId(), chatId, messageId, cancellationToken))
-        {
-            return Problems.NotFound(NoMessage);
-        }
-
-        metrics.VaultWrites.WithLabels("message", "delete").Inc();
-        return TypedResults.NoContent();
-    }
-
-    private static Ok<T> Updated<T>(PolydevMetrics metrics, string record, T response)
-    {
-        metrics.VaultWrites.WithLabels(record, "update").Inc();
-        return TypedResults.Ok(response);
-    }
+        Guid chatId, Guid messageId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
+        VaultResults.Deleted(await store.DeleteMessageAsync(user.UserId(), chatId, messageId, cancellationToken), "message", NoMessage, metrics);
 }

@@ -88,17 +88,8 @@ public static class CredentialEndpoints
         return TypedResults.Created(ApiRoutes.Credential(request.Id), VaultViews.ToResponse(credential));
     }
 
-    private static async Task<Results<Ok<CredentialResponse>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        var credential = await store.GetAsync(user.UserId(), id, cancellationToken);
-        if (credential is null)
-        {
-            return Problems.NotFound(NoCredential);
-        }
-
-        metrics.VaultReads.WithLabels("credential").Inc();
-        return TypedResults.Ok(VaultViews.ToResponse(credential));
-    }
+    private static async Task<Results<Ok<CredentialResponse>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
+        VaultResults.Read(await store.GetAsync(user.UserId(), id, cancellationToken), VaultViews.ToResponse, "credential", NoCredential, metrics);
 
     private static async Task<Results<Ok<CredentialResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         Guid id, UpdateCredentialRequest request, ClaimsPrincipal user, CredentialStore store, IOptions<VaultOptions> options, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
@@ -111,28 +102,11 @@ public static class CredentialEndpoints
         }
 
         var (outcome, credential) = await store.UpdateAsync(user.UserId(), id, request.Secret.Envelope, request.Revision, UnixTime.Now(clock), cancellationToken);
-        switch (outcome)
-        {
-            case WriteOutcome.Done:
-                metrics.VaultWrites.WithLabels("credential", "update").Inc();
-                return TypedResults.Ok(VaultViews.ToResponse(credential!));
-            case WriteOutcome.StaleRevision:
-                return VaultRules.Stale(credential!.Revision);
-            default:
-                return Problems.NotFound(NoCredential);
-        }
+        return VaultResults.Updated(outcome, credential, VaultViews.ToResponse, c => c.Revision, "credential", NoCredential, metrics);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        if (!await store.DeleteAsync(user.UserId(), id, cancellationToken))
-        {
-            return Problems.NotFound(NoCredential);
-        }
-
-        metrics.VaultWrites.WithLabels("credential", "delete").Inc();
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
+        VaultResults.Deleted(await store.DeleteAsync(user.UserId(), id, cancellationToken), "credential", NoCredential, metrics);
 
     private static void CheckProvider(string? provider, RequestErrors errors)
     {
