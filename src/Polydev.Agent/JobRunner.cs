@@ -1,0 +1,414 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Polydev.Crypto;
+
+namespace Polydev.Agent;
+
+/// <summary>
+/// Runs one opened job: places the credential, starts the provider CLI with a clean environment, maps its JSON
+/// stream to events, seals every event as an output chunk on stdout, enforces the time and output limits, and ends
+/// the stream with a final <c>exit</c> chunk.
+/// </summary>
+internal sealed class JobRunner
+{
+    /// <summary>Longest CLI output line processed; longer lines are dropped with an error event.</summary>
+    public const int MaxLineBytes = 4 << 20;
+
+    /// <summary>Longest string field (characters) in one event; longer text is split, other fields clipped.</summary>
+    public const int MaxFieldChars = 64 * 1024;
+
+    /// <summary>How much of the CLI's stderr (its end) is kept for the stderr error event.</summary>
+    public const int StderrTailBytes = 8 * 1024;
+
+    private static readonly EventJsonContext Json = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    private readonly Job _job;
+    private readonly ProviderSpec _spec;
+    private readonly Stream _stdout;
+    private readonly CancellationTokenSource _stop = new();
+    private OutputStreamWriter _writer = null!;
+    private string? _reason;
+    private long _emitted;
+    private bool _stopEmitting;
+
+    public JobRunner(Job job, Stream stdout)
+    {
+        _job = job;
+        _spec = ProviderSpec.Find(job.Provider)!;
+        _stdout = stdout;
+    }
+
+    private void Stop(string reason)
+    {
+        Interlocked.CompareExchange(ref _reason, reason, null);
+        _stop.Cancel();
+    }
+
+    public async Task RunAsync()
+    {
+        using var writer = new OutputStreamWriter(_stdout, _job.OutputKey);
+        _writer = writer;
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        int? exitCode = null;
+        Process? process = null;
+        try
+        {
+            ProcessStartInfo start = PrepareChild();
+            try
+            {
+                process = Process.Start(start) ?? throw new Win32Exception();
+            }
+            catch (Win32Exception)
+            {
+                await EmitAsync(AgentEvent.Error("agent", $"The {_spec.Name} CLI could not be started."), enforceLimit: false);
+                Interlocked.CompareExchange(ref _reason, ExitReasons.CliError, null);
+            }
+
+            if (process is not null)
+            {
+                exitCode = await SuperviseAsync(process);
+            }
+        }
+        finally
+        {
+            process?.Dispose();
+            _stop.Dispose();
+        }
+
+        string reason = _reason ?? (exitCode switch
+        {
+            0 => ExitReasons.Ok,
+            > 128 => ExitReasons.Killed,
+            _ => ExitReasons.CliError,
+        });
+        byte[] exit = JsonSerializer.SerializeToUtf8Bytes(
+            new AgentEvent { Type = EventTypes.Exit, ExitCode = exitCode, Reason = reason }, Json.AgentEvent);
+        await _writer.WriteAsync(exit, isFinal: true);
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        Stop(ExitReasons.Killed);
+    }
+
+    private async Task<int> SuperviseAsync(Process process)
+    {
+        using CancellationTokenRegistration kill = _stop.Token.Register(() => KillTree(process));
+        using var timer = new Timer(_ => Stop(ExitReasons.Timeout), null, TimeSpan.FromSeconds(_job.Options!.TimeLimitSeconds), Timeout.InfiniteTimeSpan);
+
+        Task feed = FeedPromptAsync(process);
+        Task<string> errors = ReadTailAsync(process.StandardError.BaseStream);
+        await PumpAsync(process.StandardOutput.BaseStream, _spec.CreateMapper());
+        await process.WaitForExitAsync();
+        await timer.DisposeAsync();
+
+        // A grandchild could hold the pipes open; the tree was killed on stop, but never wait long here.
+        await Task.WhenAny(Task.WhenAll(feed, errors), Task.Delay(TimeSpan.FromSeconds(2)));
+        if (errors.IsCompletedSuccessfully && errors.Result.Length > 0)
+        {
+            _stopEmitting = false;
+            await EmitAsync(AgentEvent.Error("stderr", errors.Result), enforceLimit: false);
+        }
+
+        return process.ExitCode;
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception or NotSupportedException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task FeedPromptAsync(Process process)
+    {
+        try
+        {
+            await using Stream input = process.StandardInput.BaseStream;
+            await input.WriteAsync(Encoding.UTF8.GetBytes(_job.Prompt!));
+        }
+        catch (IOException)
+        {
+            // The CLI exited without reading its prompt; its exit code says why.
+        }
+    }
+
+    private static async Task<string> ReadTailAsync(Stream stream)
+    {
+        var tail = new byte[StderrTailBytes];
+        int length = 0;
+        long total = 0;
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            total += read;
+            if (read >= tail.Length)
+            {
+                Array.Copy(buffer, read - tail.Length, tail, 0, tail.Length);
+                length = tail.Length;
+            }
+            else
+            {
+                int keep = Math.Min(length, tail.Length - read);
+                Array.Copy(tail, length - keep, tail, 0, keep);
+                Array.Copy(buffer, 0, tail, keep, read);
+                length = keep + read;
+            }
+        }
+
+        string text = Encoding.UTF8.GetString(tail, 0, length).Trim();
+        return total > length && text.Length > 0 ? $"[{total - length} earlier bytes omitted]\n{text}" : text;
+    }
+
+    private async Task PumpAsync(Stream output, IEventMapper mapper)
+    {
+        var buffer = new byte[64 * 1024];
+        var line = new MemoryStream();
+        bool discarding = false;
+        int read;
+        while ((read = await output.ReadAsync(buffer)) > 0)
+        {
+            int start = 0;
+            for (int i = 0; i < read; i++)
+            {
+                if (buffer[i] != (byte)'\n')
+                {
+                    continue;
+                }
+
+                if (!discarding)
+                {
+                    line.Write(buffer, start, i - start);
+                    await HandleLineAsync(line.GetBuffer().AsMemory(0, (int)line.Length), mapper);
+                }
+
+                discarding = false;
+                line.SetLength(0);
+                start = i + 1;
+            }
+
+            if (!discarding)
+            {
+                line.Write(buffer, start, read - start);
+                if (line.Length > MaxLineBytes)
+                {
+                    discarding = true;
+                    line.SetLength(0);
+                    await EmitAsync(AgentEvent.Error("agent", $"A CLI output line longer than {MaxLineBytes} bytes was dropped."));
+                }
+            }
+        }
+
+        if (!discarding && line.Length > 0)
+        {
+            await HandleLineAsync(line.GetBuffer().AsMemory(0, (int)line.Length), mapper);
+        }
+    }
+
+    private async Task HandleLineAsync(ReadOnlyMemory<byte> line, IEventMapper mapper)
+    {
+        if (_stopEmitting)
+        {
+            return;
+        }
+
+        string? unparsed = null;
+        var events = new List<AgentEvent>();
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(line);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                mapper.Map(document.RootElement, events);
+            }
+        }
+        catch (JsonException)
+        {
+            unparsed = Encoding.UTF8.GetString(line.Span).Trim();
+        }
+
+        if (unparsed is { Length: > 0 })
+        {
+            events.Add(AgentEvent.Error("stdout", unparsed));
+        }
+
+        foreach (AgentEvent e in events)
+        {
+            if (!await EmitAsync(e))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Seals one event (split or clipped to fit a chunk). False once the output limit stopped the job.</summary>
+    private async Task<bool> EmitAsync(AgentEvent e, bool enforceLimit = true)
+    {
+        foreach (AgentEvent part in Fit(e))
+        {
+            if (_stopEmitting)
+            {
+                return false;
+            }
+
+            byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(part, Json.AgentEvent);
+            if (bytes.Length > OutputStream.MaxPlaintextLength)
+            {
+                part.Input = null;
+                bytes = JsonSerializer.SerializeToUtf8Bytes(part, Json.AgentEvent);
+            }
+
+            if (_emitted + bytes.Length > _job.Options!.MaxOutputBytes)
+            {
+                if (enforceLimit)
+                {
+                    _stopEmitting = true;
+                    Stop(ExitReasons.OutputLimit);
+                }
+
+                return false;
+            }
+
+            _emitted += bytes.Length;
+            await _writer.WriteAsync(bytes);
+        }
+
+        return true;
+    }
+
+    private static IEnumerable<AgentEvent> Fit(AgentEvent e)
+    {
+        if (e.Type == EventTypes.Text && e.Text is { Length: > MaxFieldChars } text)
+        {
+            for (int i = 0; i < text.Length; i += MaxFieldChars)
+            {
+                yield return AgentEvent.TextDelta(text.Substring(i, Math.Min(MaxFieldChars, text.Length - i)));
+            }
+
+            yield break;
+        }
+
+        e.Text = Clip(e.Text);
+        e.Output = Clip(e.Output);
+        e.Message = Clip(e.Message);
+        yield return e;
+    }
+
+    private static string? Clip(string? value) =>
+        value is { Length: > MaxFieldChars } ? string.Concat(value.AsSpan(0, MaxFieldChars), $"… [{value.Length - MaxFieldChars} more characters clipped]") : value;
+
+    private ProcessStartInfo PrepareChild()
+    {
+        string home = AgentProgram.Home;
+        string executable = Environment.GetEnvironmentVariable(_spec.ExecutableOverride) is { Length: > 0 } path ? path : _spec.DefaultExecutable;
+        var start = new ProcessStartInfo(executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Directory.GetCurrentDirectory(),
+        };
+        foreach (string argument in _spec.Arguments(_job.Options!.Model))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The child gets a clean environment: nothing of the agent's own passes except these.
+        IDictionary<string, string?> env = start.Environment;
+        env.Clear();
+        env["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+        env["HOME"] = home;
+        env["LANG"] = Environment.GetEnvironmentVariable("LANG") ?? "C.UTF-8";
+        foreach (string name in (string[])["TMPDIR", "USER", "LOGNAME", "TZ"])
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                env[name] = value;
+            }
+        }
+
+        env["TERM"] = "dumb";
+        env["NO_COLOR"] = "1";
+
+        JobCredential credential = _job.Credential!;
+        if (credential.Type == JobCredential.ApiKey)
+        {
+            env[_spec.ApiKeyVariable] = credential.Value;
+        }
+        else
+        {
+            WritePrivateFile(Path.Combine(home, _spec.CredentialFile), credential.Value!);
+        }
+
+        if (_spec == ProviderSpec.Google)
+        {
+            string settings = Path.Combine(home, ".gemini", "settings.json");
+            if (!File.Exists(settings))
+            {
+                string type = credential.Type == JobCredential.ApiKey ? "gemini-api-key" : "oauth-personal";
+                WritePrivateFile(settings, "{\"security\":{\"auth\":{\"selectedType\":\"" + type + "\"}}}\n");
+            }
+        }
+
+        if (_job.ProxyUrl is { } proxy)
+        {
+            foreach (string name in (string[])["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"])
+            {
+                env[name] = proxy;
+            }
+        }
+
+        if (_job.CaBundle is { Length: > 0 } ca)
+        {
+            string directory = Path.Combine(home, ".polydev-agent");
+            string extra = Path.Combine(directory, "ca.pem");
+            WritePrivateFile(extra, ca);
+            const string system = "/etc/ssl/certs/ca-certificates.crt";
+            string all = Path.Combine(directory, "ca-all.pem");
+            WritePrivateFile(all, (File.Exists(system) ? File.ReadAllText(system) + "\n" : "") + ca);
+            env["NODE_EXTRA_CA_CERTS"] = extra;
+            env["SSL_CERT_FILE"] = all;
+        }
+
+        return start;
+    }
+
+    private static void WritePrivateFile(string path, string content)
+    {
+        const UnixFileMode Directory0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        string directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, Directory0700);
+        }
+
+        File.Delete(path);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        using var file = new FileStream(path, options);
+        file.Write(Encoding.UTF8.GetBytes(content));
+    }
+}

@@ -1,0 +1,3 @@
+using Polydev.Agent;
+
+return await AgentProgram.MainAsync(args, Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error);

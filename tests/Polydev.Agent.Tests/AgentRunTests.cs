@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Polydev.Crypto;
+
+namespace Polydev.Agent.Tests;
+
+public sealed class AgentRunTests
+{
+    private const string Proxy = "http://exec:tok-5e3a@10.89.0.1:10001";
+
+    [Fact]
+    public async Task Keygen_prints_a_valid_public_key_keeps_the_private_key_0600_and_refuses_a_second_key()
+    {
+        using var sandbox = new AgentHarness();
+        string publicKey = await sandbox.KeygenAsync();
+        Assert.True(UserKeyPair.IsValidPublicKey(Convert.FromBase64String(publicKey)));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(sandbox.KeyPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(sandbox.KeyPath)!));
+
+        AgentResult again = await sandbox.RunAsync([], ["keygen"]);
+        Assert.Equal(3, again.ExitCode);
+        Assert.Empty(again.Stdout);
+    }
+
+    [Theory]
+    [InlineData("anthropic", "api_key", null, false)]
+    [InlineData("anthropic", "credential_file", "claude-opus-4-1", true)]
+    [InlineData("openai", "api_key", "gpt-5-codex", false)]
+    [InlineData("openai", "credential_file", null, true)]
+    [InlineData("google", "api_key", null, true)]
+    [InlineData("google", "credential_file", "gemini-2.5-pro", false)]
+    public async Task A_sealed_job_runs_the_cli_with_its_credential_and_proxy_and_streams_the_mapped_events(
+        string providerName, string credentialType, string? model, bool withCa)
+    {
+        FakeClis.Provider provider = FakeClis.Get(providerName);
+        using var sandbox = new AgentHarness();
+        string credential = credentialType == "api_key"
+            ? AgentHarness.Secret("sk-canary")
+            : "{\"token\":\"" + AgentHarness.Secret("oauth-canary") + "\"}";
+        string prompt = "Say hi " + AgentHarness.Secret("prompt-canary");
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        string ca = "-----BEGIN CERTIFICATE-----\nTUlJQ0FOQVJZ\n-----END CERTIFICATE-----\n";
+        string expectedArgs = provider.Arguments + (model is null ? "" : " --model " + model) + (providerName == "openai" ? " -" : "");
+
+        var checks = new StringBuilder();
+        checks.AppendLine($"[ \"$*\" = '{expectedArgs}' ] || fail \"argv: $*\"");
+        checks.AppendLine($"[ \"$prompt\" = '{prompt}' ] || fail 'prompt on stdin'");
+        checks.AppendLine($"[ \"${{HTTP_PROXY:-}}\" = '{Proxy}' ] && [ \"${{HTTPS_PROXY:-}}\" = '{Proxy}' ] || fail 'HTTP(S)_PROXY'");
+        checks.AppendLine($"[ \"$HOME\" = '{sandbox.Home}' ] || fail HOME");
+        foreach (string variable in FakeClis.AllKeyVariables)
+        {
+            bool present = credentialType == "api_key" && variable == provider.KeyVariable;
+            checks.AppendLine(present
+                ? $"[ \"${{{variable}:-}}\" = '{credential}' ] || fail '{variable} missing'"
+                : $"[ -z \"${{{variable}:-}}\" ] || fail '{variable} set'");
+        }
+
+        if (credentialType == "credential_file")
+        {
+            checks.AppendLine($"[ \"$(cat \"$HOME/{provider.CredentialFile}\")\" = '{credential}' ] || fail 'credential file content'");
+            checks.AppendLine($"[ \"$(stat -c %a \"$HOME/{provider.CredentialFile}\")\" = 600 ] || fail 'credential file mode'");
+        }
+        else
+        {
+            checks.AppendLine($"[ ! -e \"$HOME/{provider.CredentialFile}\" ] || fail 'credential file written for an API key'");
+        }
+
+        if (withCa)
+        {
+            checks.AppendLine($"[ \"$(cat \"$NODE_EXTRA_CA_CERTS\")\" = \"$(printf '%s' '{ca.TrimEnd()}')\" ] || fail NODE_EXTRA_CA_CERTS");
+            checks.AppendLine("grep -q TUlJQ0FOQVJZ \"$SSL_CERT_FILE\" || fail SSL_CERT_FILE");
+        }
+        else
+        {
+            checks.AppendLine("[ -z \"${NODE_EXTRA_CA_CERTS:-}\" ] && [ -z \"${SSL_CERT_FILE:-}\" ] || fail 'CA set without a bundle'");
+        }
+
+        // Nothing of the agent's environment, the prompt or the output key reaches the child's environment.
+        checks.AppendLine("env | grep -q '^POLYDEV_' && fail 'agent environment leaked'");
+        checks.AppendLine("env | grep -q '^AGENT_ONLY=' && fail 'agent environment leaked'");
+        checks.AppendLine($"env | grep -qF 'prompt-canary' && fail 'prompt in environment'");
+        checks.AppendLine($"env | grep -qF '{Convert.ToBase64String(outputKey)}' && fail 'output key in environment'");
+        string script = "fail() { echo \"ASSERT: $*\" >&2; exit 97; }\nprompt=\"$(cat)\"\n" + checks
+            + "cat <<'JSONL'\n" + provider.Stream + "\nJSONL\necho 'a warning on stderr' >&2\nexit 0\n";
+        sandbox.Environment[provider.Override] = sandbox.WriteScript("fake-" + providerName, script);
+        sandbox.Environment["AGENT_ONLY"] = "1";
+
+        string publicKey = await sandbox.KeygenAsync();
+        JsonObject job = AgentHarness.Job(providerName, credentialType, credential, prompt, outputKey, Proxy, model: model, caBundle: withCa ? ca : null);
+        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, job), ["run"]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Empty(result.Stderr);
+        Assert.False(File.Exists(sandbox.KeyPath), "the key file must be gone after the job");
+        List<JsonObject> events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
+        var expected = provider.Events.Select(e => JsonNode.Parse(e)!).ToList();
+        // The CLI's stderr arrives as an error event just before exit, encrypted like everything else.
+        expected.Insert(expected.Count - 1, JsonNode.Parse("""{"type":"error","source":"stderr","message":"a warning on stderr"}""")!);
+        Assert.Equal(expected.Select(e => e.ToJsonString()), events.Select(e => e.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task The_time_limit_kills_a_hanging_cli_and_its_children_and_reports_timeout()
+    {
+        using var sandbox = new AgentHarness();
+        string pidFile = Path.Combine(sandbox.Home, "grandchild.pid");
+        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("hang", $$$"""
+            cat > /dev/null
+            sleep 300 &
+            echo $! > '{{{pidFile}}}'
+            echo '{"type":"assistant","message":{"content":[{"type":"text","text":"thinking..."}]}}'
+            sleep 300
+            """);
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        string publicKey = await sandbox.KeygenAsync();
+        var clock = Stopwatch.StartNew();
+        AgentResult result = await sandbox.RunAsync(
+            AgentHarness.SealJob(publicKey, AgentHarness.Job("anthropic", "api_key", "sk-x", "hang", outputKey, timeLimitSeconds: 1)), ["run"]);
+        clock.Stop();
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 15);
+        List<JsonObject> events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
+        Assert.Equal("thinking...", events[0]["text"]!.GetValue<string>());
+        Assert.Equal("timeout", events[^1]["reason"]!.GetValue<string>());
+        int grandchild = int.Parse(File.ReadAllText(pidFile).Trim());
+        await WaitUntilAsync(() => !Directory.Exists($"/proc/{grandchild}") || File.ReadAllText($"/proc/{grandchild}/stat").Contains(") Z "));
+    }
+
+    [Fact]
+    public async Task The_output_limit_stops_a_flooding_cli_and_reports_output_limit()
+    {
+        using var sandbox = new AgentHarness();
+        sandbox.Environment["POLYDEV_AGENT_GEMINI"] = sandbox.WriteScript("flood", """
+            cat > /dev/null
+            while true; do echo '{"type":"message","role":"assistant","content":"0123456789012345678901234567890123456789","delta":true}'; done
+            """);
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        string publicKey = await sandbox.KeygenAsync();
+        AgentResult result = await sandbox.RunAsync(
+            AgentHarness.SealJob(publicKey, AgentHarness.Job("google", "api_key", "AIza-x", "flood", outputKey, maxOutputBytes: 10_000, timeLimitSeconds: 30)), ["run"]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var reader = new OutputStreamReader(new MemoryStream(result.Stdout), outputKey);
+        IReadOnlyList<OutputChunk> chunks = await reader.ReadAllAsync();
+        Assert.InRange(chunks.Take(chunks.Count - 1).Sum(c => c.Plaintext.Length), 9_000, 10_000);
+        JsonObject exit = JsonNode.Parse(chunks[^1].Plaintext)!.AsObject();
+        Assert.Equal("output_limit", exit["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_job_sealed_to_another_key_is_refused_and_the_key_is_burnt_and_a_second_run_is_refused()
+    {
+        using var sandbox = new AgentHarness();
+        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("ok", "cat > /dev/null\necho '{\"type\":\"result\",\"is_error\":false,\"usage\":{}}'\n");
+        await sandbox.KeygenAsync();
+        using UserKeyPair other = UserKeyPair.Generate();
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        JsonObject job = AgentHarness.Job("anthropic", "api_key", "sk-x", "hi", outputKey);
+
+        AgentResult wrong = await sandbox.RunAsync(AgentHarness.SealJob(Convert.ToBase64String(other.PublicKey), job), ["run"]);
+        Assert.Equal(4, wrong.ExitCode);
+        Assert.Empty(wrong.Stdout);
+        Assert.Contains("could not be opened", wrong.Stderr);
+        Assert.False(File.Exists(sandbox.KeyPath));
+
+        // A fresh key, one good run, then the same sealed job again: refused, the key is gone.
+        string publicKey = await sandbox.KeygenAsync();
+        byte[] sealedJob = AgentHarness.SealJob(publicKey, job);
+        AgentResult first = await sandbox.RunAsync(sealedJob, ["run"]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Equal("ok", (await AgentHarness.DecryptAsync(first.Stdout, outputKey))[^1]["reason"]!.GetValue<string>());
+        AgentResult second = await sandbox.RunAsync(sealedJob, ["run"]);
+        Assert.Equal(3, second.ExitCode);
+        Assert.Empty(second.Stdout);
+    }
+
+    [Fact]
+    public async Task Secrets_never_reach_the_agents_stderr_or_any_argv_and_the_clis_stderr_is_only_in_the_encrypted_stream()
+    {
+        using var sandbox = new AgentHarness();
+        string apiKey = AgentHarness.Secret("sk-canary");
+        string prompt = "prompt " + AgentHarness.Secret("prompt-canary");
+        string started = Path.Combine(sandbox.Home, "started");
+        sandbox.Environment["POLYDEV_AGENT_CODEX"] = sandbox.WriteScript("leaky", $$$"""
+            cat > /dev/null
+            touch '{{{started}}}'
+            sleep 1
+            echo "fatal: bad key $OPENAI_API_KEY" >&2
+            echo '{"type":"turn.failed","error":{"message":"401 Unauthorized"}}'
+            exit 1
+            """);
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        string publicKey = await sandbox.KeygenAsync();
+        var commandLines = new List<string>();
+        AgentResult result = await sandbox.RunAsync(
+            AgentHarness.SealJob(publicKey, AgentHarness.Job("openai", "api_key", apiKey, prompt, outputKey)),
+            ["run"],
+            async agent =>
+            {
+                await WaitUntilAsync(() => File.Exists(started));
+                foreach (int pid in ProcessTree(agent.Id))
+                {
+                    commandLines.Add(File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '));
+                }
+            });
+
+        Assert.True(commandLines.Count >= 2, "the agent and its CLI were running");
+        Assert.Contains(commandLines, c => c.Contains("leaky exec --json"));
+        string[] secrets = [apiKey, prompt, Convert.ToBase64String(outputKey), Convert.ToHexStringLower(outputKey)];
+        foreach (string secret in secrets)
+        {
+            Assert.DoesNotContain(commandLines, c => c.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(secret, result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, Encoding.UTF8.GetString(result.Stdout), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(result.Stderr);
+        List<JsonObject> events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
+        Assert.Equal(
+            [
+                """{"type":"error","source":"cli","message":"401 Unauthorized"}""",
+                """{"type":"result","isError":true}""",
+                "{\"type\":\"error\",\"source\":\"stderr\",\"message\":\"fatal: bad key " + apiKey + "\"}",
+                """{"type":"exit","exitCode":1,"reason":"cli_error"}""",
+            ],
+            events.Select(e => e.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task A_tampered_agent_stream_is_detected_dropped_reordered_duplicated_or_truncated()
+    {
+        using var sandbox = new AgentHarness();
+        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("claude", "cat > /dev/null\ncat <<'JSONL'\n" + FakeClis.ClaudeStream + "\nJSONL\n");
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        string publicKey = await sandbox.KeygenAsync();
+        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, AgentHarness.Job("anthropic", "api_key", "sk-x", "hi", outputKey)), ["run"]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+
+        var frames = new List<byte[]>();
+        var wire = new MemoryStream(result.Stdout);
+        while (await OutputStream.ReadFrameAsync(wire) is { } frame)
+        {
+            frames.Add(frame.Bytes);
+        }
+
+        Assert.Equal(7, frames.Count);
+        Assert.Equal(OutputStreamFailure.OutOfOrder, await FailureAsync([frames[0], .. frames[2..]]));
+        Assert.Equal(OutputStreamFailure.OutOfOrder, await FailureAsync([frames[1], frames[0], .. frames[2..]]));
+        Assert.Equal(OutputStreamFailure.OutOfOrder, await FailureAsync([frames[0], frames[1], frames[1], .. frames[2..]]));
+        Assert.Equal(OutputStreamFailure.Truncated, await FailureAsync(frames[..^1]));
+        Assert.Equal(OutputStreamFailure.AfterFinal, await FailureAsync([.. frames, frames[3]]));
+
+        async Task<OutputStreamFailure> FailureAsync(List<byte[]> tampered)
+        {
+            using var reader = new OutputStreamReader(new MemoryStream(tampered.SelectMany(f => OutputStream.Frame(f)).ToArray()), outputKey);
+            return (await Assert.ThrowsAsync<OutputStreamException>(() => reader.ReadAllAsync())).Failure;
+        }
+    }
+
+    internal static IEnumerable<int> ProcessTree(int root)
+    {
+        var pending = new Queue<int>([root]);
+        while (pending.TryDequeue(out int pid))
+        {
+            yield return pid;
+            foreach (string task in Directory.Exists($"/proc/{pid}/task") ? Directory.GetDirectories($"/proc/{pid}/task") : [])
+            {
+                string children = File.Exists(Path.Combine(task, "children")) ? File.ReadAllText(Path.Combine(task, "children")) : "";
+                foreach (string child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    pending.Enqueue(int.Parse(child));
+                }
+            }
+        }
+    }
+
+    internal static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "timed out waiting");
+            await Task.Delay(25);
+        }
+    }
+}
