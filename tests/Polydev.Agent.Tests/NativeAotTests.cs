@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Xunit.Abstractions;
+
+namespace Polydev.Agent.Tests;
+
+/// <summary>
+/// Publishes the agent with NativeAOT (as the runtime images do) and checks the native binary: it starts fast and
+/// runs a job end to end. Publishing happens in a copy of the sources so it never touches the build's obj/ folders.
+/// Takes about 30 to 60 s, most of it the native compile and link (needs clang; scripts/test installs it).
+/// </summary>
+public sealed class NativeAotTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_NativeAOT_binary_is_small_starts_fast_and_runs_a_job()
+    {
+        string repo = RepositoryRoot();
+        string work = Directory.CreateTempSubdirectory("polydev-agent-aot-").FullName;
+        try
+        {
+            foreach (string file in (string[])["Directory.Build.props", "Directory.Packages.props", "global.json"])
+            {
+                File.Copy(Path.Combine(repo, file), Path.Combine(work, file));
+            }
+
+            CopySources(Path.Combine(repo, "src", "Polydev.Agent"), Path.Combine(work, "src", "Polydev.Agent"));
+            CopySources(Path.Combine(repo, "src", "Polydev.Crypto"), Path.Combine(work, "src", "Polydev.Crypto"));
+            string publish = Path.Combine(work, "publish");
+
+            var clock = Stopwatch.StartNew();
+            (int code, string log) = await RunAsync("dotnet", ["publish", Path.Combine(work, "src", "Polydev.Agent"), "-c", "Release", "-r", "linux-x64", "-o", publish, "-nologo"]);
+            clock.Stop();
+            Assert.True(code == 0, log);
+            Assert.DoesNotContain("warning IL", log);
+            string binary = Path.Combine(publish, "polydev-agent");
+            long size = new FileInfo(binary).Length;
+
+            var starts = new List<double>();
+            for (int i = 0; i < 7; i++)
+            {
+                using var fresh = new AgentHarness(binary);
+                var start = Stopwatch.StartNew();
+                await fresh.KeygenAsync();
+                starts.Add(start.Elapsed.TotalMilliseconds);
+            }
+
+            starts.Sort();
+            double median = starts[starts.Count / 2];
+            output.WriteLine($"NativeAOT publish {clock.Elapsed.TotalSeconds:F1} s; polydev-agent {size / 1024.0 / 1024.0:F2} MiB; keygen wall time median {median:F1} ms (min {starts[0]:F1}, max {starts[^1]:F1})");
+            Assert.InRange(size, 1, 20L << 20);
+            Assert.True(median < 150, $"native keygen took {median:F1} ms (median)");
+
+            using var sandbox = new AgentHarness(binary);
+            sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("claude", "cat > /dev/null\ncat <<'JSONL'\n" + FakeClis.ClaudeStream + "\nJSONL\n");
+            byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+            string publicKey = await sandbox.KeygenAsync();
+            AgentResult result = await sandbox.RunAsync(
+                AgentHarness.SealJob(publicKey, AgentHarness.Job("anthropic", "api_key", "sk-x", "hi", outputKey, "http://t@127.0.0.1:1")), ["run"]);
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            var events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
+            Assert.Equal(FakeClis.ClaudeEvents, events.Select(e => e.ToJsonString()));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static void CopySources(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(from, file);
+            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                || relative.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string target = Path.Combine(to, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Polydev.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Could not find the repository root (Polydev.slnx).");
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string command, string[] args)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
