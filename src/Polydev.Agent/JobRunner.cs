@@ -50,7 +50,14 @@ internal sealed class JobRunner
     private void Stop(string reason)
     {
         Interlocked.CompareExchange(ref _reason, reason, null);
-        _stop.Cancel();
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The CLI is already done; only the exit chunk remains to be written.
+        }
     }
 
     public async Task RunAsync()

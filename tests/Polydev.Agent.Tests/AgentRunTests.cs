@@ -130,6 +130,31 @@ public sealed class AgentRunTests
     }
 
     [Fact]
+    public async Task Sigterm_to_the_agent_kills_the_cli_and_still_ends_the_stream_with_reason_killed()
+    {
+        using var sandbox = new AgentHarness();
+        string started = Path.Combine(sandbox.Home, "started");
+        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("hang", $"cat > /dev/null\ntouch '{started}'\nsleep 300\n");
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        string publicKey = await sandbox.KeygenAsync();
+        AgentResult result = await sandbox.RunAsync(
+            AgentHarness.SealJob(publicKey, AgentHarness.Job("anthropic", "api_key", "sk-x", "hang", outputKey, timeLimitSeconds: 60)),
+            ["run"],
+            async agent =>
+            {
+                await WaitUntilAsync(() => File.Exists(started));
+                Assert.Equal(0, Kill(agent.Id, 15));
+            });
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        List<JsonObject> events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
+        Assert.Equal("killed", events[^1]["reason"]!.GetValue<string>());
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    [Fact]
     public async Task The_output_limit_stops_a_flooding_cli_and_reports_output_limit()
     {
         using var sandbox = new AgentHarness();
