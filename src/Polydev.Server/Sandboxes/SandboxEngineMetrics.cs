@@ -1,0 +1,53 @@
+using Prometheus;
+
+namespace Polydev.Server.Sandboxes;
+
+/// <summary>
+/// Engine-level series (<c>polydev_sandbox_engine_*</c>), by engine, operation and outcome. No series
+/// carries a user, a sandbox id or an image name. Pool and execution series come with those layers.
+/// </summary>
+public sealed class SandboxEngineMetrics
+{
+    public SandboxEngineMetrics(CollectorRegistry registry)
+    {
+        var factory = Metrics.WithCustomRegistry(registry);
+        Operations = factory.CreateCounter(
+            "polydev_sandbox_engine_operations_total",
+            "Engine operations by engine, operation (create, exec, inspect, destroy, list) and outcome (ok, not_found, refused, unreachable, error).",
+            "engine", "operation", "outcome");
+        Duration = factory.CreateHistogram(
+            "polydev_sandbox_engine_operation_duration_seconds",
+            "Time an engine operation took (exec: until the process started), by engine and operation.",
+            new HistogramConfiguration { LabelNames = ["engine", "operation"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+    }
+
+    public Counter Operations { get; }
+
+    public Histogram Duration { get; }
+
+    public static class OperationNames
+    {
+        public const string Create = "create";
+        public const string Exec = "exec";
+        public const string Inspect = "inspect";
+        public const string Destroy = "destroy";
+        public const string List = "list";
+    }
+
+    public static class Outcomes
+    {
+        public const string Ok = "ok";
+        public const string NotFound = "not_found";
+        public const string Refused = "refused";
+        public const string Unreachable = "unreachable";
+        public const string Error = "error";
+
+        public static string Of(Exception e) => e switch
+        {
+            SandboxEngineException { IsNotFound: true } => NotFound,
+            SandboxEngineException { IsUnreachable: true } => Unreachable,
+            SandboxEngineException { Status: >= 400 and < 500 } or ArgumentException => Refused,
+            _ => Error,
+        };
+    }
+}
