@@ -1,7 +1,9 @@
 # Throw-away PostgreSQL cluster for the tests. Needs lib/common.sh.
 # start_test_postgres sets PG_URL (an Npgsql connection string); stop_test_postgres stops it.
 
-PG_PORT="${POLYDEV_TEST_PG_PORT:-55432}"
+# Below Linux's ephemeral range (32768-60999): a fixed port inside it can be held, briefly, by
+# any outgoing connection's local end, and then the cluster cannot bind it.
+PG_PORT="${POLYDEV_TEST_PG_PORT:-31432}"
 
 pg_bindir() {
   local initdb
