@@ -213,6 +213,38 @@ public sealed class DockerClient : IDisposable
         }
     }
 
+    /// <summary><c>GET /networks/{name}</c>, or null when there is no such network.</summary>
+    public async Task<JsonElement?> InspectNetworkAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SendAsync(HttpMethod.Get, $"networks/{Uri.EscapeDataString(name)}", null, "network inspect", cancellationToken);
+        }
+        catch (SandboxEngineException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>POST /networks/create</c>; returns the network id.</summary>
+    public async Task<string> CreateNetworkAsync(JsonObject body, CancellationToken cancellationToken = default)
+    {
+        var answer = await SendAsync(HttpMethod.Post, "networks/create", body, "network create", cancellationToken);
+        return answer.GetProperty("Id").GetString()!;
+    }
+
+    /// <summary><c>DELETE /networks/{name}</c>; a network that is already gone is not an error.</summary>
+    public async Task RemoveNetworkAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await SendAsync(HttpMethod.Delete, $"networks/{Uri.EscapeDataString(name)}", null, "network remove", cancellationToken);
+        }
+        catch (SandboxEngineException e) when (e.IsNotFound)
+        {
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, JsonObject? body, string operation, CancellationToken cancellationToken)
