@@ -64,13 +64,7 @@ public static class ChatEndpoints
 
         var now = UnixTime.Now(clock);
         var chat = new ChatRecord { Id = request.Id.ToString("D"), UserId = user.UserId().ToString("D"), Title = request.Title.Envelope, Revision = 1, CreatedAt = now, UpdatedAt = now };
-        if (await store.CreateChatAsync(chat, cancellationToken) == WriteOutcome.AlreadyExists)
-        {
-            return Problems.Conflict("A record with this id already exists; generate a new UUID for a new chat.");
-        }
-
-        metrics.VaultWrites.WithLabels("chat", "create").Inc();
-        return TypedResults.Created(ApiRoutes.Chat(request.Id), VaultViews.ToResponse(chat));
+        return VaultResults.Created(await store.CreateChatAsync(chat, cancellationToken), ApiRoutes.Chat(request.Id), VaultViews.ToResponse(chat), "chat", NoChat, metrics);
     }
 
     private static async Task<Results<Ok<ChatResponse>, ProblemHttpResult>> GetChatAsync(Guid chatId, ClaimsPrincipal user, ChatStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
@@ -134,16 +128,7 @@ public static class ChatEndpoints
             CreatedAt = now,
             UpdatedAt = now,
         };
-        switch (await store.CreateMessageAsync(message, cancellationToken))
-        {
-            case WriteOutcome.NotFound:
-                return Problems.NotFound(NoChat);
-            case WriteOutcome.AlreadyExists:
-                return Problems.Conflict("A record with this id already exists; generate a new UUID for a new message.");
-        }
-
-        metrics.VaultWrites.WithLabels("message", "create").Inc();
-        return TypedResults.Created(ApiRoutes.Message(chatId, request.Id), VaultViews.ToResponse(message));
+        return VaultResults.Created(await store.CreateMessageAsync(message, cancellationToken), ApiRoutes.Message(chatId, request.Id), VaultViews.ToResponse(message), "message", NoChat, metrics);
     }
 
     private static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> GetMessageAsync(

@@ -60,12 +60,7 @@ public sealed class ChatStore(Database database)
             new { title, now, id = chatId.ToString("D"), userId = userId.ToString("D"), expectedRevision },
             cancellationToken: cancellationToken));
         var chat = await FindChatAsync(connection, userId, chatId, cancellationToken);
-        return (changed == 1, chat) switch
-        {
-            (true, _) => (WriteOutcome.Done, chat),
-            (false, null) => (WriteOutcome.NotFound, null),
-            _ => (WriteOutcome.StaleRevision, chat),
-        };
+        return WriteOutcomes.AfterUpdate(changed, chat);
     }
 
     /// <summary>Deletes the chat and its messages together.</summary>
@@ -143,12 +138,7 @@ public sealed class ChatStore(Database database)
             new { body, now, id = messageId.ToString("D"), chatId = chatId.ToString("D"), userId = userId.ToString("D"), expectedRevision },
             cancellationToken: cancellationToken));
         var message = await FindMessageAsync(connection, userId, chatId, messageId, cancellationToken);
-        return (changed == 1, message) switch
-        {
-            (true, _) => (WriteOutcome.Done, message),
-            (false, null) => (WriteOutcome.NotFound, null),
-            _ => (WriteOutcome.StaleRevision, message),
-        };
+        return WriteOutcomes.AfterUpdate(changed, message);
     }
 
     public async Task<bool> DeleteMessageAsync(Guid userId, Guid chatId, Guid messageId, CancellationToken cancellationToken)

@@ -79,13 +79,7 @@ public static class CredentialEndpoints
             CreatedAt = now,
             UpdatedAt = now,
         };
-        if (await store.CreateAsync(credential, cancellationToken) == WriteOutcome.AlreadyExists)
-        {
-            return Problems.Conflict("A record with this id already exists; generate a new UUID for a new credential.");
-        }
-
-        metrics.VaultWrites.WithLabels("credential", "create").Inc();
-        return TypedResults.Created(ApiRoutes.Credential(request.Id), VaultViews.ToResponse(credential));
+        return VaultResults.Created(await store.CreateAsync(credential, cancellationToken), ApiRoutes.Credential(request.Id), VaultViews.ToResponse(credential), "credential", NoCredential, metrics);
     }
 
     private static async Task<Results<Ok<CredentialResponse>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>

@@ -54,12 +54,7 @@ public sealed class CredentialStore(Database database)
             new { secret, now, id = id.ToString("D"), userId = userId.ToString("D"), expectedRevision },
             cancellationToken: cancellationToken));
         var credential = await FindAsync(connection, userId, id, cancellationToken);
-        return (changed == 1, credential) switch
-        {
-            (true, _) => (WriteOutcome.Done, credential),
-            (false, null) => (WriteOutcome.NotFound, null),
-            _ => (WriteOutcome.StaleRevision, credential),
-        };
+        return WriteOutcomes.AfterUpdate(changed, credential);
     }
 
     public async Task<bool> DeleteAsync(Guid userId, Guid id, CancellationToken cancellationToken)

@@ -45,3 +45,18 @@ public enum WriteOutcome
     AlreadyExists,
     StaleRevision,
 }
+
+public static class WriteOutcomes
+{
+    /// <summary>
+    /// Reads a revision-checked UPDATE: a row changed means done; none changed means the record
+    /// is missing (no row now) or was at another revision (a row now).
+    /// </summary>
+    public static (WriteOutcome Outcome, T? Record) AfterUpdate<T>(int changed, T? current)
+        where T : class => (changed == 1, current) switch
+        {
+            (true, _) => (WriteOutcome.Done, current),
+            (false, null) => (WriteOutcome.NotFound, null),
+            _ => (WriteOutcome.StaleRevision, current),
+        };
+}

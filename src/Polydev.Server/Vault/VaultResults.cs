@@ -24,6 +24,21 @@ internal static class VaultResults
         return TypedResults.Ok(view(record));
     }
 
+    public static Results<Created<TResponse>, ValidationProblem, ProblemHttpResult> Created<TResponse>(
+        WriteOutcome outcome, string location, TResponse response, string label, string notFound, PolydevMetrics metrics)
+    {
+        switch (outcome)
+        {
+            case WriteOutcome.Done:
+                metrics.VaultWrites.WithLabels(label, "create").Inc();
+                return TypedResults.Created(location, response);
+            case WriteOutcome.AlreadyExists:
+                return Problems.Conflict($"A record with this id already exists; generate a new UUID for a new {label}.");
+            default:
+                return Problems.NotFound(notFound);
+        }
+    }
+
     public static Results<Ok<TResponse>, ValidationProblem, ProblemHttpResult> Updated<TRecord, TResponse>(
         WriteOutcome outcome, TRecord? record, Func<TRecord, TResponse> view, Func<TRecord, long> revision, string label, string notFound, PolydevMetrics metrics)
         where TRecord : class
