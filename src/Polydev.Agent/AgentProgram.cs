@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Polydev.Crypto;
@@ -24,6 +25,7 @@ internal static class AgentProgram
         usage: polydev-agent keygen [--key PATH]   make the sandbox's one-job key pair; prints the public key (base64)
                polydev-agent run [--key PATH]      read one sealed job from stdin (4-byte big-endian length, then the
                                                    sealed box), run it, write encrypted output chunks to stdout
+               polydev-agent idle                  the sandbox's main process: waits, doing nothing, until SIGTERM
         The key path defaults to $POLYDEV_AGENT_KEY, else ~/.polydev-agent/key.
         """;
 
@@ -58,6 +60,7 @@ internal static class AgentProgram
             {
                 "keygen" => await KeygenAsync(keyPath, stdout, stderr),
                 "run" => await RunAsync(keyPath, stdin, stdout, stderr),
+                "idle" => await IdleAsync(),
                 _ => await UnknownVerbAsync(stderr),
             };
         }
@@ -77,6 +80,19 @@ internal static class AgentProgram
     {
         await stderr.WriteLineAsync(Usage);
         return ExitUsage;
+    }
+
+    /// <summary>
+    /// Keeps the sandbox alive between warm-up and its one job; keygen and run arrive as separate execs.
+    /// The engine's init (Docker <c>--init</c>) reaps orphans, so this needs to do nothing but wait.
+    /// </summary>
+    private static async Task<int> IdleAsync()
+    {
+        var stop = new TaskCompletionSource();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.TrySetResult(); });
+        await stop.Task;
+        return ExitOk;
     }
 
     private static async Task<int> KeygenAsync(string keyPath, Stream stdout, TextWriter stderr)
@@ -270,6 +286,11 @@ internal static class JobValidation
         if (job.ProxyUrl is { } proxy && (!Uri.TryCreate(proxy, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https")))
         {
             return "proxyUrl must be an absolute http or https URL.";
+        }
+
+        if (job.BaseUrl is { } baseUrl && (!Uri.TryCreate(baseUrl, UriKind.Absolute, out Uri? api) || api.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(api.UserInfo)))
+        {
+            return "baseUrl must be an absolute http or https URL without user information.";
         }
 
         return null;

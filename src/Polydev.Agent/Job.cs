@@ -21,6 +21,9 @@ internal sealed class Job
 
     public string? ProxyUrl { get; set; }
 
+    /// <summary>The provider API's base URL for the CLI; chosen by the client, never by the server (which could otherwise send the credential elsewhere).</summary>
+    public string? BaseUrl { get; set; }
+
     public string? CaBundle { get; set; }
 }
 

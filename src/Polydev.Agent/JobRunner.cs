@@ -376,6 +376,11 @@ internal sealed class JobRunner
             }
         }
 
+        if (_job.BaseUrl is { } baseUrl)
+        {
+            env[_spec.BaseUrlVariable] = baseUrl;
+        }
+
         if (_job.ProxyUrl is { } proxy)
         {
             foreach (string name in (string[])["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"])

@@ -1,0 +1,76 @@
+using System.Text.Json;
+
+namespace Polydev.Agent;
+
+/// <summary>Claude Code, <c>claude -p --output-format stream-json --verbose</c> (with or without --include-partial-messages).</summary>
+internal sealed class ClaudeMapper : IEventMapper
+{
+    private bool _sawDeltas;
+
+    public void Map(JsonElement line, List<AgentEvent> events)
+    {
+        switch (line.Str("type"))
+        {
+            case "system" when line.Str("subtype") == "init":
+                events.Add(new AgentEvent { Type = EventTypes.Start, Session = line.Str("session_id"), Model = line.Str("model") });
+                break;
+            case "stream_event":
+                JsonElement inner = line.Obj("event");
+                if (inner.Str("type") == "content_block_delta" && inner.Obj("delta").Str("type") == "text_delta")
+                {
+                    _sawDeltas = true;
+                    events.Add(AgentEvent.TextDelta(inner.Obj("delta").Str("text") ?? ""));
+                }
+
+                break;
+            case "assistant":
+                foreach (JsonElement block in line.Obj("message").Arr("content"))
+                {
+                    switch (block.Str("type"))
+                    {
+                        case "text" when !_sawDeltas:
+                            events.Add(AgentEvent.TextDelta(block.Str("text") ?? ""));
+                            break;
+                        case "tool_use":
+                            events.Add(new AgentEvent { Type = EventTypes.ToolUse, Id = block.Str("id"), Name = block.Str("name"), Input = block.Obj("input").Clone() });
+                            break;
+                    }
+                }
+
+                break;
+            case "user":
+                foreach (JsonElement block in line.Obj("message").Arr("content"))
+                {
+                    if (block.Str("type") == "tool_result")
+                    {
+                        events.Add(new AgentEvent
+                        {
+                            Type = EventTypes.ToolResult,
+                            Id = block.Str("tool_use_id"),
+                            Output = block.Obj("content").Flatten(),
+                            IsError = block.Bool("is_error") ?? false,
+                        });
+                    }
+                }
+
+                break;
+            case "result":
+                JsonElement usage = line.Obj("usage");
+                events.Add(new AgentEvent
+                {
+                    Type = EventTypes.Result,
+                    IsError = line.Bool("is_error") ?? line.Str("subtype") != "success",
+                    Text = line.Str("result"),
+                    Usage = new EventUsage
+                    {
+                        InputTokens = usage.Long("input_tokens"),
+                        OutputTokens = usage.Long("output_tokens"),
+                        CachedInputTokens = usage.Long("cache_read_input_tokens"),
+                    },
+                    CostUsd = line.Double("total_cost_usd"),
+                    DurationMs = line.Long("duration_ms"),
+                });
+                break;
+        }
+    }
+}

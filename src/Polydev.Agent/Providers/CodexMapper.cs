@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace Polydev.Agent;
+
+/// <summary>Codex CLI, <c>codex exec --json</c> (thread/turn/item JSONL events).</summary>
+internal sealed class CodexMapper : IEventMapper
+{
+    public void Map(JsonElement line, List<AgentEvent> events)
+    {
+        JsonElement item = line.Obj("item");
+        switch (line.Str("type"))
+        {
+            case "thread.started":
+                events.Add(new AgentEvent { Type = EventTypes.Start, Session = line.Str("thread_id") });
+                break;
+            case "item.started" when item.Str("type") == "command_execution":
+                events.Add(ToolUse(item, "command_execution", CommandInput(item)));
+                break;
+            case "item.started" when item.Str("type") == "mcp_tool_call":
+                events.Add(ToolUse(item, $"{item.Str("server")}/{item.Str("tool")}", item.Obj("arguments").Clone()));
+                break;
+            case "item.completed":
+                switch (item.Str("type"))
+                {
+                    case "agent_message":
+                        events.Add(AgentEvent.TextDelta(item.Str("text") ?? ""));
+                        break;
+                    case "command_execution":
+                        long? exitCode = item.Long("exit_code");
+                        events.Add(ToolResult(item, item.Str("aggregated_output"), item.Str("status") == "failed" || exitCode is not null and not 0));
+                        break;
+                    case "mcp_tool_call":
+                        bool failed = item.Str("status") == "failed";
+                        events.Add(ToolResult(item, failed ? item.Obj("error").Str("message") : item.Obj("result").Flatten(), failed));
+                        break;
+                    case "file_change":
+                        events.Add(ToolUse(item, "file_change", item.Obj("changes").Clone()));
+                        events.Add(ToolResult(item, item.Str("status"), item.Str("status") == "failed"));
+                        break;
+                    case "web_search":
+                        using (JsonDocument query = JsonDocument.Parse(JsonSerializer.Serialize(item.Str("query") ?? "", AgentJson.Default.String)))
+                        {
+                            events.Add(ToolUse(item, "web_search", query.RootElement.Clone()));
+                        }
+
+                        break;
+                    case "error":
+                        events.Add(AgentEvent.Error("cli", item.Str("message") ?? "error"));
+                        break;
+                }
+
+                break;
+            case "turn.completed":
+                JsonElement usage = line.Obj("usage");
+                events.Add(new AgentEvent
+                {
+                    Type = EventTypes.Result,
+                    IsError = false,
+                    Usage = new EventUsage
+                    {
+                        InputTokens = usage.Long("input_tokens"),
+                        OutputTokens = usage.Long("output_tokens"),
+                        CachedInputTokens = usage.Long("cached_input_tokens"),
+                    },
+                });
+                break;
+            case "turn.failed":
+                events.Add(AgentEvent.Error("cli", line.Obj("error").Str("message") ?? "turn failed"));
+                events.Add(new AgentEvent { Type = EventTypes.Result, IsError = true });
+                break;
+            case "error":
+                events.Add(AgentEvent.Error("cli", line.Str("message") ?? "error"));
+                break;
+        }
+    }
+
+    private static AgentEvent ToolUse(JsonElement item, string name, JsonElement? input) =>
+        new() { Type = EventTypes.ToolUse, Id = item.Str("id"), Name = name, Input = input };
+
+    private static AgentEvent ToolResult(JsonElement item, string? output, bool isError) =>
+        new() { Type = EventTypes.ToolResult, Id = item.Str("id"), Output = output, IsError = isError };
+
+    private static JsonElement? CommandInput(JsonElement item)
+    {
+        string json = "{\"command\":" + JsonSerializer.Serialize(item.Str("command") ?? "", AgentJson.Default.String) + "}";
+        using JsonDocument document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}

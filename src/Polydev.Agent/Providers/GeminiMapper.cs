@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace Polydev.Agent;
+
+/// <summary>Gemini CLI, <c>--output-format stream-json</c> (init, message, tool_use, tool_result, error, result).</summary>
+internal sealed class GeminiMapper : IEventMapper
+{
+    public void Map(JsonElement line, List<AgentEvent> events)
+    {
+        switch (line.Str("type"))
+        {
+            case "init":
+                events.Add(new AgentEvent { Type = EventTypes.Start, Session = line.Str("session_id"), Model = line.Str("model") });
+                break;
+            case "message" when line.Str("role") == "assistant":
+                events.Add(AgentEvent.TextDelta(line.Str("content") ?? ""));
+                break;
+            case "tool_use":
+                events.Add(new AgentEvent { Type = EventTypes.ToolUse, Id = line.Str("tool_id"), Name = line.Str("tool_name"), Input = line.Obj("parameters").Clone() });
+                break;
+            case "tool_result":
+                bool failed = line.Str("status") == "error";
+                events.Add(new AgentEvent
+                {
+                    Type = EventTypes.ToolResult,
+                    Id = line.Str("tool_id"),
+                    Output = failed ? line.Obj("error").Str("message") ?? line.Str("output") : line.Str("output"),
+                    IsError = failed,
+                });
+                break;
+            case "error":
+                events.Add(AgentEvent.Error("cli", line.Str("message") ?? "error"));
+                break;
+            case "result":
+                bool isError = line.Str("status") == "error";
+                if (isError && line.Obj("error").Str("message") is { } message)
+                {
+                    events.Add(AgentEvent.Error("cli", message));
+                }
+
+                JsonElement stats = line.Obj("stats");
+                events.Add(new AgentEvent
+                {
+                    Type = EventTypes.Result,
+                    IsError = isError,
+                    Usage = new EventUsage
+                    {
+                        InputTokens = stats.Long("input_tokens"),
+                        OutputTokens = stats.Long("output_tokens"),
+                        CachedInputTokens = stats.Long("cached"),
+                    },
+                    DurationMs = stats.Long("duration_ms"),
+                });
+                break;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Polydev.Agent;
+
+/// <summary>How the agent runs one provider's CLI headless and where that CLI expects its credential.</summary>
+internal sealed class ProviderSpec
+{
+    public required string Name { get; init; }
+
+    public required string DefaultExecutable { get; init; }
+
+    /// <summary>Environment variable (of the agent) that overrides the executable path, for tests and images.</summary>
+    public required string ExecutableOverride { get; init; }
+
+    public required string ApiKeyVariable { get; init; }
+
+    /// <summary>The CLI's own setting for its API base URL, set from the job's <c>baseUrl</c> (a provider-compatible endpoint, or a test stub).</summary>
+    public required string BaseUrlVariable { get; init; }
+
+    /// <summary>The CLI's credential file, relative to HOME.</summary>
+    public required string CredentialFile { get; init; }
+
+    public required Func<string?, string[]> Arguments { get; init; }
+
+    public required Func<IEventMapper> CreateMapper { get; init; }
+
+    public static readonly ProviderSpec Anthropic = new()
+    {
+        Name = "anthropic",
+        DefaultExecutable = "claude",
+        ExecutableOverride = "POLYDEV_AGENT_CLAUDE",
+        ApiKeyVariable = "ANTHROPIC_API_KEY",
+        BaseUrlVariable = "ANTHROPIC_BASE_URL",
+        CredentialFile = ".claude/.credentials.json",
+        Arguments = model => WithModel(["-p", "--output-format", "stream-json", "--verbose"], "--model", model),
+        CreateMapper = () => new ClaudeMapper(),
+    };
+
+    public static readonly ProviderSpec OpenAi = new()
+    {
+        Name = "openai",
+        DefaultExecutable = "codex",
+        ExecutableOverride = "POLYDEV_AGENT_CODEX",
+        ApiKeyVariable = "OPENAI_API_KEY",
+        BaseUrlVariable = "OPENAI_BASE_URL",
+        CredentialFile = ".codex/auth.json",
+        // "-" makes codex read the prompt from stdin; a sandbox home is not a git repository.
+        Arguments = model => [.. WithModel(["exec", "--json", "--skip-git-repo-check"], "--model", model), "-"],
+        CreateMapper = () => new CodexMapper(),
+    };
+
+    public static readonly ProviderSpec Google = new()
+    {
+        Name = "google",
+        DefaultExecutable = "gemini",
+        ExecutableOverride = "POLYDEV_AGENT_GEMINI",
+        ApiKeyVariable = "GEMINI_API_KEY",
+        BaseUrlVariable = "GOOGLE_GEMINI_BASE_URL",
+        CredentialFile = ".gemini/oauth_creds.json",
+        // Headless because stdin is not a terminal; the prompt arrives on stdin.
+        Arguments = model => WithModel(["--output-format", "stream-json"], "--model", model),
+        CreateMapper = () => new GeminiMapper(),
+    };
+
+    public static ProviderSpec? Find(string? name) => name switch
+    {
+        "anthropic" => Anthropic,
+        "openai" => OpenAi,
+        "google" => Google,
+        _ => null,
+    };
+
+    private static string[] WithModel(string[] arguments, string flag, string? model) =>
+        string.IsNullOrEmpty(model) ? arguments : [.. arguments, flag, model];
+}
