@@ -355,6 +355,10 @@ internal sealed class JobRunner
 
         env["TERM"] = "dumb";
         env["NO_COLOR"] = "1";
+        foreach (var (name, value) in _spec.FixedEnvironment)
+        {
+            env[name] = value;
+        }
 
         JobCredential credential = _job.Credential!;
         if (credential.Type == JobCredential.ApiKey)

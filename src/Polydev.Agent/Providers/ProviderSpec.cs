@@ -17,6 +17,12 @@ internal sealed class ProviderSpec
     /// <summary>The CLI's own setting for its API base URL, set from the job's <c>baseUrl</c> (a provider-compatible endpoint, or a test stub).</summary>
     public required string BaseUrlVariable { get; init; }
 
+    /// <summary>
+    /// Fixed settings every run of this CLI gets: headless behaviour, and no traffic a sandbox does not need
+    /// (telemetry, update checks), which would otherwise wait on the egress proxy for hosts the job never uses.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> FixedEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The CLI's credential file, relative to HOME.</summary>
     public required string CredentialFile { get; init; }
 
