@@ -21,6 +21,8 @@ public static class ApiRoutes
     public const string EgressTokens = "/api/egress/tokens";
     public const string EgressCheck = "/api/egress/check";
     public const string AdminEgressPorts = "/api/admin/egress/ports";
+    public const string Executions = "/api/executions";
+    public const string AdminSandboxes = "/api/admin/sandboxes";
 
     public static string Chat(Guid id) => $"{Chats}/{id:D}";
     public static string Messages(Guid chatId) => $"{Chats}/{chatId:D}/messages";
@@ -29,4 +31,8 @@ public static class ApiRoutes
     public static string Session(Guid id) => $"{Sessions}/{id:D}";
     public static string Token(Guid id) => $"{Tokens}/{id:D}";
     public static string EgressToken(Guid id) => $"{EgressTokens}/{id:D}";
+    public static string Execution(Guid id) => $"{Executions}/{id:D}";
+    public static string ExecutionStart(Guid id) => $"{Executions}/{id:D}/start";
+    public static string ExecutionStream(Guid id, long from = 0) => $"{Executions}/{id:D}/stream?from={from}";
+    public static string ExecutionCancel(Guid id) => $"{Executions}/{id:D}/cancel";
 }

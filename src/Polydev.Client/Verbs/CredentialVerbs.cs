@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Polydev.Client.Terminal;
 using Polydev.Client.Vault;
+using Polydev.Contracts;
 using Polydev.Contracts.Vault;
 
 namespace Polydev.Client.Verbs;

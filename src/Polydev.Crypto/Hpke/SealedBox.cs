@@ -25,6 +25,9 @@ public static class SealedBox
     private const int CiphertextOffset = EncOffset + DhKemP256.EncapsulatedKeyLength;
     private const int MinimumLength = CiphertextOffset + HpkeKeySchedule.TagLength;
 
+    /// <summary>Bytes a sealed box adds to its plaintext: the shortest possible box (an empty plaintext).</summary>
+    public const int Overhead = MinimumLength;
+
     private static ReadOnlySpan<byte> AssociatedData => [Version1];
 
     /// <summary>Seals <paramref name="plaintext"/> so that only the holder of the matching private key can open it.</summary>

@@ -19,6 +19,10 @@ using Polydev.Contracts.Accounts;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress;
 using Polydev.Server.Egress.Proxy;
+using Polydev.Server.Executions;
+using Polydev.Server.Pools;
+using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Docker;
 using Polydev.Server.Http;
 using Polydev.Server.Observability;
 using Polydev.Server.Storage;
@@ -76,6 +80,14 @@ public static class PolydevServer
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.Services.GetRequiredService<StorageInitializer>().InitializeAsync(cancellationToken);
+        if (app.Services.GetService<ExecutionService>() is { } executions)
+        {
+            // Before any listener opens: the sandbox network (the egress ports bind to its gateway), then
+            // whatever a previous run of this server left behind.
+            await executions.InitializeAsync(cancellationToken);
+            await app.Services.GetRequiredService<PoolManager>().InitializeAsync(cancellationToken);
+        }
+
         await app.StartAsync(cancellationToken);
     }
 
@@ -124,6 +136,8 @@ public static class PolydevServer
         services.AddSingleton<IAccountObserver>(sp => sp.GetRequiredService<EgressService>());
         services.AddSingleton<EgressLiveCheck>();
 
+        ConfigureSandboxes(services, configuration);
+
         services.AddRoutingCore();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Apply);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -153,6 +167,44 @@ public static class PolydevServer
         });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOpenApi("v1", options => options.AddDocumentTransformer<OpenApiDocumentInfo>());
+    }
+
+    /// <summary>
+    /// The sandbox engine, the pools and the executions, registered after the egress service so they stop before
+    /// it: executions end first, then the pools drain, then the proxy closes.
+    /// </summary>
+    private static void ConfigureSandboxes(IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<SandboxesOptions>(configuration.GetSection(SandboxesOptions.Section));
+        services.Configure<ExecutionsOptions>(configuration.GetSection(ExecutionsOptions.Section));
+        services.AddSingleton<ExecutionStore>();
+        var sandboxes = configuration.GetSection(SandboxesOptions.Section).Get<SandboxesOptions>() ?? new SandboxesOptions();
+        sandboxes.Validate();
+        if (!sandboxes.Enabled)
+        {
+            return;
+        }
+
+        var egress = configuration.GetSection(EgressOptions.Section).Get<EgressOptions>() ?? new EgressOptions();
+        var network = new DockerSandboxNetworkOptions(sandboxes.Network.Name, sandboxes.Network.BridgeName, sandboxes.Network.Subnet, egress.FirstPort, egress.LastPort);
+        if (egress.BindAddress != network.Gateway.ToString() && egress.BindAddress != "0.0.0.0")
+        {
+            throw new InvalidOperationException(
+                $"Sandboxes reach the egress proxy only at the sandbox network's gateway {network.Gateway}, but Egress:BindAddress is {egress.BindAddress}; set Egress:BindAddress to {network.Gateway}.");
+        }
+
+        services.AddSingleton(_ => new DockerClient(sandboxes.DockerSocket));
+        services.AddSingleton(sp => new SandboxEngineMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<ISandboxEngine, DockerSandboxEngine>();
+        services.AddSingleton<ISandboxNetworkSetup>(sp => new DockerSandboxNetwork(sp.GetRequiredService<DockerClient>(), network));
+        services.AddSingleton(new PoolMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<RuntimeContainerStore>();
+        services.AddSingleton<SandboxWarmer>();
+        services.AddSingleton<PoolManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<PoolManager>());
+        services.AddSingleton(new ExecutionMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<ExecutionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExecutionService>());
     }
 
     private static void ConfigurePipeline(WebApplication app)
@@ -192,5 +244,6 @@ public static class PolydevServer
         app.MapChatEndpoints(vault);
         app.MapCredentialEndpoints(vault);
         app.MapEgressEndpoints();
+        app.MapExecutionEndpoints(app.Services.GetRequiredService<IOptions<ExecutionsOptions>>().Value);
     }
 }

@@ -36,6 +36,12 @@ public interface ISandboxEngine
     /// <summary>Stops and removes the sandbox with its scratch space. Idempotent: an unknown or already removed sandbox is not an error.</summary>
     Task DestroyAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The version an image carries (label <see cref="SandboxLabels.ImageVersion"/>), or null when the engine
+    /// does not have the image. Pools serve this version and recycle sandboxes of any other.
+    /// </summary>
+    Task<string?> ResolveImageVersionAsync(string image, CancellationToken cancellationToken = default);
+
     /// <summary>Every sandbox labelled with this owner server id, in any state, and nothing else.</summary>
     Task<IReadOnlyList<SandboxInfo>> ListOwnedAsync(string ownerServerId, CancellationToken cancellationToken = default);
 }

@@ -98,5 +98,50 @@ public static class Schema
             );
             CREATE INDEX ix_egress_tokens_user ON egress_tokens (user_id);
             """),
+        new(3, "sandboxes and executions", """
+            CREATE TABLE runtime_containers (
+                id             TEXT PRIMARY KEY,
+                owner_server   TEXT NOT NULL,
+                engine         TEXT NOT NULL,
+                engine_id      TEXT NULL,
+                provider       TEXT NOT NULL,
+                image          TEXT NOT NULL,
+                image_version  TEXT NOT NULL,
+                state          TEXT NOT NULL,
+                public_key     {blob} NULL,
+                execution_id   TEXT NULL,
+                reason         TEXT NULL,
+                created_at     BIGINT NOT NULL,
+                updated_at     BIGINT NOT NULL
+            );
+            CREATE INDEX ix_runtime_containers_owner_state ON runtime_containers (owner_server, state);
+
+            CREATE TABLE job_executions (
+                id              TEXT PRIMARY KEY,
+                user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                provider        TEXT NOT NULL,
+                sandbox_id      TEXT NULL,
+                egress_token_id TEXT NULL,
+                owner_server    TEXT NOT NULL,
+                state           TEXT NOT NULL,
+                reason          TEXT NULL,
+                warm            INTEGER NOT NULL,
+                exit_code       INTEGER NULL,
+                output_bytes    BIGINT NOT NULL,
+                chunk_count     BIGINT NOT NULL,
+                created_at      BIGINT NOT NULL,
+                started_at      BIGINT NULL,
+                finished_at     BIGINT NULL
+            );
+            CREATE INDEX ix_job_executions_user_created ON job_executions (user_id, created_at, id);
+            CREATE INDEX ix_job_executions_state ON job_executions (owner_server, state);
+
+            CREATE TABLE job_execution_chunks (
+                execution_id  TEXT NOT NULL REFERENCES job_executions(id) ON DELETE CASCADE,
+                sequence      BIGINT NOT NULL,
+                frame         {blob} NOT NULL,
+                PRIMARY KEY (execution_id, sequence)
+            );
+            """),
     ];
 }

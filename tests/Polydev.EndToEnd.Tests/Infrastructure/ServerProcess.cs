@@ -52,7 +52,18 @@ public sealed class ServerProcess : IAsyncDisposable
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
         var data = Directory.CreateTempSubdirectory("polydev-e2e-data-").FullName;
-        var environment = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        // The shipped appsettings.json runs sandboxes on the local Docker engine with the egress ports on the
+        // sandbox network's gateway; tests that do not run executions start without them.
+        var environment = new Dictionary<string, string?>
+        {
+            ["POLYDEV_SANDBOXES__ENGINE"] = "none",
+            ["POLYDEV_EGRESS__BINDADDRESS"] = "127.0.0.1",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[name] = value;
+        }
+
         if (postgresConnectionString is not null)
         {
             environment["POLYDEV_DATABASE"] = postgresConnectionString;

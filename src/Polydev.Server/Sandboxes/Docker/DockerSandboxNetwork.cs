@@ -62,7 +62,7 @@ public sealed record DockerSandboxNetworkOptions(
 /// forwarded. Polydev's chain closes that: from the bridge, only TCP to the gateway on the egress port range
 /// is accepted, everything else is dropped, on INPUT and (again, beside Docker's own rules) on DOCKER-USER.
 /// </summary>
-public sealed class DockerSandboxNetwork
+public sealed class DockerSandboxNetwork : ISandboxNetworkSetup
 {
     private readonly DockerClient _client;
     private readonly string _iptables;

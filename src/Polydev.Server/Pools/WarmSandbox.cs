@@ -1,0 +1,17 @@
+using Polydev.Server.Sandboxes;
+
+namespace Polydev.Server.Pools;
+
+/// <summary>A sandbox whose agent has made its one-job key: ready to take a sealed job.</summary>
+/// <param name="PublicKey">The agent's P-256 public key (65-byte uncompressed point).</param>
+public sealed record WarmSandbox(SandboxHandle Handle, string Provider, string ImageVersion, byte[] PublicKey, DateTimeOffset ReadyAt)
+{
+    public string Id => Handle.Id;
+}
+
+/// <summary>A sandbox handed to an execution.</summary>
+/// <param name="Warm">Taken from the pool; false when created on demand (the cold path).</param>
+public sealed record AllocatedSandbox(WarmSandbox Sandbox, bool Warm, TimeSpan Elapsed);
+
+/// <summary>No sandbox could be had: the provider's ceiling is reached, its pool is off, or the engine failed.</summary>
+public sealed class SandboxUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
