@@ -22,6 +22,7 @@ public static class ClientVerbs
             AccountVerbs.Create(globals),
             TokenVerbs.Create(globals),
             EgressVerbs.Create(globals),
+            RunVerb.Create(globals),
         ];
         foreach (var verb in verbs)
         {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
 using Polydev.Contracts.Egress;
+using Polydev.Contracts.Executions;
 using Polydev.Contracts.Vault;
 
 namespace Polydev.Client.Api;
@@ -20,6 +21,7 @@ internal sealed class PolydevApi : IDisposable
     private readonly HttpClient _http;
     private readonly string _server;
     private readonly bool _signedIn;
+    private readonly Lazy<HttpClient> _streaming;
 
     /// <param name="server">A URL from <see cref="ServerAddress"/>.</param>
     /// <param name="token">The bearer token; null for the anonymous endpoints (sign-up, login, recovery).</param>
@@ -33,6 +35,14 @@ internal sealed class PolydevApi : IDisposable
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
+
+        _streaming = new Lazy<HttpClient>(() =>
+        {
+            var streaming = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            streaming.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+            streaming.DefaultRequestHeaders.Authorization = _http.DefaultRequestHeaders.Authorization;
+            return streaming;
+        });
     }
 
     // Accounts and sessions.
@@ -88,7 +98,53 @@ internal sealed class PolydevApi : IDisposable
     public Task<EgressTokenCreatedResponse> CreateEgressTokenAsync(CreateEgressTokenRequest request, CancellationToken ct) =>
         SendAsync<EgressTokenCreatedResponse>(HttpMethod.Post, ApiRoutes.EgressTokens, request, ct);
 
-    public void Dispose() => _http.Dispose();
+    // Executions.
+    public Task<ExecutionCreatedResponse> CreateExecutionAsync(CreateExecutionRequest request, CancellationToken ct) =>
+        SendAsync<ExecutionCreatedResponse>(HttpMethod.Post, ApiRoutes.Executions, request, ct);
+
+    public Task<ExecutionResponse> StartExecutionAsync(Guid id, StartExecutionRequest request, CancellationToken ct) =>
+        SendAsync<ExecutionResponse>(HttpMethod.Post, ApiRoutes.ExecutionStart(id), request, ct);
+
+    public Task<ExecutionResponse> GetExecutionAsync(Guid id, CancellationToken ct) => SendAsync<ExecutionResponse>(HttpMethod.Get, ApiRoutes.Execution(id), null, ct);
+
+    public Task<ExecutionResponse> CancelExecutionAsync(Guid id, CancellationToken ct) => SendAsync<ExecutionResponse>(HttpMethod.Post, ApiRoutes.ExecutionCancel(id), null, ct);
+
+    /// <summary>
+    /// The execution's output frames from <paramref name="from"/> on, as a stream that stays open while the
+    /// execution runs (no overall timeout: an answer may take minutes). Dispose the response to stop.
+    /// </summary>
+    public async Task<Stream> OpenExecutionStreamAsync(Guid id, long from, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _server + ApiRoutes.ExecutionStream(id, from));
+        HttpResponseMessage response;
+        try
+        {
+            response = await _streaming.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new IOException($"cannot reach the Polydev server at {_server}: {e.InnerException?.Message ?? e.Message}", e);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw await ToExceptionAsync(response, ct);
+            }
+        }
+
+        return await response.Content.ReadAsStreamAsync(ct);
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        if (_streaming.IsValueCreated)
+        {
+            _streaming.Value.Dispose();
+        }
+    }
 
     /// <summary>Follows <c>nextCursor</c> until the last page, at the largest page size the server allows.</summary>
     private async Task<List<T>> AllPagesAsync<T>(string route, CancellationToken ct)

@@ -124,7 +124,7 @@ internal static class ChatVerbs
     /// The chat <paramref name="text"/> names: a full id is fetched directly; anything else is matched against every
     /// chat's id prefix and decrypted title, and must name exactly one.
     /// </summary>
-    private static async Task<(ChatResponse Chat, string Title)> FindAsync(VerbContext context, PolydevApi api, VaultCipher cipher, string text)
+    internal static async Task<(ChatResponse Chat, string Title)> FindAsync(VerbContext context, PolydevApi api, VaultCipher cipher, string text)
     {
         if (Guid.TryParse(text, out var id))
         {
