@@ -2,7 +2,11 @@ using System.Text.Json;
 
 namespace Polydev.Agent;
 
-/// <summary>Claude Code, <c>claude -p --output-format stream-json --verbose</c> (with or without --include-partial-messages).</summary>
+/// <summary>
+/// Claude Code, <c>claude -p --output-format stream-json --verbose</c> (with or without --include-partial-messages);
+/// line shapes checked against the real CLI 2.1.332. System lines other than <c>init</c> (e.g. <c>api_retry</c>) are
+/// progress notes and are ignored.
+/// </summary>
 internal sealed class ClaudeMapper : IEventMapper
 {
     private bool _sawDeltas;
@@ -22,6 +26,11 @@ internal sealed class ClaudeMapper : IEventMapper
                     events.Add(AgentEvent.TextDelta(inner.Obj("delta").Str("text") ?? ""));
                 }
 
+                break;
+            case "assistant" when line.Bool("is_api_error_message") == true:
+                // A failed API call (after the CLI's retries) comes as a synthetic assistant message whose text is
+                // the error ("Failed to authenticate. API Error: 401 …"): an error, not part of the answer.
+                events.Add(AgentEvent.Error("cli", line.Obj("message").Obj("content").Flatten() ?? line.Str("error") ?? "API error"));
                 break;
             case "assistant":
                 foreach (JsonElement block in line.Obj("message").Arr("content"))

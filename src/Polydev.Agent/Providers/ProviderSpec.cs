@@ -36,9 +36,21 @@ internal sealed class ProviderSpec
         DefaultExecutable = "claude",
         ExecutableOverride = "POLYDEV_AGENT_CLAUDE",
         ApiKeyVariable = "ANTHROPIC_API_KEY",
+        // Honoured for both credential forms: the API key goes as x-api-key, the credential file's OAuth access token
+        // as a bearer token (checked against the real CLI 2.1.332).
         BaseUrlVariable = "ANTHROPIC_BASE_URL",
         CredentialFile = ".claude/.credentials.json",
-        Arguments = model => WithModel(["-p", "--output-format", "stream-json", "--verbose"], "--model", model),
+        FixedEnvironment = new Dictionary<string, string>
+        {
+            // Without it every run also calls api.anthropic.com for its bootstrap, fast-mode status, MCP registry and
+            // event logging, whatever ANTHROPIC_BASE_URL says; it also turns off telemetry, error reports and updates.
+            ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1",
+            // The CLI retries every failed request, a 401 included, 10 times with backoff up to 40 s each: minutes
+            // of a sandbox doing nothing before the user sees the error. Three retries ride out a brief 429/5xx.
+            ["CLAUDE_CODE_MAX_RETRIES"] = "3",
+        },
+        // The sandbox's home is thrown away, so a transcript to resume from would only be the prompt kept on disk.
+        Arguments = model => WithModel(["-p", "--output-format", "stream-json", "--verbose", "--no-session-persistence"], "--model", model),
         CreateMapper = () => new ClaudeMapper(),
     };
 

@@ -1,0 +1,170 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Polydev.Testing;
+using Polydev.Testing.ProviderStubs;
+
+namespace Polydev.Agent.Tests.RealCli;
+
+/// <summary>
+/// The pinned Claude Code CLI, run by the real agent process from a sealed job, against <see cref="AnthropicStub"/>
+/// through a real forward proxy (Squid, with the user:token credentials a sandbox's egress port takes): what the
+/// docs and the recorded lines claim, checked on the real binary.
+/// </summary>
+public sealed class ClaudeRealCliTests : IAsyncLifetime
+{
+    private const string Model = "claude-sonnet-4-5";
+    private const string ProxyUser = "exec";
+
+    private readonly string _proxyToken = AgentHarness.Secret("proxy-token");
+    private readonly AnthropicStub _stub = new() { Answer = "Hello from the Anthropic stub, through the agent." };
+    private SquidProxy _proxy = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _stub.StartAsync();
+        _proxy = await SquidProxy.StartAsync(ProxyUser, _proxyToken);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _stub.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_api_key_reaches_the_stub_through_the_proxy_and_the_answer_comes_back_as_events()
+    {
+        string apiKey = AgentHarness.Secret("sk-ant-api03-canary");
+
+        (AgentResult result, List<JsonObject> events) = await RunAsync("api_key", apiKey);
+
+        Assert.Equal([apiKey], _stub.ReceivedCredentials.Distinct());
+        Assert.All(_stub.RequestedModels, model => Assert.Equal(Model, model));
+        await AssertOnlyTheStubWentThroughTheProxyAsync();
+        AssertAnswered(events);
+        Assert.DoesNotContain(apiKey, result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_credential_file_login_sends_its_access_token_as_a_bearer_to_the_stub_never_the_refresh_token()
+    {
+        string accessToken = AgentHarness.Secret("sk-ant-oat01-canary");
+        string refreshToken = AgentHarness.Secret("sk-ant-ort01-canary");
+        // The file `claude /login` writes for a Claude subscription; expiresAt (ms) far ahead, so no refresh is tried.
+        string credentialFile = new JsonObject
+        {
+            ["claudeAiOauth"] = new JsonObject
+            {
+                ["accessToken"] = accessToken,
+                ["refreshToken"] = refreshToken,
+                ["expiresAt"] = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds(),
+                ["scopes"] = new JsonArray("user:inference", "user:profile", "user:sessions:claude_code"),
+                ["subscriptionType"] = "max",
+            },
+        }.ToJsonString();
+
+        (AgentResult result, List<JsonObject> events) = await RunAsync("credential_file", credentialFile);
+
+        Assert.Equal([accessToken], _stub.ReceivedCredentials.Distinct());
+        Assert.Contains(_proxy.AccessLog.Split('\n'), line => line.Contains($"method=CONNECT url=localhost:{_stub.Port} ") && line.Contains($"user={ProxyUser} "));
+        AssertAnswered(events);
+        Assert.DoesNotContain(accessToken, result.Stderr);
+        Assert.DoesNotContain(refreshToken, result.Stderr);
+    }
+
+    [Theory]
+    [InlineData(401)]
+    [InlineData(500)]
+    public async Task A_refused_request_ends_in_a_cli_error_without_the_key_in_any_event_or_the_agent_stderr(int status)
+    {
+        _stub.FailWithStatus = status;
+        string apiKey = AgentHarness.Secret("sk-ant-api03-canary");
+
+        (AgentResult result, List<JsonObject> events) = await RunAsync("api_key", apiKey);
+
+        Assert.Equal([apiKey], _stub.ReceivedCredentials.Distinct());
+        // CLAUDE_CODE_MAX_RETRIES=3 (ProviderSpec): the first try and three retries, then the CLI gives up.
+        Assert.Equal(4, _stub.Requests.Count(r => r.PathAndQuery.StartsWith("/v1/messages", StringComparison.Ordinal)));
+        JsonObject error = Assert.Single(events, e => (string?)e["type"] == "error" && (string?)e["source"] == "cli");
+        Assert.Contains($"{status}", (string?)error["message"]);
+        Assert.DoesNotContain(events, e => (string?)e["type"] == "text");
+        Assert.True((bool?)Assert.Single(events, e => (string?)e["type"] == "result")["isError"]);
+        JsonObject exit = events[^1];
+        Assert.Equal("exit", (string?)exit["type"]);
+        Assert.Equal("cli_error", (string?)exit["reason"]);
+        Assert.Equal(1, (int?)exit["exitCode"]);
+        Assert.DoesNotContain(apiKey, string.Concat(events.Select(e => e.ToJsonString())));
+        Assert.DoesNotContain(apiKey, result.Stderr);
+    }
+
+    private async Task<(AgentResult Result, List<JsonObject> Events)> RunAsync(string credentialType, string credential)
+    {
+        using var sandbox = new AgentHarness();
+        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = PinnedClaude();
+        byte[] outputKey = RandomNumberGenerator.GetBytes(32);
+        string proxyUrl = $"http://{ProxyUser}:{_proxyToken}@127.0.0.1:{_proxy.Port}";
+        JsonObject job = AgentHarness.Job("anthropic", credentialType, credential, "Say hello.", outputKey, proxyUrl, model: Model, caBundle: _stub.AuthorityPem);
+        job["baseUrl"] = _stub.BaseUrl.AbsoluteUri.TrimEnd('/');
+
+        string publicKey = await sandbox.KeygenAsync();
+        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, job), ["run"]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return (result, await AgentHarness.DecryptAsync(result.Stdout, outputKey));
+    }
+
+    /// <summary>The API traffic went through the proxy (the CLI does not bypass it for localhost) and nothing else did.</summary>
+    private async Task AssertOnlyTheStubWentThroughTheProxyAsync()
+    {
+        await _proxy.WaitForAccessLogAsync(line => line.Contains($"method=CONNECT url=localhost:{_stub.Port} ") && line.Contains($"user={ProxyUser} "));
+        // "method=-" lines are connections that sent no request, such as Squid's own readiness probe.
+        string[] requests = _proxy.AccessLog.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.Contains(" method=- ")).ToArray();
+        Assert.All(requests, line => Assert.Contains($"method=CONNECT url=localhost:{_stub.Port} ", line));
+    }
+
+    private void AssertAnswered(List<JsonObject> events)
+    {
+        Assert.Equal("start", (string?)events[0]["type"]);
+        Assert.False(string.IsNullOrEmpty((string?)events[0]["session"]));
+        Assert.Equal(_stub.Answer, string.Concat(events.Where(e => (string?)e["type"] == "text").Select(e => (string?)e["text"])));
+        Assert.DoesNotContain(events, e => (string?)e["type"] == "error");
+
+        JsonObject result = Assert.Single(events, e => (string?)e["type"] == "result");
+        Assert.False((bool?)result["isError"]);
+        Assert.Equal(_stub.Answer, (string?)result["text"]);
+        Assert.Equal(_stub.InputTokens, (int?)result["usage"]?["inputTokens"]);
+        Assert.Equal(_stub.OutputTokens, (int?)result["usage"]?["outputTokens"]);
+        Assert.Equal(_stub.CacheReadInputTokens, (int?)result["usage"]?["cachedInputTokens"]);
+
+        JsonObject exit = events[^1];
+        Assert.Equal("exit", (string?)exit["type"]);
+        Assert.Equal("ok", (string?)exit["reason"]);
+        Assert.Equal(0, (int?)exit["exitCode"]);
+    }
+
+    /// <summary>The pinned CLI that scripts/lib/clis.sh installs (version in images/runtime/clis.tsv); fails, never skips, when it is missing.</summary>
+    private static string PinnedClaude()
+    {
+        string root = FindRepositoryRoot();
+        string[] pin = File.ReadLines(Path.Combine(root, "images", "runtime", "clis.tsv"))
+            .Select(line => line.Split('\t'))
+            .First(fields => fields.Length >= 4 && fields[0] == "anthropic");
+        string clis = Environment.GetEnvironmentVariable("POLYDEV_CLIS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(root, ".polydev", "clis");
+        string executable = Path.Combine(clis, $"anthropic-{pin[2]}", "node_modules", ".bin", pin[3]);
+        Assert.True(File.Exists(executable), $"The pinned Claude Code CLI is not at {executable}: run the tests through scripts/test, which installs it.");
+        return executable;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "images", "runtime", "clis.tsv")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("No images/runtime/clis.tsv above the test's directory.");
+    }
+}
