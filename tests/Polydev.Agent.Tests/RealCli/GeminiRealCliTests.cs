@@ -27,6 +27,8 @@ public sealed class GeminiRealCliTests
         Assert.NotEmpty(stub.ReceivedCredentials);
         Assert.All(stub.ReceivedCredentials, credential => Assert.Equal(key, credential));
         Assert.Contains(stub.Requests, r => r.Method == "POST" && r.PathAndQuery.EndsWith(":streamGenerateContent?alt=sse", StringComparison.Ordinal));
+        // Once: an answer the router could not parse would be retried with backoff.
+        Assert.Single(stub.Requests, r => r.PathAndQuery.EndsWith(":generateContent", StringComparison.Ordinal));
         Assert.All(stub.Requests, r => Assert.StartsWith("/v1beta/models/", r.PathAndQuery, StringComparison.Ordinal));
         await proxy.WaitForAccessLogAsync(line => line.Contains("method=CONNECT", StringComparison.Ordinal) && line.Contains($"url=localhost:{stub.Port} ", StringComparison.Ordinal));
         Assert.DoesNotContain("googleapis.com", proxy.AccessLog, StringComparison.Ordinal);
