@@ -39,6 +39,7 @@ internal sealed class JobRunner
     private string? _reason;
     private long _emitted;
     private bool _stopEmitting;
+    private bool _cliReportedFailure;
 
     public JobRunner(Job job, Stream stdout)
     {
@@ -96,7 +97,9 @@ internal sealed class JobRunner
         string reason = _reason ?? (exitCode switch
         {
             0 => ExitReasons.Ok,
-            > 128 => ExitReasons.Killed,
+            // Above 128 is also what a CLI's own exit(status) leaves of a large status (Gemini CLI exits with the
+            // API's HTTP status: 401 becomes 145); after it reported its failed turn, it was not a signal.
+            > 128 when !_cliReportedFailure => ExitReasons.Killed,
             _ => ExitReasons.CliError,
         });
         byte[] exit = JsonSerializer.SerializeToUtf8Bytes(
@@ -259,6 +262,7 @@ internal sealed class JobRunner
 
         foreach (AgentEvent e in events)
         {
+            _cliReportedFailure |= e.Type == EventTypes.Result && e.IsError == true;
             if (!await EmitAsync(e))
             {
                 return;
@@ -375,8 +379,9 @@ internal sealed class JobRunner
             string settings = Path.Combine(home, ".gemini", "settings.json");
             if (!File.Exists(settings))
             {
+                // The login the credential is for, and no usage statistics (the only switch for them is here).
                 string type = credential.Type == JobCredential.ApiKey ? "gemini-api-key" : "oauth-personal";
-                WritePrivateFile(settings, "{\"security\":{\"auth\":{\"selectedType\":\"" + type + "\"}}}\n");
+                WritePrivateFile(settings, "{\"security\":{\"auth\":{\"selectedType\":\"" + type + "\"}},\"privacy\":{\"usageStatisticsEnabled\":false}}\n");
             }
         }
 

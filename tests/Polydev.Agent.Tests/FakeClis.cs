@@ -50,24 +50,25 @@ internal static class FakeClis
         """{"type":"exit","exitCode":0,"reason":"ok"}""",
     ];
 
+    // Real lines of Gemini CLI 0.61.0 (`--output-format stream-json --skip-trust --model gemini-2.5-flash`, API key,
+    // against tests/Polydev.Testing/ProviderStubs/GeminiStub: one list_directory call, then the answer). A
+    // list_directory result carries no `output` (its display is not a string).
     public const string GeminiStream = """
-        {"type":"init","timestamp":"2025-10-10T12:00:00.000Z","session_id":"c0ffee00-0000-4000-8000-000000000002","model":"gemini-2.5-pro"}
-        {"type":"message","timestamp":"2025-10-10T12:00:00.010Z","role":"user","content":"(the prompt)"}
-        {"type":"tool_use","timestamp":"2025-10-10T12:00:01.000Z","tool_name":"list_directory","tool_id":"list_directory-1","parameters":{"dir_path":"."}}
-        {"type":"tool_result","timestamp":"2025-10-10T12:00:01.100Z","tool_id":"list_directory-1","status":"success","output":"Listed 2 item(s)."}
-        {"type":"message","timestamp":"2025-10-10T12:00:02.000Z","role":"assistant","content":"Hi! ","delta":true}
-        {"type":"message","timestamp":"2025-10-10T12:00:02.100Z","role":"assistant","content":"Two entries.","delta":true}
-        {"type":"result","timestamp":"2025-10-10T12:00:02.200Z","status":"success","stats":{"total_tokens":260,"input_tokens":200,"output_tokens":50,"cached":10,"duration_ms":1800,"tool_calls":1}}
+        {"type":"init","timestamp":"2026-11-27T15:45:50.473Z","session_id":"99322ebc-0737-4dd6-9f43-9d07a2c756f7","model":"gemini-2.5-flash"}
+        {"type":"message","timestamp":"2026-11-27T15:45:50.476Z","role":"user","content":"List the files"}
+        {"type":"tool_use","timestamp":"2026-11-27T15:45:50.774Z","tool_name":"list_directory","tool_id":"list_directory__list_directory_1795794350716_0","parameters":{"dir_path":"."}}
+        {"type":"tool_result","timestamp":"2026-11-27T15:45:50.887Z","tool_id":"list_directory__list_directory_1795794350716_0","status":"success"}
+        {"type":"message","timestamp":"2026-11-27T15:45:50.934Z","role":"assistant","content":"Hello from stub.","delta":true}
+        {"type":"result","timestamp":"2026-11-27T15:45:50.941Z","status":"success","stats":{"total_tokens":34,"input_tokens":24,"output_tokens":10,"cached":0,"input":24,"duration_ms":469,"tool_calls":1,"models":{"gemini-2.5-flash":{"total_tokens":34,"input_tokens":24,"output_tokens":10,"cached":0,"input":24}}}}
         """;
 
     public static readonly string[] GeminiEvents =
     [
-        """{"type":"start","model":"gemini-2.5-pro","session":"c0ffee00-0000-4000-8000-000000000002"}""",
-        """{"type":"tool_use","id":"list_directory-1","name":"list_directory","input":{"dir_path":"."}}""",
-        """{"type":"tool_result","id":"list_directory-1","output":"Listed 2 item(s).","isError":false}""",
-        """{"type":"text","text":"Hi! "}""",
-        """{"type":"text","text":"Two entries."}""",
-        """{"type":"result","isError":false,"usage":{"inputTokens":200,"outputTokens":50,"cachedInputTokens":10},"durationMs":1800}""",
+        """{"type":"start","model":"gemini-2.5-flash","session":"99322ebc-0737-4dd6-9f43-9d07a2c756f7"}""",
+        """{"type":"tool_use","id":"list_directory__list_directory_1795794350716_0","name":"list_directory","input":{"dir_path":"."}}""",
+        """{"type":"tool_result","id":"list_directory__list_directory_1795794350716_0","isError":false}""",
+        """{"type":"text","text":"Hello from stub."}""",
+        """{"type":"result","isError":false,"usage":{"inputTokens":24,"outputTokens":10,"cachedInputTokens":0},"durationMs":469}""",
         """{"type":"exit","exitCode":0,"reason":"ok"}""",
     ];
 
@@ -75,7 +76,7 @@ internal static class FakeClis
 
     public static readonly Provider Claude = new("anthropic", "POLYDEV_AGENT_CLAUDE", "ANTHROPIC_API_KEY", ".claude/.credentials.json", "-p --output-format stream-json --verbose --no-session-persistence", ClaudeStream, ClaudeEvents);
     public static readonly Provider Codex = new("openai", "POLYDEV_AGENT_CODEX", "OPENAI_API_KEY", ".codex/auth.json", "exec --json --skip-git-repo-check", CodexStream, CodexEvents);
-    public static readonly Provider Gemini = new("google", "POLYDEV_AGENT_GEMINI", "GEMINI_API_KEY", ".gemini/oauth_creds.json", "--output-format stream-json", GeminiStream, GeminiEvents);
+    public static readonly Provider Gemini = new("google", "POLYDEV_AGENT_GEMINI", "GEMINI_API_KEY", ".gemini/oauth_creds.json", "--output-format stream-json --skip-trust", GeminiStream, GeminiEvents);
 
     public static Provider Get(string name) => name switch
     {

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Polydev.Agent;
 
-/// <summary>Gemini CLI, <c>--output-format stream-json</c> (init, message, tool_use, tool_result, error, result).</summary>
+/// <summary>
+/// Gemini CLI, <c>--output-format stream-json</c> (init, message, tool_use, tool_result, error, result); field names
+/// checked against the real CLI 0.61.0 (docs/events.md). A failed turn is a <c>result</c> with <c>status</c> "error".
+/// </summary>
 internal sealed class GeminiMapper : IEventMapper
 {
     public void Map(JsonElement line, List<AgentEvent> events)

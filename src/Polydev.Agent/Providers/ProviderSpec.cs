@@ -73,10 +73,15 @@ internal sealed class ProviderSpec
         DefaultExecutable = "gemini",
         ExecutableOverride = "POLYDEV_AGENT_GEMINI",
         ApiKeyVariable = "GEMINI_API_KEY",
+        // Read for the API-key login only; the Google-login (oauth_creds.json) path talks to Code Assist instead.
         BaseUrlVariable = "GOOGLE_GEMINI_BASE_URL",
         CredentialFile = ".gemini/oauth_creds.json",
-        // Headless because stdin is not a terminal; the prompt arrives on stdin.
-        Arguments = model => WithModel(["--output-format", "stream-json"], "--model", model),
+        // OpenTelemetry is off by default; said so explicitly. Usage statistics (Clearcut, play.googleapis.com) have
+        // no variable: JobRunner turns them off in ~/.gemini/settings.json.
+        FixedEnvironment = new Dictionary<string, string> { ["GEMINI_TELEMETRY_ENABLED"] = "false" },
+        // Headless because stdin is not a terminal; the prompt arrives on stdin. A headless run in a folder the
+        // user never trusted exits 55 unless --skip-trust.
+        Arguments = model => WithModel(["--output-format", "stream-json", "--skip-trust"], "--model", model),
         CreateMapper = () => new GeminiMapper(),
     };
 
