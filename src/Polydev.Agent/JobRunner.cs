@@ -385,9 +385,14 @@ internal sealed class JobRunner
             }
         }
 
-        if (_job.BaseUrl is { } baseUrl)
+        if (_spec == ProviderSpec.OpenAi)
         {
-            env[_spec.BaseUrlVariable] = baseUrl;
+            WritePrivateFile(Path.Combine(home, CodexConfig.RelativePath), CodexConfig.Create(_job.BaseUrl, credential.Type == JobCredential.ApiKey ? _spec.ApiKeyVariable : null));
+        }
+
+        if (_job.BaseUrl is { } baseUrl && _spec.BaseUrlVariable is { } baseUrlVariable)
+        {
+            env[baseUrlVariable] = baseUrl;
         }
 
         if (_job.ProxyUrl is { } proxy)

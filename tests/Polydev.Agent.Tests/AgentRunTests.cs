@@ -213,7 +213,7 @@ public sealed class AgentRunTests
             cat > /dev/null
             touch '{{{started}}}'
             sleep 1
-            echo "fatal: bad key $OPENAI_API_KEY" >&2
+            echo "fatal: bad key $CODEX_API_KEY" >&2
             echo '{"type":"turn.failed","error":{"message":"401 Unauthorized"}}'
             exit 1
             """);

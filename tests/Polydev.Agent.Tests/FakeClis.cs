@@ -30,23 +30,19 @@ internal static class FakeClis
         """{"type":"exit","exitCode":0,"reason":"ok"}""",
     ];
 
+    // Captured from codex-cli 0.171.0 (`codex exec --json`) answering one prompt from OpenAiStub.
     public const string CodexStream = """
-        {"type":"thread.started","thread_id":"0199a213-81c0-7800-8aa1-bbab2a035a53"}
+        {"type":"thread.started","thread_id":"01a21dad-1daf-7ac3-a27c-2944737d0666"}
         {"type":"turn.started"}
-        {"type":"item.completed","item":{"id":"item_0","type":"reasoning","text":"**Listing files**"}}
-        {"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"bash -lc ls","aggregated_output":"","exit_code":null,"status":"in_progress"}}
-        {"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"bash -lc ls","aggregated_output":"README.md\nsrc\n","exit_code":0,"status":"completed"}}
-        {"type":"item.completed","item":{"id":"item_2","type":"agent_message","text":"Hi! Two entries."}}
-        {"type":"turn.completed","usage":{"input_tokens":2946,"cached_input_tokens":1024,"output_tokens":7}}
+        {"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"Hello from stub."}}
+        {"type":"turn.completed","usage":{"input_tokens":1200,"cached_input_tokens":100,"cache_write_input_tokens":0,"output_tokens":5,"reasoning_output_tokens":0}}
         """;
 
     public static readonly string[] CodexEvents =
     [
-        """{"type":"start","session":"0199a213-81c0-7800-8aa1-bbab2a035a53"}""",
-        """{"type":"tool_use","id":"item_1","name":"command_execution","input":{"command":"bash -lc ls"}}""",
-        """{"type":"tool_result","id":"item_1","output":"README.md\nsrc\n","isError":false}""",
-        """{"type":"text","text":"Hi! Two entries."}""",
-        """{"type":"result","isError":false,"usage":{"inputTokens":2946,"outputTokens":7,"cachedInputTokens":1024}}""",
+        """{"type":"start","session":"01a21dad-1daf-7ac3-a27c-2944737d0666"}""",
+        """{"type":"text","text":"Hello from stub."}""",
+        """{"type":"result","isError":false,"usage":{"inputTokens":1200,"outputTokens":5,"cachedInputTokens":100}}""",
         """{"type":"exit","exitCode":0,"reason":"ok"}""",
     ];
 
@@ -75,7 +71,7 @@ internal static class FakeClis
     public sealed record Provider(string Name, string Override, string KeyVariable, string CredentialFile, string Arguments, string Stream, string[] Events);
 
     public static readonly Provider Claude = new("anthropic", "POLYDEV_AGENT_CLAUDE", "ANTHROPIC_API_KEY", ".claude/.credentials.json", "-p --output-format stream-json --verbose --no-session-persistence", ClaudeStream, ClaudeEvents);
-    public static readonly Provider Codex = new("openai", "POLYDEV_AGENT_CODEX", "OPENAI_API_KEY", ".codex/auth.json", "exec --json --skip-git-repo-check", CodexStream, CodexEvents);
+    public static readonly Provider Codex = new("openai", "POLYDEV_AGENT_CODEX", "CODEX_API_KEY", ".codex/auth.json", "exec --json --skip-git-repo-check --ephemeral", CodexStream, CodexEvents);
     public static readonly Provider Gemini = new("google", "POLYDEV_AGENT_GEMINI", "GEMINI_API_KEY", ".gemini/oauth_creds.json", "--output-format stream-json --skip-trust", GeminiStream, GeminiEvents);
 
     public static Provider Get(string name) => name switch
@@ -85,5 +81,5 @@ internal static class FakeClis
         _ => Gemini,
     };
 
-    public static readonly string[] AllKeyVariables = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"];
+    public static readonly string[] AllKeyVariables = ["ANTHROPIC_API_KEY", "CODEX_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"];
 }

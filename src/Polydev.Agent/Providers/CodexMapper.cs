@@ -2,7 +2,11 @@ using System.Text.Json;
 
 namespace Polydev.Agent;
 
-/// <summary>Codex CLI, <c>codex exec --json</c> (thread/turn/item JSONL events).</summary>
+/// <summary>
+/// Codex CLI, <c>codex exec --json</c> (thread/turn/item JSONL events). The answer, usage and error lines are as
+/// codex-cli 0.171.0 writes them (retries too arrive as top-level <c>error</c> lines); the tool items follow its
+/// documentation.
+/// </summary>
 internal sealed class CodexMapper : IEventMapper
 {
     public void Map(JsonElement line, List<AgentEvent> events)

@@ -14,8 +14,11 @@ internal sealed class ProviderSpec
 
     public required string ApiKeyVariable { get; init; }
 
-    /// <summary>The CLI's own setting for its API base URL, set from the job's <c>baseUrl</c> (a provider-compatible endpoint, or a test stub).</summary>
-    public required string BaseUrlVariable { get; init; }
+    /// <summary>
+    /// The CLI's own environment variable for its API base URL, set from the job's <c>baseUrl</c> (a
+    /// provider-compatible endpoint, or a test stub); null when the CLI takes it from a file the agent writes.
+    /// </summary>
+    public required string? BaseUrlVariable { get; init; }
 
     /// <summary>
     /// Fixed settings every run of this CLI gets: headless behaviour, and no traffic a sandbox does not need
@@ -59,11 +62,14 @@ internal sealed class ProviderSpec
         Name = "openai",
         DefaultExecutable = "codex",
         ExecutableOverride = "POLYDEV_AGENT_CODEX",
-        ApiKeyVariable = "OPENAI_API_KEY",
-        BaseUrlVariable = "OPENAI_BASE_URL",
+        // codex exec reads CODEX_API_KEY; it ignores OPENAI_API_KEY unless a login stored that key.
+        ApiKeyVariable = "CODEX_API_KEY",
+        // No environment variable sets codex's base URL (OPENAI_BASE_URL is ignored): ~/.codex/config.toml does (CodexConfig).
+        BaseUrlVariable = null,
         CredentialFile = ".codex/auth.json",
-        // "-" makes codex read the prompt from stdin; a sandbox home is not a git repository.
-        Arguments = model => [.. WithModel(["exec", "--json", "--skip-git-repo-check"], "--model", model), "-"],
+        // "-" makes codex read the prompt from stdin; a sandbox home is not a git repository; --ephemeral keeps no
+        // session files in a home that is thrown away.
+        Arguments = model => [.. WithModel(["exec", "--json", "--skip-git-repo-check", "--ephemeral"], "--model", model), "-"],
         CreateMapper = () => new CodexMapper(),
     };
 
