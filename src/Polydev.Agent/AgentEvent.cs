@@ -56,6 +56,8 @@ internal sealed class EventUsage
 
 internal static class EventTypes
 {
+    /// <summary>The agent opened the job and is starting the CLI: always the first chunk (sequence 0).</summary>
+    public const string Accepted = "accepted";
     public const string Start = "start";
     public const string Text = "text";
     public const string ToolUse = "tool_use";

@@ -72,6 +72,8 @@ internal sealed class JobRunner
         Process? process = null;
         try
         {
+            // First chunk, before the CLI starts: the client learns at once that the job reached its sandbox.
+            await EmitAsync(new AgentEvent { Type = EventTypes.Accepted, Provider = _spec.Name }, enforceLimit: false);
             ProcessStartInfo start = PrepareChild();
             try
             {

@@ -136,7 +136,12 @@ internal sealed class AgentHarness : IDisposable
         using var reader = new OutputStreamReader(new MemoryStream(stdout), outputKey);
         IReadOnlyList<OutputChunk> chunks = await reader.ReadAllAsync();
         Assert.True(chunks[^1].IsFinal);
-        return chunks.Select(c => JsonNode.Parse(c.Plaintext)!.AsObject()).ToList();
+        var events = chunks.Select(c => JsonNode.Parse(c.Plaintext)!.AsObject()).ToList();
+
+        // Every opened job starts with the agent's own "accepted" event; the tests look at what follows it.
+        Assert.Equal("accepted", (string?)events[0]["type"]);
+        Assert.False(string.IsNullOrEmpty((string?)events[0]["provider"]));
+        return events[1..];
     }
 
     public static string Secret(string label) => $"{label}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
