@@ -21,6 +21,9 @@ public sealed class AnthropicStub : ProviderStub
     /// <summary>When set, every Messages request is answered with this status and an API error body instead of <see cref="ProviderStub.Answer"/>.</summary>
     public int? FailWithStatus { get; set; }
 
+    /// <summary>How long each model call waits before answering: an execution that runs for a while, to cancel or kill.</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
     /// <summary>The usage every answer reports.</summary>
     public int InputTokens { get; set; } = 2_187;
 
@@ -45,6 +48,10 @@ public sealed class AnthropicStub : ProviderStub
         JsonElement root = request.RootElement;
         string model = root.TryGetProperty("model", out JsonElement m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "claude-stub";
         _models.Enqueue(model);
+        if (ResponseDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(ResponseDelay, context.RequestAborted);
+        }
 
         if (FailWithStatus is { } status)
         {

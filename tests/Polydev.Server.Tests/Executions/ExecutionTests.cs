@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Dapper;
+using Polydev.Contracts;
+using Polydev.Contracts.Executions;
+using Polydev.Server.Tests.Infrastructure;
+using Polydev.Server.Tests.Sandboxes;
+
+namespace Polydev.Server.Tests.Executions;
+
+/// <summary>
+/// Executions end to end on the real Docker engine with the real Claude Code image: warm allocation, the blind
+/// relay of the encrypted output (live and resumed), the proxy path to the provider, what the server and the
+/// engine get to see, and each way an execution ends.
+/// </summary>
+[Collection(DockerSandboxCollection.Name)]
+public sealed class ExecutionTests
+{
+    [Fact]
+    public async Task A_warm_sandbox_runs_the_real_CLI_through_the_egress_port_and_the_server_sees_only_ciphertext()
+    {
+        await using var harness = await ExecutionHarness.StartAsync();
+        await harness.WaitForWarmAsync();
+        var apiKey = ExecutionHarness.Secret("sk-ant-canary");
+        var prompt = ExecutionHarness.Secret("prompt-canary") + " say hello";
+        harness.Stub.Answer = ExecutionHarness.Secret("answer-canary");
+
+        var created = await harness.CreateAsync();
+        Assert.True(created.Warm);
+        Assert.Equal(65, Convert.FromBase64String(created.SandboxPublicKey).Length);
+        Assert.StartsWith("http://polydev:pd_p_", created.ProxyUrl, StringComparison.Ordinal);
+        Assert.Contains("@10.214.0.1:", created.ProxyUrl, StringComparison.Ordinal);
+
+        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var start = await harness.StartAsync(created, harness.Job(created, apiKey, prompt, outputKey));
+        Assert.Equal(HttpStatusCode.OK, start.StatusCode);
+
+        var frames = await harness.ReadFramesAsync(created.Id);
+        var events = ExecutionHarness.Open(frames, outputKey);
+        Assert.Equal("accepted", (string?)events[0]["type"]);
+        Assert.Equal(harness.Stub.Answer, string.Concat(events.Where(e => (string?)e["type"] == "text").Select(e => (string?)e["text"])));
+        Assert.Equal("exit", (string?)events[^1]["type"]);
+        Assert.Equal("ok", (string?)events[^1]["reason"]);
+
+        var execution = await harness.WaitForEndAsync(created.Id);
+        Assert.Equal(ExecutionStates.Succeeded, execution.State);
+        Assert.Equal(ExecutionReasons.Completed, execution.Reason);
+        Assert.Equal(frames.Count, execution.Chunks);
+        Assert.True(execution.Warm);
+        Assert.Equal(0, execution.ExitCode);
+
+        // The provider got the user's own credential, through the user's port (the only way out of the sandbox).
+        Assert.NotEmpty(harness.Stub.ReceivedCredentials);
+        Assert.All(harness.Stub.ReceivedCredentials, c => Assert.Equal(apiKey, c));
+
+        // Resume: from chunk 2 on, the same frames again, from the database now.
+        var resumed = await harness.ReadFramesAsync(created.Id, from: 2);
+        Assert.Equal(frames.Skip(2).Select(Convert.ToBase64String), resumed.Select(Convert.ToBase64String));
+
+        // Zero knowledge: no canary in any table, the logs, or any container the engine knows.
+        string[] canaries = [apiKey, prompt, harness.Stub.Answer];
+        var dump = await DumpDatabaseAsync(harness.Server);
+        var logs = harness.Server.Logs.Text;
+        var inspected = await InspectAllContainersAsync();
+        foreach (var canary in canaries)
+        {
+            Assert.DoesNotContain(canary, dump, StringComparison.Ordinal);
+            Assert.DoesNotContain(canary, logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(canary, inspected, StringComparison.Ordinal);
+        }
+
+        // The used sandbox is gone and the pool refills.
+        await harness.WaitForWarmAsync();
+        Assert.DoesNotContain($"polydev-{created.Id}", inspected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sandbox_killed_from_outside_fails_its_execution_with_sandbox_lost_and_the_pool_refills()
+    {
+        await using var harness = await ExecutionHarness.StartAsync();
+        harness.Stub.ResponseDelay = TimeSpan.FromMinutes(2);
+        await harness.WaitForWarmAsync();
+        var created = await harness.CreateAsync();
+        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, ExecutionHarness.Secret("sk"), "wait", outputKey))).StatusCode);
+        await WaitForRequestAsync(harness);
+
+        var container = Assert.Single(await JobContainersAsync(harness.ServerId));
+        await RunAsync("docker", "kill", container);
+
+        var execution = await harness.WaitForEndAsync(created.Id, TimeSpan.FromSeconds(30));
+        Assert.Equal(ExecutionStates.Failed, execution.State);
+        Assert.Equal(ExecutionReasons.SandboxLost, execution.Reason);
+        await harness.WaitForWarmAsync();
+    }
+
+    [Fact]
+    public async Task Cancel_stops_a_running_execution_and_destroys_its_sandbox()
+    {
+        await using var harness = await ExecutionHarness.StartAsync();
+        harness.Stub.ResponseDelay = TimeSpan.FromMinutes(2);
+        await harness.WaitForWarmAsync();
+        var created = await harness.CreateAsync();
+        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, ExecutionHarness.Secret("sk"), "wait", outputKey))).StatusCode);
+        await WaitForRequestAsync(harness);
+
+        var cancel = await harness.Client.PostAsync(ApiRoutes.ExecutionCancel(created.Id), null);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var execution = (await cancel.ReadAsync<ExecutionResponse>())!;
+        Assert.Equal(ExecutionStates.Cancelled, execution.State);
+        Assert.Equal(ExecutionReasons.Cancelled, execution.Reason);
+        Assert.True(execution.Chunks >= 1, "the accepted chunk arrived before the cancel");
+
+        var again = await harness.Client.PostAsync(ApiRoutes.ExecutionCancel(created.Id), null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await JobContainersAsync(harness.ServerId));
+    }
+
+    [Fact]
+    public async Task The_servers_run_time_limit_ends_an_execution_with_timeout()
+    {
+        await using var harness = await ExecutionHarness.StartAsync(new Dictionary<string, string?> { ["Executions:MaxRunTime"] = "00:00:04" });
+        harness.Stub.ResponseDelay = TimeSpan.FromMinutes(2);
+        await harness.WaitForWarmAsync();
+        var created = await harness.CreateAsync();
+        Assert.Equal(4, created.Limits.MaxRunSeconds);
+        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, ExecutionHarness.Secret("sk"), "wait", outputKey))).StatusCode);
+
+        var execution = await harness.WaitForEndAsync(created.Id, TimeSpan.FromSeconds(30));
+        Assert.Equal(ExecutionStates.Failed, execution.State);
+        Assert.Equal(ExecutionReasons.Timeout, execution.Reason);
+    }
+
+    [Fact]
+    public async Task Limits_and_bad_requests_get_problem_responses_and_change_nothing()
+    {
+        await using var harness = await ExecutionHarness.StartAsync(new Dictionary<string, string?> { ["Executions:MaxConcurrentPerUser"] = "1" });
+        await harness.WaitForWarmAsync();
+
+        await AssertProblemAsync(await harness.Client.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest("cohere"), PolydevJson.Options), HttpStatusCode.BadRequest, "provider");
+        await AssertProblemAsync(await harness.Client.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(Providers.OpenAI), PolydevJson.Options), HttpStatusCode.ServiceUnavailable, "openai");
+
+        var created = await harness.CreateAsync();
+        await AssertProblemAsync(await harness.Client.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(Providers.Anthropic), PolydevJson.Options), HttpStatusCode.TooManyRequests, "at once");
+
+        await AssertProblemAsync(await harness.Client.PostAsJsonAsync(ApiRoutes.ExecutionStart(created.Id), new StartExecutionRequest("not base64!"), PolydevJson.Options), HttpStatusCode.BadRequest, "base64");
+        await AssertProblemAsync(await harness.Client.PostAsJsonAsync(ApiRoutes.ExecutionStart(created.Id), new StartExecutionRequest(Convert.ToBase64String(new byte[8])), PolydevJson.Options), HttpStatusCode.BadRequest, "sealed box");
+        await AssertProblemAsync(await harness.Client.PostAsJsonAsync(ApiRoutes.ExecutionStart(Guid.NewGuid()), new StartExecutionRequest(Convert.ToBase64String(new byte[200])), PolydevJson.Options), HttpStatusCode.NotFound, "No execution");
+        await AssertProblemAsync(await harness.Client.GetAsync(ApiRoutes.ExecutionStream(Guid.NewGuid())), HttpStatusCode.NotFound, "No execution");
+        Assert.Equal(ExecutionStates.Allocated, (await harness.GetAsync(created.Id)).State);
+
+        // Another user sees nothing of it.
+        var other = await TestAccount.SignUpAsync(harness.Server);
+        using var otherClient = harness.Server.CreateClient(other.Token);
+        Assert.Equal(HttpStatusCode.NotFound, (await otherClient.GetAsync(ApiRoutes.Execution(created.Id))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await otherClient.PostAsync(ApiRoutes.ExecutionCancel(created.Id), null)).StatusCode);
+
+        // A job the agent cannot open (sealed to another key) fails as job_refused, and the sandbox is not reused.
+        var wrongKey = Polydev.Crypto.UserKeyPair.Generate();
+        var misdirected = created with { SandboxPublicKey = Convert.ToBase64String(wrongKey.PublicKey) };
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(misdirected, harness.Job(created, "sk", "hi", new byte[32]))).StatusCode);
+        await AssertProblemAsync(await harness.StartAsync(created, harness.Job(created, "sk", "hi", new byte[32])), HttpStatusCode.Conflict, "only an allocated execution can be started");
+        var refused = await harness.WaitForEndAsync(created.Id, TimeSpan.FromSeconds(30));
+        Assert.Equal(ExecutionStates.Failed, refused.State);
+        Assert.Equal(ExecutionReasons.JobRefused, refused.Reason);
+
+        var list = await harness.Client.GetFromJsonAsync<Page<ExecutionResponse>>(ApiRoutes.Executions + "?limit=1", PolydevJson.Options);
+        Assert.Equal(created.Id, Assert.Single(list!.Items).Id);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailContains)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(detailContains, body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Waits until the CLI in the sandbox has called the stub (the job is running, waiting on the provider).</summary>
+    private static async Task WaitForRequestAsync(ExecutionHarness harness)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!harness.Stub.Requests.Any(r => r.PathAndQuery.StartsWith("/v1/messages", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The CLI never called the stub.\n{harness.Server.Logs.Text}");
+            await Task.Delay(100);
+        }
+    }
+
+    internal static async Task<string> DumpDatabaseAsync(RunningServer server)
+    {
+        await using var connection = await server.Database.OpenAsync();
+        var tables = await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table'");
+        var dump = new StringBuilder();
+        foreach (var table in tables)
+        {
+            foreach (IDictionary<string, object?> row in await connection.QueryAsync($"SELECT * FROM \"{table}\""))
+            {
+                foreach (var value in row.Values)
+                {
+                    dump.Append(value is byte[] bytes ? Encoding.UTF8.GetString(bytes) + Convert.ToBase64String(bytes) : value?.ToString()).Append('\n');
+                }
+            }
+        }
+
+        return dump.ToString();
+    }
+
+    internal static async Task<string> InspectAllContainersAsync()
+    {
+        var ids = (await RunAsync("docker", "ps", "-aq")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return ids.Length == 0 ? "" : await RunAsync("docker", ["inspect", .. ids]);
+    }
+
+    /// <summary>This server's sandboxes that run a job (their agent's <c>run</c>), as opposed to those waiting in the pool.</summary>
+    private static async Task<List<string>> JobContainersAsync(string serverId)
+    {
+        var output = await RunAsync("docker", "ps", "-q", "--filter", $"label=dev.polydev.owner={serverId}");
+        var running = new List<string>();
+        foreach (var id in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if ((await RunAsync("docker", "top", id)).Contains("polydev-agent run", StringComparison.Ordinal))
+            {
+                running.Add(id);
+            }
+        }
+
+        return running;
+    }
+
+    internal static async Task<string> RunAsync(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)}: {await errors}");
+        return await output;
+    }
+}
