@@ -54,19 +54,19 @@ internal static class ImagesVerb
         using var docker = await ConnectAsync(socket, cancellationToken);
         var builder = new RuntimeImageBuilder(docker, new ImageBuildMetrics(new CollectorRegistry()), NullLogger<RuntimeImageBuilder>.Instance);
 
-        string baseReference;
-        if (sources.Base is { Length: > 0 } explicitBase)
+        async Task<string> ResolveBaseAsync()
         {
-            baseReference = explicitBase;
-        }
-        else
-        {
+            if (sources.Base is { Length: > 0 } explicitBase)
+            {
+                return explicitBase;
+            }
+
             var codename = DebianBaseImage.HostCodename()
                 ?? throw new ImageBuildException("cannot tell this host's Debian codename (VERSION_CODENAME in /etc/os-release): pass --base IMAGE");
-            baseReference = await new DebianBaseImage(docker, NullLogger.Instance).EnsureAsync(codename, Progress, cancellationToken);
+            return await new DebianBaseImage(docker, NullLogger.Instance).EnsureAsync(codename, Progress, cancellationToken);
         }
 
-        var plans = await builder.PlanAsync(sources, providers.Distinct().ToList(), baseReference, cancellationToken);
+        var (baseReference, plans) = await builder.PlanAsync(sources, providers.Distinct().ToList(), ResolveBaseAsync, cancellationToken);
         if (stage is not null)
         {
             Directory.CreateDirectory(stage);

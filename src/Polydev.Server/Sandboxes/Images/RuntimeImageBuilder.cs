@@ -40,8 +40,12 @@ public sealed class RuntimeImageBuilder
         _logger = logger;
     }
 
-    /// <summary>Checks the inputs of the given providers (all of clis.tsv when empty) and computes their versions.</summary>
-    public async Task<IReadOnlyList<RuntimeImagePlan>> PlanAsync(RuntimeImageSources sources, IReadOnlyCollection<string> providers, string baseReference, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checks the inputs of the given providers (all of clis.tsv when empty), then resolves the base image (which may
+    /// make it: only once everything else is known to be there) and computes the versions.
+    /// </summary>
+    public async Task<(string Base, IReadOnlyList<RuntimeImagePlan> Plans)> PlanAsync(
+        RuntimeImageSources sources, IReadOnlyCollection<string> providers, Func<Task<string>> resolveBase, CancellationToken cancellationToken = default)
     {
         RequireFile(sources.Dockerfile, "the runtime Dockerfile");
         RequireFile(sources.Agent, "the sandbox agent (publish it: dotnet publish src/Polydev.Agent -c Release -r linux-x64 -o DIR; scripts/lib/images.sh does)");
@@ -49,12 +53,7 @@ public sealed class RuntimeImageBuilder
         var selected = providers.Count == 0 ? pins.Providers : providers.Select(p => pins.Find(p)
             ?? throw new ImageBuildException($"unknown provider '{p}': {sources.ClisFile} pins {string.Join(", ", pins.Providers.Select(x => x.Provider))}")).ToList();
 
-        var dockerfileSha = await RuntimeImageVersion.Sha256OfFileAsync(sources.Dockerfile, cancellationToken);
-        var agentSha = await RuntimeImageVersion.Sha256OfFileAsync(sources.Agent, cancellationToken);
-        var baseImage = await _docker.InspectImageAsync(baseReference, cancellationToken);
-        var baseIdentity = baseImage is null ? baseReference : $"{baseReference}@{baseImage.Id}";
-
-        var plans = new List<RuntimeImagePlan>();
+        var found = new List<(CliPin Cli, string Prefix, string? Node)>();
         foreach (var cli in selected)
         {
             var prefix = Path.Combine(sources.ClisDirectory, cli.PrefixName);
@@ -75,11 +74,20 @@ public sealed class RuntimeImageBuilder
                 }
             }
 
-            var version = RuntimeImageVersion.Compute(new RuntimeImageInputs(cli, node is null ? null : pins.Node!.Version, dockerfileSha, agentSha, baseIdentity));
-            plans.Add(new RuntimeImagePlan(cli, prefix, node, version));
+            found.Add((cli, prefix, node));
         }
 
-        return plans;
+        var baseReference = await resolveBase();
+        var dockerfileSha = await RuntimeImageVersion.Sha256OfFileAsync(sources.Dockerfile, cancellationToken);
+        var agentSha = await RuntimeImageVersion.Sha256OfFileAsync(sources.Agent, cancellationToken);
+        var baseImage = await _docker.InspectImageAsync(baseReference, cancellationToken);
+        var baseIdentity = baseImage is null ? baseReference : $"{baseReference}@{baseImage.Id}";
+        var plans = found.Select(f => new RuntimeImagePlan(
+            f.Cli,
+            f.Prefix,
+            f.Node,
+            RuntimeImageVersion.Compute(new RuntimeImageInputs(f.Cli, f.Node is null ? null : pins.Node!.Version, dockerfileSha, agentSha, baseIdentity)))).ToList();
+        return (baseReference, plans);
     }
 
     /// <summary>Builds the planned image unless the daemon has its version; either way <c>latest</c> ends up on it.</summary>

@@ -19,10 +19,16 @@ public sealed record RuntimeImageInputs(CliPin Cli, string? NodeVersion, string 
 /// </summary>
 public static class RuntimeImageVersion
 {
+    /// <summary>
+    /// The layout of the build context (<see cref="RuntimeImageContext"/>), hashed with the inputs: bump it when the
+    /// staging changes what lands in the image, so images staged the old way are rebuilt.
+    /// </summary>
+    public const int ContextLayout = 2;
+
     public static string Compute(RuntimeImageInputs inputs)
     {
         var canonical = new StringBuilder()
-            .Append("polydev-runtime-image/1\n")
+            .Append("polydev-runtime-image/").Append(ContextLayout).Append('\n')
             .Append("cli=").Append(inputs.Cli.Row).Append('\n')
             .Append("node=").Append(inputs.NodeVersion ?? "none").Append('\n')
             .Append("dockerfile=").Append(inputs.DockerfileSha256.ToLowerInvariant()).Append('\n')
