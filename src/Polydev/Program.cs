@@ -7,6 +7,7 @@ using Polydev.Verbs;
 var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zero-knowledge sandboxes.")
 {
     ServerVerb.Create(),
+    ImagesVerb.Create(),
 };
 ClientVerbs.AddTo(root);
 // No @response-file expansion: a chat message or label starting with '@' is text, not a file to read.
