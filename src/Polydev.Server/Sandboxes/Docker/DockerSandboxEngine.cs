@@ -113,14 +113,9 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         }
 
         // An image without the label (a hand-made one) is served under its content id, so a rebuild still shows as a new version.
-        return inspected.TryGetProperty("Config", out var config)
-            && config.ValueKind == JsonValueKind.Object
-            && config.TryGetProperty("Labels", out var labels)
-            && labels.ValueKind == JsonValueKind.Object
-            && labels.TryGetProperty(SandboxLabels.ImageVersion, out var version)
-            && version.GetString() is { Length: > 0 } text
-                ? text
-                : inspected.GetProperty("Id").GetString()!.Replace("sha256:", "", StringComparison.Ordinal)[..12];
+        return inspected.Labels.TryGetValue(SandboxLabels.ImageVersion, out var version) && version.Length > 0
+            ? version
+            : inspected.Id.Replace("sha256:", "", StringComparison.Ordinal)[..12];
     }
 
     public async Task<SandboxStatus?> InspectAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default)
