@@ -319,13 +319,14 @@ public sealed class ExecutionService : IHostedService
             return (stopped == ExecutionReasons.Cancelled ? ExecutionStates.Cancelled : ExecutionStates.Failed, stopped);
         }
 
-        SandboxStatus? status = null;
-        try
+        var status = await InspectQuietlyAsync(active);
+
+        // A sandbox killed from outside cuts the agent's streams a moment before the engine reports it gone: when
+        // the stream broke off, look again before blaming the agent.
+        for (var i = 0; i < 10 && !sawFinal && status is { State: SandboxEngineState.Running, OomKilled: false }; i++)
         {
-            status = await _engine.InspectAsync(active.Sandbox.Handle, CancellationToken.None);
-        }
-        catch (SandboxEngineException)
-        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _clock);
+            status = await InspectQuietlyAsync(active);
         }
 
         if (status is { OomKilled: true })
@@ -354,6 +355,18 @@ public sealed class ExecutionService : IHostedService
         }
 
         return (ExecutionStates.Failed, ExecutionReasons.AgentError);
+    }
+
+    private async Task<SandboxStatus?> InspectQuietlyAsync(ActiveExecution active)
+    {
+        try
+        {
+            return await _engine.InspectAsync(active.Sandbox.Handle, CancellationToken.None);
+        }
+        catch (SandboxEngineException)
+        {
+            return null;
+        }
     }
 
     private async Task FinishAsync(ActiveExecution active, string state, string reason, int? exitCode, long outputBytes, long chunks)
