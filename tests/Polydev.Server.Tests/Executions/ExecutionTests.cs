@@ -97,6 +97,28 @@ public sealed class ExecutionTests
     }
 
     [Fact]
+    public async Task A_CLI_that_exceeds_the_sandboxs_memory_is_killed_and_the_execution_fails_as_out_of_memory()
+    {
+        await FaultImage.BuildAsync();
+        await using var harness = await ExecutionHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sandboxes:Providers:anthropic:Image"] = FaultImage.Reference,
+            ["Sandboxes:Providers:anthropic:Environment:POLYDEV_AGENT_CLAUDE"] = FaultImage.Executable,
+        });
+        await harness.WaitForWarmAsync();
+        var created = await harness.CreateAsync();
+        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, ExecutionHarness.Secret("sk"), "hog the memory", outputKey))).StatusCode);
+
+        var events = ExecutionHarness.Open(await harness.ReadFramesAsync(created.Id), outputKey);
+        Assert.Equal("killed", (string?)events[^1]["reason"]);
+        var execution = await harness.WaitForEndAsync(created.Id, TimeSpan.FromSeconds(60));
+        Assert.Equal(ExecutionStates.Failed, execution.State);
+        Assert.Equal(ExecutionReasons.OutOfMemory, execution.Reason);
+        Assert.Contains("out_of_memory", harness.Server.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cancel_stops_a_running_execution_and_destroys_its_sandbox()
     {
         await using var harness = await ExecutionHarness.StartAsync();
