@@ -46,11 +46,12 @@ ensure_runtime_images() {
   }
   ensure_agent_published
   if [[ -z "$bin" ]]; then
-    bin="$ROOT/.polydev/images-bin/polydev"
-    if ! dotnet build "$ROOT/src/Polydev" -c Release -o "${bin%/*}" -nologo -v quiet -tl:off >"$ROOT/.polydev/logs/images-build.log" 2>&1; then
+    # The solution's own Release output: the test run that follows reuses this build.
+    if ! dotnet build "$ROOT/src/Polydev" -c Release -nologo -v quiet -tl:off >"$ROOT/.polydev/logs/images-build.log" 2>&1; then
       tail -n 20 "$ROOT/.polydev/logs/images-build.log" >&2
       die "build of src/Polydev failed (see .polydev/logs/images-build.log)"
     fi
+    bin="$(ls "$ROOT"/src/Polydev/bin/Release/*/polydev | head -n 1)"
   fi
   log "runtime images: polydev images build (log: .polydev/logs/images.log)"
   if ! DOTNET_ROOT="${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")}" "$bin" images build \

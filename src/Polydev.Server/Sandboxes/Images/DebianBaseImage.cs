@@ -76,7 +76,7 @@ public sealed class DebianBaseImage
         try
         {
             var rootfs = Path.Combine(work.FullName, "rootfs");
-            progress($"debootstrap {codename} (minbase + ca-certificates) from {mirror}");
+            progress($"debootstrap {codename} (minbase + ca-certificates) from {mirror}: takes a few minutes");
             ImageLog.BaseStarted(_logger, reference, mirror);
             var (exit, output) = await RunAsync(debootstrap, ["--variant=minbase", "--include=ca-certificates", codename, rootfs, mirror], cancellationToken);
             if (exit != 0)

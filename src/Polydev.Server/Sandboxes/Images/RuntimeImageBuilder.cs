@@ -47,8 +47,8 @@ public sealed class RuntimeImageBuilder
     public async Task<(string Base, IReadOnlyList<RuntimeImagePlan> Plans)> PlanAsync(
         RuntimeImageSources sources, IReadOnlyCollection<string> providers, Func<Task<string>> resolveBase, CancellationToken cancellationToken = default)
     {
-        RequireFile(sources.Dockerfile, "the runtime Dockerfile");
-        RequireFile(sources.Agent, "the sandbox agent (publish it: dotnet publish src/Polydev.Agent -c Release -r linux-x64 -o DIR; scripts/lib/images.sh does)");
+        RequireFile(sources.Dockerfile, "the runtime Dockerfile", "");
+        RequireFile(sources.Agent, "the sandbox agent", " (publish it: dotnet publish src/Polydev.Agent -c Release -r linux-x64 -o DIR, as scripts/lib/images.sh does; or pass --agent PATH)");
         var pins = CliPins.Load(sources.ClisFile);
         var selected = providers.Count == 0 ? pins.Providers : providers.Select(p => pins.Find(p)
             ?? throw new ImageBuildException($"unknown provider '{p}': {sources.ClisFile} pins {string.Join(", ", pins.Providers.Select(x => x.Provider))}")).ToList();
@@ -172,11 +172,11 @@ public sealed class RuntimeImageBuilder
         return shebang.Contains("node", StringComparison.Ordinal);
     }
 
-    private static void RequireFile(string path, string what)
+    private static void RequireFile(string path, string what, string remedy)
     {
         if (!File.Exists(path))
         {
-            throw new ImageBuildException($"{what} is missing: {path}");
+            throw new ImageBuildException($"{what} is missing: {path}{remedy}");
         }
     }
 

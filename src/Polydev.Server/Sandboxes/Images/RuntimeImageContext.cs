@@ -33,7 +33,9 @@ public sealed class RuntimeImageContext : HttpContent
     /// <summary>Writes the same tar to a stream (<c>polydev images build --stage</c>: for <c>docker build - &lt; context.tar</c>).</summary>
     public async Task WriteToAsync(Stream stream, CancellationToken cancellationToken)
     {
-        await using var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
+        // GNU format, not PAX: .NET's PAX entries each start with an extended header, and `docker build - < context.tar`
+        // decides "tar or Dockerfile" from the first block alone. GNU long names cover node_modules' deep paths.
+        await using var writer = new TarWriter(stream, TarEntryFormat.Gnu, leaveOpen: true);
         await writer.WriteEntryAsync(_dockerfile, "Dockerfile", cancellationToken);
         await WriteFileAsync(writer, _agent, "polydev-agent", cancellationToken);
         await writer.WriteEntryAsync(Directory(), cancellationToken);
@@ -60,7 +62,7 @@ public sealed class RuntimeImageContext : HttpContent
         return false;
     }
 
-    private static PaxTarEntry Directory(string name = "node/") =>
+    private static GnuTarEntry Directory(string name = "node/") =>
         new(TarEntryType.Directory, name) { Mode = (UnixFileMode)0b111_101_101 };
 
     /// <summary>A regular file under the given name, following a symbolic link (node_modules/.bin/node is one).</summary>
@@ -69,7 +71,7 @@ public sealed class RuntimeImageContext : HttpContent
         var file = new FileInfo(path);
         var target = file.LinkTarget is null ? file : (FileInfo?)file.ResolveLinkTarget(returnFinalTarget: true) ?? file;
         await using var content = target.OpenRead();
-        var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
+        var entry = new GnuTarEntry(TarEntryType.RegularFile, name)
         {
             Mode = (UnixFileMode)0b111_101_101,
             ModificationTime = target.LastWriteTimeUtc,
@@ -92,7 +94,7 @@ public sealed class RuntimeImageContext : HttpContent
                 {
                     // A relative symbolic link, not a hard link: the classic builder's COPY copies hard links apart.
                     var link = Path.GetRelativePath(Path.GetDirectoryName(entryName)!, first);
-                    await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = link }, cancellationToken);
+                    await writer.WriteEntryAsync(new GnuTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = link }, cancellationToken);
                     continue;
                 }
 
