@@ -235,8 +235,21 @@ public sealed class ExecutionTests
 
     internal static async Task<string> InspectAllContainersAsync()
     {
-        var ids = (await RunAsync("docker", "ps", "-aq")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return ids.Length == 0 ? "" : await RunAsync("docker", ["inspect", .. ids]);
+        // One by one: containers of other tests may vanish between the listing and the inspection.
+        using var docker = new Polydev.Server.Sandboxes.Docker.DockerClient();
+        var all = new StringBuilder();
+        foreach (var id in (await RunAsync("docker", "ps", "-aq")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                all.Append((await docker.InspectContainerAsync(id)).GetRawText()).Append('\n');
+            }
+            catch (Polydev.Server.Sandboxes.SandboxEngineException e) when (e.IsNotFound)
+            {
+            }
+        }
+
+        return all.ToString();
     }
 
     /// <summary>This server's sandboxes that run a job (their agent's <c>run</c>), as opposed to those waiting in the pool.</summary>

@@ -7,12 +7,12 @@ namespace Polydev.Server.Tests.Executions;
 
 /// <summary>
 /// The Claude Code runtime image plus one script, <c>/usr/local/bin/fault-cli</c>, that the agent runs in place of
-/// <c>claude</c> (<c>POLYDEV_AGENT_CLAUDE</c>) to misbehave on demand: a prompt containing <c>hog</c> grows one
-/// process past the sandbox's memory limit. Everything else — image, agent, limits, network — is the real thing.
+/// <c>claude</c> (<c>POLYDEV_AGENT_CLAUDE</c>) to misbehave on demand: a prompt containing <c>hog</c> makes the CLI itself
+/// grow past the sandbox's memory limit (tail buffering an endless line). Everything else — image, agent, limits, network — is the real thing.
 /// </summary>
 public static class FaultImage
 {
-    public const string Reference = "polydev-test/runtime-faults:1";
+    public const string Reference = "polydev-test/runtime-faults:2";
 
     public const string Executable = "/usr/local/bin/fault-cli";
 
@@ -21,7 +21,7 @@ public static class FaultImage
         prompt=$(cat)
         echo '{"type":"system","subtype":"init","session_id":"fault","model":"fault"}'
         case "$prompt" in
-          *hog*) head -c 800000000 /dev/zero | tail -n 1 > /dev/null ;;
+          *hog*) exec tail -n 1 /dev/zero ;;
         esac
         echo '{"type":"result","subtype":"success","is_error":false,"result":"done"}'
         """;
