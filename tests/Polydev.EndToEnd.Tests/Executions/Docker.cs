@@ -41,8 +41,16 @@ public static class Docker
     /// <summary><c>docker inspect</c> of every container the engine knows, running or not: what an operator could read.</summary>
     public static async Task<string> InspectAllContainersAsync()
     {
-        var ids = Ids(await RunAsync("ps", "-aq"));
-        return ids.Count == 0 ? "" : await RunAsync(["inspect", .. ids]);
+        // One at a time: other work on the machine may remove a container between the listing and its inspection.
+        var inspected = new System.Text.StringBuilder();
+        foreach (var id in Ids(await RunAsync("ps", "-aq")))
+        {
+            var (exitCode, output, errors) = await TryRunAsync("inspect", id);
+            Assert.True(exitCode == 0 || errors.Contains("No such object", StringComparison.Ordinal), $"docker inspect {id}: {errors}");
+            inspected.Append(output);
+        }
+
+        return inspected.ToString();
     }
 
     /// <summary>The containers (running or not) labelled as owned by <paramref name="serverId"/>.</summary>

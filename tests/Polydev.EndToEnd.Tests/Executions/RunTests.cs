@@ -32,7 +32,7 @@ public sealed class RunTests
         await SandboxedServer.WaitForReadyAsync(server, name, TimeSpan.FromSeconds(60));
 
         // The prompt from stdin, as a secret should come: never in a process's arguments.
-        var run = (await cli.RunAsync(provider.RunArguments("--chat", "e2e run", "-"), stdin: prompt)).Succeeded();
+        var run = await SucceedsAsync(server, provider, cli.RunAsync(provider.RunArguments("--chat", "e2e run", "-"), stdin: prompt));
         Assert.Contains(provider.Stub.Answer, run.Stdout, StringComparison.Ordinal);
         Assert.Contains("warm sandbox", run.Stderr, StringComparison.Ordinal);
         Assert.NotEmpty(provider.Stub.ReceivedCredentials);
@@ -43,7 +43,7 @@ public sealed class RunTests
         Assert.Contains(provider.Stub.Answer, chat.Stdout, StringComparison.Ordinal);
 
         // --json: the normalized events (docs/events.md), one per line, as the agent sent them.
-        var json = (await cli.RunAsync(provider.RunArguments("--json", "Say hello again."))).Succeeded();
+        var json = await SucceedsAsync(server, provider, cli.RunAsync(provider.RunArguments("--json", "Say hello again.")));
         var events = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
         var types = events.Select(e => e.GetProperty("type").GetString()).ToList();
         Assert.Equal("accepted", types[0]);
@@ -68,5 +68,18 @@ public sealed class RunTests
         Assert.NotEmpty(dump.Rows("job_executions"));
         needles.AssertAbsentFrom("the database", dump.Text);
         needles.AssertAbsentFrom("the database files", dump.Bytes);
+    }
+
+    /// <summary>A run that must succeed; when it does not, the failure shows what the server and the stub saw too.</summary>
+    private static async Task<CliResult> SucceedsAsync(ServerProcess server, ProviderUnderTest provider, Task<CliResult> run)
+    {
+        try
+        {
+            return (await run).Succeeded();
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nStub requests: {string.Join(", ", provider.Stub.Requests.Select(r => $"{r.Method} {r.PathAndQuery}"))}\nServer logs:\n{server.Logs}");
+        }
     }
 }
