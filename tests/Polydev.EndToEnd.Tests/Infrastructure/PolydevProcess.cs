@@ -82,6 +82,12 @@ public static class PolydevProcess
         await process.WaitForExitAsync();
     }
 
+    public const int SigKill = 9;
+
+    /// <summary>Sends <paramref name="signal"/> to one process; fails the test if it cannot be delivered.</summary>
+    public static void Signal(int pid, int signal) =>
+        Assert.True(Kill(pid, signal) == 0, $"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 }

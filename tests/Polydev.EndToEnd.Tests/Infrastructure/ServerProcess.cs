@@ -16,9 +16,12 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly Lock _outputLock = new();
 
-    private ServerProcess(Process process, string url, string dataDirectory)
+    private readonly bool _ownsData;
+
+    private ServerProcess(Process process, string url, string dataDirectory, bool ownsData)
     {
         _process = process;
+        _ownsData = ownsData;
         Url = url;
         DataDirectory = dataDirectory;
         process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -29,7 +32,11 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Url { get; }
 
+    public int Port => new Uri(Url).Port;
+
     public string DataDirectory { get; }
+
+    public int Pid => _process.Id;
 
     public string SqlitePath => Path.Combine(DataDirectory, "polydev.db");
 
@@ -47,11 +54,19 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static Task<ServerProcess> StartSqliteAsync() => StartAsync(postgresConnectionString: null);
 
-    public static async Task<ServerProcess> StartAsync(string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    public static Task<ServerProcess> StartAsync(string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings = null) =>
+        StartAsync(postgresConnectionString, settings, dataDirectory: null);
+
+    /// <summary>
+    /// Starts a server; with <paramref name="dataDirectory"/> on an existing data directory (a restart), which this
+    /// instance then leaves in place when disposed; otherwise on a new one that it deletes. A restart can take the
+    /// old server's <paramref name="port"/>, so clients that were talking to it reach the new one.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings, string? dataDirectory, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var url = $"http://127.0.0.1:{port}";
-        var data = Directory.CreateTempSubdirectory("polydev-e2e-data-").FullName;
+        var data = dataDirectory ?? Directory.CreateTempSubdirectory("polydev-e2e-data-").FullName;
         // The shipped appsettings.json runs sandboxes on the local Docker engine with the egress ports on the
         // sandbox network's gateway; tests that do not run executions start without them.
         var environment = new Dictionary<string, string?>
@@ -71,7 +86,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         var process = Process.Start(PolydevProcess.StartInfo(["server", "--urls", url, "--data", data], environment))!;
         process.StandardInput.Close();
-        var server = new ServerProcess(process, url, data);
+        var server = new ServerProcess(process, url, data, ownsData: dataDirectory is null);
         await server.WaitUntilReadyAsync();
         return server;
     }
@@ -85,11 +100,29 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Stops the server gracefully, so its last log lines are flushed before they are inspected.</summary>
     public Task StopAsync() => PolydevProcess.StopAsync(_process);
 
+    /// <summary>SIGKILL: the server gets no chance to stop anything, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        PolydevProcess.Signal(_process.Id, PolydevProcess.SigKill);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>The server process's own environment, as the kernel has it (<c>/proc/&lt;pid&gt;/environ</c>, NUL-separated).</summary>
+    public byte[] ReadEnviron() => File.ReadAllBytes($"/proc/{_process.Id}/environ");
+
+    /// <summary>The server process's arguments (<c>/proc/&lt;pid&gt;/cmdline</c>, NUL-separated).</summary>
+    public byte[] ReadCommandLine() => File.ReadAllBytes($"/proc/{_process.Id}/cmdline");
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
         _process.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!_ownsData)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

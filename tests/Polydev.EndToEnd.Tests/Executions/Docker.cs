@@ -1,0 +1,79 @@
+using System.Diagnostics;
+
+namespace Polydev.EndToEnd.Tests.Executions;
+
+/// <summary>The local Docker engine as an operator sees it: the <c>docker</c> command line, nothing of the server's.</summary>
+public static class Docker
+{
+    /// <summary>The label every sandbox carries with the id of the server that owns it.</summary>
+    public const string OwnerLabel = "dev.polydev.owner";
+
+    /// <summary>Runs <c>docker</c>; fails the test with its stderr unless it exits 0.</summary>
+    public static async Task<string> RunAsync(params string[] arguments)
+    {
+        var (exitCode, output, errors) = await TryRunAsync(arguments);
+        Assert.True(exitCode == 0, $"docker {string.Join(' ', arguments)} exited {exitCode}: {errors}");
+        return output;
+    }
+
+    public static async Task<(int ExitCode, string Output, string Errors)> TryRunAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await errors);
+    }
+
+    /// <summary>Fails with what to run when a runtime image is missing (scripts/test builds them).</summary>
+    public static async Task RequireImageAsync(string image)
+    {
+        var (exitCode, _, _) = await TryRunAsync("image", "inspect", "--format", "{{.Id}}", image);
+        Assert.True(exitCode == 0, $"The runtime image {image} is missing; run scripts/test (it builds the runtime images).");
+    }
+
+    /// <summary><c>docker inspect</c> of every container the engine knows, running or not: what an operator could read.</summary>
+    public static async Task<string> InspectAllContainersAsync()
+    {
+        // One at a time: other work on the machine may remove a container between the listing and its inspection.
+        var inspected = new System.Text.StringBuilder();
+        foreach (var id in Ids(await RunAsync("ps", "-aq")))
+        {
+            var (exitCode, output, errors) = await TryRunAsync("inspect", id);
+            Assert.True(exitCode == 0 || errors.Contains("No such object", StringComparison.Ordinal), $"docker inspect {id}: {errors}");
+            inspected.Append(output);
+        }
+
+        return inspected.ToString();
+    }
+
+    /// <summary>The containers (running or not) labelled as owned by <paramref name="serverId"/>.</summary>
+    public static async Task<IReadOnlyList<string>> OwnedContainersAsync(string serverId) =>
+        Ids(await RunAsync("ps", "-aq", "--filter", $"label={OwnerLabel}={serverId}"));
+
+    /// <summary>Those of <paramref name="serverId"/>'s running sandboxes whose agent runs a job, as opposed to idling in the pool.</summary>
+    public static async Task<IReadOnlyList<string>> JobContainersAsync(string serverId)
+    {
+        var jobs = new List<string>();
+        foreach (var id in Ids(await RunAsync("ps", "-q", "--filter", $"label={OwnerLabel}={serverId}")))
+        {
+            // The container may go between the listing and the look inside; a gone one runs nothing.
+            var (exitCode, processes, _) = await TryRunAsync("top", id);
+            if (exitCode == 0 && processes.Contains("polydev-agent run", StringComparison.Ordinal))
+            {
+                jobs.Add(id);
+            }
+        }
+
+        return jobs;
+    }
+
+    private static List<string> Ids(string output) =>
+        [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+}

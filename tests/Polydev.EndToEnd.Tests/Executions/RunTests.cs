@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Polydev.EndToEnd.Tests.Infrastructure;
+
+namespace Polydev.EndToEnd.Tests.Executions;
+
+/// <summary>
+/// <c>polydev run</c> as a user runs it, for each of the three real CLIs: a real server with warm sandboxes on the
+/// Docker engine, the CLI in its runtime image, reaching a local HTTPS stub of its provider's API only through the
+/// user's egress port. The stub must get the user's own key; the user must get the stub's answer; and neither the
+/// key nor the prompt may show up anywhere the server or the engine keeps things.
+/// </summary>
+[Collection(SandboxCollection.Name)]
+public sealed class RunTests
+{
+    [Theory]
+    [InlineData("anthropic")]
+    [InlineData("openai")]
+    [InlineData("google")]
+    public async Task Run_streams_the_stubs_answer_stores_it_in_a_chat_and_leaves_no_canary_behind(string name)
+    {
+        await using var provider = await ProviderUnderTest.StartAsync(name);
+        var serverId = SandboxedServer.NewServerId();
+        await using var server = await SandboxedServer.StartAsync(name, serverId, ServerProcess.FreePort());
+        using var cli = new Cli(server.Url);
+        var password = Needles.Canary("password");
+        await cli.SignupAsync($"run-{name}-{Guid.NewGuid():N}@example.com", password);
+
+        var apiKey = Needles.Canary("key");
+        var prompt = Needles.Canary("prompt") + " Say hello.";
+        (await cli.RunAsync(["credentials", "add", name], stdin: apiKey)).Succeeded();
+        (await cli.RunAsync("chats", "new", "e2e run")).Succeeded();
+        await SandboxedServer.WaitForReadyAsync(server, name, TimeSpan.FromSeconds(60));
+
+        // The prompt from stdin, as a secret should come: never in a process's arguments.
+        var run = await SucceedsAsync(server, provider, cli.RunAsync(provider.RunArguments("--chat", "e2e run", "-"), stdin: prompt));
+        Assert.Contains(provider.Stub.Answer, run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("warm sandbox", run.Stderr, StringComparison.Ordinal);
+        Assert.NotEmpty(provider.Stub.ReceivedCredentials);
+        Assert.All(provider.Stub.ReceivedCredentials, credential => Assert.Equal(apiKey, credential));
+
+        var chat = (await cli.RunAsync("chats", "show", "e2e run")).Succeeded();
+        Assert.Contains(prompt, chat.Stdout, StringComparison.Ordinal);
+        Assert.Contains(provider.Stub.Answer, chat.Stdout, StringComparison.Ordinal);
+
+        // --json: the normalized events (docs/events.md), one per line, as the agent sent them.
+        var json = await SucceedsAsync(server, provider, cli.RunAsync(provider.RunArguments("--json", "Say hello again.")));
+        var events = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        var types = events.Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal("accepted", types[0]);
+        Assert.Contains("start", types);
+        Assert.Contains("result", types);
+        Assert.True(types.IndexOf("start") < types.IndexOf("text") && types.IndexOf("text") < types.IndexOf("result"), string.Join(", ", types));
+        Assert.Equal(provider.Stub.Answer, string.Concat(events.Where(e => e.GetProperty("type").GetString() == "text").Select(e => e.GetProperty("text").GetString())));
+        Assert.Equal("exit", types[^1]);
+        Assert.Equal("ok", events[^1].GetProperty("reason").GetString());
+
+        // Zero knowledge, while the server runs: its own environment and arguments, every container the engine has.
+        var needles = new Needles().AddText("API key", apiKey).AddText("prompt", prompt).AddText("password", password);
+        needles.AssertAbsentFrom("the server's environment", [server.ReadEnviron()]);
+        needles.AssertAbsentFrom("the server's arguments", [server.ReadCommandLine()]);
+        needles.AssertAbsentFrom("docker inspect of every container", await Docker.InspectAllContainersAsync());
+        needles.AssertAbsentFrom("/metrics", await server.GetAsync("/metrics"));
+
+        // ... and once it has stopped (its last log lines flushed): its logs and every table and file of its database.
+        await server.StopAsync();
+        needles.AssertAbsentFrom("the server's logs", server.Logs);
+        var dump = await DatabaseDump.ReadSqliteAsync(server.SqlitePath);
+        Assert.NotEmpty(dump.Rows("job_executions"));
+        needles.AssertAbsentFrom("the database", dump.Text);
+        needles.AssertAbsentFrom("the database files", dump.Bytes);
+    }
+
+    /// <summary>A run that must succeed; when it does not, the failure shows what the server and the stub saw too.</summary>
+    private static async Task<CliResult> SucceedsAsync(ServerProcess server, ProviderUnderTest provider, Task<CliResult> run)
+    {
+        try
+        {
+            return (await run).Succeeded();
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nStub requests: {string.Join(", ", provider.Stub.Requests.Select(r => $"{r.Method} {r.PathAndQuery}"))}\nServer logs:\n{server.Logs}");
+        }
+    }
+}

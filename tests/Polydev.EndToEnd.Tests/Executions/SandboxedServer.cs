@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Polydev.EndToEnd.Tests.Infrastructure;
+
+namespace Polydev.EndToEnd.Tests.Executions;
+
+/// <summary>
+/// A real <c>polydev server</c> with sandboxes on the local Docker engine: a network of its own (not the shipped
+/// one, not the server tests' 10.214.0.0/24), the egress ports on that network's gateway, a warm pool of one for
+/// the provider under test and the other pools off, and the stubs on the host's loopback as the only destination
+/// the egress proxy may reach.
+/// </summary>
+public static partial class SandboxedServer
+{
+    public const string NetworkName = "polydev-test-e2e";
+    public const string BridgeName = "pd-test-e2e";
+    public const string Subnet = "10.215.0.0/24";
+    public const string Gateway = "10.215.0.1";
+
+    private static readonly string[] Providers = ["anthropic", "openai", "google"];
+
+    /// <summary>A server id of its own per test, so a test only ever looks at (and reconciles) its own sandboxes.</summary>
+    public static string NewServerId() => "e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>
+    /// Starts a server for <paramref name="provider"/>; a restart passes the dead server's id, egress port, data
+    /// directory and HTTP port.
+    /// </summary>
+    public static Task<ServerProcess> StartAsync(string provider, string serverId, int egressPort, string? dataDirectory = null, int? port = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["POLYDEV_SANDBOXES__ENGINE"] = "docker",
+            ["POLYDEV_SANDBOXES__SERVERID"] = serverId,
+            ["POLYDEV_SANDBOXES__NETWORK__NAME"] = NetworkName,
+            ["POLYDEV_SANDBOXES__NETWORK__BRIDGENAME"] = BridgeName,
+            ["POLYDEV_SANDBOXES__NETWORK__SUBNET"] = Subnet,
+            // Notice dead sandboxes (after a crash or an engine restart) within a second, not the shipped ten.
+            ["POLYDEV_SANDBOXES__HEALTHINTERVAL"] = "00:00:01",
+            ["POLYDEV_EGRESS__BINDADDRESS"] = Gateway,
+            ["POLYDEV_EGRESS__FIRSTPORT"] = egressPort.ToString(CultureInfo.InvariantCulture),
+            ["POLYDEV_EGRESS__LASTPORT"] = egressPort.ToString(CultureInfo.InvariantCulture),
+            ["POLYDEV_EGRESS__ALLOWEDDESTINATIONS__0"] = "127.0.0.1/32",
+        };
+        // Provider names are dictionary keys compared ordinally: they keep their lower case in the variable names.
+        foreach (var other in Providers)
+        {
+            if (other == provider)
+            {
+                settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__WARMTARGET"] = "1";
+                settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__MAXSANDBOXES"] = "4";
+            }
+            else
+            {
+                settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__ENABLED"] = "false";
+            }
+        }
+
+        return ServerProcess.StartAsync(postgresConnectionString: null, settings, dataDirectory, port);
+    }
+
+    /// <summary>The pool's ready sandboxes as the server reports them on <c>/metrics</c>.</summary>
+    public static async Task<int> ReadyCountAsync(ServerProcess server, string provider)
+    {
+        var metrics = await server.GetAsync("/metrics");
+        var match = ReadyGauge().Matches(metrics).FirstOrDefault(m => m.Groups["provider"].Value == provider);
+        return match is null ? 0 : (int)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits until the provider's pool has a ready sandbox.</summary>
+    public static async Task WaitForReadyAsync(ServerProcess server, string provider, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (await ReadyCountAsync(server, provider) >= 1)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // The server may be busy reconnecting to the engine; ask again.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The {provider} pool had no ready sandbox within {timeout.TotalSeconds} s.\n{server.Logs}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The user's newest execution as <c>GET /api/executions</c> shows it, with the session token the CLI keeps.</summary>
+    public static async Task<JsonElement> NewestExecutionAsync(ServerProcess server, Cli cli)
+    {
+        using var state = JsonDocument.Parse(await File.ReadAllTextAsync(cli.StatePath));
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", state.RootElement.GetProperty("token").GetString());
+        using var page = JsonDocument.Parse(await http.GetStringAsync(server.Url + "/api/executions?limit=1"));
+        return page.RootElement.GetProperty("items")[0].Clone();
+    }
+
+    [GeneratedRegex("""^polydev_sandboxes\{(?=[^}]*provider="(?<provider>[a-z]+)")(?=[^}]*state="ready")[^}]*\}\s+(?<value>\S+)""", RegexOptions.Multiline)]
+    private static partial Regex ReadyGauge();
+}
