@@ -21,7 +21,7 @@ namespace Polydev.Client.Verbs;
 internal static class RunVerb
 {
     /// <summary>Reconnections of the output stream after a dropped connection before giving up.</summary>
-    private const int MaxReconnects = 20;
+    private const int MaxReconnects = 40;
 
     public static Command Create(GlobalOptions globals)
     {
@@ -191,18 +191,25 @@ internal static class RunVerb
                 // A dropped connection: resume from the next chunk this side needs.
             }
 
-            var execution = await api.GetExecutionAsync(id, cancellationToken);
-            if (ExecutionStates.IsFinished(execution.State) && execution.Chunks <= decryptor.NextSequence)
-            {
-                return new Outcome(execution, null, null);
-            }
-
             if (++reconnects > MaxReconnects)
             {
                 throw new CliException($"the output stream of execution {id} kept breaking; it may still be running (see its status).");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * reconnects)), cancellationToken);
+            try
+            {
+                var execution = await api.GetExecutionAsync(id, cancellationToken);
+                if (ExecutionStates.IsFinished(execution.State) && execution.Chunks <= decryptor.NextSequence)
+                {
+                    return new Outcome(execution, null, null);
+                }
+            }
+            catch (CliException e) when (e is not ApiException)
+            {
+                // The server is unreachable (restarting, say): keep trying; it records how the execution ended.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 200 * reconnects)), cancellationToken);
         }
     }
 

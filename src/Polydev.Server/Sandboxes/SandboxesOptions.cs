@@ -42,7 +42,7 @@ public sealed class SandboxesOptions
     public int WarmConcurrency { get; set; } = 4;
 
     /// <summary>Per provider (<c>anthropic</c>, <c>openai</c>, <c>google</c>): image, warm target and ceiling.</summary>
-    public Dictionary<string, ProviderPoolOptions> Providers { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ProviderPoolOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public string EffectiveServerId => string.IsNullOrWhiteSpace(ServerId) ? Environment.MachineName : ServerId;
 
@@ -69,7 +69,7 @@ public sealed class SandboxesOptions
 
         foreach (var (provider, pool) in Providers)
         {
-            if (!Contracts.Providers.IsKnown(provider))
+            if (!Contracts.Providers.IsKnown(provider.ToLowerInvariant()))
             {
                 throw new InvalidOperationException($"Sandboxes:Providers:{provider} is not a provider; use {string.Join(", ", Contracts.Providers.All)}.");
             }
