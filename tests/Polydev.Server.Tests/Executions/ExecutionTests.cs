@@ -73,6 +73,17 @@ public sealed class ExecutionTests
 
         // The used sandbox is gone and the pool refills.
         await harness.WaitForWarmAsync();
+
+        var metrics = await harness.Server.Client.GetStringAsync("/metrics");
+        Assert.Contains("polydev_sandbox_allocation_seconds_count{provider=\"anthropic\",path=\"warm\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_executions_total{provider=\"anthropic\",state=\"succeeded\",reason=\"completed\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_sandbox_cleanups_total{provider=\"anthropic\",reason=\"used\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_sandboxes{provider=\"anthropic\",state=\"ready\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_execution_duration_seconds_count{provider=\"anthropic\"}", metrics, StringComparison.Ordinal);
+        foreach (var canary in canaries)
+        {
+            Assert.DoesNotContain(canary, metrics, StringComparison.Ordinal);
+        }
         Assert.DoesNotContain($"polydev-{created.Id}", inspected, StringComparison.Ordinal);
     }
 
