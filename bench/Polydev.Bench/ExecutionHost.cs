@@ -57,14 +57,15 @@ internal sealed class ExecutionHost : IAsyncDisposable
     /// <param name="warmTarget">Ready sandboxes the pool keeps; 0 = every allocation is cold.</param>
     /// <param name="maxSandboxes">Ceiling of live sandboxes.</param>
     /// <param name="maxConcurrent">Executions the one user may have at once.</param>
-    public static async Task<ExecutionHost> StartAsync(string name, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4)
+    /// <param name="network">0–255: the host's own sandbox network, 10.216.N.0/24. Hosts running side by side need
+    /// their own: the network's firewall admits exactly one server's egress ports.</param>
+    public static async Task<ExecutionHost> StartAsync(string name, int network, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4)
     {
+        string imageId;
         using (var docker = new DockerClient())
         {
-            if (await docker.InspectImageAsync(Image) is null)
-            {
-                throw new InvalidOperationException($"The runtime image {Image} is missing; scripts/bench --only executions builds it (polydev images build).");
-            }
+            imageId = (await docker.InspectImageAsync(Image))?.Id
+                ?? throw new InvalidOperationException($"The runtime image {Image} is missing; scripts/bench --only executions builds it (polydev images build).");
         }
 
         var stub = new AnthropicStub();
@@ -77,21 +78,26 @@ internal sealed class ExecutionHost : IAsyncDisposable
             ["Data"] = data,
             ["Sandboxes:Engine"] = "docker",
             ["Sandboxes:ServerId"] = $"bench-{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}",
-            ["Sandboxes:Network:Name"] = "polydev-bench",
-            ["Sandboxes:Network:BridgeName"] = "pd-bench0",
-            ["Sandboxes:Network:Subnet"] = "10.216.0.0/24",
+            ["Sandboxes:Network:Name"] = $"polydev-bench-{network}",
+            ["Sandboxes:Network:BridgeName"] = $"pd-bench{network}",
+            ["Sandboxes:Network:Subnet"] = $"10.216.{network}.0/24",
             ["Sandboxes:WarmConcurrency"] = warmConcurrency.ToString(CultureInfo.InvariantCulture),
             ["Sandboxes:Providers:anthropic:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture),
             ["Sandboxes:Providers:anthropic:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture),
             ["Sandboxes:Providers:openai:Enabled"] = "false",
             ["Sandboxes:Providers:google:Enabled"] = "false",
             ["Executions:MaxConcurrentPerUser"] = maxConcurrent.ToString(CultureInfo.InvariantCulture),
-            ["Egress:BindAddress"] = "10.216.0.1",
+            // 128 Claude Code runs share two cores; the default 15 minutes would be close.
+            ["Executions:MaxRunTime"] = "00:30:00",
+            ["Egress:BindAddress"] = $"10.216.{network}.1",
             ["Egress:FirstPort"] = firstPort.ToString(CultureInfo.InvariantCulture),
             ["Egress:LastPort"] = (firstPort + 7).ToString(CultureInfo.InvariantCulture),
             // The stub listens on the host's loopback; only the egress proxy (on the host) connects to it.
             ["Egress:AllowedDestinations:0"] = "127.0.0.1/32",
         };
+        // Pinned to the image's content id: other work on this machine may retag :latest mid-run, and the pool
+        // would then retire its ready sandboxes as stale.
+        settings["Sandboxes:Providers:anthropic:Image"] = imageId;
         TimedSandboxEngine? timed = null;
         var app = PolydevServer.Build(
             settings,
@@ -101,7 +107,7 @@ internal sealed class ExecutionHost : IAsyncDisposable
                 services.AddSingleton<ISandboxEngine>(sp => timed = new TimedSandboxEngine(sp.GetRequiredService<DockerSandboxEngine>()));
             },
             // Warnings and errors only, so a failing sandbox says why without drowning the tables.
-            logging => logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+            logging => logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning));
         await PolydevServer.StartAsync(app);
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(20) };
         var (userId, _, token) = await VaultBenchmark.SignUpAsync(http);
@@ -142,7 +148,7 @@ internal sealed class ExecutionHost : IAsyncDisposable
             ["provider"] = Providers.Anthropic,
             ["credential"] = new JsonObject { ["type"] = "api_key", ["value"] = "sk-ant-bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) },
             ["prompt"] = prompt,
-            ["options"] = new JsonObject { ["timeLimitSeconds"] = 600 },
+            ["options"] = new JsonObject { ["timeLimitSeconds"] = 1500 },
             ["outputKey"] = Convert.ToBase64String(outputKey),
             ["proxyUrl"] = created.ProxyUrl,
             ["baseUrl"] = Stub.BaseUrl.ToString().TrimEnd('/'),
@@ -158,13 +164,13 @@ internal sealed class ExecutionHost : IAsyncDisposable
         run.StartAnswered = Stopwatch.GetTimestamp();
         using var streamResponse = await Http.GetAsync(ApiRoutes.ExecutionStream(created.Id, 0), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await EnsureAsync(streamResponse, HttpStatusCode.OK);
-        run.StreamOpened = Stopwatch.GetTimestamp();
         await using var stream = await streamResponse.Content.ReadAsStreamAsync(cancellationToken);
         using var decryptor = new OutputStreamDecryptor(outputKey, 0);
         while (await OutputStream.ReadFrameAsync(stream, cancellationToken) is { } frame)
         {
             var @event = JsonNode.Parse(decryptor.Open(frame.Bytes).Plaintext)!.AsObject();
             var type = (string?)@event["type"];
+            run.EventTypes.Add(type == "error" ? $"error({(string?)@event["source"]})" : type ?? "?");
             if (type == "accepted" && run.Accepted == 0)
             {
                 run.Accepted = Stopwatch.GetTimestamp();
@@ -242,8 +248,6 @@ internal sealed class ExecutionRun
 
     public long StartAnswered { get; set; }
 
-    public long StreamOpened { get; set; }
-
     public long Accepted { get; set; }
 
     public long FirstText { get; set; }
@@ -253,6 +257,9 @@ internal sealed class ExecutionRun
     public string? Text { get; set; }
 
     public string? ExitReason { get; set; }
+
+    /// <summary>The type of every event, in order (error events with their source), to say what went wrong.</summary>
+    public List<string> EventTypes { get; } = [];
 
     public TimedSandboxEngine.RunTimestamps? Server { get; set; }
 
