@@ -1,20 +1,21 @@
 using System.Globalization;
 using Polydev.Bench;
 
-// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress] [--messages N] [--parallelism P] [--bytes B]
-//     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N]
+// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions] [--messages N] [--parallelism P] [--bytes B]
+//     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C]
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
 // the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
-// (scripts/bench installs it).
+// (scripts/bench installs it). The executions part runs only with --only executions: it needs Docker and the
+// Claude Code runtime image (scripts/bench builds it) and takes minutes.
 if (args is [EgressProxyHost.Verb, ..])
 {
     return await EgressProxyHost.RunAsync();
 }
 
 var only = Option("--only");
-if (only is not (null or "vault" or "egress"))
+if (only is not (null or "vault" or "egress" or "executions"))
 {
-    Console.Error.WriteLine("--only takes vault or egress");
+    Console.Error.WriteLine("--only takes vault, egress or executions");
     return 2;
 }
 
@@ -27,6 +28,12 @@ Console.WriteLine($"Polydev bench, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC,
 if (only == "egress")
 {
     await RunEgressAsync();
+    return 0;
+}
+
+if (only == "executions")
+{
+    await ExecutionBenchmark.RunAsync(new ExecutionBenchmark.Settings(Argument("--runs", 15), Argument("--warm-target", 3), Argument("--concurrent", 128)));
     return 0;
 }
 

@@ -91,7 +91,8 @@ internal static class VaultBenchmark
             return (id, Envelope.Seal(userKey, plaintext, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, id)));
         }).ToList();
 
-    private static async Task<(Guid UserId, byte[] UserKey, string Token)> SignUpAsync(HttpClient http)
+    /// <summary>A new account with real key material, signed in; the executions benchmark uses it too.</summary>
+    internal static async Task<(Guid UserId, byte[] UserKey, string Token)> SignUpAsync(HttpClient http)
     {
         var userId = Guid.CreateVersion7();
         var email = $"bench-{userId:N}@example.test";

@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Polydev.Contracts;
+using Polydev.Contracts.Executions;
+using Polydev.Crypto;
+using Polydev.Server.Executions;
+using Polydev.Server.Hosting;
+using Polydev.Server.Pools;
+using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Docker;
+using Polydev.Testing;
+using Polydev.Testing.ProviderStubs;
+
+namespace Polydev.Bench;
+
+/// <summary>
+/// The real server in-process with real sandboxes: the local Docker engine, the Claude Code runtime image, a sandbox
+/// network of the bench's own, and the Anthropic API stub on loopback reached only through the user's egress port
+/// (the same shape as the execution tests). One signed-in user; executions run as a client would run them.
+/// </summary>
+internal sealed class ExecutionHost : IAsyncDisposable
+{
+    public const string Image = "polydev/runtime-anthropic:latest";
+
+    private readonly WebApplication _app;
+    private readonly string _data;
+    private readonly Guid _userId;
+
+    private ExecutionHost(WebApplication app, string data, AnthropicStub stub, TimedSandboxEngine engine, HttpClient http, Guid userId)
+    {
+        _app = app;
+        _data = data;
+        Stub = stub;
+        Engine = engine;
+        Http = http;
+        _userId = userId;
+    }
+
+    public AnthropicStub Stub { get; }
+
+    public TimedSandboxEngine Engine { get; }
+
+    public HttpClient Http { get; }
+
+    public SandboxPool Pool => _app.Services.GetRequiredService<PoolManager>().Pool(Providers.Anthropic)!;
+
+    public string ServerId => _app.Services.GetRequiredService<PoolManager>().ServerId;
+
+    /// <param name="warmTarget">Ready sandboxes the pool keeps; 0 = every allocation is cold.</param>
+    /// <param name="maxSandboxes">Ceiling of live sandboxes.</param>
+    /// <param name="maxConcurrent">Executions the one user may have at once.</param>
+    /// <param name="network">0–255: the host's own sandbox network, 10.216.N.0/24. Hosts running side by side need
+    /// their own: the network's firewall admits exactly one server's egress ports.</param>
+    public static async Task<ExecutionHost> StartAsync(string name, int network, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4)
+    {
+        string imageId;
+        using (var docker = new DockerClient())
+        {
+            imageId = (await docker.InspectImageAsync(Image))?.Id
+                ?? throw new InvalidOperationException($"The runtime image {Image} is missing; scripts/bench --only executions builds it (polydev images build).");
+        }
+
+        var stub = new AnthropicStub();
+        await stub.StartAsync();
+        var data = Directory.CreateTempSubdirectory("polydev-bench-").FullName;
+        var firstPort = FreePorts.FindBlock(8);
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Data"] = data,
+            ["Sandboxes:Engine"] = "docker",
+            ["Sandboxes:ServerId"] = $"bench-{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}",
+            ["Sandboxes:Network:Name"] = $"polydev-bench-{network}",
+            ["Sandboxes:Network:BridgeName"] = $"pd-bench{network}",
+            ["Sandboxes:Network:Subnet"] = $"10.216.{network}.0/24",
+            ["Sandboxes:WarmConcurrency"] = warmConcurrency.ToString(CultureInfo.InvariantCulture),
+            ["Sandboxes:Providers:anthropic:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture),
+            ["Sandboxes:Providers:anthropic:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture),
+            ["Sandboxes:Providers:openai:Enabled"] = "false",
+            ["Sandboxes:Providers:google:Enabled"] = "false",
+            ["Executions:MaxConcurrentPerUser"] = maxConcurrent.ToString(CultureInfo.InvariantCulture),
+            // 128 Claude Code runs share two cores; the default 15 minutes would be close.
+            ["Executions:MaxRunTime"] = "00:30:00",
+            ["Egress:BindAddress"] = $"10.216.{network}.1",
+            ["Egress:FirstPort"] = firstPort.ToString(CultureInfo.InvariantCulture),
+            ["Egress:LastPort"] = (firstPort + 7).ToString(CultureInfo.InvariantCulture),
+            // The stub listens on the host's loopback; only the egress proxy (on the host) connects to it.
+            ["Egress:AllowedDestinations:0"] = "127.0.0.1/32",
+        };
+        // Pinned to the image's content id: other work on this machine may retag :latest mid-run, and the pool
+        // would then retire its ready sandboxes as stale.
+        settings["Sandboxes:Providers:anthropic:Image"] = imageId;
+        TimedSandboxEngine? timed = null;
+        var app = PolydevServer.Build(
+            settings,
+            services =>
+            {
+                services.AddSingleton<DockerSandboxEngine>();
+                services.AddSingleton<ISandboxEngine>(sp => timed = new TimedSandboxEngine(sp.GetRequiredService<DockerSandboxEngine>()));
+            },
+            // Warnings and errors only, so a failing sandbox says why without drowning the tables.
+            logging => logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning));
+        await PolydevServer.StartAsync(app);
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(20) };
+        var (userId, _, token) = await VaultBenchmark.SignUpAsync(http);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return new ExecutionHost(app, data, stub, timed ?? app.Services.GetRequiredService<ISandboxEngine>() as TimedSandboxEngine ?? throw new InvalidOperationException("the timed engine was not used"), http, userId);
+    }
+
+    /// <summary>Waits until the pool holds <paramref name="ready"/> ready sandboxes and nothing else is alive (no warm-up, no retirement in flight).</summary>
+    public async Task WaitForQuietPoolAsync(int ready, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (Pool.ReadyCount < ready || Pool.LiveCount != Pool.ReadyCount || Pool.WarmingCount > 0)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"The pool did not settle at {ready} ready sandboxes in {timeout.TotalSeconds:0} s (ready {Pool.ReadyCount}, live {Pool.LiveCount}, warming {Pool.WarmingCount}).");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>One execution as a client runs it, timed from the create request to the end of its stream.</summary>
+    public async Task<ExecutionRun> RunAsync(string prompt, CancellationToken cancellationToken = default)
+    {
+        var run = new ExecutionRun { Requested = Stopwatch.GetTimestamp() };
+        using var createResponse = await Http.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(Providers.Anthropic), PolydevJson.Options, cancellationToken);
+        await EnsureAsync(createResponse, HttpStatusCode.Created);
+        var created = (await createResponse.Content.ReadFromJsonAsync<ExecutionCreatedResponse>(PolydevJson.Options, cancellationToken))!;
+        run.Created = Stopwatch.GetTimestamp();
+        run.Id = created.Id;
+        run.Warm = created.Warm;
+
+        var outputKey = RandomNumberGenerator.GetBytes(32);
+        var job = new JsonObject
+        {
+            ["version"] = 1,
+            ["provider"] = Providers.Anthropic,
+            ["credential"] = new JsonObject { ["type"] = "api_key", ["value"] = "sk-ant-bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) },
+            ["prompt"] = prompt,
+            ["options"] = new JsonObject { ["timeLimitSeconds"] = 1500 },
+            ["outputKey"] = Convert.ToBase64String(outputKey),
+            ["proxyUrl"] = created.ProxyUrl,
+            ["baseUrl"] = Stub.BaseUrl.ToString().TrimEnd('/'),
+            ["caBundle"] = Stub.AuthorityPem,
+        };
+        var sealedJob = SealedBox.Seal(Convert.FromBase64String(created.SandboxPublicKey), Encoding.UTF8.GetBytes(job.ToJsonString()), "execution.job");
+        run.Sealed = Stopwatch.GetTimestamp();
+        using (var startResponse = await Http.PostAsJsonAsync(ApiRoutes.ExecutionStart(created.Id), new StartExecutionRequest(Convert.ToBase64String(sealedJob)), PolydevJson.Options, cancellationToken))
+        {
+            await EnsureAsync(startResponse, HttpStatusCode.OK);
+        }
+
+        run.StartAnswered = Stopwatch.GetTimestamp();
+        using var streamResponse = await Http.GetAsync(ApiRoutes.ExecutionStream(created.Id, 0), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await EnsureAsync(streamResponse, HttpStatusCode.OK);
+        await using var stream = await streamResponse.Content.ReadAsStreamAsync(cancellationToken);
+        using var decryptor = new OutputStreamDecryptor(outputKey, 0);
+        while (await OutputStream.ReadFrameAsync(stream, cancellationToken) is { } frame)
+        {
+            var @event = JsonNode.Parse(decryptor.Open(frame.Bytes).Plaintext)!.AsObject();
+            var type = (string?)@event["type"];
+            run.EventTypes.Add(type == "error" ? $"error({(string?)@event["source"]})" : type ?? "?");
+            if (type == "accepted" && run.Accepted == 0)
+            {
+                run.Accepted = Stopwatch.GetTimestamp();
+            }
+            else if (type == "text" && run.FirstText == 0)
+            {
+                run.FirstText = Stopwatch.GetTimestamp();
+                run.Text = (string?)@event["text"];
+            }
+            else if (type == "exit")
+            {
+                run.ExitReason = (string?)@event["reason"];
+            }
+        }
+
+        run.Ended = Stopwatch.GetTimestamp();
+        var record = await _app.Services.GetRequiredService<ExecutionStore>().FindAsync(_userId, created.Id, CancellationToken.None);
+        run.SandboxId = record?.SandboxId;
+        run.Server = run.SandboxId is null ? null : Engine.Run(run.SandboxId);
+        return run;
+    }
+
+    /// <summary>The execution's state once the server has recorded its end.</summary>
+    public async Task<ExecutionResponse> WaitForEndAsync(Guid id, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var execution = (await Http.GetFromJsonAsync<ExecutionResponse>(ApiRoutes.Execution(id), PolydevJson.Options))!;
+            if (ExecutionStates.IsFinished(execution.State) || deadline.Elapsed > timeout)
+            {
+                return execution;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Engine ids of every sandbox this server owns now.</summary>
+    public async Task<IReadOnlyList<string>> SandboxContainerIdsAsync() =>
+        (await Engine.ListOwnedAsync(ServerId)).Select(s => s.Handle.EngineId).ToList();
+
+    private static async Task EnsureAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        if (response.StatusCode != expected)
+        {
+            throw new InvalidOperationException($"expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Stub.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+}
+
+/// <summary><see cref="Stopwatch"/> timestamps of one execution as the client saw it, and the server's view of its agent run.</summary>
+internal sealed class ExecutionRun
+{
+    public Guid Id { get; set; }
+
+    public bool Warm { get; set; }
+
+    public string? SandboxId { get; set; }
+
+    public long Requested { get; init; }
+
+    public long Created { get; set; }
+
+    public long Sealed { get; set; }
+
+    public long StartAnswered { get; set; }
+
+    public long Accepted { get; set; }
+
+    public long FirstText { get; set; }
+
+    public long Ended { get; set; }
+
+    public string? Text { get; set; }
+
+    public string? ExitReason { get; set; }
+
+    /// <summary>The type of every event, in order (error events with their source), to say what went wrong.</summary>
+    public List<string> EventTypes { get; } = [];
+
+    public TimedSandboxEngine.RunTimestamps? Server { get; set; }
+
+    public static double Milliseconds(long from, long to) => from == 0 || to == 0 ? double.NaN : Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+}
