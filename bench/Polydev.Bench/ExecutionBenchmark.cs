@@ -88,9 +88,8 @@ internal static class ExecutionBenchmark
         PhaseRow("POST /executions round trip (allocate, token, rows)", warmRuns, quietRuns, coldRuns, r => (r.Requested, r.Created));
         PhaseRow("client: seal the job (HPKE)", warmRuns, quietRuns, coldRuns, r => (r.Created, r.Sealed));
         PhaseRow("POST …/start round trip", warmRuns, quietRuns, coldRuns, r => (r.Sealed, r.StartAnswered));
-        PhaseRow("start sent → server asks Docker for the exec", warmRuns, quietRuns, coldRuns, r => (r.Sealed, r.Server?.ExecRequested ?? 0));
-        PhaseRow("Docker exec create + start", warmRuns, quietRuns, coldRuns, r => (r.Server?.ExecRequested ?? 0, r.Server?.ExecStarted ?? 0));
-        PhaseRow("agent: exec started → its first output byte", warmRuns, quietRuns, coldRuns, r => (r.Server?.ExecStarted ?? 0, r.Server?.FirstByte ?? 0));
+        PhaseRow("start sent → job written to the waiting agent", warmRuns, quietRuns, coldRuns, r => (r.Sealed, r.Server?.JobWritten ?? 0));
+        PhaseRow("agent: job written → its first output byte (open, accepted)", warmRuns, quietRuns, coldRuns, r => (r.Server?.JobWritten ?? 0, r.Server?.FirstByte ?? 0));
         PhaseRow("first byte at server → accepted decrypted by client", warmRuns, quietRuns, coldRuns, r => (r.Server?.FirstByte ?? 0, r.Accepted));
         PhaseRow("accepted → first text (Claude Code start + one stub call)", warmRuns, quietRuns, coldRuns, r => (r.Accepted, r.FirstText));
     }

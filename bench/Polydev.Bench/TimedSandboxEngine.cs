@@ -5,9 +5,9 @@ using Polydev.Server.Sandboxes;
 namespace Polydev.Bench;
 
 /// <summary>
-/// The server's own sandbox engine with a stopwatch around the agent's <c>run</c>: when the server asked the
-/// engine for the exec, when the exec was started (Docker: create + start, hijacked), and when the agent's first
-/// output byte came back. Nothing else changes, so the benchmark can split an accept into its server-side phases.
+/// The server's own sandbox engine with a stopwatch on the waiting agent (<c>polydev-agent serve</c>, started when
+/// the sandbox warmed): when the server wrote the job to its stdin, and when the agent's first output byte after
+/// that came back. Nothing else changes, so the benchmark can split an accept into its server-side phases.
 /// </summary>
 internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
 {
@@ -22,14 +22,13 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
 
     public async Task<SandboxProcess> ExecAsync(SandboxHandle sandbox, SandboxCommand command, CancellationToken cancellationToken = default)
     {
-        if (command.Arguments is not [_, "run", ..])
+        var process = await inner.ExecAsync(sandbox, command, cancellationToken);
+        if (command.Arguments is not [_, "serve", ..])
         {
-            return await inner.ExecAsync(sandbox, command, cancellationToken);
+            return process;
         }
 
-        var timestamps = new RunTimestamps { ExecRequested = Stopwatch.GetTimestamp() };
-        var process = await inner.ExecAsync(sandbox, command, cancellationToken);
-        timestamps.ExecStarted = Stopwatch.GetTimestamp();
+        var timestamps = new RunTimestamps();
         _runs[sandbox.Id] = timestamps;
         return new TimedProcess(process, timestamps);
     }
@@ -45,23 +44,25 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
     /// <summary><see cref="Stopwatch"/> timestamps of one agent run, as the server saw it.</summary>
     internal sealed class RunTimestamps
     {
-        public long ExecRequested { get; init; }
+        /// <summary>When the server wrote the sealed job to the waiting agent; 0 until then.</summary>
+        public long JobWritten;
 
-        public long ExecStarted { get; set; }
-
-        /// <summary>When the first byte of the agent's stdout reached the server; 0 until then.</summary>
+        /// <summary>When the first byte of the agent's output after the job reached the server; 0 until then.</summary>
         public long FirstByte;
     }
 
     private sealed class TimedProcess(SandboxProcess inner, RunTimestamps timestamps) : SandboxProcess
     {
-        private readonly FirstByteStream _stdout = new(inner.Stdout, timestamps);
+        private readonly TimedStream _stdin = new(inner.Stdin, timestamps, isInput: true);
+        private readonly TimedStream _stdout = new(inner.Stdout, timestamps, isInput: false);
 
-        public override Stream Stdin => inner.Stdin;
+        public override Stream Stdin => _stdin;
 
         public override Stream Stdout => _stdout;
 
         public override Stream Stderr => inner.Stderr;
+
+        public override Task OutputCompletion => inner.OutputCompletion;
 
         public override ValueTask CloseStdinAsync() => inner.CloseStdinAsync();
 
@@ -70,14 +71,14 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
         public override ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    /// <summary>A read-only pass-through that notes when its first byte arrived.</summary>
-    private sealed class FirstByteStream(Stream inner, RunTimestamps timestamps) : Stream
+    /// <summary>A pass-through that notes the first write (the job) or the first read after it (the agent's answer).</summary>
+    private sealed class TimedStream(Stream inner, RunTimestamps timestamps, bool isInput) : Stream
     {
-        public override bool CanRead => true;
+        public override bool CanRead => !isInput;
 
         public override bool CanSeek => false;
 
-        public override bool CanWrite => false;
+        public override bool CanWrite => isInput;
 
         public override long Length => throw new NotSupportedException();
 
@@ -86,7 +87,7 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             var read = await inner.ReadAsync(buffer, cancellationToken);
-            if (read > 0)
+            if (read > 0 && Volatile.Read(ref timestamps.JobWritten) != 0)
             {
                 Interlocked.CompareExchange(ref timestamps.FirstByte, Stopwatch.GetTimestamp(), 0);
             }
@@ -99,14 +100,23 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
-        public override void Flush()
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            await inner.WriteAsync(buffer, cancellationToken);
+            Interlocked.CompareExchange(ref timestamps.JobWritten, Stopwatch.GetTimestamp(), 0);
         }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override void Flush() => inner.Flush();
 
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
         public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -25,6 +25,8 @@ internal static class AgentProgram
         usage: polydev-agent keygen [--key PATH]   make the sandbox's one-job key pair; prints the public key (base64)
                polydev-agent run [--key PATH]      read one sealed job from stdin (4-byte big-endian length, then the
                                                    sealed box), run it, write encrypted output chunks to stdout
+               polydev-agent serve                 keygen and run in one process: prints the public key (key kept in
+                                                   memory only), then waits for the sealed job on stdin and runs it
                polydev-agent idle                  the sandbox's main process: waits, doing nothing, until SIGTERM
         The key path defaults to $POLYDEV_AGENT_KEY, else ~/.polydev-agent/key.
         """;
@@ -61,6 +63,7 @@ internal static class AgentProgram
                 "keygen" => await KeygenAsync(keyPath, stdout, stderr),
                 "run" => await RunAsync(keyPath, stdin, stdout, stderr),
                 "idle" => await IdleAsync(),
+                "serve" => await ServeAsync(stdin, stdout, stderr),
                 _ => await UnknownVerbAsync(stderr),
             };
         }
@@ -149,44 +152,63 @@ internal static class AgentProgram
             return ExitKey;
         }
 
-        Job? job;
         try
         {
             using UserKeyPair key = UserKeyPair.ImportPkcs8(pkcs8);
-            byte[]? sealedJob = await ReadSealedJobAsync(stdin);
-            if (sealedJob is null)
-            {
-                await stderr.WriteLineAsync($"polydev-agent: stdin must carry a 4-byte big-endian length (1 to {MaxSealedJobLength}) followed by that many bytes of sealed job.");
-                return ExitJobRefused;
-            }
-
-            byte[] plaintext;
-            try
-            {
-                plaintext = SealedBox.Open(key, sealedJob, Job.SealedJobPurpose);
-            }
-            catch (CryptographicException)
-            {
-                await stderr.WriteLineAsync("polydev-agent: the job could not be opened (sealed to another key or purpose, or modified).");
-                return ExitJobRefused;
-            }
-
-            try
-            {
-                job = JsonSerializer.Deserialize(plaintext, JobJsonContext.Default.Job);
-            }
-            catch (JsonException)
-            {
-                job = null;
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(plaintext);
-            }
+            return await RunJobAsync(key, stdin, stdout, stderr);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(pkcs8);
+        }
+    }
+
+    /// <summary>
+    /// <c>serve</c>: keygen and run in one process, the sandbox's warm state. The key pair lives only in this
+    /// process's memory (never in a file); the public key goes out as the first line of stdout, then the process
+    /// waits for the one sealed job on stdin and runs it like <c>run</c>. A warm pool keeps this process waiting,
+    /// so handing a job to a sandbox costs no process start at all.
+    /// </summary>
+    private static async Task<int> ServeAsync(Stream stdin, Stream stdout, TextWriter stderr)
+    {
+        using UserKeyPair key = UserKeyPair.Generate();
+        await stdout.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(key.PublicKey) + "\n"));
+        await stdout.FlushAsync();
+        return await RunJobAsync(key, stdin, stdout, stderr);
+    }
+
+    private static async Task<int> RunJobAsync(UserKeyPair key, Stream stdin, Stream stdout, TextWriter stderr)
+    {
+        Job? job;
+        byte[]? sealedJob = await ReadSealedJobAsync(stdin);
+        if (sealedJob is null)
+        {
+            await stderr.WriteLineAsync($"polydev-agent: stdin must carry a 4-byte big-endian length (1 to {MaxSealedJobLength}) followed by that many bytes of sealed job.");
+            return ExitJobRefused;
+        }
+
+        byte[] plaintext;
+        try
+        {
+            plaintext = SealedBox.Open(key, sealedJob, Job.SealedJobPurpose);
+        }
+        catch (CryptographicException)
+        {
+            await stderr.WriteLineAsync("polydev-agent: the job could not be opened (sealed to another key or purpose, or modified).");
+            return ExitJobRefused;
+        }
+
+        try
+        {
+            job = JsonSerializer.Deserialize(plaintext, JobJsonContext.Default.Job);
+        }
+        catch (JsonException)
+        {
+            job = null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
         }
 
         if (JobValidation.Check(job) is { } problem)

@@ -33,7 +33,6 @@ public sealed class ExecutionService : IHostedService
     private readonly ExecutionMetrics _metrics;
     private readonly ExecutionsOptions _options;
     private readonly EgressOptions _egressOptions;
-    private readonly SandboxesOptions _sandboxes;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
 
@@ -47,7 +46,6 @@ public sealed class ExecutionService : IHostedService
         ExecutionMetrics metrics,
         IOptions<ExecutionsOptions> options,
         IOptions<EgressOptions> egressOptions,
-        IOptions<SandboxesOptions> sandboxes,
         TimeProvider clock,
         ILogger<ExecutionService> logger)
     {
@@ -60,7 +58,6 @@ public sealed class ExecutionService : IHostedService
         _metrics = metrics;
         _options = options.Value;
         _egressOptions = egressOptions.Value;
-        _sandboxes = sandboxes.Value;
         _clock = clock;
         _logger = logger;
     }
@@ -238,15 +235,15 @@ public sealed class ExecutionService : IHostedService
         var sawFinal = false;
         int? exitCode = null;
         string? streamProblem = null;
-        var stderr = new BoundedText(2048);
+        var agent = active.Sandbox.Agent;
+        var process = agent.Process;
         try
         {
-            await using var process = await _engine.ExecAsync(active.Sandbox.Handle, new SandboxCommand([_sandboxes.AgentPath, "run"]), active.Stopping);
-            var stderrTask = stderr.DrainAsync(process.Stderr);
-            var prefix = new byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(prefix, sealedJob.Length);
-            await process.Stdin.WriteAsync(prefix, active.Stopping);
-            await process.Stdin.WriteAsync(sealedJob, active.Stopping);
+            // The agent has waited on this stdin since the sandbox warmed: the job is one write away.
+            var framed = new byte[4 + sealedJob.Length];
+            BinaryPrimitives.WriteInt32BigEndian(framed, sealedJob.Length);
+            sealedJob.CopyTo(framed, 4);
+            await process.Stdin.WriteAsync(framed, active.Stopping);
             await process.Stdin.FlushAsync(active.Stopping);
             await process.CloseStdinAsync();
 
@@ -296,7 +293,7 @@ public sealed class ExecutionService : IHostedService
             if (active.StopReason is null)
             {
                 exitCode = await process.WaitForExitAsync(active.Stopping);
-                await stderrTask.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+                await agent.StderrDrained(TimeSpan.FromSeconds(2));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SandboxEngineException or IOException)
@@ -308,7 +305,7 @@ public sealed class ExecutionService : IHostedService
         await FinishAsync(active, state, reason, exitCode, outputBytes, next);
         if (state != ExecutionStates.Succeeded)
         {
-            ExecutionLog.AgentStderr(_logger, record.Id, exitCode, stderr.Text);
+            ExecutionLog.AgentStderr(_logger, record.Id, exitCode, agent.Stderr);
         }
     }
 
@@ -394,7 +391,7 @@ public sealed class ExecutionService : IHostedService
 
             ExecutionLog.Finished(_logger, record.Id, record.Provider, state, reason, exitCode, chunks, outputBytes);
             await RevokeTokenAsync(Guid.Parse(record.UserId), record.EgressTokenId);
-            await _pools.RetireAsync(record.Provider, active.Sandbox.Handle, reason == ExecutionReasons.Completed ? "used" : reason, CancellationToken.None);
+            await _pools.RetireAsync(active.Sandbox, reason == ExecutionReasons.Completed ? "used" : reason, CancellationToken.None);
         }
     }
 
@@ -484,39 +481,6 @@ public sealed class ExecutionService : IHostedService
 
         /// <summary>Exactly one of the runner, expiry, cancel and shutdown ends an execution.</summary>
         public bool TryClaimEnd() => Interlocked.Exchange(ref _endClaimed, 1) == 0;
-    }
-
-    /// <summary>The agent's stderr, kept short: it carries only the agent's fixed messages, never job content.</summary>
-    private sealed class BoundedText(int limit)
-    {
-        private readonly System.Text.StringBuilder _text = new();
-
-        public string Text
-        {
-            get
-            {
-                lock (_text)
-                {
-                    return _text.ToString().Trim();
-                }
-            }
-        }
-
-        public async Task DrainAsync(Stream stream)
-        {
-            var buffer = new byte[1024];
-            int read;
-            while ((read = await stream.ReadAsync(buffer)) > 0)
-            {
-                lock (_text)
-                {
-                    if (_text.Length < limit)
-                    {
-                        _text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(read, limit - _text.Length)));
-                    }
-                }
-            }
-        }
     }
 }
 

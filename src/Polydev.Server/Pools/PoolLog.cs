@@ -23,8 +23,8 @@ internal static partial class PoolLog
     [LoggerMessage(EventName = "pool_image_missing", Level = LogLevel.Warning, Message = "Pool {Provider}: image {Image} is not on the engine; build it with 'polydev images build'. No sandboxes until it exists.")]
     public static partial void ImageMissing(ILogger logger, string provider, string image);
 
-    [LoggerMessage(EventName = "pool_reconciled", Level = LogLevel.Information, Message = "Reconciled with the engine as {ServerId}: {Adopted} ready sandboxes kept, {Destroyed} destroyed, {Missing} records of vanished sandboxes closed, {Interrupted} interrupted executions failed")]
-    public static partial void Reconciled(ILogger logger, string serverId, int adopted, int destroyed, int missing, int interrupted);
+    [LoggerMessage(EventName = "pool_reconciled", Level = LogLevel.Information, Message = "Reconciled with the engine as {ServerId}: {Destroyed} sandboxes of a previous run destroyed, {Missing} records of vanished sandboxes closed")]
+    public static partial void Reconciled(ILogger logger, string serverId, int destroyed, int missing);
 
     [LoggerMessage(EventName = "pool_engine_error", Level = LogLevel.Warning, Message = "Pool maintenance failed, retrying: {Problem}")]
     public static partial void MaintenanceFailed(ILogger logger, string problem);

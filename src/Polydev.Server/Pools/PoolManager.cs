@@ -15,8 +15,8 @@ namespace Polydev.Server.Pools;
 /// </summary>
 /// <remarks>
 /// A sandbox runs exactly one job: whatever happens to it after allocation, it is destroyed, never returned to
-/// the pool. So "handed out twice" cannot happen in memory (a dequeue), and after a restart only sandboxes still
-/// <c>ready</c> in <c>runtime_containers</c> and running on the engine are adopted; everything else is destroyed.
+/// the pool. So "handed out twice" cannot happen in memory (a dequeue), and after a restart nothing is adopted:
+/// a warm sandbox's key lives only in its waiting agent, which only the server that started it can talk to.
 /// </remarks>
 public sealed class PoolManager : BackgroundService
 {
@@ -79,7 +79,7 @@ public sealed class PoolManager : BackgroundService
 
     /// <summary>
     /// Before the server takes requests: the network, the images' versions, and reconciliation — every sandbox
-    /// this server owns on the engine is either adopted as ready or destroyed, and every record of a sandbox the
+    /// this server owns on the engine is destroyed (the pool refills at once), and every record of a sandbox the
     /// engine no longer has is closed.
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -124,7 +124,7 @@ public sealed class PoolManager : BackgroundService
         {
             foreach (var sandbox in stale)
             {
-                _ = RetireAsync(pool, sandbox.Handle, "image_changed", CancellationToken.None);
+                _ = RetireAsync(pool, sandbox, "image_changed", CancellationToken.None);
             }
 
             Wake();
@@ -174,8 +174,18 @@ public sealed class PoolManager : BackgroundService
     }
 
     /// <summary>Destroys a sandbox that was handed out (its job ended, failed or never came) and lets the pool refill.</summary>
-    public Task RetireAsync(string provider, SandboxHandle handle, string reason, CancellationToken cancellationToken) =>
-        _pools.TryGetValue(provider, out var pool) ? RetireAsync(pool, handle, reason, cancellationToken) : DestroyUnpooledAsync(handle, provider, reason, cancellationToken);
+    public async Task RetireAsync(WarmSandbox sandbox, string reason, CancellationToken cancellationToken)
+    {
+        if (_pools.TryGetValue(sandbox.Provider, out var pool))
+        {
+            await RetireAsync(pool, sandbox, reason, cancellationToken);
+        }
+        else
+        {
+            await sandbox.Agent.DisposeAsync();
+            await DestroyUnpooledAsync(sandbox.Handle, sandbox.Provider, reason, cancellationToken);
+        }
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -194,7 +204,7 @@ public sealed class PoolManager : BackgroundService
         {
             foreach (var sandbox in pool.RemoveReady(_ => true))
             {
-                await RetireAsync(pool, sandbox.Handle, "drain", cancellationToken);
+                await RetireAsync(pool, sandbox, "drain", cancellationToken);
             }
         }
     }
@@ -295,7 +305,7 @@ public sealed class PoolManager : BackgroundService
             var sandbox = await _warmer.WarmAsync(pool.Provider, pool.Image, version, cancellationToken);
             if (cancellationToken.IsCancellationRequested)
             {
-                await RetireAsync(pool, sandbox.Handle, "drain", CancellationToken.None);
+                await RetireAsync(pool, sandbox, "drain", CancellationToken.None);
                 return;
             }
 
@@ -328,12 +338,17 @@ public sealed class PoolManager : BackgroundService
             var version = pool.ImageVersion;
             foreach (var sandbox in pool.RemoveReady(s => s.ImageVersion != version))
             {
-                await RetireAsync(pool, sandbox.Handle, "image_changed", cancellationToken);
+                await RetireAsync(pool, sandbox, "image_changed", cancellationToken);
             }
 
             foreach (var sandbox in pool.RemoveReady(s => now - s.ReadyAt > _options.IdleTtl))
             {
-                await RetireAsync(pool, sandbox.Handle, "idle_ttl", cancellationToken);
+                await RetireAsync(pool, sandbox, "idle_ttl", cancellationToken);
+            }
+
+            foreach (var sandbox in pool.RemoveReady(s => s.Agent.HasEnded))
+            {
+                await RetireAsync(pool, sandbox, "unhealthy", cancellationToken);
             }
 
             foreach (var sandbox in pool.SnapshotReady())
@@ -346,7 +361,7 @@ public sealed class PoolManager : BackgroundService
 
                 foreach (var gone in pool.RemoveReady(s => s.Id == sandbox.Id))
                 {
-                    await RetireAsync(pool, gone.Handle, "unhealthy", cancellationToken);
+                    await RetireAsync(pool, gone, "unhealthy", cancellationToken);
                 }
             }
         }
@@ -402,25 +417,12 @@ public sealed class PoolManager : BackgroundService
     {
         var owned = await _engine.ListOwnedAsync(ServerId, cancellationToken);
         var records = (await _store.ListLiveAsync(ServerId, cancellationToken)).ToDictionary(r => r.Id, StringComparer.Ordinal);
-        int adopted = 0, destroyed = 0, missing = 0;
-        var now = _clock.GetUtcNow();
+        int destroyed = 0, missing = 0;
         foreach (var sandbox in owned)
         {
+            // Nothing is adopted: a warm sandbox's key lived only in its agent's memory, and the agent's stdin (the
+            // previous server's exec) is gone with that server, so no job could ever reach it.
             records.Remove(sandbox.Handle.Id, out var record);
-            var pool = _pools.GetValueOrDefault(sandbox.Provider);
-            var adoptable = record is { State: RuntimeContainerStates.Ready, PublicKey.Length: > 0 }
-                && sandbox.State == SandboxEngineState.Running
-                && pool is not null
-                && pool.ImageVersion == sandbox.ImageVersion
-                && pool.ReadyCount < pool.WarmTarget
-                && pool.TryReserve();
-            if (adoptable)
-            {
-                pool!.Add(new WarmSandbox(sandbox.Handle, sandbox.Provider, sandbox.ImageVersion, record!.PublicKey!, now));
-                adopted++;
-                continue;
-            }
-
             await _engine.DestroyAsync(sandbox.Handle, cancellationToken);
             if (record is not null)
             {
@@ -439,20 +441,21 @@ public sealed class PoolManager : BackgroundService
             missing++;
         }
 
-        PoolLog.Reconciled(_logger, ServerId, adopted, destroyed, missing, 0);
+        PoolLog.Reconciled(_logger, ServerId, destroyed, missing);
         UpdateGauges();
     }
 
-    private async Task RetireAsync(SandboxPool pool, SandboxHandle handle, string reason, CancellationToken cancellationToken)
+    private async Task RetireAsync(SandboxPool pool, WarmSandbox sandbox, string reason, CancellationToken cancellationToken)
     {
-        pool.SetState(handle.Id, RuntimeContainerStates.Cooldown);
+        pool.SetState(sandbox.Id, RuntimeContainerStates.Cooldown);
         try
         {
-            await DestroyUnpooledAsync(handle, pool.Provider, reason, cancellationToken);
+            await sandbox.Agent.DisposeAsync();
+            await DestroyUnpooledAsync(sandbox.Handle, pool.Provider, reason, cancellationToken);
         }
         finally
         {
-            pool.Release(handle.Id);
+            pool.Release(sandbox.Id);
             UpdateGauges();
             Wake();
         }

@@ -8,7 +8,8 @@ namespace Polydev.Server.Pools;
 
 /// <summary>
 /// Brings one sandbox from nothing to ready: creates it on the engine (every isolation rule applied there),
-/// asks its agent to make the one-job key pair, and records the public key. On any failure nothing is left.
+/// starts its agent in <c>serve</c> mode (it makes the one-job key pair in memory and waits for the job), and
+/// records the public key. On any failure nothing is left.
 /// </summary>
 public sealed class SandboxWarmer(
     ISandboxEngine engine,
@@ -40,18 +41,24 @@ public sealed class SandboxWarmer(
         }, cancellationToken);
 
         SandboxHandle? handle = null;
+        WaitingAgent? agent = null;
         try
         {
             handle = await engine.CreateAsync(spec, cancellationToken);
-            var publicKey = await MakeKeyAsync(handle, settings.AgentPath, cancellationToken);
+            (agent, var publicKey) = await StartAgentAsync(handle, settings.AgentPath, cancellationToken);
             await store.MarkReadyAsync(spec.Id, handle.EngineId, publicKey, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             PoolLog.Ready(logger, spec.Id, provider, imageVersion, elapsed.TotalMilliseconds);
-            return new WarmSandbox(handle, provider, imageVersion, publicKey, clock.GetUtcNow());
+            return new WarmSandbox(handle, provider, imageVersion, publicKey, clock.GetUtcNow(), agent);
         }
         catch (Exception e)
         {
             PoolLog.WarmFailed(logger, provider, e.Message);
+            if (agent is not null)
+            {
+                await agent.DisposeAsync();
+            }
+
             if (handle is not null)
             {
                 await engine.DestroyAsync(handle, CancellationToken.None);
@@ -62,45 +69,70 @@ public sealed class SandboxWarmer(
         }
     }
 
-    private async Task<byte[]> MakeKeyAsync(SandboxHandle handle, string agentPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <c>polydev-agent serve</c> and reads its first line, the public key. The process lives on with the
+    /// sandbox (not with <paramref name="cancellationToken"/>, which only bounds the wait for the key).
+    /// </summary>
+    private async Task<(WaitingAgent Agent, byte[] PublicKey)> StartAgentAsync(SandboxHandle handle, string agentPath, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(KeygenTimeout);
-        await using var process = await engine.ExecAsync(handle, new SandboxCommand([agentPath, "keygen"]), timeout.Token);
-        await process.CloseStdinAsync();
-        var stdout = ReadAllAsync(process.Stdout, timeout.Token);
-        var stderr = ReadAllAsync(process.Stderr, timeout.Token);
-        var exitCode = await process.WaitForExitAsync(timeout.Token);
-        var output = Encoding.ASCII.GetString(await stdout).Trim();
-        var errors = Encoding.UTF8.GetString(await stderr).Trim();
-        if (exitCode != 0)
-        {
-            throw new SandboxEngineException(engine.Name, "agent keygen", 500, $"exit code {exitCode}: {Truncate(errors)}");
-        }
-
-        byte[] key;
+        var process = await engine.ExecAsync(handle, new SandboxCommand([agentPath, "serve"]), CancellationToken.None);
+        var agent = new WaitingAgent(process);
         try
         {
-            key = Convert.FromBase64String(output);
-        }
-        catch (FormatException)
-        {
-            throw new SandboxEngineException(engine.Name, "agent keygen", 500, "the agent printed something other than a base64 public key");
-        }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(KeygenTimeout);
+            var line = await ReadLineAsync(process.Stdout, timeout.Token);
+            if (line is null)
+            {
+                await agent.StderrDrained(TimeSpan.FromSeconds(1));
+                throw new SandboxEngineException(engine.Name, "agent serve", 500, $"the agent ended before printing its public key: {Truncate(agent.Stderr)}");
+            }
 
-        if (key.Length != PublicKeyLength || key[0] != 0x04)
-        {
-            throw new SandboxEngineException(engine.Name, "agent keygen", 500, $"the public key is {key.Length} bytes, not an uncompressed P-256 point");
-        }
+            byte[] key;
+            try
+            {
+                key = Convert.FromBase64String(line.Trim());
+            }
+            catch (FormatException)
+            {
+                throw new SandboxEngineException(engine.Name, "agent serve", 500, "the agent printed something other than a base64 public key");
+            }
 
-        return key;
+            if (key.Length != PublicKeyLength || key[0] != 0x04)
+            {
+                throw new SandboxEngineException(engine.Name, "agent serve", 500, $"the public key is {key.Length} bytes, not an uncompressed P-256 point");
+            }
+
+            return (agent, key);
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
     }
 
-    private static async Task<byte[]> ReadAllAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>Reads one line byte by byte, so nothing after it (the job's output frames) is consumed.</summary>
+    private static async Task<string?> ReadLineAsync(Stream stream, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
+        var line = new List<byte>(96);
+        var one = new byte[1];
+        while (line.Count < 1024)
+        {
+            if (await stream.ReadAsync(one, cancellationToken) == 0)
+            {
+                return null;
+            }
+
+            if (one[0] == (byte)'\n')
+            {
+                return Encoding.ASCII.GetString(line.ToArray());
+            }
+
+            line.Add(one[0]);
+        }
+
+        return null;
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";

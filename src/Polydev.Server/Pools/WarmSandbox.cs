@@ -2,9 +2,10 @@ using Polydev.Server.Sandboxes;
 
 namespace Polydev.Server.Pools;
 
-/// <summary>A sandbox whose agent has made its one-job key: ready to take a sealed job.</summary>
+/// <summary>A sandbox whose agent has made its one-job key and waits for the job: ready to take a sealed job.</summary>
 /// <param name="PublicKey">The agent's P-256 public key (65-byte uncompressed point).</param>
-public sealed record WarmSandbox(SandboxHandle Handle, string Provider, string ImageVersion, byte[] PublicKey, DateTimeOffset ReadyAt)
+/// <param name="Agent">The waiting agent process; the job goes to its stdin, the output comes from its stdout.</param>
+public sealed record WarmSandbox(SandboxHandle Handle, string Provider, string ImageVersion, byte[] PublicKey, DateTimeOffset ReadyAt, WaitingAgent Agent)
 {
     public string Id => Handle.Id;
 }

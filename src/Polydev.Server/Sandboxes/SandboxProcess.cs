@@ -19,6 +19,9 @@ public abstract class SandboxProcess : IAsyncDisposable
     /// <summary>Ends the process's stdin (end-of-file), keeping stdout and stderr open.</summary>
     public abstract ValueTask CloseStdinAsync();
 
+    /// <summary>Completes when the process's output has ended (it exited, or the engine cut it): a liveness signal that costs no call.</summary>
+    public abstract Task OutputCompletion { get; }
+
     /// <summary>
     /// Waits for the process to exit and returns its exit code (128 + signal when killed, e.g. 137
     /// for SIGKILL by the OOM killer). Throws <see cref="OperationCanceledException"/> when

@@ -57,6 +57,13 @@ public static class Docker
     public static async Task<IReadOnlyList<string>> OwnedContainersAsync(string serverId) =>
         Ids(await RunAsync("ps", "-aq", "--filter", $"label={OwnerLabel}={serverId}"));
 
+    /// <summary>
+    /// Whether a sandbox's process list (<c>docker top</c>) shows a job: a waiting sandbox has exactly its init, the idle
+    /// main process and the waiting <c>polydev-agent serve</c>; a job adds the CLI and whatever it starts.
+    /// </summary>
+    public static bool RunsAJob(string processes) =>
+        processes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1 > 3;
+
     /// <summary>Those of <paramref name="serverId"/>'s running sandboxes whose agent runs a job, as opposed to idling in the pool.</summary>
     public static async Task<IReadOnlyList<string>> JobContainersAsync(string serverId)
     {
@@ -65,7 +72,7 @@ public static class Docker
         {
             // The container may go between the listing and the look inside; a gone one runs nothing.
             var (exitCode, processes, _) = await TryRunAsync("top", id);
-            if (exitCode == 0 && processes.Contains("polydev-agent run", StringComparison.Ordinal))
+            if (exitCode == 0 && RunsAJob(processes))
             {
                 jobs.Add(id);
             }

@@ -263,14 +263,15 @@ public sealed class ExecutionTests
         return all.ToString();
     }
 
-    /// <summary>This server's sandboxes that run a job (their agent's <c>run</c>), as opposed to those waiting in the pool.</summary>
+    /// <summary>This server's sandboxes that run a job (their agent has started the CLI), as opposed to those waiting in the pool.</summary>
     private static async Task<List<string>> JobContainersAsync(string serverId)
     {
         var output = await RunAsync("docker", "ps", "-q", "--filter", $"label=dev.polydev.owner={serverId}");
         var running = new List<string>();
         foreach (var id in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if ((await RunAsync("docker", "top", id)).Contains("polydev-agent run", StringComparison.Ordinal))
+            // A waiting sandbox runs its init, the idle main process and `polydev-agent serve`; a job adds the CLI.
+            if ((await RunAsync("docker", "top", id)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1 > 3)
             {
                 running.Add(id);
             }

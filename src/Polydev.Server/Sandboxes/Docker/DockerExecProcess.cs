@@ -45,6 +45,8 @@ internal sealed class DockerExecProcess : SandboxProcess
 
     public override Stream Stderr { get; }
 
+    public override Task OutputCompletion => _pump;
+
     public override ValueTask CloseStdinAsync()
     {
         try
