@@ -100,7 +100,7 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
     private async Task<(AgentResult Result, List<JsonObject> Events)> RunAsync(string credentialType, string credential)
     {
         using var sandbox = new AgentHarness();
-        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = PinnedClaude();
+        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = PinnedClis.Executable("anthropic");
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
         string proxyUrl = $"http://{ProxyUser}:{_proxyToken}@127.0.0.1:{_proxy.Port}";
         JsonObject job = AgentHarness.Job("anthropic", credentialType, credential, "Say hello.", outputKey, proxyUrl, model: Model, caBundle: _stub.AuthorityPem);
@@ -140,31 +140,5 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
         Assert.Equal("exit", (string?)exit["type"]);
         Assert.Equal("ok", (string?)exit["reason"]);
         Assert.Equal(0, (int?)exit["exitCode"]);
-    }
-
-    /// <summary>The pinned CLI that scripts/lib/clis.sh installs (version in images/runtime/clis.tsv); fails, never skips, when it is missing.</summary>
-    private static string PinnedClaude()
-    {
-        string root = FindRepositoryRoot();
-        string[] pin = File.ReadLines(Path.Combine(root, "images", "runtime", "clis.tsv"))
-            .Select(line => line.Split('\t'))
-            .First(fields => fields.Length >= 4 && fields[0] == "anthropic");
-        string clis = Environment.GetEnvironmentVariable("POLYDEV_CLIS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(root, ".polydev", "clis");
-        string executable = Path.Combine(clis, $"anthropic-{pin[2]}", "node_modules", ".bin", pin[3]);
-        Assert.True(File.Exists(executable), $"The pinned Claude Code CLI is not at {executable}: run the tests through scripts/test, which installs it.");
-        return executable;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "images", "runtime", "clis.tsv")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("No images/runtime/clis.tsv above the test's directory.");
     }
 }

@@ -78,9 +78,9 @@ public sealed class CodexRealCliTests
     private static async Task<CodexRun> RunAsync(OpenAiStub stub, SquidProxy squid, string credentialType, string credential)
     {
         using var sandbox = new AgentHarness();
-        sandbox.Environment["POLYDEV_AGENT_CODEX"] = PinnedCodex.Executable;
+        sandbox.Environment["POLYDEV_AGENT_CODEX"] = PinnedClis.Executable("openai");
         // The npm shim runs on the pinned Node, as in the runtime image.
-        sandbox.Environment["PATH"] = PinnedCodex.NodeDirectory + ":" + Environment.GetEnvironmentVariable("PATH");
+        sandbox.Environment["PATH"] = PinnedClis.NodeDirectory + ":" + Environment.GetEnvironmentVariable("PATH");
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
         string publicKey = await sandbox.KeygenAsync();
         JsonObject job = AgentHarness.Job("openai", credentialType, credential, "Say hello.", outputKey,
@@ -140,38 +140,5 @@ public sealed class CodexRealCliTests
         claims["https://api.openai.com/auth"] = new JsonObject { ["chatgpt_account_id"] = "acct-stub", ["chatgpt_plan_type"] = "plus", ["chatgpt_user_id"] = "user-stub" };
         static string Part(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         return $"{Part("""{"alg":"RS256","typ":"JWT"}""")}.{Part(claims.ToJsonString())}.{Part("stub-signature")}";
-    }
-
-    /// <summary>The Codex CLI and Node pinned in images/runtime/clis.tsv, as scripts/lib/clis.sh installs them.</summary>
-    private static class PinnedCodex
-    {
-        public static string Executable => Find("openai", "codex");
-
-        public static string NodeDirectory => Path.GetDirectoryName(Find("node", "node"))!;
-
-        private static string Find(string provider, string executable)
-        {
-            string root = RepositoryRoot();
-            string[] pin = File.ReadLines(Path.Combine(root, "images", "runtime", "clis.tsv"))
-                .Select(line => line.Split('\t'))
-                .Single(fields => fields[0] == provider);
-            string clis = Environment.GetEnvironmentVariable("POLYDEV_CLIS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(root, ".polydev", "clis");
-            string path = Path.Combine(clis, $"{provider}-{pin[2]}", "node_modules", ".bin", executable);
-            Assert.True(File.Exists(path), $"The pinned {provider} CLI is not installed at {path}; run scripts/test (it installs the pinned CLIs).");
-            return path;
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "images", "runtime", "clis.tsv")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("images/runtime/clis.tsv not found above " + AppContext.BaseDirectory);
-        }
     }
 }

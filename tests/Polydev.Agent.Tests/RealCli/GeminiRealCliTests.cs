@@ -99,11 +99,10 @@ public sealed class GeminiRealCliTests
     private static async Task<(AgentResult Result, List<JsonObject> Events)> RunAsync(
         GeminiStub stub, SquidProxy proxy, string credentialType, string credential, string? model)
     {
-        PinnedGemini cli = PinnedGemini.Locate();
         using var sandbox = new AgentHarness();
-        sandbox.Environment["POLYDEV_AGENT_GEMINI"] = cli.Executable;
+        sandbox.Environment["POLYDEV_AGENT_GEMINI"] = PinnedClis.Executable("google");
         // The CLI's script runs on "node" from PATH: the pinned Node first (the host's may be older).
-        sandbox.Environment["PATH"] = cli.NodeDirectory + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin");
+        sandbox.Environment["PATH"] = PinnedClis.NodeDirectory + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin");
 
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
         string publicKey = await sandbox.KeygenAsync();
@@ -121,40 +120,5 @@ public sealed class GeminiRealCliTests
     {
         Assert.DoesNotContain(secret, result.Stderr, StringComparison.Ordinal);
         Assert.All(events, e => Assert.DoesNotContain(secret, e.ToJsonString(), StringComparison.Ordinal));
-    }
-
-    /// <summary>
-    /// The pinned CLI and Node from images/runtime/clis.tsv, installed by scripts/lib/clis.sh under
-    /// <c>$POLYDEV_CLIS_DIR</c> (else the repository's .polydev/clis). Missing means a failed test, never a skip.
-    /// </summary>
-    private sealed record PinnedGemini(string Executable, string NodeDirectory)
-    {
-        public static PinnedGemini Locate()
-        {
-            string root = RepositoryRoot();
-            string clis = Environment.GetEnvironmentVariable("POLYDEV_CLIS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(root, ".polydev", "clis");
-            Dictionary<string, string> versions = File.ReadLines(Path.Combine(root, "images", "runtime", "clis.tsv"))
-                .Where(line => line.Length > 0 && !line.StartsWith('#'))
-                .Select(line => line.Split('\t'))
-                .ToDictionary(fields => fields[0], fields => fields[2]);
-            string executable = Path.Combine(clis, $"google-{versions["google"]}", "node_modules", ".bin", "gemini");
-            string node = Path.Combine(clis, $"node-{versions["node"]}", "node_modules", ".bin");
-            Assert.True(File.Exists(executable) && File.Exists(Path.Combine(node, "node")),
-                $"The pinned Gemini CLI or Node is not installed under {clis}: run scripts/test (it installs them and sets POLYDEV_CLIS_DIR).");
-            return new PinnedGemini(executable, node);
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "images", "runtime", "clis.tsv")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("No images/runtime/clis.tsv above the test directory.");
-        }
     }
 }

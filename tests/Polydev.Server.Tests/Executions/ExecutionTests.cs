@@ -91,12 +91,7 @@ public sealed class ExecutionTests
     public async Task A_sandbox_killed_from_outside_fails_its_execution_with_sandbox_lost_and_the_pool_refills()
     {
         await using var harness = await ExecutionHarness.StartAsync();
-        harness.Stub.ResponseDelay = TimeSpan.FromMinutes(2);
-        await harness.WaitForWarmAsync();
-        var created = await harness.CreateAsync();
-        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, ExecutionHarness.Secret("sk"), "wait", outputKey))).StatusCode);
-        await WaitForRequestAsync(harness);
+        var created = await StartWaitingJobAsync(harness);
 
         var container = Assert.Single(await JobContainersAsync(harness.ServerId));
         await RunAsync("docker", "kill", container);
@@ -133,12 +128,7 @@ public sealed class ExecutionTests
     public async Task Cancel_stops_a_running_execution_and_destroys_its_sandbox()
     {
         await using var harness = await ExecutionHarness.StartAsync();
-        harness.Stub.ResponseDelay = TimeSpan.FromMinutes(2);
-        await harness.WaitForWarmAsync();
-        var created = await harness.CreateAsync();
-        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, ExecutionHarness.Secret("sk"), "wait", outputKey))).StatusCode);
-        await WaitForRequestAsync(harness);
+        var created = await StartWaitingJobAsync(harness);
 
         var cancel = await harness.Client.PostAsync(ApiRoutes.ExecutionCancel(created.Id), null);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
@@ -204,6 +194,18 @@ public sealed class ExecutionTests
 
         var list = await harness.Client.GetFromJsonAsync<Page<ExecutionResponse>>(ApiRoutes.Executions + "?limit=1", PolydevJson.Options);
         Assert.Equal(created.Id, Assert.Single(list!.Items).Id);
+    }
+
+    /// <summary>Starts a job whose CLI then waits on the stub (which holds its answer) and returns once it called.</summary>
+    private static async Task<ExecutionCreatedResponse> StartWaitingJobAsync(ExecutionHarness harness)
+    {
+        harness.Stub.ResponseDelay = TimeSpan.FromMinutes(2);
+        await harness.WaitForWarmAsync();
+        var created = await harness.CreateAsync();
+        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, ExecutionHarness.Secret("sk"), "wait", outputKey))).StatusCode);
+        await WaitForRequestAsync(harness);
+        return created;
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailContains)
