@@ -8,6 +8,7 @@ CLIS_DIR="$ROOT/.polydev/clis"
 ensure_clis() {
   command -v npm >/dev/null || apt_install npm || die "npm is needed to fetch the provider CLIs (apt-get install npm)"
   local provider package version bin prefix
+  mkdir -p "$ROOT/.polydev/logs"
   while IFS=$'\t' read -r provider package version bin; do
     [[ -z "$provider" || "$provider" == \#* ]] && continue
     prefix="$CLIS_DIR/$provider-$version"
