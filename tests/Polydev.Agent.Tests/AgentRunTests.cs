@@ -271,7 +271,7 @@ public sealed class AgentRunTests
             frames.Add(frame.Bytes);
         }
 
-        Assert.Equal(7, frames.Count);
+        Assert.Equal(8, frames.Count); // accepted, the CLI's six events, exit
         Assert.Equal(OutputStreamFailure.OutOfOrder, await FailureAsync([frames[0], .. frames[2..]]));
         Assert.Equal(OutputStreamFailure.OutOfOrder, await FailureAsync([frames[1], frames[0], .. frames[2..]]));
         Assert.Equal(OutputStreamFailure.OutOfOrder, await FailureAsync([frames[0], frames[1], frames[1], .. frames[2..]]));

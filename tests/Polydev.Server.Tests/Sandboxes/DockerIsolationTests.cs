@@ -34,7 +34,7 @@ public sealed class DockerIsolationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_root_is_read_only_and_only_home_and_scratch_are_writable_tmpfs()
+    public async Task The_root_is_read_only_and_only_the_tmpfs_home_and_the_scratch_disk_are_writable()
     {
         var sandbox = await _docker.CreateAsync();
         var root = await _docker.RunAsync(sandbox, "echo x > /x");
@@ -51,8 +51,32 @@ public sealed class DockerIsolationTests : IAsyncLifetime
         Assert.StartsWith("tmpfs /home/sandbox tmpfs rw,nosuid,nodev", home, StringComparison.Ordinal);
         Assert.Contains("size=1048576k", home, StringComparison.Ordinal);
         Assert.Contains("mode=700,uid=1000,gid=1000", home, StringComparison.Ordinal);
-        Assert.Contains(" /tmp tmpfs rw,nosuid,nodev", mounts.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^/dev/loop\d+ /tmp ext4 rw,nosuid,nodev", mounts.Stdout);
         Assert.Matches(@"(?m)^\S+ / \S+ ro,", mounts.Stdout);
+    }
+
+    [Fact]
+    public async Task Scratch_is_a_1_GB_disk_of_its_own_not_memory_and_is_removed_with_the_sandbox()
+    {
+        var sandbox = await _docker.CreateAsync();
+
+        // 700 MB fits the 1 GB scratch although the sandbox has only 512 MB of memory: it is on disk.
+        var big = await _docker.RunAsync(sandbox, "/bin/busybox dd if=/dev/zero of=/tmp/big bs=1M count=700 2>&1 && /bin/busybox stat -c %s /tmp/big");
+        Assert.True(big.Exit == 0, big.Stdout + big.Stderr);
+        Assert.Contains("734003200", big.Stdout, StringComparison.Ordinal);
+        var status = await _docker.Engine.InspectAsync(sandbox);
+        Assert.False(status!.OomKilled);
+
+        // And no more than 1 GB: the file system is full.
+        var full = await _docker.RunAsync(sandbox, "/bin/busybox dd if=/dev/zero of=/tmp/more bs=1M count=400 2>&1");
+        Assert.NotEqual(0, full.Exit);
+        Assert.Contains("No space left on device", full.Stdout + full.Stderr, StringComparison.Ordinal);
+
+        var disk = Path.Combine(Polydev.Server.Sandboxes.Docker.DockerScratch.DefaultRoot, sandbox.Id);
+        Assert.True(Directory.Exists(disk));
+        await _docker.Engine.DestroyAsync(sandbox);
+        Assert.False(Directory.Exists(disk));
+        Assert.DoesNotContain(disk, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,12 +18,14 @@ public sealed class DockerSandboxEngine : ISandboxEngine
     private readonly DockerClient _client;
     private readonly SandboxEngineMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly DockerScratch _scratch;
 
-    public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger)
+    public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger, DockerScratch? scratch = null)
     {
         _client = client;
         _metrics = metrics;
         _logger = logger;
+        _scratch = scratch ?? new DockerScratch(DockerScratch.DefaultRoot);
     }
 
     public string Name => EngineName;
@@ -37,7 +39,9 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         string? containerId = null;
         try
         {
-            var body = CreateBody(spec);
+            var (uid, gid) = spec.Limits.ParseUser();
+            var scratch = await _scratch.CreateAsync(spec.Id, spec.Limits.ScratchBytes, uid, gid, cancellationToken);
+            var body = CreateBody(spec, scratch);
             var name = ContainerName(spec.Id);
             containerId = await _client.CreateContainerAsync(name, body, cancellationToken);
             await _client.StartContainerAsync(containerId, cancellationToken);
@@ -63,7 +67,20 @@ public sealed class DockerSandboxEngine : ISandboxEngine
                 }
             }
 
+            await RemoveScratchQuietlyAsync(spec.Id);
             throw;
+        }
+    }
+
+    private async Task RemoveScratchQuietlyAsync(string sandboxId)
+    {
+        try
+        {
+            await _scratch.RemoveAsync(sandboxId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is SandboxEngineException or IOException)
+        {
+            SandboxLog.CreateFailed(_logger, sandboxId, "-", "-", EngineName, "its scratch disk could not be removed: " + e.Message);
         }
     }
 
@@ -175,6 +192,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             throw;
         }
 
+        await _scratch.RemoveAsync(sandbox.Id, cancellationToken);
         Observe(SandboxEngineMetrics.OperationNames.Destroy, outcome, Stopwatch.GetElapsedTime(started));
         SandboxLog.Destroyed(_logger, sandbox.Id, EngineName, outcome == SandboxEngineMetrics.Outcomes.Ok ? "removed" : "already gone");
     }
@@ -223,7 +241,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
     }
 
     /// <summary>The <c>/containers/create</c> body for a spec: every rule of <see cref="SandboxLimits"/> applied. Throws for a spec that would weaken one.</summary>
-    internal static JsonObject CreateBody(SandboxSpec spec)
+    internal static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Image);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Provider);
@@ -260,11 +278,19 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         var hostConfig = new JsonObject
         {
             ["ReadonlyRootfs"] = true,
+            // The home stays in memory (credential files never touch a disk); scratch is a disk of its own (DockerScratch).
             ["Tmpfs"] = new JsonObject
             {
                 [limits.HomePath] = $"rw,nosuid,nodev,size={scratch},uid={uid},gid={gid},mode=0700",
-                [limits.ScratchPath] = $"rw,nosuid,nodev,size={scratch},mode=1777",
             },
+            ["Mounts"] = new JsonArray(new JsonObject
+            {
+                ["Type"] = "bind",
+                ["Source"] = scratchHostPath,
+                ["Target"] = limits.ScratchPath,
+                ["ReadOnly"] = false,
+                ["BindOptions"] = new JsonObject { ["Propagation"] = "rprivate" },
+            }),
             ["CapDrop"] = Strings(["ALL"]),
             ["SecurityOpt"] = Strings(["no-new-privileges:true"]),
             ["PidsLimit"] = limits.PidsLimit,
