@@ -46,6 +46,7 @@ public sealed class PoolManager : BackgroundService
     private readonly List<Task> _warmTasks = [];
     private readonly Lock _warmTasksLock = new();
     private bool _engineDown;
+    private DateTimeOffset _nextLeftoverSweep;
 
     public PoolManager(
         ISandboxEngine engine,
@@ -367,6 +368,13 @@ public sealed class PoolManager : BackgroundService
         }
 
         await SweepOrphansAsync(now, cancellationToken);
+        if (now >= _nextLeftoverSweep)
+        {
+            // Once a minute: it asks the engine about every scratch disk on the host.
+            _nextLeftoverSweep = now + TimeSpan.FromMinutes(1);
+            await _engine.CollectLeftoversAsync(WarmingGrace, cancellationToken);
+        }
+
         await _store.PurgeDestroyedAsync(DestroyedRetention, cancellationToken);
     }
 

@@ -42,6 +42,13 @@ public interface ISandboxEngine
     /// </summary>
     Task<string?> ResolveImageVersionAsync(string image, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes what the engine keeps for sandboxes that no longer exist — Docker: scratch disks left by a server that
+    /// crashed between making the disk and the container — once older than <paramref name="grace"/>. Called by the
+    /// pools' health pass; engines with nothing of the kind do nothing.
+    /// </summary>
+    Task<int> CollectLeftoversAsync(TimeSpan grace, CancellationToken cancellationToken = default);
+
     /// <summary>Every sandbox labelled with this owner server id, in any state, and nothing else.</summary>
     Task<IReadOnlyList<SandboxInfo>> ListOwnedAsync(string ownerServerId, CancellationToken cancellationToken = default);
 }

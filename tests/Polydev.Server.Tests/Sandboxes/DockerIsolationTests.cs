@@ -80,6 +80,26 @@ public sealed class DockerIsolationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_scratch_disk_whose_sandbox_never_came_is_collected_after_the_grace_but_a_live_one_is_kept()
+    {
+        var live = await _docker.CreateAsync();
+        var scratch = new Polydev.Server.Sandboxes.Docker.DockerScratch(Polydev.Server.Sandboxes.Docker.DockerScratch.DefaultRoot);
+        var strayId = Guid.NewGuid().ToString("N");
+        var stray = await scratch.CreateAsync(strayId, 64L << 20, 1000, 1000, CancellationToken.None);
+        Assert.Contains(stray, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
+
+        // Within the grace nothing goes; with none, the stray disk goes and the live sandbox's stays.
+        await _docker.Engine.CollectLeftoversAsync(TimeSpan.FromMinutes(5));
+        Assert.True(Directory.Exists(Path.GetDirectoryName(stray)));
+        await _docker.Engine.CollectLeftoversAsync(TimeSpan.Zero);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(stray)));
+        Assert.DoesNotContain(stray, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(scratch.Root, live.Id)));
+        var write = await _docker.RunAsync(live, "echo still > /tmp/x && /bin/busybox cat /tmp/x");
+        Assert.Equal("still\n", write.Stdout);
+    }
+
+    [Fact]
     public async Task A_memory_hog_is_oom_killed_and_reported_as_such()
     {
         var sandbox = await _docker.CreateAsync();

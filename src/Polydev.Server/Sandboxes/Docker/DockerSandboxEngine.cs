@@ -197,6 +197,31 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         SandboxLog.Destroyed(_logger, sandbox.Id, EngineName, outcome == SandboxEngineMetrics.Outcomes.Ok ? "removed" : "already gone");
     }
 
+    public async Task<int> CollectLeftoversAsync(TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        // Scratch disks are shared by every server on this host, so ownership is the container's existence, not a label.
+        var removed = 0;
+        foreach (var (sandboxId, createdAt) in _scratch.List())
+        {
+            if (DateTimeOffset.UtcNow - createdAt < grace)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _client.InspectContainerAsync(ContainerName(sandboxId), cancellationToken);
+            }
+            catch (SandboxEngineException e) when (e.IsNotFound)
+            {
+                await _scratch.RemoveAsync(sandboxId, cancellationToken);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     public async Task<IReadOnlyList<SandboxInfo>> ListOwnedAsync(string ownerServerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(ownerServerId);

@@ -68,9 +68,11 @@ public sealed class DockerScratch(string root)
         Directory.Delete(directory, recursive: true);
     }
 
-    /// <summary>The sandbox ids that have a scratch disk on this host.</summary>
-    public IReadOnlyList<string> List() =>
-        Directory.Exists(Root) ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().ToList() : [];
+    /// <summary>The sandbox ids that have a scratch disk on this host, with when the disk was made.</summary>
+    public IReadOnlyList<(string SandboxId, DateTimeOffset CreatedAt)> List() =>
+        Directory.Exists(Root)
+            ? Directory.GetDirectories(Root).Select(d => (Path.GetFileName(d), new DateTimeOffset(Directory.GetCreationTimeUtc(d)))).ToList()
+            : [];
 
     private static bool IsMounted(string path) =>
         File.ReadLines("/proc/self/mounts").Any(line => line.Split(' ') is [_, var target, ..] && target == path);
