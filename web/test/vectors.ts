@@ -1,8 +1,17 @@
-// Loads the C# library's vector files from tests/vectors (the repository root, two levels above web/.build).
-import { readFileSync } from "node:fs";
+// Loads the C# library's vector files from the repository's tests/vectors, found by walking up from the bundled
+// test file (web/.build/test/*.js), so `npm test` works from web/ or via `npm --prefix web test` from the root.
+import { existsSync, readFileSync } from "node:fs";
 import { fromHex } from "../src/crypto/bytes.ts";
 
-const vectorsDir = new URL("../../tests/vectors/", import.meta.url);
+function findVectorsDir(): URL {
+  for (let dir = new URL("./", import.meta.url); dir.pathname !== "/"; dir = new URL("../", dir)) {
+    const candidate = new URL("tests/vectors/", dir);
+    if (existsSync(new URL("polydev-crypto.json", candidate))) return candidate;
+  }
+  throw new Error("tests/vectors/polydev-crypto.json not found above the test bundle; run npm test inside the Polydev repository.");
+}
+
+const vectorsDir = findVectorsDir();
 
 export function loadVectors<T>(file: string): T {
   return JSON.parse(readFileSync(new URL(file, vectorsDir), "utf8")) as T;
