@@ -1,5 +1,5 @@
 // Envelopes: AES-256-GCM in a versioned frame, bound to kind, owner and record (docs/crypto.md, "Envelopes").
-import { concat, randomBytes, subtle, utf8 } from "./bytes.ts";
+import { concat, importAesGcmKey, randomBytes, subtle, utf8 } from "./bytes.ts";
 
 export const envelopeVersion1 = 0x01;
 export const algorithmAes256Gcm = 0x01;
@@ -16,6 +16,15 @@ export const envelopeKinds = [
 ] as const;
 
 export type EnvelopeKind = (typeof envelopeKinds)[number];
+
+/**
+ * A new userKey: 32 random bytes (to be sealed as user.key, and user.recovery-key) and the same key imported as a
+ * non-extractable AES-256-GCM key for everything it seals. Callers zero `bytes` once the envelopes are made.
+ */
+export async function generateUserKey(): Promise<{ bytes: Uint8Array<ArrayBuffer>; key: CryptoKey }> {
+  const bytes = randomBytes(32);
+  return { bytes, key: await importAesGcmKey(bytes) };
+}
 
 /** Where an envelope is stored: its associated data comes from here, never from the envelope itself. */
 export interface EnvelopeContext {

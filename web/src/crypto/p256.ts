@@ -67,14 +67,46 @@ export async function importScalar(scalar: Uint8Array<ArrayBuffer>): Promise<P25
   }
 }
 
-/** Imports a PKCS#8 P-256 private key (any valid encoding) as a non-extractable ECDH key with its public point. */
+/** Length of the outer DER SEQUENCE (header included), or -1 when the bytes do not start with one. */
+function derSequenceLength(der: Uint8Array): number {
+  if (der.length < 2 || der[0] !== 0x30) return -1;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const count = first & 0x7f;
+  if (count === 0 || count > 3 || der.length < 2 + count) return -1;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = (length << 8) | der[2 + i]!;
+  return 2 + count + length;
+}
+
+/**
+ * Imports a PKCS#8 P-256 private key (any valid encoding) as a non-extractable ECDH key with its public point.
+ * Other curves are refused by the import itself; trailing bytes are refused here, because Node's import ignores them.
+ */
 export async function importPkcs8(pkcs8: Uint8Array<ArrayBuffer>): Promise<P256KeyPair> {
-  const transient = await subtle.importKey("pkcs8", pkcs8, ecdh, true, ["deriveBits"]);
+  if (derSequenceLength(pkcs8) !== pkcs8.length) throw new Error("The data is not a PKCS#8 private key, or has trailing bytes.");
+  let transient: CryptoKey;
+  try {
+    transient = await subtle.importKey("pkcs8", pkcs8, ecdh, true, ["deriveBits"]);
+  } catch {
+    // The platform's message is dropped: it describes the parse failure of secret bytes.
+    throw new Error("The data is not a PKCS#8 P-256 private key.");
+  }
   const jwk = await subtle.exportKey("jwk", transient);
   if (jwk.crv !== "P-256") throw new Error("The private key is not on P-256.");
   const publicKey = concat(Uint8Array.of(0x04), base64UrlToBytes(jwk.x!), base64UrlToBytes(jwk.y!));
   const privateKey = await subtle.importKey("pkcs8", pkcs8, ecdh, false, ["deriveBits"]);
   return { privateKey, publicKey };
+}
+
+/**
+ * A new user key pair and the PKCS#8 to seal as a user.private-key envelope. The generated key is extractable only
+ * for that one export; the key handed back is a non-extractable re-import.
+ */
+export async function generateUserKeyPair(): Promise<{ keyPair: P256KeyPair; pkcs8: Uint8Array<ArrayBuffer> }> {
+  const transient = await subtle.generateKey(ecdh, true, ["deriveBits"]);
+  const pkcs8 = new Uint8Array(await subtle.exportKey("pkcs8", transient.privateKey));
+  return { keyPair: await importPkcs8(pkcs8), pkcs8 };
 }
 
 /** A fresh key pair from the platform generator; the private key is non-extractable. */
