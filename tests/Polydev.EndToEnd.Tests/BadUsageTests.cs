@@ -14,6 +14,20 @@ public sealed class BadUsageTests(BadUsageTests.SignedInUser user) : IClassFixtu
     }
 
     [Fact]
+    public async Task Run_refuses_bad_options_a_missing_credential_and_a_server_without_sandboxes_in_one_line_each()
+    {
+        Assert.Contains("--timeout", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--timeout", "0", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        Assert.Contains("--base-url", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--base-url", "ftp://example.com", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        Assert.Contains("does not exist", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--ca-file", "/nonexistent/ca.pem", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        Assert.Contains("the prompt is empty", (await user.Cli.RunAsync(["run", "--provider", "anthropic", "-"], stdin: "")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        Assert.Contains("no anthropic credential", (await user.Cli.RunAsync("run", "--provider", "anthropic", "hi")).FailedWithOneLine(), StringComparison.Ordinal);
+
+        // This test server runs no sandboxes: the server's own words reach the user, and nothing was started.
+        (await user.Cli.RunAsync(["credentials", "add", "google"], stdin: "gm-key")).Succeeded();
+        Assert.Contains("runs no sandboxes", (await user.Cli.RunAsync("run", "--provider", "google", "hi")).FailedWithOneLine(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unknown_chat_is_named_as_such()
     {
         var line = (await user.Cli.RunAsync("chats", "show", "no such chat")).FailedWithOneLine();

@@ -25,6 +25,9 @@ public sealed class PoolManager : BackgroundService
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the orphan and leftover sweeps and the purge of old rows run.</summary>
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>A sandbox younger than this is never taken for an orphan (it may be between creation and its first record update).</summary>
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(30);
 
@@ -46,7 +49,7 @@ public sealed class PoolManager : BackgroundService
     private readonly List<Task> _warmTasks = [];
     private readonly Lock _warmTasksLock = new();
     private bool _engineDown;
-    private DateTimeOffset _nextLeftoverSweep;
+    private DateTimeOffset _nextSweep;
 
     public PoolManager(
         ISandboxEngine engine,
@@ -347,35 +350,21 @@ public sealed class PoolManager : BackgroundService
                 await RetireAsync(pool, sandbox, "idle_ttl", cancellationToken);
             }
 
+            // A waiting agent's output ends when it, or its container, dies: no engine call per sandbox is needed.
             foreach (var sandbox in pool.RemoveReady(s => s.Agent.HasEnded))
             {
                 await RetireAsync(pool, sandbox, "unhealthy", cancellationToken);
             }
-
-            foreach (var sandbox in pool.SnapshotReady())
-            {
-                var status = await _engine.InspectAsync(sandbox.Handle, cancellationToken);
-                if (status is { State: SandboxEngineState.Running })
-                {
-                    continue;
-                }
-
-                foreach (var gone in pool.RemoveReady(s => s.Id == sandbox.Id))
-                {
-                    await RetireAsync(pool, gone, "unhealthy", cancellationToken);
-                }
-            }
         }
 
-        await SweepOrphansAsync(now, cancellationToken);
-        if (now >= _nextLeftoverSweep)
+        if (now >= _nextSweep)
         {
-            // Once a minute: it asks the engine about every scratch disk on the host.
-            _nextLeftoverSweep = now + TimeSpan.FromMinutes(1);
+            // Once a minute: these ask the engine about everything this server (or this host) has.
+            _nextSweep = now + SweepInterval;
+            await SweepOrphansAsync(now, cancellationToken);
             await _engine.CollectLeftoversAsync(WarmingGrace, cancellationToken);
+            await _store.PurgeDestroyedAsync(DestroyedRetention, cancellationToken);
         }
-
-        await _store.PurgeDestroyedAsync(DestroyedRetention, cancellationToken);
     }
 
     /// <summary>
