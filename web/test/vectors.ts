@@ -13,6 +13,11 @@ function findVectorsDir(): URL {
 
 const vectorsDir = findVectorsDir();
 
+/** Where a vector file lives in the source tree (for the generator that writes web-crypto.json). */
+export function vectorFileUrl(file: string): URL {
+  return new URL(file, vectorsDir);
+}
+
 export function loadVectors<T>(file: string): T {
   return JSON.parse(readFileSync(new URL(file, vectorsDir), "utf8")) as T;
 }

@@ -7,6 +7,7 @@ internal static class VectorFiles
 {
     public const string Hpke = "hpke-rfc9180.json";
     public const string Polydev = "polydev-crypto.json";
+    public const string Web = "web-crypto.json";
 
     public static JsonObject Load(string fileName) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "vectors", fileName)))!.AsObject();
