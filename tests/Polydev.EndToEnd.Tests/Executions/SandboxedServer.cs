@@ -19,7 +19,7 @@ public static partial class SandboxedServer
     public const string Subnet = "10.215.0.0/24";
     public const string Gateway = "10.215.0.1";
 
-    private static readonly string[] Providers = ["anthropic", "openai", "google"];
+    private static readonly string[] AllProviders = ["anthropic", "openai", "google"];
 
     /// <summary>A server id of its own per test, so a test only ever looks at (and reconciles) its own sandboxes.</summary>
     public static string NewServerId() => "e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -28,7 +28,11 @@ public static partial class SandboxedServer
     /// Starts a server for <paramref name="provider"/>; a restart passes the dead server's id, egress port, data
     /// directory and HTTP port.
     /// </summary>
-    public static Task<ServerProcess> StartAsync(string provider, string serverId, int egressPort, string? dataDirectory = null, int? port = null)
+    public static Task<ServerProcess> StartAsync(string provider, string serverId, int egressPort, string? dataDirectory = null, int? port = null) =>
+        StartAsync([provider], serverId, egressPort, dataDirectory, port);
+
+    /// <summary>Starts a server with a warm pool of one for each of <paramref name="providers"/> and the others off.</summary>
+    public static Task<ServerProcess> StartAsync(IReadOnlyCollection<string> providers, string serverId, int egressPort, string? dataDirectory = null, int? port = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -45,9 +49,9 @@ public static partial class SandboxedServer
             ["POLYDEV_EGRESS__ALLOWEDDESTINATIONS__0"] = "127.0.0.1/32",
         };
         // Provider names are dictionary keys compared ordinally: they keep their lower case in the variable names.
-        foreach (var other in Providers)
+        foreach (var other in AllProviders)
         {
-            if (other == provider)
+            if (providers.Contains(other))
             {
                 settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__WARMTARGET"] = "1";
                 settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__MAXSANDBOXES"] = "4";
