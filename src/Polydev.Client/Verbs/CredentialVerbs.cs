@@ -19,8 +19,15 @@ internal static class CredentialVerbs
         var provider = new Argument<string>("PROVIDER") { Description = $"One of: {string.Join(", ", Providers.All)}." };
         provider.AcceptOnlyFromAmong([.. Providers.All]);
         var label = new Option<string?>("--label") { Description = "A name to tell this credential apart (default: the provider's name).", HelpName = "LABEL" };
-        var add = new Command("add", "Store an API key. It is read from stdin when stdin is redirected, else from a hidden prompt.") { provider, label };
-        VerbAction.Set(add, globals, context => AddAsync(context, context.Parse.GetRequiredValue(provider), context.Parse.GetValue(label)));
+        var baseUrl = new Option<string?>("--base-url") { Description = "The API endpoint this key belongs to, when it is not the provider's own (a company gateway); `polydev run` uses it.", HelpName = "URL" };
+        var caFile = new Option<string?>("--ca-file") { Description = "A PEM CA bundle to trust for --base-url, stored sealed with the key.", HelpName = "PATH" };
+        var add = new Command("add", "Store an API key. It is read from stdin when stdin is redirected, else from a hidden prompt.") { provider, label, baseUrl, caFile };
+        VerbAction.Set(add, globals, context => AddAsync(
+            context,
+            context.Parse.GetRequiredValue(provider),
+            context.Parse.GetValue(label),
+            Endpoint.ParseBaseUrl(context.Parse.GetValue(baseUrl), "--base-url"),
+            context.Parse.GetValue(caFile)));
 
         var filter = new Option<string?>("--provider") { Description = "Only this provider's credentials.", HelpName = "PROVIDER" };
         filter.AcceptOnlyFromAmong([.. Providers.All]);
@@ -34,14 +41,15 @@ internal static class CredentialVerbs
         return new Command("credentials", "Your provider API keys, end-to-end encrypted.") { add, list, remove };
     }
 
-    private static async Task<int> AddAsync(VerbContext context, string provider, string? label)
+    private static async Task<int> AddAsync(VerbContext context, string provider, string? label, string? baseUrl, string? caFile)
     {
+        var caBundle = await Endpoint.ReadCaBundleAsync(caFile, "--ca-file", context.Cancellation);
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
         var secret = ReadSecret(provider);
 
         var id = Guid.CreateVersion7();
-        var plaintext = new CredentialSecret(label is { Length: > 0 } ? label : provider, CredentialSecret.ApiKey, secret);
+        var plaintext = new CredentialSecret(label is { Length: > 0 } ? label : provider, CredentialSecret.ApiKey, secret, baseUrl, caBundle);
         var created = await api.CreateCredentialAsync(new CreateCredentialRequest(id, provider, plaintext.Seal(new VaultCipher(keys), id)), context.Cancellation);
 
         context.Output.Result(new { id = created.Id, provider, label = plaintext.Label, type = plaintext.Type, createdAt = created.CreatedAt });
@@ -72,7 +80,7 @@ internal static class CredentialVerbs
         {
             // Only the label and type leave this scope; the secret is dropped right here.
             var plaintext = CredentialSecret.Open(cipher, c.Id, c.Secret);
-            return new { id = c.Id, provider = c.Provider, label = plaintext.Label, type = plaintext.Type, createdAt = c.CreatedAt };
+            return new { id = c.Id, provider = c.Provider, label = plaintext.Label, type = plaintext.Type, baseUrl = plaintext.BaseUrl, createdAt = c.CreatedAt };
         }).ToList();
 
         context.Output.Result(rows);

@@ -60,16 +60,8 @@ internal static class RunVerb
             throw new UsageException("--timeout must be at least 1 second.");
         }
 
-        if (request.BaseUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https")))
-        {
-            throw new UsageException("--base-url must be an absolute http or https URL.");
-        }
-
-        string? caBundle = null;
-        if (request.CaFile is { } caPath)
-        {
-            caBundle = File.Exists(caPath) ? await File.ReadAllTextAsync(caPath, context.Cancellation) : throw new UsageException($"--ca-file {caPath} does not exist.");
-        }
+        var baseUrl = Endpoint.ParseBaseUrl(request.BaseUrl, "--base-url");
+        var caBundle = await Endpoint.ReadCaBundleAsync(request.CaFile, "--ca-file", context.Cancellation);
 
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
@@ -88,8 +80,9 @@ internal static class RunVerb
             TimeLimitSeconds = Math.Min(request.Timeout ?? created.Limits.MaxRunSeconds, created.Limits.MaxRunSeconds),
             MaxOutputBytes = 0,
             ProxyUrl = created.ProxyUrl,
-            BaseUrl = request.BaseUrl,
-            CaBundle = caBundle,
+            // The command line wins over the endpoint stored with the credential.
+            BaseUrl = baseUrl ?? secret.BaseUrl,
+            CaBundle = baseUrl is null ? caBundle ?? secret.CaBundle : caBundle,
         };
 
         try

@@ -27,12 +27,13 @@ public sealed class RunTests
 
         var apiKey = Needles.Canary("key");
         var prompt = Needles.Canary("prompt") + " Say hello.";
-        (await cli.RunAsync(["credentials", "add", name], stdin: apiKey)).Succeeded();
+        // The stub's endpoint stored with the key (as a company gateway would be), so the first run needs no flags.
+        (await cli.RunAsync(["credentials", "add", name, "--base-url", provider.BaseUrl, "--ca-file", provider.Stub.AuthorityPemPath], stdin: apiKey)).Succeeded();
         (await cli.RunAsync("chats", "new", "e2e run")).Succeeded();
         await SandboxedServer.WaitForReadyAsync(server, name, TimeSpan.FromSeconds(60));
 
         // The prompt from stdin, as a secret should come: never in a process's arguments.
-        var run = await SucceedsAsync(server, provider, cli.RunAsync(provider.RunArguments("--chat", "e2e run", "-"), stdin: prompt));
+        var run = await SucceedsAsync(server, provider, cli.RunAsync(["run", "--provider", name, "--chat", "e2e run", "-"], stdin: prompt));
         Assert.Contains(provider.Stub.Answer, run.Stdout, StringComparison.Ordinal);
         Assert.Contains("warm sandbox", run.Stderr, StringComparison.Ordinal);
         Assert.NotEmpty(provider.Stub.ReceivedCredentials);
@@ -42,7 +43,8 @@ public sealed class RunTests
         Assert.Contains(prompt, chat.Stdout, StringComparison.Ordinal);
         Assert.Contains(provider.Stub.Answer, chat.Stdout, StringComparison.Ordinal);
 
-        // --json: the normalized events (docs/events.md), one per line, as the agent sent them.
+        // --json: the normalized events (docs/events.md), one per line, as the agent sent them; the endpoint given on
+        // the command line this time (it wins over the stored one).
         var json = await SucceedsAsync(server, provider, cli.RunAsync(provider.RunArguments("--json", "Say hello again.")));
         var events = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
         var types = events.Select(e => e.GetProperty("type").GetString()).ToList();
