@@ -4,7 +4,9 @@ import { concat, fromBase64, i2osp, importAesGcmKey, toBase64, utf8 } from "../s
 import { sealOutputChunk } from "../src/crypto/output-stream.ts";
 import { generateKeyPair, type P256KeyPair } from "../src/crypto/p256.ts";
 import { open } from "../src/crypto/sealed-box.ts";
-import type { AuthorizedFetch } from "../src/app/run/executions.ts";
+import type { ApiTransport } from "../src/app/run/executions.ts";
+
+type AuthorizedFetch = (path: string, init?: RequestInit) => Promise<Response>;
 
 export const executionId = "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0000";
 
@@ -96,6 +98,25 @@ export class FakeExecutionsServer {
       return Response.json(this.status(this.statusAnswer.state));
     }
     return problem(404, "No execution with this id.");
+  };
+
+  /** The page's API layer over this server, failing as api/client.ts does: HTTP status and problem detail, 0 = no answer. */
+  readonly transport: ApiTransport = {
+    send: async (method, path, body, init = {}) => {
+      const request: RequestInit = { method, headers: { Accept: init.accept ?? "application/json" } };
+      if (body !== undefined) request.body = JSON.stringify(body);
+      if (init.signal) request.signal = init.signal;
+      let response: Response;
+      try {
+        response = await this.fetch(path, request);
+      } catch (error) {
+        if (init.signal?.aborted) throw error;
+        throw Object.assign(new Error("no answer"), { status: 0, detail: null });
+      }
+      if (response.ok) return response;
+      const problem = (await response.json()) as { detail?: string };
+      throw Object.assign(new Error(problem.detail ?? "failed"), { status: response.status, detail: problem.detail ?? null });
+    },
   };
 
   private status(state: string) {

@@ -45,7 +45,7 @@ function split(bytes: Uint8Array, size: number): Uint8Array[] {
 test("a run: create, seal to the sandbox key, start, stream and decrypt every event", async () => {
   const server = await FakeExecutionsServer.create();
   server.connections.push(async (key) => ({ pieces: split(concat(...await sealedFrames(key, agentEvents)), 5), end: "close" }));
-  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(error, undefined);
   assert.deepEqual(events, agentEvents);
   assert.deepEqual(server.requests.map((r) => `${r.method} ${r.path}`), [
@@ -79,7 +79,7 @@ test("a dropped connection (inside a frame) resumes from the next sequence numbe
     const frames = await sealedFrames(key, agentEvents);
     return { pieces: frames.slice(from), end: "close" };
   });
-  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(error, undefined);
   assert.deepEqual(events, agentEvents);
   assert.deepEqual(server.streamRequests, ["from=0", "from=3"]);
@@ -89,7 +89,7 @@ test("a stream that ends cleanly without its final chunk asks the server; a canc
   const server = await FakeExecutionsServer.create();
   server.connections.push(async (key) => ({ pieces: (await sealedFrames(key, agentEvents)).slice(0, 3), end: "close" }));
   server.statusAnswer = { state: "cancelled", reason: "cancelled", chunks: 3 };
-  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(error, undefined);
   assert.deepEqual(events.at(-1), { type: "stopped", state: "cancelled", reason: "cancelled" });
   assert.equal(events.length, 4);
@@ -103,7 +103,7 @@ test("a modified chunk stops the answer with words; the events before it stay", 
     bad[20] = bad[20]! ^ 1;
     return { pieces: [frames[0]!, frames[1]!, frames[2]!, bad], end: "close" };
   });
-  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(events.length, 3);
   assert.ok(error instanceof RunError);
   assert.match(error.message, /could not be read to the end/);
@@ -113,7 +113,7 @@ test("a replayed chunk on a resumed stream is refused, not shown twice", async (
   const server = await FakeExecutionsServer.create();
   server.connections.push(async (key) => ({ pieces: (await sealedFrames(key, agentEvents)).slice(0, 2), end: "error" }));
   server.connections.push(async (key) => ({ pieces: (await sealedFrames(key, agentEvents)).slice(1), end: "close" }));
-  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(events.length, 2);
   assert.ok(error instanceof RunError);
 });
@@ -121,17 +121,17 @@ test("a replayed chunk on a resumed stream is refused, not shown twice", async (
 test("the server's refusals read as words: busy (429) and no sandbox (503)", async () => {
   const server = await FakeExecutionsServer.create();
   server.createAnswer = () => problem(429, "You already have 4 executions allocated or running, the most this server allows at once; wait for one to finish or cancel one.");
-  let result = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  let result = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.ok(result.error instanceof RunError);
   assert.equal(result.error.message, "Polydev is busy: 4 runs are already going. Wait for one to finish.");
   assert.equal(result.error.status, 429);
 
   server.createAnswer = () => problem(503, "No ready sandbox and the provider's ceiling of 2 is reached.");
-  result = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  result = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.match((result.error as Error).message, /^No sandbox is available for Claude right now/);
 
   server.createAnswer = () => { throw new TypeError("fetch failed"); };
-  result = await collect(new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay));
+  result = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal((result.error as Error).message, "Cannot reach the Polydev server. Check your connection and try again.");
 });
 
@@ -144,7 +144,7 @@ test("cancel posts /cancel; the stream then ends on its own; a 409 (already ende
     await released;
     return { pieces: frames, end: "close" };
   });
-  const run = new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay);
+  const run = new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay);
   const collecting = collect(run);
   while (server.job === undefined) await new Promise((r) => setTimeout(r, 1));
   await run.cancel();
@@ -155,12 +155,12 @@ test("cancel posts /cancel; the stream then ends on its own; a 409 (already ende
   assert.ok(server.requests.some((r) => r.path === `/api/executions/${executionId}/cancel`));
 
   server.cancelStatus = 409;
-  await new ExecutionsClient(server.fetch).cancel(executionId, "anthropic");
+  await new ExecutionsClient(server.transport).cancel(executionId, "anthropic");
 });
 
 test("cancel before the sandbox is allocated cancels it as soon as it is, and never sends the job", async () => {
   const server = await FakeExecutionsServer.create();
-  const run = new ExecutionRun(new ExecutionsClient(server.fetch), request, noDelay);
+  const run = new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay);
   const iterator = run.events();
   const first = iterator.next();
   await run.cancel();

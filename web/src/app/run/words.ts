@@ -23,6 +23,7 @@ export class RunError extends Error {
 }
 
 export const cannotReachServer = "Cannot reach the Polydev server. Check your connection and try again.";
+export const notUnderstood = "The server sent an answer this page does not understand. Reload the page and try again.";
 
 /** The user's words for an HTTP problem answer to one step of a run. */
 export function problemMessage(step: RunStep, status: number, detail: string | undefined, provider: string): string {
