@@ -1,6 +1,7 @@
 // The executions API (docs/executions.md) as the page uses it: allocate, start with a sealed job, follow the
 // encrypted output, cancel, status. Every failure becomes a RunError whose message a user understands.
-import { cannotReachServer, notUnderstood, problemMessage, RunError, type RunStep } from "./words.ts";
+import { cannotReachServer, notUnderstood } from "../api/errors.ts";
+import { problemMessage, RunError, type RunStep } from "./words.ts";
 
 /**
  * What this client needs from the page's API layer (api/client.ts `Api.send` has this shape): a request against

@@ -1,5 +1,6 @@
 // What a run's problems and outcomes say to the user. The server's problem `detail` is written for API users and
 // operators; the page says what happened and what to do, in the provider's product name.
+import { UserFacingError } from "../api/errors.ts";
 
 export const providerIds = ["anthropic", "openai", "google"] as const;
 export type ProviderId = (typeof providerIds)[number];
@@ -15,15 +16,13 @@ export function providerName(provider: string): string {
 export type RunStep = "create" | "start" | "stream" | "status" | "cancel";
 
 /** A failed run request, with a message meant for the user. Never carries the prompt, the key or any output. */
-export class RunError extends Error {
+export class RunError extends UserFacingError {
   override name = "RunError";
   constructor(message: string, readonly status: number | null = null) {
     super(message);
   }
 }
 
-export const cannotReachServer = "Cannot reach the Polydev server. Check your connection and try again.";
-export const notUnderstood = "The server sent an answer this page does not understand. Reload the page and try again.";
 
 /** The user's words for an HTTP problem answer to one step of a run. */
 export function problemMessage(step: RunStep, status: number, detail: string | undefined, provider: string): string {

@@ -2,12 +2,11 @@
 // UTF-8 text (kind chat.title), a message is UTF-8 JSON {role, text, provider, model} (kind chat.message). Each
 // envelope is opened with the context this page expects (the record it asked for), never the labels the server
 // sends beside it, so an envelope moved to another record fails instead of showing in the wrong place.
-import { fromBase64, toBase64, utf8 } from "../../crypto/bytes.ts";
-import { openEnvelope, sealEnvelope, type EnvelopeKind } from "../../crypto/envelope.ts";
 import type { Keys } from "../account/keys.ts";
 import type { Api } from "../api/client.ts";
 import { routes } from "../api/routes.ts";
 import type { ChatResponse, EncryptedValue, MessageResponse, PageOf } from "../api/types.ts";
+import { openText, sealJson, sealText } from "./cipher.ts";
 import { newId } from "./ids.ts";
 
 export interface ChatMessageBody {
@@ -21,7 +20,7 @@ export interface ChatMessageBody {
 
 export interface Chat {
   readonly id: string;
-  /** The decrypted title; null when it would not open (see `titleFailed`). */
+  /** The decrypted title; null when it would not open. */
   readonly title: string | null;
   readonly revision: number;
   readonly messageCount: number;
@@ -36,34 +35,23 @@ export interface Message {
   readonly body: ChatMessageBody | null;
 }
 
-const strict = new TextDecoder("utf-8", { fatal: true });
-
-async function sealText(keys: Keys, kind: EnvelopeKind, recordId: string, plaintext: Uint8Array<ArrayBuffer>): Promise<EncryptedValue> {
+/** A record that does not open shows as unreadable instead of failing the whole page. */
+async function openOrNull(keys: Keys, kind: "chat.title" | "chat.message", recordId: string, value: EncryptedValue): Promise<string | null> {
   try {
-    const envelope = await sealEnvelope(keys.userKey, plaintext, { kind, userId: keys.userId, recordId });
-    return { kind, recordId, envelope: toBase64(envelope) };
-  } finally {
-    plaintext.fill(0);
-  }
-}
-
-async function openText(keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue): Promise<string | null> {
-  try {
-    const plaintext = await openEnvelope(keys.userKey, fromBase64(value.envelope), { kind, userId: keys.userId, recordId });
-    return strict.decode(plaintext);
+    return await openText(keys, kind, recordId, value, kind === "chat.title" ? "chat title" : "message");
   } catch {
     return null;
   }
 }
 
 export function sealTitle(keys: Keys, chatId: string, title: string): Promise<EncryptedValue> {
-  return sealText(keys, "chat.title", chatId, utf8(title));
+  return sealText(keys, "chat.title", chatId, title);
 }
 
 export async function openChat(keys: Keys, chat: ChatResponse): Promise<Chat> {
   return {
     id: chat.id,
-    title: await openText(keys, "chat.title", chat.id, chat.title),
+    title: await openOrNull(keys, "chat.title", chat.id, chat.title),
     revision: chat.revision,
     messageCount: chat.messageCount,
     lastMessageAt: chat.lastMessageAt,
@@ -74,11 +62,11 @@ export async function openChat(keys: Keys, chat: ChatResponse): Promise<Chat> {
 /** All four fields are written, nulls included (docs/vault.md). */
 export function sealMessage(keys: Keys, messageId: string, body: ChatMessageBody): Promise<EncryptedValue> {
   const { role, text, provider, model } = body;
-  return sealText(keys, "chat.message", messageId, utf8(JSON.stringify({ role, text, provider, model })));
+  return sealJson(keys, "chat.message", messageId, { role, text, provider, model });
 }
 
 export async function openMessage(keys: Keys, message: MessageResponse): Promise<Message> {
-  const json = await openText(keys, "chat.message", message.id, message.body);
+  const json = await openOrNull(keys, "chat.message", message.id, message.body);
   return { id: message.id, createdAt: message.createdAt, body: json === null ? null : parseMessageBody(json) };
 }
 
