@@ -16,7 +16,7 @@ export function chatTitle(chat: Chat): string {
 export function renameForm(vault: ChatVault, chat: Chat, done: (renamed: Chat | null) => void): HTMLFormElement {
   const title = field({ label: "New title", name: "title", value: chat.title ?? "", maxLength: 200 });
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
-  const save = h("button", { type: "submit" }, "Save title");
+  const save = h("button", { type: "submit", class: "primary" }, "Save title");
   const form = h("form", { class: "inline-form", "aria-label": `Rename ${chatTitle(chat)}` },
     title.root, error, h("div", { class: "actions" }, save, button("Cancel", () => done(null), { class: "secondary" })));
   form.addEventListener("submit", (event) => {

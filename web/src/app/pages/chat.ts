@@ -153,7 +153,7 @@ class Composer {
     this.prompt = h("textarea", { id: promptId, name: "prompt", rows: 4, required: true, "aria-describedby": `${promptId}-hint` });
     this.providers = h("fieldset", { class: "provider-choice" }, h("legend", {}, "Providers"), h("p", { class: "hint" }, "Loading your providers…"));
     this.error = h("p", { class: "form-error", role: "alert", hidden: true });
-    this.send = h("button", { type: "submit", disabled: true }, "Send");
+    this.send = h("button", { type: "submit", class: "primary", disabled: true }, "Send");
     this.root = h("form", { class: "composer", "aria-label": "Send a prompt" },
       h("div", { class: "field" },
         h("label", { for: promptId }, "Prompt"),

@@ -70,7 +70,7 @@ function render(ctx: PageContext): HTMLElement {
   }
 
   const title = field({ label: "Title of the new chat", name: "title", maxLength: 200, placeholder: "e.g. Refactor the parser" });
-  const create = h("button", { type: "submit" }, "New chat");
+  const create = h("button", { type: "submit", class: "primary" }, "New chat");
   const form = h("form", { class: "new-chat" }, title.root, h("div", { class: "actions" }, create));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
