@@ -154,7 +154,7 @@ class Composer {
     this.providers = h("fieldset", { class: "provider-choice" }, h("legend", {}, "Providers"), h("p", { class: "hint" }, "Loading your providers…"));
     this.error = h("p", { class: "form-error", role: "alert", hidden: true });
     this.send = h("button", { type: "submit", class: "primary", disabled: true }, "Send");
-    this.root = h("form", { class: "composer", "aria-label": "Send a prompt" },
+    this.root = h("form", { class: "composer", "aria-label": "New message" },
       h("div", { class: "field" },
         h("label", { for: promptId }, "Prompt"),
         h("p", { class: "hint", id: `${promptId}-hint` }, "Ctrl+Enter (⌘+Enter on a Mac) sends."),
