@@ -1,0 +1,52 @@
+// The signed-in session, kept in localStorage so a reload asks only for the password (unlock), not a new sign-in.
+// It holds the session token and who is signed in; never a key, a password or anything decrypted.
+
+export interface Session {
+  readonly token: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly email: string;
+}
+
+const storageKey = "polydev.session";
+
+function isSession(value: unknown): value is Session {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v["token"] === "string" && typeof v["sessionId"] === "string"
+    && typeof v["userId"] === "string" && typeof v["email"] === "string";
+}
+
+export function loadSession(storage: Storage = localStorage): Session | null {
+  try {
+    const parsed: unknown = JSON.parse(storage.getItem(storageKey) ?? "null");
+    return isSession(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session: Session, storage: Storage = localStorage): void {
+  const { token, sessionId, userId, email } = session;
+  storage.setItem(storageKey, JSON.stringify({ token, sessionId, userId, email }));
+}
+
+export function clearSession(storage: Storage = localStorage): void {
+  storage.removeItem(storageKey);
+}
+
+/** A name for this browser in the session list ("Firefox on Linux"); says nothing secret. */
+export function deviceName(userAgent: string = navigator.userAgent): string {
+  const browser = /Firefox\//.test(userAgent) ? "Firefox"
+    : /Edg\//.test(userAgent) ? "Edge"
+    : /Chrom(e|ium)\//.test(userAgent) ? "Chromium"
+    : /Safari\//.test(userAgent) ? "Safari"
+    : "Browser";
+  const system = /Android/.test(userAgent) ? "Android"
+    : /iPhone|iPad/.test(userAgent) ? "iOS"
+    : /Windows/.test(userAgent) ? "Windows"
+    : /Mac OS X/.test(userAgent) ? "macOS"
+    : /Linux/.test(userAgent) ? "Linux"
+    : null;
+  return `Web: ${browser}${system ? ` on ${system}` : ""}`;
+}

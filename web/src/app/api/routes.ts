@@ -1,0 +1,28 @@
+// The API's paths, as src/Polydev.Contracts/ApiRoutes.cs names them.
+
+export const routes = {
+  accounts: "/api/accounts",
+  prelogin: "/api/auth/prelogin",
+  login: "/api/auth/login",
+  logout: "/api/auth/logout",
+  sessions: "/api/auth/sessions",
+  recoveryVerify: "/api/auth/recovery/verify",
+  recoveryReset: "/api/auth/recovery/reset",
+  account: "/api/account",
+  accountPassword: "/api/account/password",
+  accountRecovery: "/api/account/recovery",
+  accountDelete: "/api/account/delete",
+  tokens: "/api/tokens",
+  chats: "/api/vault/chats",
+  credentials: "/api/vault/credentials",
+  executions: "/api/executions",
+  chat: (id: string) => `/api/vault/chats/${id}`,
+  messages: (chatId: string) => `/api/vault/chats/${chatId}/messages`,
+  message: (chatId: string, id: string) => `/api/vault/chats/${chatId}/messages/${id}`,
+  credential: (id: string) => `/api/vault/credentials/${id}`,
+  session: (id: string) => `/api/auth/sessions/${id}`,
+  execution: (id: string) => `/api/executions/${id}`,
+  executionStart: (id: string) => `/api/executions/${id}/start`,
+  executionStream: (id: string, from = 0) => `/api/executions/${id}/stream?from=${from}`,
+  executionCancel: (id: string) => `/api/executions/${id}/cancel`,
+} as const;

@@ -1,0 +1,58 @@
+// Forgotten password: the recovery code proves itself (recovery authKey) and opens userKey, which is wrapped under a
+// new password. Every session is revoked by the server; this page signs in afresh.
+import { openKeys, recoveryProof, resetWithRecovery } from "../account/protocol.ts";
+import { deviceName } from "../account/session.ts";
+import { field, h, heading, link } from "../ui/dom.ts";
+import { Notice, whileBusy } from "../ui/feedback.ts";
+import type { Page, PublicContext } from "./page.ts";
+import { minPasswordLength } from "./signup.ts";
+
+export function recoverPage(): Page<PublicContext> {
+  return {
+    id: "recover",
+    title: "Recover your account",
+    render(ctx) {
+      const notice = new Notice();
+      const email = field({ label: "E-mail", name: "email", type: "email", autocomplete: "username", required: true });
+      const code = field({ label: "Recovery code", name: "recovery-code", autocomplete: "off", required: true, spellcheck: false, hint: "32 letters and digits, e.g. ABCD-EFGH-…; dashes and spaces do not matter." });
+      const password = field({ label: "New password", name: "new-password", type: "password", autocomplete: "new-password", required: true, minLength: minPasswordLength });
+      const confirm = field({ label: "Repeat the new password", name: "confirm-password", type: "password", autocomplete: "new-password", required: true });
+      email.input.dataset["autofocus"] = "";
+      const submit = h("button", { type: "submit", class: "primary" }, "Set new password");
+      const form = h("form", { class: "stack" }, email.root, code.root, password.root, confirm.root, notice.root, submit);
+      confirm.input.addEventListener("input", () => confirm.input.setCustomValidity(""));
+
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        notice.clear();
+        if (password.input.value !== confirm.input.value) {
+          confirm.input.setCustomValidity("The two passwords differ.");
+          confirm.input.reportValidity();
+          return;
+        }
+        void whileBusy(submit, "Recovering…", async () => {
+          try {
+            const address = email.input.value.trim();
+            const proof = await recoveryProof(code.input.value);
+            const verified = await ctx.api.recoveryVerify({ email: address, recoveryAuthKey: proof.recoveryAuthKey });
+            const reset = await resetWithRecovery(address, verified, proof, password.input.value);
+            await ctx.api.recoveryReset(reset.request);
+            const login = await ctx.api.login({ email: address, authKey: reset.passwordKeys.authKey, deviceName: deviceName() });
+            const keys = await openKeys(login.account, reset.passwordKeys.kek);
+            if (ctx.signal.aborted) return;
+            ctx.shell.enter({ token: login.token, sessionId: login.sessionId, userId: login.account.userId, email: login.account.email }, keys);
+          } catch (error) {
+            if (ctx.signal.aborted) return;
+            notice.error(error);
+          }
+        });
+      });
+
+      return h("section", { class: "page narrow" },
+        heading("Set a new password with your recovery code"),
+        h("p", {}, "Your data stays as it is: the recovery code opens your key, and the new password wraps it again. Every device is signed out. Your recovery code keeps working."),
+        form,
+        h("p", {}, link("/signin", "Back to sign in")));
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Sign-in: prelogin (KDF parameters for the e-mail) -> PBKDF2 and HKDF here -> login with authKey -> open the keys
+// the login returned. The password never leaves the page.
+import { derivePasswordKeys, openKeys } from "../account/protocol.ts";
+import { deviceName } from "../account/session.ts";
+import { field, h, heading, link } from "../ui/dom.ts";
+import { Notice, whileBusy } from "../ui/feedback.ts";
+import type { Page, PublicContext } from "./page.ts";
+
+export function signinPage(): Page<PublicContext> {
+  return {
+    id: "signin",
+    title: "Sign in",
+    render(ctx) {
+      const notice = new Notice();
+      const email = field({ label: "E-mail", name: "email", type: "email", autocomplete: "username", required: true, maxLength: 254 });
+      const password = field({ label: "Password", name: "password", type: "password", autocomplete: "current-password", required: true });
+      email.input.dataset["autofocus"] = "";
+      const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
+      const form = h("form", { class: "stack" }, email.root, password.root, notice.root, submit);
+
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        notice.clear();
+        void whileBusy(submit, "Signing in…", async () => {
+          try {
+            const address = email.input.value.trim();
+            const { kdf } = await ctx.api.prelogin(address);
+            const derived = await derivePasswordKeys(password.input.value, kdf);
+            const login = await ctx.api.login({ email: address, authKey: derived.authKey, deviceName: deviceName() });
+            const keys = await openKeys(login.account, derived.kek);
+            if (ctx.signal.aborted) return;
+            password.input.value = "";
+            ctx.shell.enter({ token: login.token, sessionId: login.sessionId, userId: login.account.userId, email: login.account.email }, keys);
+          } catch (error) {
+            if (ctx.signal.aborted) return;
+            notice.error(error);
+          }
+        });
+      });
+
+      return h("section", { class: "page narrow" },
+        heading("Sign in to Polydev"),
+        form,
+        h("p", {}, "New here? ", link("/signup", "Create an account")),
+        h("p", {}, "Forgot your password? ", link("/recover", "Use your recovery code")));
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// What a run's problems and outcomes say to the user. The server's problem `detail` is written for API users and
+// operators; the page says what happened and what to do, in the provider's product name.
+import { UserFacingError } from "../api/errors.ts";
+
+export const providerIds = ["anthropic", "openai", "google"] as const;
+export type ProviderId = (typeof providerIds)[number];
+
+const productNames: Record<string, string> = { anthropic: "Claude", openai: "Codex", google: "Gemini" };
+
+/** The name users know a provider's CLI by: "Claude", "Codex", "Gemini" (the raw id for one this page does not know). */
+export function providerName(provider: string): string {
+  return productNames[provider] ?? provider;
+}
+
+/** Which request of a run failed: the words differ (a 409 on start means something else than on cancel). */
+export type RunStep = "create" | "start" | "stream" | "status" | "cancel";
+
+/** A failed run request, with a message meant for the user. Never carries the prompt, the key or any output. */
+export class RunError extends UserFacingError {
+  override name = "RunError";
+  constructor(message: string, readonly status: number | null = null) {
+    super(message);
+  }
+}
+
+
+/** The user's words for an HTTP problem answer to one step of a run. */
+export function problemMessage(step: RunStep, status: number, detail: string | undefined, provider: string): string {
+  const name = providerName(provider);
+  switch (status) {
+    case 401:
+      return "Your session has ended. Sign in again to run prompts.";
+    case 403:
+      return "This session may not run prompts. Sign in with your password.";
+    case 404:
+      return "This run no longer exists on the server.";
+    case 409:
+      return step === "start"
+        ? `The ${name} sandbox was released before the prompt reached it (it waited too long, or was cancelled). Send again.`
+        : "This run has already ended.";
+    case 413:
+      return "The prompt is too large to send. Shorten it and try again.";
+    case 429: {
+      const count = /(\d+) executions/.exec(detail ?? "")?.[1];
+      return count !== undefined
+        ? `Polydev is busy: ${count} runs are already going. Wait for one to finish.`
+        : "Polydev is busy: too many runs are already going. Wait for one to finish.";
+    }
+    case 503:
+      if (detail !== undefined && /runs no sandboxes/.test(detail)) {
+        return "This Polydev server cannot run prompts: its operator has not turned on sandboxes.";
+      }
+      return `No sandbox is available for ${name} right now. Try again in a minute; if it keeps happening, tell the operator.`;
+    case 400:
+      return step === "create"
+        ? `Polydev cannot run ${name} on this server.`
+        : "The server refused the run's request. Reload the page and try again.";
+    default:
+      return status >= 500
+        ? `The Polydev server had a problem (error ${status}). Try again in a moment.`
+        : `The server refused the request (error ${status}).`;
+  }
+}
+
+/** How the agent's `exit` reason reads when it is not `ok`; `lastError` is the CLI's last error message, if any. */
+export function exitMessage(provider: string, reason: string, exitCode: number | undefined, lastError: string | undefined): string {
+  const name = providerName(provider);
+  const because = lastError !== undefined && lastError.trim() !== "" ? `: ${oneLine(lastError)}` : ".";
+  switch (reason) {
+    case "ok":
+      return "";
+    case "cli_error":
+      return `${name} stopped with an error${exitCode !== undefined ? ` (exit code ${exitCode})` : ""}${because}`;
+    case "timeout":
+      return `${name} ran out of time and was stopped. The answer so far is kept.`;
+    case "output_limit":
+      return `${name}'s answer grew past the output limit and was cut off.`;
+    case "killed":
+      return `${name} was stopped before it finished (cancelled, or it ran out of memory).`;
+    default:
+      return `${name} ended unexpectedly (${reason})${because}`;
+  }
+}
+
+/** How an execution that ended without the agent's final chunk reads (the server's reason, docs/executions.md). */
+export function serverEndMessage(provider: string, reason: string | null): string {
+  const name = providerName(provider);
+  switch (reason) {
+    case "cancelled":
+      return "Cancelled.";
+    case "timeout":
+      return `${name} ran past the server's time limit and was stopped.`;
+    case "output_limit":
+      return `${name}'s answer grew past the server's output limit and was cut off.`;
+    case "out_of_memory":
+      return `${name}'s sandbox ran out of memory.`;
+    case "sandbox_lost":
+      return `${name}'s sandbox was lost while it ran. Send again.`;
+    case "job_refused":
+      return `${name}'s sandbox could not open the prompt. Send again.`;
+    case "agent_error":
+      return `${name}'s sandbox failed. Send again.`;
+    case "server_restart":
+      return "The Polydev server restarted while this ran. Send again.";
+    case "not_started":
+      return "The run did not start in time. Send again.";
+    default:
+      return `The run ended without a complete answer${reason !== null ? ` (${reason})` : ""}.`;
+  }
+}
+
+/** Stream failures that are not a dropped connection: the answer cannot be trusted past this point. */
+export function streamFailureMessage(provider: string): string {
+  return `${providerName(provider)}'s answer could not be read to the end: part of it was missing or altered on the way. What arrived before is shown.`;
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}

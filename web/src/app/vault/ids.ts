@@ -1,0 +1,16 @@
+// Record ids: UUIDv7 (time-ordered, as the C# client's Guid.CreateVersion7), lower-case with hyphens. The client
+// makes every id before sealing, because the id is part of each envelope's associated data (docs/vault.md).
+
+/** A new UUIDv7: 48-bit Unix milliseconds, version 7, 74 random bits, RFC 9562 variant. */
+export function newId(now: number = Date.now()): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  let ms = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Answer, toolInputSummary } from "../src/app/run/answer.ts";
+import { problemMessage, providerName } from "../src/app/run/words.ts";
+
+test("text events concatenate; tool use and its result are their own part between the texts", () => {
+  const answer = new Answer("openai");
+  assert.equal(answer.status, "starting");
+  answer.apply({ type: "accepted", provider: "openai" });
+  assert.equal(answer.status, "running");
+  answer.apply({ type: "start", model: "gpt-5" });
+  const first = answer.apply({ type: "text", text: "Hel" });
+  assert.deepEqual(first.kind === "text" && [first.appended, first.isNewPart], ["Hel", true]);
+  const second = answer.apply({ type: "text", text: "lo" });
+  assert.deepEqual(second.kind === "text" && [second.appended, second.isNewPart], ["lo", false]);
+  answer.apply({ type: "tool_use", id: "i1", name: "command_execution", input: { command: "ls -la" } });
+  const result = answer.apply({ type: "tool_result", id: "i1", output: "a.txt", isError: false });
+  assert.equal(result.kind === "tool" && result.isNewPart, false);
+  answer.apply({ type: "text", text: " world" });
+  answer.apply({ type: "result", isError: false, text: "ignored: text already shown" });
+  answer.apply({ type: "exit", exitCode: 0, reason: "ok" });
+  assert.equal(answer.text, "Hello world");
+  assert.deepEqual(answer.parts.map((p) => p.kind), ["text", "tool", "text"]);
+  assert.deepEqual(answer.parts[1], { kind: "tool", id: "i1", name: "command_execution", input: { command: "ls -la" }, result: { output: "a.txt", isError: false } });
+  assert.equal(answer.status, "done");
+  assert.equal(answer.model, "gpt-5");
+  assert.equal(answer.problem, "");
+});
+
+test("a failed CLI says why in words, with its last error", () => {
+  const answer = new Answer("google");
+  answer.apply({ type: "start", model: "auto" });
+  answer.apply({ type: "error", source: "cli", message: "[API Error: 401 API key not valid]" });
+  answer.apply({ type: "error", source: "stderr", message: "warning: TERM=dumb\nstack trace line" });
+  answer.apply({ type: "exit", exitCode: 145, reason: "cli_error" });
+  assert.equal(answer.status, "failed");
+  assert.equal(answer.model, undefined);
+  assert.equal(answer.problem, "Gemini stopped with an error (exit code 145): [API Error: 401 API key not valid]");
+});
+
+test("a cancelled run is cancelled, whether the agent saw SIGTERM or the server ended it", () => {
+  const killed = new Answer("anthropic");
+  killed.cancelled = true;
+  killed.apply({ type: "exit", reason: "killed" });
+  assert.deepEqual([killed.status, killed.problem], ["cancelled", "Cancelled."]);
+
+  const stopped = new Answer("anthropic");
+  stopped.apply({ type: "stopped", state: "cancelled", reason: "cancelled" });
+  assert.deepEqual([stopped.status, stopped.problem], ["cancelled", "Cancelled."]);
+
+  const lost = new Answer("anthropic");
+  lost.apply({ type: "stopped", state: "failed", reason: "sandbox_lost" });
+  assert.deepEqual([lost.status, lost.problem], ["failed", "Claude's sandbox was lost while it ran. Send again."]);
+});
+
+test("an answer given only in the result line is shown as the answer", () => {
+  const answer = new Answer("anthropic");
+  answer.apply({ type: "result", isError: false, text: "only here" });
+  assert.equal(answer.text, "only here");
+});
+
+test("a tool result without its tool use still shows", () => {
+  const answer = new Answer("anthropic");
+  answer.apply({ type: "tool_result", id: "x", output: "out", isError: true });
+  assert.equal(answer.parts[0]?.kind, "tool");
+});
+
+test("tool input summaries: the command or path, else compact JSON, one line, clipped", () => {
+  assert.equal(toolInputSummary({ command: "ls\n-la" }), "ls -la");
+  assert.equal(toolInputSummary({ file_path: "/src/a.ts", content: "…" }), "/src/a.ts");
+  assert.equal(toolInputSummary({ a: 1 }), '{"a":1}');
+  assert.equal(toolInputSummary("just text"), "just text");
+  assert.equal(toolInputSummary(undefined), "");
+  assert.equal(toolInputSummary("x".repeat(300), 10).length, 10);
+});
+
+test("problem words per status and step", () => {
+  assert.equal(providerName("openai"), "Codex");
+  assert.equal(problemMessage("create", 429, undefined, "openai"), "Polydev is busy: too many runs are already going. Wait for one to finish.");
+  assert.match(problemMessage("create", 503, "This server runs no sandboxes (Sandboxes:Engine is 'none'); …", "openai"), /operator has not turned on sandboxes/);
+  assert.match(problemMessage("start", 409, "The execution is cancelled; …", "google"), /Gemini sandbox was released/);
+  assert.equal(problemMessage("status", 404, undefined, "google"), "This run no longer exists on the server.");
+  assert.match(problemMessage("create", 500, undefined, "google"), /error 500/);
+});
