@@ -113,7 +113,7 @@ class ProviderSection {
     const baseUrl = field({ label: "Base URL", name: "base-url", type: "url", hint: "Send this provider's API calls here instead, e.g. a company gateway. Leave empty for the provider's own endpoint.", placeholder: "https://" });
     const caBundle = field({ label: "CA bundle (PEM)", name: "ca-bundle", multiline: true, spellcheck: false, maxLength: maxCaBundleLength, hint: "Certificates to trust for the base URL, if it uses a private certificate authority." });
     const submit = h("button", { type: "submit", class: "primary" }, "Add API key");
-    const form = h("form", { class: "stack add-credential", "aria-label": `Add a ${name} API key` },
+    const form = h("form", { class: "stack add-credential" },
       h("h3", {}, "Add an API key"),
       label.root, key.root,
       h("details", {}, h("summary", {}, "Advanced"), h("div", { class: "stack" }, baseUrl.root, caBundle.root)),
