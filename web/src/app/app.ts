@@ -28,6 +28,8 @@ export class App implements ShellActions {
   private lockReason: "locked" | "reload" = "reload";
   private shown: Shown | null = null;
   private pendingNotice: string | null = null;
+  /** Where a signed-out visitor was headed (a shared link to a chat): sign-in goes there afterwards. */
+  private returnTo: string | null = null;
   private readonly idleLock: IdleLock;
 
   private readonly nav: HTMLElement;
@@ -83,13 +85,15 @@ export class App implements ShellActions {
     void this.render();
   }
 
-  enter(session: Session, keys: Keys, path: string = defaultPath): void {
+  enter(session: Session, keys: Keys, path?: string): void {
+    const target = path ?? this.returnTo ?? defaultPath;
+    this.returnTo = null;
     saveSession(session);
     this.session = session;
     this.api.setToken(session.token);
     this.keys = keys;
     this.idleLock.start();
-    this.navigate(path, { replace: true });
+    this.navigate(target, { replace: true });
   }
 
   lock(): void {
@@ -162,6 +166,7 @@ export class App implements ShellActions {
     }
 
     if (!this.session) {
+      this.returnTo = url.pathname + url.search;
       return this.navigate(signInPath, { replace: true, ...(this.pendingNotice ? { notice: this.pendingNotice } : {}) });
     }
     if (!this.keys) {

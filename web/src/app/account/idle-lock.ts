@@ -64,7 +64,8 @@ export class IdleLock {
 
   private arm(delayMs: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(this.check, Math.max(0, delayMs));
+    // Checked at least once a minute, so a timeout changed in another tab applies here within a minute.
+    this.timer = setTimeout(this.check, Math.min(Math.max(0, delayMs), 60_000));
   }
 
   private readonly check = (): void => {

@@ -108,12 +108,13 @@ class ProviderSection {
   }
 
   private addForm(name: string): HTMLElement {
-    const label = field({ label: "Label", name: "label", required: true, maxLength: 200, value: name.split(" ")[0]!, hint: "Your name for this key, to tell several apart." });
+    const defaultLabel = name.split(" ")[0]!;
+    const label = field({ label: "Label", name: "label", required: true, maxLength: 200, value: defaultLabel, hint: "Your name for this key, to tell several apart." });
     const key = field({ label: "API key", name: "api-key", type: "password", autocomplete: "off", required: true, maxLength: 10_000, spellcheck: false });
     const baseUrl = field({ label: "Base URL", name: "base-url", type: "url", hint: "Send this provider's API calls here instead, e.g. a company gateway. Leave empty for the provider's own endpoint.", placeholder: "https://" });
     const caBundle = field({ label: "CA bundle (PEM)", name: "ca-bundle", multiline: true, spellcheck: false, maxLength: maxCaBundleLength, hint: "Certificates to trust for the base URL, if it uses a private certificate authority." });
     const submit = h("button", { type: "submit", class: "primary" }, "Add API key");
-    const form = h("form", { class: "stack add-credential", "aria-label": `Add a ${name} API key` },
+    const form = h("form", { class: "stack add-credential" },
       h("h3", {}, "Add an API key"),
       label.root, key.root,
       h("details", {}, h("summary", {}, "Advanced"), h("div", { class: "stack" }, baseUrl.root, caBundle.root)),
@@ -136,6 +137,7 @@ class ProviderSection {
           };
           await addCredential(this.ctx.api, this.ctx.keys, this.provider, secret);
           if (this.ctx.signal.aborted) return;
+          label.input.value = defaultLabel;
           key.input.value = "";
           baseUrl.input.value = "";
           caBundle.input.value = "";

@@ -16,7 +16,7 @@ export function recoverPage(): Page<PublicContext> {
       const email = field({ label: "E-mail", name: "email", type: "email", autocomplete: "username", required: true });
       const code = field({ label: "Recovery code", name: "recovery-code", autocomplete: "off", required: true, spellcheck: false, hint: "32 letters and digits, e.g. ABCD-EFGH-…; dashes and spaces do not matter." });
       const password = field({ label: "New password", name: "new-password", type: "password", autocomplete: "new-password", required: true, minLength: minPasswordLength });
-      const confirm = field({ label: "Repeat the new password", name: "confirm-password", type: "password", autocomplete: "new-password", required: true });
+      const confirm = field({ label: "Confirm password", name: "confirm-password", type: "password", autocomplete: "new-password", required: true });
       email.input.dataset["autofocus"] = "";
       const submit = h("button", { type: "submit", class: "primary" }, "Set new password");
       const form = h("form", { class: "stack" }, email.root, code.root, password.root, confirm.root, notice.root, submit);

@@ -31,7 +31,7 @@ function passwordSection(ctx: PageContext): HTMLElement {
   const notice = new Notice();
   const current = field({ label: "Current password", name: "current-password", type: "password", autocomplete: "current-password", required: true });
   const next = field({ label: "New password", name: "new-password", type: "password", autocomplete: "new-password", required: true, minLength: minPasswordLength });
-  const repeat = field({ label: "Repeat the new password", name: "repeat-password", type: "password", autocomplete: "new-password", required: true });
+  const repeat = field({ label: "Confirm password", name: "repeat-password", type: "password", autocomplete: "new-password", required: true });
   const submit = h("button", { type: "submit", class: "primary" }, "Change password");
   const form = h("form", { class: "stack" }, current.root, next.root, repeat.root, notice.root, submit);
   repeat.input.addEventListener("input", () => repeat.input.setCustomValidity(""));

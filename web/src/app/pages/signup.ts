@@ -30,7 +30,7 @@ export function signupPage(): Page<PublicContext> {
         label: "Password", name: "new-password", type: "password", autocomplete: "new-password", required: true, minLength: minPasswordLength,
         hint: `At least ${minPasswordLength} characters. A long passphrase is best: it is the only thing protecting your data.`,
       });
-      const confirm = field({ label: "Repeat the password", name: "confirm-password", type: "password", autocomplete: "new-password", required: true });
+      const confirm = field({ label: "Confirm password", name: "confirm-password", type: "password", autocomplete: "new-password", required: true });
       const understood = checkbox("I understand: if I lose both my password and my recovery code, my data is gone for good.", "understood");
       email.input.dataset["autofocus"] = "";
       const submit = h("button", { type: "submit", class: "primary" }, "Create account");

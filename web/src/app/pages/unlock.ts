@@ -38,7 +38,8 @@ export function unlockPage(session: Session, reason: "locked" | "reload", onUnlo
         });
       });
 
-      const other = button("Sign in as someone else", () => ctx.shell.forgetSession(), { class: "link-button" });
+      // Revokes this session on the server too: whoever signs in next should not inherit it.
+      const other = button("Sign in as someone else", () => void ctx.shell.signOut(), { class: "link-button" });
       return h("section", { class: "page narrow" },
         heading(reason === "locked" ? "Locked" : "Unlock"),
         h("p", {}, reason === "locked"
