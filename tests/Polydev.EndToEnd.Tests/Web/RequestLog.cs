@@ -85,11 +85,13 @@ public sealed class RequestLog
         IReadOnlyList<KeyValuePair<string, string>> headers;
         try
         {
-            headers = [.. (await request.HeadersArrayAsync()).Select(h => new KeyValuePair<string, string>(h.Name, h.Value))];
+            var all = await request.HeadersArrayAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            headers = [.. all.Select(h => new KeyValuePair<string, string>(h.Name, h.Value))];
         }
-        catch (PlaywrightException)
+        catch (Exception e) when (e is PlaywrightException or TimeoutException)
         {
-            // The page or context closed before the browser reported the final headers.
+            // The page closed, or the browser never reported the final headers (a request it cancelled): keep the
+            // headers the page itself set, which is where a leaked secret would be.
             headers = [.. request.Headers];
         }
 
