@@ -19,7 +19,7 @@ public static partial class WebClientPipeline
     public static void AddWebClient(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(WebOptions.Section).Get<WebOptions>() ?? new WebOptions();
-        services.AddSingleton(new WebClientSite(options));
+        services.AddSingleton(_ => new WebClientSite(options));
         services.AddSingleton(new WebMetrics(Metrics.DefaultRegistry));
         services.AddSingleton<WebPageResponder>();
         services.AddResponseCompression(compression =>

@@ -17,6 +17,7 @@ public sealed class WebClientSite : IDisposable
         "src/Polydev, or point Web:Root (POLYDEV_WEB__ROOT) at a directory holding index.html and assets/.";
 
     private readonly PhysicalFileProvider? _files;
+    private readonly PhysicalFileProvider? _assets;
 
     public WebClientSite(WebOptions options)
     {
@@ -24,6 +25,8 @@ public sealed class WebClientSite : IDisposable
         if (Directory.Exists(Root))
         {
             _files = new PhysicalFileProvider(Root);
+            var assets = Path.Combine(Root, "assets");
+            _assets = Directory.Exists(assets) ? new PhysicalFileProvider(assets) : null;
         }
     }
 
@@ -33,17 +36,14 @@ public sealed class WebClientSite : IDisposable
     public bool Exists => _files is not null;
 
     /// <summary>The files under <c>assets/</c>, for the static-file middleware; null when the directory does not exist.</summary>
-    public IFileProvider? Assets
-    {
-        get
-        {
-            var assets = Path.Combine(Root, "assets");
-            return _files is not null && Directory.Exists(assets) ? new PhysicalFileProvider(assets) : null;
-        }
-    }
+    public IFileProvider? Assets => _assets;
 
     /// <summary>index.html as it is on disk now, or null when it is not there.</summary>
     public IFileInfo? Index => _files?.GetFileInfo(IndexFile) is { Exists: true, IsDirectory: false } file ? file : null;
 
-    public void Dispose() => _files?.Dispose();
+    public void Dispose()
+    {
+        _assets?.Dispose();
+        _files?.Dispose();
+    }
 }
