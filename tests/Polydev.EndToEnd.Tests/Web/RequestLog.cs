@@ -15,8 +15,8 @@ public sealed record CapturedRequest(string Method, string Url, IReadOnlyList<Ke
 /// <summary>A Content-Security-Policy violation the page reported (its <c>securitypolicyviolation</c> event).</summary>
 public sealed record CspViolation(string Directive, string BlockedUri, string Sample);
 
-/// <summary>A console message the page logged (type: error, warning, log, …).</summary>
-public sealed record ConsoleEntry(string Type, string Text);
+/// <summary>A console message the page logged (type: error, warning, log, …) and where (for a failed load, the URL).</summary>
+public sealed record ConsoleEntry(string Type, string Text, string Location);
 
 /// <summary>
 /// What a page did on the wire and went wrong in it: every request it sent (HTTP and WebSocket frames), CSP
@@ -44,7 +44,7 @@ public sealed class RequestLog
     internal async Task AttachAsync(IBrowserContext context)
     {
         context.Request += (_, request) => _requests.Enqueue(CaptureAsync(request));
-        context.Console += (_, message) => _console.Enqueue(new ConsoleEntry(message.Type, message.Text));
+        context.Console += (_, message) => _console.Enqueue(new ConsoleEntry(message.Type, message.Text, message.Location));
         context.WebError += (_, error) => _pageErrors.Enqueue(error.Error);
         context.Page += (_, page) => AttachWebSockets(page);
         await context.ExposeBindingAsync<System.Text.Json.JsonElement>(CspBinding, (_, report) => _violations.Enqueue(new CspViolation(
