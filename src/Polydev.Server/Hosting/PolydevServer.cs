@@ -27,6 +27,7 @@ using Polydev.Server.Http;
 using Polydev.Server.Observability;
 using Polydev.Server.Storage;
 using Polydev.Server.Vault;
+using Polydev.Server.Web;
 using Prometheus;
 
 namespace Polydev.Server.Hosting;
@@ -165,6 +166,7 @@ public static class PolydevServer
                     : throw new InvalidOperationException($"TrustedProxies entry '{proxy}' is not an IP address."));
             }
         });
+        services.AddWebClient(configuration);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOpenApi("v1", options => options.AddDocumentTransformer<OpenApiDocumentInfo>());
     }
@@ -223,6 +225,7 @@ public static class PolydevServer
         app.UseMiddleware<SecurityHeaders>();
         app.UseRouting();
         app.UseHttpMetrics();
+        app.UseWebClient();
         app.UseAuthentication();
         app.UseAuthorization();
 
