@@ -32,7 +32,13 @@ public static partial class SandboxedServer
         StartAsync([provider], serverId, egressPort, dataDirectory, port);
 
     /// <summary>Starts a server with a warm pool of one for each of <paramref name="providers"/> and the others off.</summary>
-    public static Task<ServerProcess> StartAsync(IReadOnlyCollection<string> providers, string serverId, int egressPort, string? dataDirectory = null, int? port = null)
+    public static Task<ServerProcess> StartAsync(
+        IReadOnlyCollection<string> providers,
+        string serverId,
+        int egressPort,
+        string? dataDirectory = null,
+        int? port = null,
+        IReadOnlyDictionary<string, string?>? moreSettings = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -60,6 +66,11 @@ public static partial class SandboxedServer
             {
                 settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__ENABLED"] = "false";
             }
+        }
+
+        foreach (var (name, value) in moreSettings ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
         }
 
         return ServerProcess.StartAsync(postgresConnectionString: null, settings, dataDirectory, port);

@@ -1,0 +1,120 @@
+using Microsoft.Playwright;
+using Polydev.EndToEnd.Tests.Infrastructure;
+
+namespace Polydev.EndToEnd.Tests.Web;
+
+/// <summary>
+/// The account side of the web client in Debian's chromium against a real <c>polydev server</c> (no sandboxes
+/// needed): the idle lock, sign-in by keyboard alone, settings, and a phone-sized screen.
+/// </summary>
+public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static Task<ServerProcess> StartServerAsync() =>
+        ServerProcess.StartAsync(null, new Dictionary<string, string?> { ["POLYDEV_WEB__ROOT"] = BuiltWebClient.Directory });
+
+    [Fact]
+    public async Task The_idle_lock_removes_decrypted_content_from_the_page_and_unlocking_needs_no_new_sign_in()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url);
+        var web = new WebClient(session.Page);
+        var password = Needles.Canary("password");
+        var label = Needles.Canary("label");
+        await web.SignUpAsync($"idle-{Guid.NewGuid():N}@example.com", password);
+        await web.GoToAsync("Providers", "providers");
+        await web.AddApiKeyAsync("anthropic", label, Needles.Canary("key"));
+
+        // A 3-second timeout (the settings page takes whole minutes; tests may store a fraction). The timer reads it
+        // when the keys are unlocked, so reload and unlock with it in place.
+        await session.Page.EvaluateAsync("() => localStorage.setItem('polydev.idleMinutes', '0.05')");
+        await session.Page.ReloadAsync();
+        await web.WaitForPageAsync("unlock");
+        await web.UnlockAsync(password);
+        await web.WaitForPageAsync("providers", 60_000);
+        await session.Page.GetByText(label).WaitForAsync();
+        var requestsBeforeLock = (await session.Log.RequestsAsync()).Count;
+
+        // No input for a few seconds: locked, and the decrypted label is gone from the DOM, not merely hidden.
+        await web.WaitForPageAsync("locked", 20_000);
+        Assert.DoesNotContain(label, await session.Page.ContentAsync(), StringComparison.Ordinal);
+        Assert.False(await web.Navigation.IsVisibleAsync(), "The navigation must be hidden while locked.");
+        await session.ScreenshotAsync("locked");
+
+        await web.UnlockAsync(password);
+        await web.WaitForPageAsync("providers", 60_000);
+        await session.Page.GetByText(label).WaitForAsync();
+        var afterLock = (await session.Log.RequestsAsync()).Skip(requestsBeforeLock).ToList();
+        Assert.DoesNotContain(afterLock, r => r.Url.Contains("/api/auth/login", StringComparison.Ordinal) || r.Url.Contains("/api/auth/prelogin", StringComparison.Ordinal));
+
+        await session.Log.AssertNeverSentAsync(password);
+        await session.Log.AssertNeverSentAsync(label);
+        Assert.Empty(session.Log.CspViolations);
+    }
+
+    [Fact]
+    public async Task Sign_in_works_from_the_keyboard_alone_and_a_wrong_password_keeps_what_was_typed()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url);
+        var web = new WebClient(session.Page);
+        var email = $"keys-{Guid.NewGuid():N}@example.com";
+        var password = Needles.Canary("password");
+        await web.SignUpAsync(email, password);
+        await web.GoToAsync("Settings", "settings");
+        await session.ScreenshotAsync("settings");
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+        await web.WaitForPageAsync("signin");
+        await session.ScreenshotAsync("signin");
+
+        // A wrong password: refused in words, the e-mail still there.
+        await session.Page.GetByLabel("E-mail").FillAsync(email);
+        await session.Page.GetByLabel("Password").FillAsync(password + "x");
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await session.Page.GetByRole(AriaRole.Alert).WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Matches("(?i)password", await session.Page.GetByRole(AriaRole.Alert).InnerTextAsync());
+        Assert.Equal(email, await session.Page.GetByLabel("E-mail").InputValueAsync());
+        await web.WaitForPageAsync("signin");
+
+        // Keyboard only: the page puts focus in its first field; Tab moves on, Enter submits.
+        await session.Page.ReloadAsync();
+        await web.WaitForPageAsync("signin");
+        Assert.Equal("E-mail", await session.Page.EvaluateAsync<string>("() => document.activeElement?.labels?.[0]?.textContent?.trim() ?? ''"));
+        await session.Page.Keyboard.PressAsync("Control+A");
+        await session.Page.Keyboard.TypeAsync(email);
+        await session.Page.Keyboard.PressAsync("Tab");
+        await session.Page.Keyboard.TypeAsync(password);
+        await session.Page.Keyboard.PressAsync("Enter");
+        await web.WaitForPageAsync("chats", 60_000);
+
+        // The idle timeout is the user's: saved from the settings page for this device.
+        await web.GoToAsync("Settings", "settings");
+        await session.Page.GetByLabel("Lock after this many minutes without activity").FillAsync("5");
+        await session.Page.Locator("section[aria-labelledby=settings-idle]").GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await session.Page.WaitForFunctionAsync("() => localStorage.getItem('polydev.idleMinutes') === '5'");
+        Assert.Empty(session.Log.CspViolations);
+        Assert.Empty(session.Log.PageErrors);
+    }
+
+    [Fact]
+    public async Task On_a_phone_sized_screen_no_page_scrolls_sideways()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url, BrowserViewport.Phone);
+        var web = new WebClient(session.Page);
+        await web.SignUpAsync($"phone-{Guid.NewGuid():N}@example.com", Needles.Canary("password"), name => session.ScreenshotAsync(name));
+        await web.NewChatAsync("On the go");
+        await session.ScreenshotAsync("run");
+        foreach (var (link, page) in new[] { ("Chats", "chats"), ("Providers", "providers"), ("Settings", "settings") })
+        {
+            await web.GoToAsync(link, page);
+            // Measured and explained in one step: what sticks out past the screen's right edge, if anything.
+            var report = await session.Page.EvaluateAsync<string>(
+                "() => { const width = document.documentElement.clientWidth; const overflow = document.documentElement.scrollWidth - width; " +
+                "if (overflow <= 0) return ''; return overflow + ' px; past the edge: ' + [...document.querySelectorAll('body *')]" +
+                ".filter(e => e.getBoundingClientRect().right > width + 0.5 || e.scrollWidth > e.clientWidth + 1).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + " +
+                "(typeof e.className === 'string' && e.className ? '.' + e.className : '') + ' (' + Math.round(e.getBoundingClientRect().width) + ' px, content ' + e.scrollWidth + ' px)').slice(-4).join(', '); }");
+            Assert.True(report.Length == 0, $"The {page} page is wider than a {session.Viewport.Width} px screen by {report}.");
+            await session.ScreenshotAsync(page);
+        }
+    }
+}
