@@ -99,18 +99,22 @@ public sealed class WebClient(IPage page)
             await box.SetCheckedAsync(providers.Contains(name));
         }
 
+        // Answers of earlier sends may still be on the page: mark them, so the waits below see only this send's.
+        await Page.EvaluateAsync("() => document.querySelectorAll('article.answer').forEach(a => a.dataset.earlier = '')");
         await composer.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
     }
 
-    /// <summary>The live answer of one provider (data-provider is the API's provider name).</summary>
-    public ILocator LiveAnswer(string provider) => Page.Locator($"article.answer[data-provider=\"{provider}\"]");
+    /// <summary>The live answer of one provider to the latest send (data-provider is the API's provider name).</summary>
+    public ILocator LiveAnswer(string provider) => Page.Locator($"article.answer[data-provider=\"{provider}\"]:not([data-earlier])");
 
     /// <summary>Waits until the provider's live answer has ended and says how (done, failed, cancelled).</summary>
     public async Task<string> WaitForAnswerEndAsync(string provider, float timeout = 120_000)
     {
         var answer = LiveAnswer(provider);
-        await Page.Locator($"article.answer[data-provider=\"{provider}\"]:is([data-status=done],[data-status=failed],[data-status=cancelled])")
-            .WaitForAsync(new() { Timeout = timeout });
+        await Page.WaitForFunctionAsync(
+            "provider => ['done', 'failed', 'cancelled'].includes(document.querySelector(`article.answer[data-provider=\"${provider}\"]:not([data-earlier])`)?.dataset.status)",
+            provider,
+            new() { Timeout = timeout });
         return await answer.GetAttributeAsync("data-status") ?? "";
     }
 

@@ -112,6 +112,18 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
             await session.Page.GetByRole(AriaRole.List, new() { Name = "Your chats" }).GetByText(title).WaitForAsync();
             await session.ScreenshotAsync("chats");
 
+            // Cancel: a slow answer is stopped from the page; nothing is saved and the prompt stays in the composer.
+            var cancelledPrompt = Needles.Canary("cancelled") + " Take your time.";
+            ((Polydev.Testing.ProviderStubs.AnthropicStub)stubs[0].Stub).ResponseDelay = TimeSpan.FromSeconds(60);
+            await session.Page.GetByRole(AriaRole.List, new() { Name = "Your chats" }).GetByText(title).ClickAsync();
+            await web.WaitForPageAsync("run");
+            await SandboxedServer.WaitForReadyAsync(server, "anthropic", TimeSpan.FromSeconds(90));
+            await web.SendAsync(cancelledPrompt, "Claude");
+            await stubs[0].WaitForModelCallAsync(TimeSpan.FromSeconds(60), () => server.Logs);
+            await web.LiveAnswer("anthropic").GetByRole(AriaRole.Button, new() { Name = "Cancel Claude" }).ClickAsync();
+            Assert.Equal("cancelled", await web.WaitForAnswerEndAsync("anthropic", 30_000));
+            Assert.Equal(cancelledPrompt, await session.Page.GetByLabel("Prompt").InputValueAsync());
+
             Assert.Empty(session.Log.CspViolations);
             Assert.Empty(session.Log.PageErrors);
 
@@ -121,6 +133,7 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
                 .AddText("chat title", title)
                 .AddText("prompt", firstPrompt)
                 .AddText("perspectives prompt", secondPrompt)
+                .AddText("cancelled prompt", cancelledPrompt)
                 .AddText("recovery code", recoveryCode);
             foreach (var (provider, key) in apiKeys)
             {
@@ -144,7 +157,8 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
             needles.AssertAbsentFrom("the server's logs", server.Logs);
             answers.AssertAbsentFrom("the server's logs", server.Logs);
             var dump = await DatabaseDump.ReadSqliteAsync(server.SqlitePath);
-            Assert.Equal(4, dump.Rows("job_executions").Count);
+            Assert.Equal(5, dump.Rows("job_executions").Count);
+            Assert.Equal(1, dump.Rows("job_executions").Count(row => (string?)row["state"] == "cancelled"));
             Assert.Equal(6, dump.Rows("chat_messages").Count); // two prompts, one answer, then three
             needles.AssertAbsentFrom("the database", dump.Text);
             needles.AssertAbsentFrom("the database files", dump.Bytes);
