@@ -59,7 +59,9 @@ internal sealed class ExecutionHost : IAsyncDisposable
     /// <param name="maxConcurrent">Executions the one user may have at once.</param>
     /// <param name="network">0–255: the host's own sandbox network, 10.216.N.0/24. Hosts running side by side need
     /// their own: the network's firewall admits exactly one server's egress ports.</param>
-    public static async Task<ExecutionHost> StartAsync(string name, int network, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4)
+    /// <param name="moreSettings">Further server settings (the web bench adds <c>Web:Root</c>).</param>
+    public static async Task<ExecutionHost> StartAsync(
+        string name, int network, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4, IReadOnlyDictionary<string, string?>? moreSettings = null)
     {
         string imageId;
         using (var docker = new DockerClient())
@@ -95,6 +97,11 @@ internal sealed class ExecutionHost : IAsyncDisposable
             // The stub listens on the host's loopback; only the egress proxy (on the host) connects to it.
             ["Egress:AllowedDestinations:0"] = "127.0.0.1/32",
         };
+        foreach (var (key, value) in moreSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         // Pinned to the image's content id: other work on this machine may retag :latest mid-run, and the pool
         // would then retire its ready sandboxes as stale.
         settings["Sandboxes:Providers:anthropic:Image"] = imageId;

@@ -41,6 +41,15 @@ internal sealed class Latencies(string name)
         return result;
     }
 
+    /// <summary>Adds one latency measured elsewhere (a browser's own clock, a child process).</summary>
+    public void Add(double milliseconds)
+    {
+        lock (_gate)
+        {
+            _milliseconds.Add(milliseconds);
+        }
+    }
+
     public static Latencies MeasureSerial(string name, int count, Action operation)
     {
         var result = new Latencies(name);

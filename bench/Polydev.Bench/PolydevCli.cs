@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Polydev.Bench;
 
 /// <summary>
-/// The real <c>polydev</c> client built next to the bench, as a user runs it: its own POLYDEV_HOME, the server's
+/// The real <c>polydev</c> client (src/Polydev's Release build, which scripts/bench makes), as a user runs it: its own POLYDEV_HOME, the server's
 /// URL, and after sign-up the POLYDEV_SESSION that opens the cached keys. Secrets go through the environment or
 /// stdin, never arguments.
 /// </summary>
@@ -53,8 +53,13 @@ internal sealed class PolydevCli(string server) : IDisposable
 
     private Process Start(string[] arguments, Dictionary<string, string?>? environment)
     {
-        var appHost = Path.Combine(AppContext.BaseDirectory, "polydev");
-        var info = File.Exists(appHost) ? new ProcessStartInfo(appHost) : new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "polydev.dll") } };
+        var dll = Path.Combine(Repository.Root, "src", "Polydev", "bin", "Release", "net10.0", "polydev.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: scripts/bench --only web builds src/Polydev first.");
+        }
+
+        var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll } };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Polydev.Bench;
 
-// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions] [--messages N] [--parallelism P] [--bytes B]
+// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
 //     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C]
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
 // the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
@@ -13,9 +13,9 @@ if (args is [EgressProxyHost.Verb, ..])
 }
 
 var only = Option("--only");
-if (only is not (null or "vault" or "egress" or "executions"))
+if (only is not (null or "vault" or "egress" or "executions" or "web"))
 {
-    Console.Error.WriteLine("--only takes vault, egress or executions");
+    Console.Error.WriteLine("--only takes vault, egress, executions or web");
     return 2;
 }
 
@@ -28,6 +28,12 @@ Console.WriteLine($"Polydev bench, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC,
 if (only == "egress")
 {
     await RunEgressAsync();
+    return 0;
+}
+
+if (only == "web")
+{
+    await WebBenchmark.RunAsync(new WebBenchmark.Settings(Argument("--runs", 10), Argument("--unlocks", 10)));
     return 0;
 }
 

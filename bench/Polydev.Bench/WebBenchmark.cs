@@ -152,17 +152,19 @@ internal static class WebBenchmark
         var sends = await page.EvaluateAsync<int>("() => performance.getEntriesByType('mark').filter(m => m.name.startsWith('polydev:send:')).length");
         await composer.GetByLabel("Prompt").FillAsync(Prompt);
         await composer.GetByLabel("Claude", new() { Exact = true }).SetCheckedAsync(true);
+        await page.EvaluateAsync("() => document.querySelectorAll('article.answer').forEach(a => a.dataset.earlier = '')");
         await composer.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await page.WaitForFunctionAsync(
             "n => performance.getEntriesByName('polydev:first-output:anthropic').length > n", sends, new() { Timeout = 120_000 });
         var milliseconds = await page.EvaluateAsync<double>(
             "() => { const send = performance.getEntriesByType('mark').filter(m => m.name.startsWith('polydev:send:')).at(-1); " +
             "return performance.getEntriesByName('polydev:first-output:anthropic').at(-1).startTime - send.startTime; }");
-        await page.Locator("article.answer[data-provider=anthropic]:is([data-status=done],[data-status=failed])").Last.WaitForAsync(new() { Timeout = 120_000 });
-        var status = await page.Locator("article.answer[data-provider=anthropic]").Last.GetAttributeAsync("data-status");
-        if (status != "done")
+        var answer = page.Locator("article.answer[data-provider=anthropic]:not([data-earlier])");
+        await page.Locator("article.answer[data-provider=anthropic]:not([data-earlier]):is([data-status=done],[data-status=failed],[data-status=cancelled])")
+            .WaitForAsync(new() { Timeout = 120_000 });
+        if (await answer.GetAttributeAsync("data-status") is var status && status != "done")
         {
-            throw new InvalidOperationException($"the web client's run ended '{status}': {await page.Locator("article.answer").Last.InnerTextAsync()}");
+            throw new InvalidOperationException($"the web client's run ended '{status}': {await answer.InnerTextAsync()}");
         }
 
         // Saving the exchange is part of the page's run; let it finish before the next one.

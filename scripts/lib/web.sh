@@ -25,19 +25,10 @@ ensure_web_deps() {
 # ensure_web_built: builds the web client (npm run build:app -> web/dist, see docs/web.md) when web/dist/manifest.json
 # is missing or older than any of its inputs: web/src/**, web/build.mjs, web/package.json, web/package-lock.json.
 # Run it before building src/Polydev, which copies web/dist into its output as wwwroot/.
-# Sets WEB_CLIENT_BUILT=1 when web/dist is there afterwards; 0 while web/ has no build:app script (no app yet).
 ensure_web_built() {
   local web="$ROOT/web" manifest="$ROOT/web/dist/manifest.json"
-  WEB_CLIENT_BUILT=0
-  if ! grep -q '"build:app"[[:space:]]*:' "$web/package.json"; then
-    log "web client not built: no build:app script in web/package.json"
-    return 0
-  fi
-  WEB_CLIENT_BUILT=1
   ensure_web_deps
-  local inputs=("$web/src" "$web/package.json" "$web/package-lock.json")
-  [[ -e "$web/build.mjs" ]] && inputs+=("$web/build.mjs")
-  if [[ -f "$manifest" ]] && [[ -z "$(find "${inputs[@]}" -newer "$manifest" -print -quit)" ]]; then
+  if [[ -f "$manifest" ]] && [[ -z "$(find "$web/src" "$web/build.mjs" "$web/package.json" "$web/package-lock.json" -newer "$manifest" -print -quit)" ]]; then
     log "web client: up to date (web/dist)"
     return 0
   fi

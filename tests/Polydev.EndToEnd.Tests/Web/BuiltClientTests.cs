@@ -7,7 +7,6 @@ namespace Polydev.EndToEnd.Tests.Web;
 /// Checks of the real build output (web/dist). They need the web client built, which scripts/test does first;
 /// without it they fail, saying so.
 /// </summary>
-[Trait("Needs", "WebDist")]
 public sealed class BuiltClientTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private const long JavaScriptGzipBudget = 150 * 1024;
