@@ -4,8 +4,8 @@ import { openKeys, recoveryProof, resetWithRecovery } from "../account/protocol.
 import { deviceName } from "../account/session.ts";
 import { field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
+import { newPasswordFields } from "../ui/new-password.ts";
 import type { Page, PublicContext } from "./page.ts";
-import { minPasswordLength } from "./signup.ts";
 
 export function recoverPage(): Page<PublicContext> {
   return {
@@ -15,27 +15,20 @@ export function recoverPage(): Page<PublicContext> {
       const notice = new Notice();
       const email = field({ label: "E-mail", name: "email", type: "email", autocomplete: "username", required: true });
       const code = field({ label: "Recovery code", name: "recovery-code", autocomplete: "off", required: true, spellcheck: false, hint: "32 letters and digits, e.g. ABCD-EFGH-…; dashes and spaces do not matter." });
-      const password = field({ label: "New password", name: "new-password", type: "password", autocomplete: "new-password", required: true, minLength: minPasswordLength });
-      const confirm = field({ label: "Confirm password", name: "confirm-password", type: "password", autocomplete: "new-password", required: true });
+      const password = newPasswordFields("New password");
       email.input.dataset["autofocus"] = "";
       const submit = h("button", { type: "submit", class: "primary" }, "Set new password");
-      const form = h("form", { class: "stack" }, email.root, code.root, password.root, confirm.root, notice.root, submit);
-      confirm.input.addEventListener("input", () => confirm.input.setCustomValidity(""));
-
+      const form = h("form", { class: "stack" }, email.root, code.root, ...password.roots, notice.root, submit);
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         notice.clear();
-        if (password.input.value !== confirm.input.value) {
-          confirm.input.setCustomValidity("The two passwords differ.");
-          confirm.input.reportValidity();
-          return;
-        }
+        if (!password.confirmed()) return;
         void whileBusy(submit, "Recovering…", async () => {
           try {
             const address = email.input.value.trim();
             const proof = await recoveryProof(code.input.value);
             const verified = await ctx.api.recoveryVerify({ email: address, recoveryAuthKey: proof.recoveryAuthKey });
-            const reset = await resetWithRecovery(address, verified, proof, password.input.value);
+            const reset = await resetWithRecovery(address, verified, proof, password.password.value);
             await ctx.api.recoveryReset(reset.request);
             const login = await ctx.api.login({ email: address, authKey: reset.passwordKeys.authKey, deviceName: deviceName() });
             const keys = await openKeys(login.account, reset.passwordKeys.kek);

@@ -4,9 +4,9 @@ import { loadIdleMinutes, maxIdleMinutes, minIdleMinutes, saveIdleMinutes } from
 import { changePassword, deleteAccountRequest, replaceRecoveryCode } from "../account/protocol.ts";
 import { button, checkbox, field, h, heading } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
+import { newPasswordFields } from "../ui/new-password.ts";
 import { recoveryCodePanel } from "../ui/recovery-code.ts";
 import type { Page, PageContext } from "./page.ts";
-import { minPasswordLength } from "./signup.ts";
 
 export function settingsPage(): Page {
   return {
@@ -30,23 +30,17 @@ function card(id: string, title: string, ...content: (HTMLElement | string)[]): 
 function passwordSection(ctx: PageContext): HTMLElement {
   const notice = new Notice();
   const current = field({ label: "Current password", name: "current-password", type: "password", autocomplete: "current-password", required: true });
-  const next = field({ label: "New password", name: "new-password", type: "password", autocomplete: "new-password", required: true, minLength: minPasswordLength });
-  const repeat = field({ label: "Confirm password", name: "repeat-password", type: "password", autocomplete: "new-password", required: true });
+  const next = newPasswordFields("New password");
   const submit = h("button", { type: "submit", class: "primary" }, "Change password");
-  const form = h("form", { class: "stack" }, current.root, next.root, repeat.root, notice.root, submit);
-  repeat.input.addEventListener("input", () => repeat.input.setCustomValidity(""));
+  const form = h("form", { class: "stack" }, current.root, ...next.roots, notice.root, submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     notice.clear();
-    if (next.input.value !== repeat.input.value) {
-      repeat.input.setCustomValidity("The two passwords differ.");
-      repeat.input.reportValidity();
-      return;
-    }
+    if (!next.confirmed()) return;
     void whileBusy(submit, "Changing…", async () => {
       try {
         const account = await ctx.api.getAccount(ctx.signal);
-        await ctx.api.changePassword(await changePassword(account, current.input.value, next.input.value));
+        await ctx.api.changePassword(await changePassword(account, current.input.value, next.password.value));
         if (ctx.signal.aborted) return;
         form.reset();
         notice.success("Password changed. Your other devices were signed out; this one stays signed in. Your recovery code still works.");

@@ -6,10 +6,10 @@ import type { Keys } from "../account/keys.ts";
 import { deviceName, type Session } from "../account/session.ts";
 import { checkbox, field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
+import { minPasswordLength, newPasswordFields } from "../ui/new-password.ts";
 import { recoveryCodePanel } from "../ui/recovery-code.ts";
 import type { Page, PublicContext } from "./page.ts";
 
-export const minPasswordLength = 8;
 
 export function signupPage(): Page<PublicContext> {
   let leaveGuard: ((event: BeforeUnloadEvent) => void) | null = null;
@@ -26,11 +26,8 @@ export function signupPage(): Page<PublicContext> {
       const root = h("section", { class: "page narrow" });
       const notice = new Notice();
       const email = field({ label: "E-mail", name: "email", type: "email", autocomplete: "username", required: true, maxLength: 254 });
-      const password = field({
-        label: "Password", name: "new-password", type: "password", autocomplete: "new-password", required: true, minLength: minPasswordLength,
-        hint: `At least ${minPasswordLength} characters. A long passphrase is best: it is the only thing protecting your data.`,
-      });
-      const confirm = field({ label: "Confirm password", name: "confirm-password", type: "password", autocomplete: "new-password", required: true });
+      const password = newPasswordFields(
+        "Password", `At least ${minPasswordLength} characters. A long passphrase is best: it is the only thing protecting your data.`);
       const understood = checkbox("I understand: if I lose both my password and my recovery code, my data is gone for good.", "understood");
       email.input.dataset["autofocus"] = "";
       const submit = h("button", { type: "submit", class: "primary" }, "Create account");
@@ -40,21 +37,15 @@ export function signupPage(): Page<PublicContext> {
         h("p", {}, "Polydev encrypts your chats and provider keys in this browser with a key made from your password. The server never sees your password, so it cannot reset it."),
         h("p", {}, "After the account is created you get a recovery code, shown once. With it you can set a new password. Without your password and without the recovery code, your data cannot be recovered by anyone, including the operator."));
 
-      const form = h("form", { class: "stack" }, email.root, password.root, confirm.root, warning, understood.root, notice.root, submit);
-      confirm.input.addEventListener("input", () => confirm.input.setCustomValidity(""));
-
+      const form = h("form", { class: "stack" }, email.root, ...password.roots, warning, understood.root, notice.root, submit);
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         notice.clear();
-        if (password.input.value !== confirm.input.value) {
-          confirm.input.setCustomValidity("The two passwords differ.");
-          confirm.input.reportValidity();
-          return;
-        }
+        if (!password.confirmed()) return;
         void whileBusy(submit, "Creating your keys…", async () => {
           try {
             const address = email.input.value.trim();
-            const account = await createAccount(address, password.input.value);
+            const account = await createAccount(address, password.password.value);
             const created = await ctx.api.signup(account.request);
             if (ctx.signal.aborted) return;
             // The account exists now: whatever happens next, the recovery code must reach the user.
@@ -66,8 +57,7 @@ export function signupPage(): Page<PublicContext> {
               session = null;
             }
             if (ctx.signal.aborted) return;
-            password.input.value = "";
-            confirm.input.value = "";
+            password.clear();
             showRecoveryCode(account.recoveryCode, session, account.keys);
           } catch (error) {
             if (ctx.signal.aborted) return;
