@@ -82,21 +82,6 @@ public sealed partial class FirefoxProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits up to <paramref name="timeout"/> for Firefox to exit on its own (after browser.close).</summary>
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cancel.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         Kill(_process);
