@@ -60,9 +60,18 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
                 await SandboxedServer.WaitForReadyAsync(server, provider, TimeSpan.FromSeconds(90));
             }
 
+            // Claude Code is told to run a tool first (Glob, which needs no permission): the page shows it as a tool.
+            var anthropic = (Polydev.Testing.ProviderStubs.AnthropicStub)stubs[0].Stub;
+            anthropic.ToolCall = ("Glob", new System.Text.Json.Nodes.JsonObject { ["pattern"] = "*.polydev-none" });
             await web.SendAsync(firstPrompt, "Claude");
             Assert.Equal("done", await web.WaitForAnswerEndAsync("anthropic"));
+            anthropic.ToolCall = null;
             Assert.Contains(stubs[0].Stub.Answer, await web.LiveAnswer("anthropic").InnerTextAsync(), StringComparison.Ordinal);
+            var tool = web.LiveAnswer("anthropic").Locator("details.tool");
+            Assert.Equal(1, await tool.CountAsync());
+            Assert.Equal("Glob", await tool.Locator(".tool-name").InnerTextAsync());
+            Assert.Contains("*.polydev-none", await tool.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal(1, await tool.Locator(".tool-output").CountAsync());
             Assert.All(stubs[0].Stub.ReceivedCredentials, credential => Assert.Equal(apiKeys["anthropic"], credential));
             await session.ScreenshotAsync("run");
 
@@ -114,7 +123,7 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
 
             // Cancel: a slow answer is stopped from the page; nothing is saved and the prompt stays in the composer.
             var cancelledPrompt = Needles.Canary("cancelled") + " Take your time.";
-            ((Polydev.Testing.ProviderStubs.AnthropicStub)stubs[0].Stub).ResponseDelay = TimeSpan.FromSeconds(60);
+            anthropic.ResponseDelay = TimeSpan.FromSeconds(60);
             await session.Page.GetByRole(AriaRole.List, new() { Name = "Your chats" }).GetByText(title).ClickAsync();
             await web.WaitForPageAsync("run");
             await SandboxedServer.WaitForReadyAsync(server, "anthropic", TimeSpan.FromSeconds(90));

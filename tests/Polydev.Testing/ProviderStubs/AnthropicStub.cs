@@ -24,6 +24,13 @@ public sealed class AnthropicStub : ProviderStub
     /// <summary>How long each model call waits before answering: an execution that runs for a while, to cancel or kill.</summary>
     public TimeSpan ResponseDelay { get; set; }
 
+    /// <summary>
+    /// When set, a request whose last message carries no tool result is answered with this tool call instead of text
+    /// (stop reason <c>tool_use</c>); Claude Code runs the tool and asks again with its result, which gets
+    /// <see cref="ProviderStub.Answer"/>. The tool must be one Claude Code offers in the request.
+    /// </summary>
+    public (string Name, JsonObject Input)? ToolCall { get; set; }
+
     /// <summary>The usage every answer reports.</summary>
     public int InputTokens { get; set; } = 2_187;
 
@@ -61,7 +68,14 @@ public sealed class AnthropicStub : ProviderStub
         }
 
         string id = $"msg_stub{Guid.NewGuid():N}"[..28];
-        if (root.TryGetProperty("stream", out JsonElement stream) && stream.ValueKind == JsonValueKind.True)
+        bool streaming = root.TryGetProperty("stream", out JsonElement stream) && stream.ValueKind == JsonValueKind.True;
+        if (ToolCall is { } tool && streaming && !LastMessageHasToolResult(root))
+        {
+            await StreamToolUseAsync(context, id, model, tool.Name, tool.Input);
+            return;
+        }
+
+        if (streaming)
         {
             await StreamAsync(context, id, model);
             return;
@@ -128,6 +142,57 @@ public sealed class AnthropicStub : ProviderStub
         });
         await EventAsync(response, "message_stop", new JsonObject { ["type"] = "message_stop" });
     }
+
+    /// <summary>One tool call: message_start, a tool_use block whose input arrives as one JSON delta, stop reason tool_use.</summary>
+    private async Task StreamToolUseAsync(HttpContext context, string id, string model, string name, JsonObject input)
+    {
+        HttpResponse response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        await EventAsync(response, "message_start", new JsonObject
+        {
+            ["type"] = "message_start",
+            ["message"] = new JsonObject
+            {
+                ["id"] = id,
+                ["type"] = "message",
+                ["role"] = "assistant",
+                ["model"] = model,
+                ["content"] = new JsonArray(),
+                ["stop_reason"] = null,
+                ["stop_sequence"] = null,
+                ["usage"] = Usage(outputTokens: 1),
+            },
+        });
+        await EventAsync(response, "content_block_start", new JsonObject
+        {
+            ["type"] = "content_block_start",
+            ["index"] = 0,
+            ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_stub{Guid.NewGuid():N}"[..26], ["name"] = name, ["input"] = new JsonObject() },
+        });
+        await EventAsync(response, "content_block_delta", new JsonObject
+        {
+            ["type"] = "content_block_delta",
+            ["index"] = 0,
+            ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = input.ToJsonString() },
+        });
+        await EventAsync(response, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+        await EventAsync(response, "message_delta", new JsonObject
+        {
+            ["type"] = "message_delta",
+            ["delta"] = new JsonObject { ["stop_reason"] = "tool_use", ["stop_sequence"] = null },
+            ["usage"] = new JsonObject { ["output_tokens"] = OutputTokens },
+        });
+        await EventAsync(response, "message_stop", new JsonObject { ["type"] = "message_stop" });
+    }
+
+    private static bool LastMessageHasToolResult(JsonElement request) =>
+        request.TryGetProperty("messages", out JsonElement messages)
+        && messages.ValueKind == JsonValueKind.Array
+        && messages.GetArrayLength() > 0
+        && messages[messages.GetArrayLength() - 1].TryGetProperty("content", out JsonElement content)
+        && content.ValueKind == JsonValueKind.Array
+        && content.EnumerateArray().Any(block => block.TryGetProperty("type", out JsonElement type) && type.ValueEquals("tool_result"));
 
     private async Task CountTokensAsync(HttpContext context)
     {
