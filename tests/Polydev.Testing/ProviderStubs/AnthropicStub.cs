@@ -31,6 +31,9 @@ public sealed class AnthropicStub : ProviderStub
     /// </summary>
     public (string Name, JsonObject Input)? ToolCall { get; set; }
 
+    /// <summary>The tool names Claude Code offered in its latest Messages request.</summary>
+    public IReadOnlyList<string> OfferedTools { get; private set; } = [];
+
     /// <summary>The usage every answer reports.</summary>
     public int InputTokens { get; set; } = 2_187;
 
@@ -55,6 +58,11 @@ public sealed class AnthropicStub : ProviderStub
         JsonElement root = request.RootElement;
         string model = root.TryGetProperty("model", out JsonElement m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "claude-stub";
         _models.Enqueue(model);
+        if (root.TryGetProperty("tools", out JsonElement tools) && tools.ValueKind == JsonValueKind.Array)
+        {
+            OfferedTools = [.. tools.EnumerateArray().Select(t => t.TryGetProperty("name", out JsonElement n) ? n.GetString() ?? "" : "")];
+        }
+
         if (ResponseDelay > TimeSpan.Zero)
         {
             await Task.Delay(ResponseDelay, context.RequestAborted);
