@@ -106,25 +106,9 @@ public sealed class AnthropicStub : ProviderStub
     private async Task StreamAsync(HttpContext context, string id, string model)
     {
         HttpResponse response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
         int half = Answer.Length / 2;
 
-        await EventAsync(response, "message_start", new JsonObject
-        {
-            ["type"] = "message_start",
-            ["message"] = new JsonObject
-            {
-                ["id"] = id,
-                ["type"] = "message",
-                ["role"] = "assistant",
-                ["model"] = model,
-                ["content"] = new JsonArray(),
-                ["stop_reason"] = null,
-                ["stop_sequence"] = null,
-                ["usage"] = Usage(outputTokens: 1),
-            },
-        });
+        await MessageStartAsync(response, id, model);
         await EventAsync(response, "content_block_start", new JsonObject
         {
             ["type"] = "content_block_start",
@@ -142,22 +126,35 @@ public sealed class AnthropicStub : ProviderStub
         }
 
         await EventAsync(response, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
-        await EventAsync(response, "message_delta", new JsonObject
-        {
-            ["type"] = "message_delta",
-            ["delta"] = new JsonObject { ["stop_reason"] = "end_turn", ["stop_sequence"] = null },
-            ["usage"] = new JsonObject { ["output_tokens"] = OutputTokens },
-        });
-        await EventAsync(response, "message_stop", new JsonObject { ["type"] = "message_stop" });
+        await MessageEndAsync(response, "end_turn");
     }
 
     /// <summary>One tool call: message_start, a tool_use block whose input arrives as one JSON delta, stop reason tool_use.</summary>
     private async Task StreamToolUseAsync(HttpContext context, string id, string model, string name, JsonObject input)
     {
         HttpResponse response = context.Response;
+        await MessageStartAsync(response, id, model);
+        await EventAsync(response, "content_block_start", new JsonObject
+        {
+            ["type"] = "content_block_start",
+            ["index"] = 0,
+            ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_stub{Guid.NewGuid():N}"[..26], ["name"] = name, ["input"] = new JsonObject() },
+        });
+        await EventAsync(response, "content_block_delta", new JsonObject
+        {
+            ["type"] = "content_block_delta",
+            ["index"] = 0,
+            ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = input.ToJsonString() },
+        });
+        await EventAsync(response, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+        await MessageEndAsync(response, "tool_use");
+    }
+
+    private Task MessageStartAsync(HttpResponse response, string id, string model)
+    {
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
-        await EventAsync(response, "message_start", new JsonObject
+        return EventAsync(response, "message_start", new JsonObject
         {
             ["type"] = "message_start",
             ["message"] = new JsonObject
@@ -172,23 +169,14 @@ public sealed class AnthropicStub : ProviderStub
                 ["usage"] = Usage(outputTokens: 1),
             },
         });
-        await EventAsync(response, "content_block_start", new JsonObject
-        {
-            ["type"] = "content_block_start",
-            ["index"] = 0,
-            ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_stub{Guid.NewGuid():N}"[..26], ["name"] = name, ["input"] = new JsonObject() },
-        });
-        await EventAsync(response, "content_block_delta", new JsonObject
-        {
-            ["type"] = "content_block_delta",
-            ["index"] = 0,
-            ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = input.ToJsonString() },
-        });
-        await EventAsync(response, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+    }
+
+    private async Task MessageEndAsync(HttpResponse response, string stopReason)
+    {
         await EventAsync(response, "message_delta", new JsonObject
         {
             ["type"] = "message_delta",
-            ["delta"] = new JsonObject { ["stop_reason"] = "tool_use", ["stop_sequence"] = null },
+            ["delta"] = new JsonObject { ["stop_reason"] = stopReason, ["stop_sequence"] = null },
             ["usage"] = new JsonObject { ["output_tokens"] = OutputTokens },
         });
         await EventAsync(response, "message_stop", new JsonObject { ["type"] = "message_stop" });
