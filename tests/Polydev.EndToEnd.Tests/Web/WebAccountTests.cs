@@ -96,6 +96,94 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
     }
 
     [Fact]
+    public async Task Chats_keys_password_recovery_code_and_the_account_can_be_managed_from_the_pages()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url);
+        var web = new WebClient(session.Page);
+        var page = session.Page;
+        var email = $"manage-{Guid.NewGuid():N}@example.com";
+        var password = Needles.Canary("password");
+        var newPassword = Needles.Canary("new-password");
+        var firstCode = await web.SignUpAsync(email, password);
+
+        // Chats: new, rename from the list, delete after confirming.
+        var title = Needles.Canary("title");
+        var renamed = Needles.Canary("renamed");
+        await web.NewChatAsync(title);
+        await web.GoToAsync("Chats", "chats");
+        var chats = page.GetByRole(AriaRole.List, new() { Name = "Your chats" });
+        await chats.GetByRole(AriaRole.Button, new() { Name = $"Rename {title}" }).ClickAsync();
+        await chats.GetByLabel("New title").FillAsync(renamed);
+        await chats.GetByRole(AriaRole.Button, new() { Name = "Save title" }).ClickAsync();
+        await chats.GetByRole(AriaRole.Link, new() { Name = renamed }).WaitForAsync();
+        await chats.GetByRole(AriaRole.Button, new() { Name = $"Delete {renamed}" }).ClickAsync();
+        await chats.GetByRole(AriaRole.Button, new() { Name = "Delete chat" }).ClickAsync();
+        await chats.GetByRole(AriaRole.Link, new() { Name = renamed }).WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+        // Providers: a key added, then removed after confirming.
+        await web.GoToAsync("Providers", "providers");
+        var label = Needles.Canary("label");
+        await web.AddApiKeyAsync("openai", label, Needles.Canary("key"));
+        var openai = page.Locator("section[data-provider=openai]");
+        await openai.GetByRole(AriaRole.Button, new() { Name = $"Remove {label}" }).ClickAsync();
+        await openai.GetByRole(AriaRole.Button, new() { Name = "Remove for good" }).ClickAsync();
+        await openai.GetByRole(AriaRole.Button, new() { Name = $"Remove {label}" }).WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await page.ReloadAsync();
+        await web.WaitForPageAsync("unlock");
+        await web.UnlockAsync(password);
+        await web.WaitForPageAsync("providers", 60_000);
+        Assert.Equal(0, await page.GetByText(label).CountAsync());
+
+        // Settings: a new recovery code (shown once, different), then a new password that the next sign-in needs.
+        await web.GoToAsync("Settings", "settings");
+        var recovery = page.Locator("section[aria-labelledby=settings-recovery]");
+        await recovery.GetByLabel("Current password").FillAsync(password);
+        await recovery.GetByRole(AriaRole.Button, new() { Name = "Create a new recovery code" }).ClickAsync();
+        var secondCode = (await page.Locator("#recovery-code").InnerTextAsync(new() { Timeout = 60_000 })).Trim();
+        Assert.NotEqual(firstCode, secondCode);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+
+        var passwordCard = page.Locator("section[aria-labelledby=settings-password]");
+        await passwordCard.GetByLabel("Current password").FillAsync(password);
+        await passwordCard.GetByLabel("New password").FillAsync(newPassword);
+        await passwordCard.GetByLabel("Confirm password").FillAsync(newPassword);
+        await passwordCard.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await passwordCard.GetByRole(AriaRole.Status).GetByText("Password changed").WaitForAsync(new() { Timeout = 60_000 });
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+        await web.WaitForPageAsync("signin");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Alert).WaitForAsync(new() { Timeout = 60_000 });
+        await page.GetByLabel("Password").FillAsync(newPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await web.WaitForPageAsync("chats", 60_000);
+
+        // Deleting the account takes the password and a confirmation, and leaves no row of the user behind.
+        await web.GoToAsync("Settings", "settings");
+        var deletion = page.Locator("section[aria-labelledby=settings-delete]");
+        await deletion.GetByLabel("Password").FillAsync(newPassword);
+        await deletion.GetByLabel("I understand").CheckAsync();
+        await deletion.GetByRole(AriaRole.Button, new() { Name = "Delete account" }).ClickAsync();
+        await web.WaitForPageAsync("signin", 60_000);
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('polydev.session')"));
+
+        foreach (var secret in new[] { password, newPassword, title, renamed, label, firstCode, secondCode })
+        {
+            await session.Log.AssertNeverSentAsync(secret);
+        }
+
+        Assert.Empty(session.Log.CspViolations);
+        await server.StopAsync();
+        var dump = await DatabaseDump.ReadSqliteAsync(server.SqlitePath);
+        Assert.Empty(dump.Rows("users"));
+        Assert.Empty(dump.Rows("chats"));
+        Assert.Empty(dump.Rows("provider_credentials"));
+    }
+
+    [Fact]
     public async Task On_a_phone_sized_screen_no_page_scrolls_sideways()
     {
         await using var server = await StartServerAsync();
