@@ -24,9 +24,10 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         await web.GoToAsync("Providers", "providers");
         await web.AddApiKeyAsync("anthropic", label, Needles.Canary("key"));
 
-        // A 3-second timeout (the settings page takes whole minutes; tests may store a fraction). The timer reads it
+        // A 9-second timeout (the settings page takes whole minutes; tests may store a fraction): long enough for the
+        // unlocked page to render on a loaded machine before it locks, short for a test. The timer reads it
         // when the keys are unlocked, so reload and unlock with it in place.
-        await session.Page.EvaluateAsync("() => localStorage.setItem('polydev.idleMinutes', '0.05')");
+        await session.Page.EvaluateAsync("() => localStorage.setItem('polydev.idleMinutes', '0.15')");
         await session.Page.ReloadAsync();
         await web.WaitForPageAsync("unlock");
         await web.UnlockAsync(password);
@@ -35,7 +36,7 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         var requestsBeforeLock = (await session.Log.RequestsAsync()).Count;
 
         // No input for a few seconds: locked, and the decrypted label is gone from the DOM, not merely hidden.
-        await web.WaitForPageAsync("locked", 20_000);
+        await web.WaitForPageAsync("locked", 40_000);
         Assert.DoesNotContain(label, await session.Page.ContentAsync(), StringComparison.Ordinal);
         Assert.False(await web.Navigation.IsVisibleAsync(), "The navigation must be hidden while locked.");
         await session.ScreenshotAsync("locked");
