@@ -10,6 +10,8 @@ import {
   changePassword, createAccount, deleteAccountRequest, derivePasswordKeys, recoveryProof, replaceRecoveryCode,
   resetWithRecovery, unlock,
 } from "../src/app/account/protocol.ts";
+import { signInWith } from "../src/app/account/sign-in.ts";
+import type { Api } from "../src/app/api/client.ts";
 import { openText } from "../src/app/vault/cipher.ts";
 import { polydev } from "./vectors.ts";
 
@@ -150,4 +152,25 @@ test("recovery refuses a malformed code without repeating it, and a code that do
 test("deleteAccountRequest checks the password locally and sends its authKey", async () => {
   assert.deepEqual(await deleteAccountRequest(vectorAccount, password), { authKey: b64(master.authKey) });
   await assert.rejects(deleteAccountRequest(vectorAccount, "nope"), isUserFacing(/current password is wrong/));
+});
+
+test("signInWith logs in with the authKey only and opens the account the login answer carries", async () => {
+  const derived = await derivePasswordKeys(password, vectorAccount.kdf);
+  const sent: unknown[] = [];
+  const api = {
+    login: async (request: unknown) => {
+      sent.push(request);
+      return { token: "pd_s_token", sessionId: "0b5e5510-0000-4000-8000-000000000001", expiresAt: null, account: vectorAccount };
+    },
+  } as unknown as Api;
+
+  const { session, keys } = await signInWith(api, vectorAccount.email, derived);
+
+  assert.deepEqual(session, { token: "pd_s_token", sessionId: "0b5e5510-0000-4000-8000-000000000001", userId, email: vectorAccount.email });
+  assert.equal(sent.length, 1);
+  const request = sent[0] as Record<string, unknown>;
+  assert.deepEqual(Object.keys(request).sort(), ["authKey", "deviceName", "email"]);
+  assert.equal(request["authKey"], b64(master.authKey));
+  assert.equal(toBase64(keys.publicKey), vectorAccount.publicKey);
+  assert.equal(keys.userKey.extractable, false);
 });

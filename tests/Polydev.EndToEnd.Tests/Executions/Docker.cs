@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Polydev.Testing;
 
 namespace Polydev.EndToEnd.Tests.Executions;
 
@@ -18,17 +18,8 @@ public static class Docker
 
     public static async Task<(int ExitCode, string Output, string Errors)> TryRunAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await errors);
+        var result = await ChildProcess.RunAsync("docker", arguments);
+        return (result.ExitCode, result.Output, result.Errors);
     }
 
     /// <summary>Fails with what to run when a runtime image is missing (scripts/test builds them).</summary>

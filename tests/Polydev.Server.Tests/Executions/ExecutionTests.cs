@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -7,6 +6,7 @@ using Polydev.Contracts;
 using Polydev.Contracts.Executions;
 using Polydev.Server.Tests.Infrastructure;
 using Polydev.Server.Tests.Sandboxes;
+using Polydev.Testing;
 
 namespace Polydev.Server.Tests.Executions;
 
@@ -291,17 +291,8 @@ public sealed class ExecutionTests
 
     internal static async Task<string> RunAsync(string file, params string[] arguments)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)}: {await errors}");
-        return await output;
+        var result = await ChildProcess.RunAsync(file, arguments);
+        Assert.True(result.ExitCode == 0, $"{file} {string.Join(' ', arguments)}: {result.Errors}");
+        return result.Output;
     }
 }

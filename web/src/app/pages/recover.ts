@@ -1,7 +1,7 @@
 // Forgotten password: the recovery code proves itself (recovery authKey) and opens userKey, which is wrapped under a
 // new password. Every session is revoked by the server; this page signs in afresh.
-import { openKeys, recoveryProof, resetWithRecovery } from "../account/protocol.ts";
-import { deviceName } from "../account/session.ts";
+import { recoveryProof, resetWithRecovery } from "../account/protocol.ts";
+import { signInWith } from "../account/sign-in.ts";
 import { field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import { newPasswordFields } from "../ui/new-password.ts";
@@ -30,10 +30,9 @@ export function recoverPage(): Page<PublicContext> {
             const verified = await ctx.api.recoveryVerify({ email: address, recoveryAuthKey: proof.recoveryAuthKey });
             const reset = await resetWithRecovery(address, verified, proof, password.password.value);
             await ctx.api.recoveryReset(reset.request);
-            const login = await ctx.api.login({ email: address, authKey: reset.passwordKeys.authKey, deviceName: deviceName() });
-            const keys = await openKeys(login.account, reset.passwordKeys.kek);
+            const { session, keys } = await signInWith(ctx.api, address, reset.passwordKeys);
             if (ctx.signal.aborted) return;
-            ctx.shell.enter({ token: login.token, sessionId: login.sessionId, userId: login.account.userId, email: login.account.email }, keys);
+            ctx.shell.enter(session, keys);
           } catch (error) {
             if (ctx.signal.aborted) return;
             notice.error(error);

@@ -1,7 +1,7 @@
 // Sign-in: prelogin (KDF parameters for the e-mail) -> PBKDF2 and HKDF here -> login with authKey -> open the keys
 // the login returned. The password never leaves the page.
-import { derivePasswordKeys, openKeys } from "../account/protocol.ts";
-import { deviceName } from "../account/session.ts";
+import { derivePasswordKeys } from "../account/protocol.ts";
+import { signInWith } from "../account/sign-in.ts";
 import { field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import type { Page, PublicContext } from "./page.ts";
@@ -26,11 +26,10 @@ export function signinPage(): Page<PublicContext> {
             const address = email.input.value.trim();
             const { kdf } = await ctx.api.prelogin(address);
             const derived = await derivePasswordKeys(password.input.value, kdf);
-            const login = await ctx.api.login({ email: address, authKey: derived.authKey, deviceName: deviceName() });
-            const keys = await openKeys(login.account, derived.kek);
+            const { session, keys } = await signInWith(ctx.api, address, derived);
             if (ctx.signal.aborted) return;
             password.input.value = "";
-            ctx.shell.enter({ token: login.token, sessionId: login.sessionId, userId: login.account.userId, email: login.account.email }, keys);
+            ctx.shell.enter(session, keys);
           } catch (error) {
             if (ctx.signal.aborted) return;
             notice.error(error);

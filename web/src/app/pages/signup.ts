@@ -4,6 +4,7 @@
 import { createAccount } from "../account/protocol.ts";
 import type { Keys } from "../account/keys.ts";
 import { deviceName, type Session } from "../account/session.ts";
+import { sessionOf } from "../account/sign-in.ts";
 import { checkbox, field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import { minPasswordLength, newPasswordFields } from "../ui/new-password.ts";
@@ -52,7 +53,7 @@ export function signupPage(): Page<PublicContext> {
             let session: Session | null = null;
             try {
               const login = await ctx.api.login({ email: created.email, authKey: account.authKey, deviceName: deviceName() });
-              session = { token: login.token, sessionId: login.sessionId, userId: login.account.userId, email: login.account.email };
+              session = sessionOf(login);
             } catch {
               session = null;
             }
