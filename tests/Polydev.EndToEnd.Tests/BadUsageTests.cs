@@ -14,6 +14,17 @@ public sealed class BadUsageTests(BadUsageTests.SignedInUser user) : IClassFixtu
     }
 
     [Fact]
+    public async Task Credentials_add_refuses_a_bad_endpoint_before_storing_anything()
+    {
+        var badUrl = (await user.Cli.RunAsync(["credentials", "add", "anthropic", "--base-url", "ftp://gateway.example"], stdin: "sk-key")).FailedWithOneLine(exitCode: 2);
+        Assert.Contains("--base-url must be an absolute http or https URL", badUrl, StringComparison.Ordinal);
+        var noCa = (await user.Cli.RunAsync(["credentials", "add", "anthropic", "--base-url", "https://gateway.example", "--ca-file", "/nonexistent/ca.pem"], stdin: "sk-key")).FailedWithOneLine(exitCode: 2);
+        Assert.Contains("--ca-file /nonexistent/ca.pem does not exist", noCa, StringComparison.Ordinal);
+        var stored = (await user.Cli.RunAsync("credentials", "list", "--provider", "anthropic", "--json")).Succeeded().Json();
+        Assert.Equal(0, stored.GetArrayLength());
+    }
+
+    [Fact]
     public async Task Run_refuses_bad_options_a_missing_credential_and_a_server_without_sandboxes_in_one_line_each()
     {
         Assert.Contains("--timeout", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--timeout", "0", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
