@@ -11,15 +11,24 @@ using Polydev.Testing;
 namespace Polydev.Bench;
 
 /// <summary>
-/// The same downloads and request mix four ways in one run, against one HTTPS target on
+/// The same downloads and request mix five ways in one run, against one HTTPS target on
 /// loopback (Kestrel): straight to it; through Polydev's proxy in direct mode (its own
-/// process, 127.0.0.1 allowed); through Polydev chained to Squid (the production shape, Squid
-/// standing in for Decodo); and through Squid alone as a plain forward proxy. Both proxies
-/// require Basic auth and every client sends it up front (as curl and HTTP(S)_PROXY users do),
-/// so no 407 round trip is timed. Then a thousand tunnels held open at once through one port.
+/// process, 127.0.0.1 allowed) with its default tunnel relay, and again with the managed copy
+/// relay (<c>Egress:Relay</c> <c>Copy</c>) as a same-run baseline; through Polydev chained to
+/// Squid (the production shape, Squid standing in for Decodo); and through Squid alone as a
+/// plain forward proxy. Both proxies require Basic auth and every client sends it up front (as
+/// curl and HTTP(S)_PROXY users do), so no 407 round trip is timed. The downloads run twice:
+/// with everything sharing all cores, then with the bench (clients and target) on one core and
+/// the proxies on another. Then a thousand tunnels held open at once through one port.
 /// </summary>
 internal static class EgressBenchmark
 {
+    private const string DirectRoute = "direct (no proxy)";
+    private const string PolydevRoute = "polydev (direct mode)";
+    private const string PolydevCopyRoute = "polydev (direct mode, copy relay)";
+    private const string ChainedRoute = "polydev -> squid (chained)";
+    private const string SquidRoute = "squid";
+
     public sealed record Settings(int DownloadMiB, int Runs, int Requests, int NewTunnels, int Tunnels);
 
     public static async Task RunAsync(Settings settings)
@@ -34,7 +43,9 @@ internal static class EgressBenchmark
             ["MaxTunnelsPerUser"] = (settings.Tunnels * 2 + 100).ToString(CultureInfo.InvariantCulture),
             ["IdleTimeout"] = "00:10:00",
         };
+        // Its relay is the default (splice on Linux), as production runs it; the copy relay's process is the same but for Relay.
         await using var polydev = await ProxyProcess.StartAsync(userId, token, new(common) { ["AllowedDestinations:0"] = "127.0.0.1/32" });
+        await using var polydevCopy = await ProxyProcess.StartAsync(userId, token, new(common) { ["AllowedDestinations:0"] = "127.0.0.1/32", ["Relay"] = "Copy" });
         await using var chained = await ProxyProcess.StartAsync(userId, token, new(common)
         {
             ["Upstream:Url"] = squid.Address.ToString(),
@@ -44,11 +55,13 @@ internal static class EgressBenchmark
 
         var routes = new Route[]
         {
-            new("direct (no proxy)", null, null, []),
-            new("polydev (direct mode)", polydev.Port, Basic("sandbox", token), [polydev.ProcessId]),
-            new("polydev -> squid (chained)", chained.Port, Basic("sandbox", token), [chained.ProcessId, squid.ProcessId]),
-            new("squid", squid.Port, Basic("bench", squidPassword), [squid.ProcessId]),
+            new(DirectRoute, null, null, []),
+            new(PolydevRoute, polydev.Port, Basic("sandbox", token), [polydev.ProcessId]),
+            new(PolydevCopyRoute, polydevCopy.Port, Basic("sandbox", token), [polydevCopy.ProcessId]),
+            new(ChainedRoute, chained.Port, Basic("sandbox", token), [chained.ProcessId, squid.ProcessId]),
+            new(SquidRoute, squid.Port, Basic("bench", squidPassword), [squid.ProcessId]),
         };
+        Route Named(string name) => routes.Single(r => r.Name == name);
 
         var https = new Uri($"https://127.0.0.1:{target.HttpsPort}/");
         var http = new Uri($"http://127.0.0.1:{target.HttpPort}/");
@@ -66,37 +79,48 @@ internal static class EgressBenchmark
             await DownloadAsync(warm, new Uri(https, "bytes/8388608"), 8 << 20);
         }
 
-        // Throughput: runs interleaved across routes so drift hits all alike.
+        // Throughput, first with every process free to run on every core, as the machine is shared in practice.
         var bytes = (long)settings.DownloadMiB << 20;
-        var seconds = routes.ToDictionary(r => r.Name, _ => new List<double>());
-        var cpu = routes.ToDictionary(r => r.Name, _ => 0.0);
-        var clients = routes.ToDictionary(r => r.Name, r => r.HttpsClient(target));
-        for (var run = 0; run < settings.Runs; run++)
+        PrintThroughput(Invariant($"route, shared: every process on any of CPUs {string.Join(",", CpuPinning.AllowedCpus(Environment.ProcessId))}"), settings, routes, await MeasureThroughputAsync(routes, target, new Uri(https, $"bytes/{bytes}"), bytes, settings.Runs));
+
+        // Then each proxy on a core of its own: on a host with spare cores the proxy does not compete with the
+        // endpoints for CPU; on shared cores any relay does. This pass shows whether the proxy keeps up when it has a core.
+        Console.WriteLine();
+        var cpus = CpuPinning.AllowedCpus(Environment.ProcessId);
+        if (Environment.ProcessorCount < 2 || cpus.Length < 2)
         {
-            foreach (var route in routes)
+            Console.WriteLine($"pinned pass skipped: this process may run on {cpus.Length} CPU(s), it needs two");
+        }
+        else
+        {
+            var (endpointCpu, proxyCpu) = (cpus[0], cpus[1]);
+            await using (var pinning = await CpuPinning.PinAsync(
+            [
+                new("bench (clients + target)", [Environment.ProcessId], endpointCpu),
+                new(PolydevRoute, [polydev.ProcessId], proxyCpu),
+                new(PolydevCopyRoute, [polydevCopy.ProcessId], proxyCpu),
+                new("polydev chained to squid", [chained.ProcessId], proxyCpu),
+                new("squid and its helpers", CpuPinning.WithDescendants(squid.ProcessId), proxyCpu),
+            ]))
             {
-                var cpuBefore = route.ProxyProcesses.Sum(CpuSeconds);
-                seconds[route.Name].Add(await DownloadAsync(clients[route.Name], new Uri(https, $"bytes/{bytes}"), bytes));
-                cpu[route.Name] += route.ProxyProcesses.Sum(CpuSeconds) - cpuBefore;
+                Console.WriteLine("pinned pass, each proxy on a core of its own (every thread moved with taskset -a):");
+                foreach (var placement in pinning.Placements)
+                {
+                    Console.WriteLine($"- {placement}");
+                }
+
+                Console.WriteLine();
+                foreach (var route in routes)
+                {
+                    using var warm = route.HttpsClient(target);
+                    await DownloadAsync(warm, new Uri(https, "bytes/8388608"), 8 << 20);
+                }
+
+                var pinned = await MeasureThroughputAsync(routes, target, new Uri(https, $"bytes/{bytes}"), bytes, settings.Runs);
+                PrintThroughput(Invariant($"route, PINNED: bench on CPU {endpointCpu}, proxies on CPU {proxyCpu}"), settings, routes, pinned);
             }
-        }
 
-        foreach (var client in clients.Values)
-        {
-            client.Dispose();
-        }
-
-        var throughput = routes.ToDictionary(r => r.Name, r => bytes / 1e6 / Median(seconds[r.Name]));
-        var directRate = throughput[routes[0].Name];
-        var squidRate = throughput[routes[3].Name];
-        Console.WriteLine($"| route | {settings.DownloadMiB} MiB over one tunnel, MB/s (median) | best run MB/s | vs direct | vs squid | proxy CPU ms per GB |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var route in routes)
-        {
-            var rate = throughput[route.Name];
-            var best = bytes / 1e6 / seconds[route.Name].Min();
-            var cpuPerGb = route.ProxyProcesses.Length == 0 ? "" : (cpu[route.Name] * 1000 / (bytes * settings.Runs / 1e9)).ToString("0", CultureInfo.InvariantCulture);
-            Console.WriteLine(Invariant($"| {route.Name} | {rate:0} | {best:0} | {rate / directRate:0.00} | {(route.ProxyPort is null ? "" : (rate / squidRate).ToString("0.00", CultureInfo.InvariantCulture))} | {cpuPerGb} |"));
+            Console.WriteLine($"affinities restored (bench process: CPUs {string.Join(",", CpuPinning.AllowedCpus(Environment.ProcessId))})");
         }
 
         // Latency per small request: over new tunnels (connect + CONNECT + TLS + request), over one reused tunnel, and plain HTTP over one kept-alive connection.
@@ -135,7 +159,7 @@ internal static class EgressBenchmark
                 }
             }
 
-            var baseline = milliseconds[routes[0].Name];
+            var baseline = milliseconds[DirectRoute];
             foreach (var route in routes)
             {
                 var own = milliseconds[route.Name];
@@ -157,8 +181,8 @@ internal static class EgressBenchmark
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (route, memory) in new (Route, Func<Task<(long Rss, long Heap)>>)[]
         {
-            (routes[1], async () => { var s = await polydev.StatsAsync(); return (s.Rss, s.Heap); }),
-            (routes[3], () => Task.FromResult((EgressProxyHost.ResidentBytes(squid.ProcessId), -1L))),
+            (Named(PolydevRoute), async () => { var s = await polydev.StatsAsync(); return (s.Rss, s.Heap); }),
+            (Named(SquidRoute), () => Task.FromResult((EgressProxyHost.ResidentBytes(squid.ProcessId), -1L))),
         })
         {
             var idle = await memory();
@@ -174,9 +198,64 @@ internal static class EgressBenchmark
             }
         }
 
-        var after = await polydev.StatsAsync();
         Console.WriteLine();
-        Console.WriteLine(Invariant($"polydev (direct mode) after the run: {after.Tunnels} tunnels open, {after.Refusals} refusals (expected 0: credentials were sent up front)"));
+        foreach (var (name, proxy) in new[] { (PolydevRoute, polydev), (PolydevCopyRoute, polydevCopy) })
+        {
+            var after = await proxy.StatsAsync();
+            Console.WriteLine(Invariant($"{name} after the run: {after.Tunnels} tunnels open, {after.Refusals} refusals (expected 0: credentials were sent up front)"));
+        }
+    }
+
+    /// <summary>Downloads over one tunnel per route, runs interleaved across routes so drift hits all alike.</summary>
+    private static async Task<Dictionary<string, Throughput>> MeasureThroughputAsync(Route[] routes, HttpsTarget target, Uri url, long bytes, int runs)
+    {
+        var seconds = routes.ToDictionary(r => r.Name, _ => new List<double>());
+        var cpu = routes.ToDictionary(r => r.Name, _ => 0.0);
+        var clients = routes.ToDictionary(r => r.Name, r => r.HttpsClient(target));
+        try
+        {
+            for (var run = 0; run < runs; run++)
+            {
+                foreach (var route in routes)
+                {
+                    var cpuBefore = route.ProxyProcesses.Sum(CpuSeconds);
+                    seconds[route.Name].Add(await DownloadAsync(clients[route.Name], url, bytes));
+                    cpu[route.Name] += route.ProxyProcesses.Sum(CpuSeconds) - cpuBefore;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var client in clients.Values)
+            {
+                client.Dispose();
+            }
+        }
+
+        return routes.ToDictionary(r => r.Name, r => new Throughput(
+            bytes / 1e6 / Median(seconds[r.Name]),
+            bytes / 1e6 / seconds[r.Name].Min(),
+            r.ProxyProcesses.Length == 0 ? null : cpu[r.Name] * 1000 / (bytes * runs / 1e9)));
+    }
+
+    private static void PrintThroughput(string routeHeading, Settings settings, Route[] routes, Dictionary<string, Throughput> results)
+    {
+        var direct = results[DirectRoute];
+        var squid = results[SquidRoute];
+        Console.WriteLine($"| {routeHeading} | {settings.DownloadMiB} MiB over one tunnel, MB/s (median) | best run MB/s | vs direct | vs squid | proxy CPU ms per GB |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var route in routes)
+        {
+            var own = results[route.Name];
+            var vsSquid = route.ProxyPort is null ? "" : (own.MedianMBps / squid.MedianMBps).ToString("0.00", CultureInfo.InvariantCulture);
+            var cpuPerGb = own.CpuMsPerGb is { } ms ? ms.ToString("0", CultureInfo.InvariantCulture) : "";
+            Console.WriteLine(Invariant($"| {route.Name} | {own.MedianMBps:0} | {own.BestMBps:0} | {own.MedianMBps / direct.MedianMBps:0.00} | {vsSquid} | {cpuPerGb} |"));
+        }
+
+        var splice = results[PolydevRoute];
+        var copy = results[PolydevCopyRoute];
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"splice vs copy relay: {splice.MedianMBps / copy.MedianMBps:0.00} throughput, {splice.CpuMsPerGb / copy.CpuMsPerGb:0.00} CPU per GB ({PolydevRoute} against {PolydevCopyRoute}; above 1 is more)"));
     }
 
     private static async Task<List<SslStream>> OpenTunnelsAsync(Route route, HttpsTarget target, int count)
@@ -266,6 +345,11 @@ internal static class EgressBenchmark
     private static string Basic(string user, string password) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <param name="MedianMBps">MB/s of the median run.</param>
+    /// <param name="BestMBps">MB/s of the fastest run.</param>
+    /// <param name="CpuMsPerGb">CPU time of the route's proxy processes per GB relayed; null for straight to the target.</param>
+    private sealed record Throughput(double MedianMBps, double BestMBps, double? CpuMsPerGb);
 
     /// <param name="ProxyPort">Null for straight to the target.</param>
     /// <param name="Authorization">The Proxy-Authorization value the client sends up front.</param>

@@ -88,7 +88,7 @@ if (only is null)
 return 0;
 
 Task RunEgressAsync() => EgressBenchmark.RunAsync(new EgressBenchmark.Settings(
-    Argument("--download-mib", 64), Argument("--runs", 5), Argument("--requests", 1000), Argument("--new-tunnels", 300), Argument("--tunnels", 1000)));
+    Argument("--download-mib", 256), Argument("--runs", 5), Argument("--requests", 1000), Argument("--new-tunnels", 300), Argument("--tunnels", 1000)));
 
 string? Option(string name)
 {
