@@ -218,9 +218,16 @@ internal static class EgressBenchmark
             {
                 foreach (var route in routes)
                 {
-                    var cpuBefore = route.ProxyProcesses.Sum(CpuSeconds);
-                    seconds[route.Name].Add(await DownloadAsync(clients[route.Name], url, bytes));
-                    cpu[route.Name] += route.ProxyProcesses.Sum(CpuSeconds) - cpuBefore;
+                    try
+                    {
+                        var cpuBefore = route.ProxyProcesses.Sum(CpuSeconds);
+                        seconds[route.Name].Add(await DownloadAsync(clients[route.Name], url, bytes));
+                        cpu[route.Name] += route.ProxyProcesses.Sum(CpuSeconds) - cpuBefore;
+                    }
+                    catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException)
+                    {
+                        throw new IOException($"{route.Name}: run {run + 1} of {runs} failed: {e.Message}", e);
+                    }
                 }
             }
         }
@@ -461,6 +468,9 @@ internal static class EgressBenchmark
             }
 
             var process = Process.Start(start) ?? throw new InvalidOperationException("the egress proxy process did not start");
+            // A proxy that dies mid-run shows up as a broken download: say which one and how it ended.
+            process.EnableRaisingEvents = true;
+            process.Exited += (_, _) => Console.Error.WriteLine($"egress proxy process {process.Id} exited with code {process.ExitCode}");
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
             if (line is null || !line.StartsWith("listening ", StringComparison.Ordinal))
             {
