@@ -434,11 +434,21 @@ internal static class EgressBenchmark
     private sealed class ProxyProcess : IAsyncDisposable
     {
         private readonly Process _process;
+        private volatile bool _quitting;
 
         private ProxyProcess(Process process, int port)
         {
             _process = process;
             Port = port;
+            // A proxy that dies mid-run shows up as a broken download: say which one and how it ended.
+            process.EnableRaisingEvents = true;
+            process.Exited += (_, _) =>
+            {
+                if (!_quitting)
+                {
+                    Console.Error.WriteLine($"egress proxy process {process.Id} exited mid-run with code {process.ExitCode}");
+                }
+            };
         }
 
         public int Port { get; }
@@ -468,9 +478,6 @@ internal static class EgressBenchmark
             }
 
             var process = Process.Start(start) ?? throw new InvalidOperationException("the egress proxy process did not start");
-            // A proxy that dies mid-run shows up as a broken download: say which one and how it ended.
-            process.EnableRaisingEvents = true;
-            process.Exited += (_, _) => Console.Error.WriteLine($"egress proxy process {process.Id} exited with code {process.ExitCode}");
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
             if (line is null || !line.StartsWith("listening ", StringComparison.Ordinal))
             {
@@ -492,6 +499,7 @@ internal static class EgressBenchmark
 
         public async ValueTask DisposeAsync()
         {
+            _quitting = true;
             try
             {
                 await _process.StandardInput.WriteLineAsync("quit");
