@@ -11,10 +11,9 @@ using Polydev.Testing;
 namespace Polydev.Bench;
 
 /// <summary>
-/// The same downloads and request mix five ways in one run, against one HTTPS target on
+/// The same downloads and request mix four ways in one run, against one HTTPS target on
 /// loopback (Kestrel): straight to it; through Polydev's proxy in direct mode (its own
-/// process, 127.0.0.1 allowed) with its default tunnel relay, and again with the managed copy
-/// relay (<c>Egress:Relay</c> <c>Copy</c>) as a same-run baseline; through Polydev chained to
+/// process, 127.0.0.1 allowed); through Polydev chained to
 /// Squid (the production shape, Squid standing in for Decodo); and through Squid alone as a
 /// plain forward proxy. Both proxies require Basic auth and every client sends it up front (as
 /// curl and HTTP(S)_PROXY users do), so no 407 round trip is timed. The downloads run twice:
@@ -25,7 +24,6 @@ internal static class EgressBenchmark
 {
     private const string DirectRoute = "direct (no proxy)";
     private const string PolydevRoute = "polydev (direct mode)";
-    private const string PolydevCopyRoute = "polydev (direct mode, copy relay)";
     private const string ChainedRoute = "polydev -> squid (chained)";
     private const string SquidRoute = "squid";
 
@@ -43,9 +41,7 @@ internal static class EgressBenchmark
             ["MaxTunnelsPerUser"] = (settings.Tunnels * 2 + 100).ToString(CultureInfo.InvariantCulture),
             ["IdleTimeout"] = "00:10:00",
         };
-        // Its relay is the default (splice on Linux), as production runs it; the copy relay's process is the same but for Relay.
         await using var polydev = await ProxyProcess.StartAsync(userId, token, new(common) { ["AllowedDestinations:0"] = "127.0.0.1/32" });
-        await using var polydevCopy = await ProxyProcess.StartAsync(userId, token, new(common) { ["AllowedDestinations:0"] = "127.0.0.1/32", ["Relay"] = "Copy" });
         await using var chained = await ProxyProcess.StartAsync(userId, token, new(common)
         {
             ["Upstream:Url"] = squid.Address.ToString(),
@@ -57,7 +53,6 @@ internal static class EgressBenchmark
         {
             new(DirectRoute, null, null, []),
             new(PolydevRoute, polydev.Port, Basic("sandbox", token), [polydev.ProcessId]),
-            new(PolydevCopyRoute, polydevCopy.Port, Basic("sandbox", token), [polydevCopy.ProcessId]),
             new(ChainedRoute, chained.Port, Basic("sandbox", token), [chained.ProcessId, squid.ProcessId]),
             new(SquidRoute, squid.Port, Basic("bench", squidPassword), [squid.ProcessId]),
         };
@@ -98,7 +93,6 @@ internal static class EgressBenchmark
             [
                 new("bench (clients + target)", [Environment.ProcessId], endpointCpu),
                 new(PolydevRoute, [polydev.ProcessId], proxyCpu),
-                new(PolydevCopyRoute, [polydevCopy.ProcessId], proxyCpu),
                 new("polydev chained to squid", [chained.ProcessId], proxyCpu),
                 new("squid and its helpers", CpuPinning.WithDescendants(squid.ProcessId), proxyCpu),
             ]))
@@ -199,11 +193,8 @@ internal static class EgressBenchmark
         }
 
         Console.WriteLine();
-        foreach (var (name, proxy) in new[] { (PolydevRoute, polydev), (PolydevCopyRoute, polydevCopy) })
-        {
-            var after = await proxy.StatsAsync();
-            Console.WriteLine(Invariant($"{name} after the run: {after.Tunnels} tunnels open, {after.Refusals} refusals (expected 0: credentials were sent up front)"));
-        }
+        var after = await polydev.StatsAsync();
+        Console.WriteLine(Invariant($"{PolydevRoute} after the run: {after.Tunnels} tunnels open, {after.Refusals} refusals (expected 0: credentials were sent up front)"));
     }
 
     /// <summary>Downloads over one tunnel per route, runs interleaved across routes so drift hits all alike.</summary>
@@ -239,8 +230,11 @@ internal static class EgressBenchmark
             }
         }
 
+        // Each run's rate over the direct run of the same round: drift between rounds cancels out.
+        var direct = seconds[routes.Single(r => r.ProxyPort is null).Name];
         return routes.ToDictionary(r => r.Name, r => new Throughput(
             bytes / 1e6 / Median(seconds[r.Name]),
+            Median([.. seconds[r.Name].Select((s, run) => direct[run] / s)]),
             bytes / 1e6 / seconds[r.Name].Min(),
             r.ProxyProcesses.Length == 0 ? null : cpu[r.Name] * 1000 / (bytes * runs / 1e9)));
     }
@@ -249,20 +243,16 @@ internal static class EgressBenchmark
     {
         var direct = results[DirectRoute];
         var squid = results[SquidRoute];
-        Console.WriteLine($"| {routeHeading} | {settings.DownloadMiB} MiB over one tunnel, MB/s (median) | best run MB/s | vs direct | vs squid | proxy CPU ms per GB |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"| {routeHeading} | {settings.DownloadMiB} MiB over one tunnel, MB/s (median) | best run MB/s | vs direct | vs direct, same round (median) | vs squid | proxy CPU ms per GB |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var route in routes)
         {
             var own = results[route.Name];
             var vsSquid = route.ProxyPort is null ? "" : (own.MedianMBps / squid.MedianMBps).ToString("0.00", CultureInfo.InvariantCulture);
             var cpuPerGb = own.CpuMsPerGb is { } ms ? ms.ToString("0", CultureInfo.InvariantCulture) : "";
-            Console.WriteLine(Invariant($"| {route.Name} | {own.MedianMBps:0} | {own.BestMBps:0} | {own.MedianMBps / direct.MedianMBps:0.00} | {vsSquid} | {cpuPerGb} |"));
+            Console.WriteLine(Invariant($"| {route.Name} | {own.MedianMBps:0} | {own.BestMBps:0} | {own.MedianMBps / direct.MedianMBps:0.00} | {own.PairedRatio:0.00} | {vsSquid} | {cpuPerGb} |"));
         }
 
-        var splice = results[PolydevRoute];
-        var copy = results[PolydevCopyRoute];
-        Console.WriteLine();
-        Console.WriteLine(Invariant($"splice vs copy relay: {splice.MedianMBps / copy.MedianMBps:0.00} throughput, {splice.CpuMsPerGb / copy.CpuMsPerGb:0.00} CPU per GB ({PolydevRoute} against {PolydevCopyRoute}; above 1 is more)"));
     }
 
     private static async Task<List<SslStream>> OpenTunnelsAsync(Route route, HttpsTarget target, int count)
@@ -354,9 +344,10 @@ internal static class EgressBenchmark
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <param name="MedianMBps">MB/s of the median run.</param>
+    /// <param name="PairedRatio">Median over runs of the direct run's time in the same round over this route's: 1 for the direct route.</param>
     /// <param name="BestMBps">MB/s of the fastest run.</param>
     /// <param name="CpuMsPerGb">CPU time of the route's proxy processes per GB relayed; null for straight to the target.</param>
-    private sealed record Throughput(double MedianMBps, double BestMBps, double? CpuMsPerGb);
+    private sealed record Throughput(double MedianMBps, double PairedRatio, double BestMBps, double? CpuMsPerGb);
 
     /// <param name="ProxyPort">Null for straight to the target.</param>
     /// <param name="Authorization">The Proxy-Authorization value the client sends up front.</param>
