@@ -13,7 +13,7 @@ namespace Polydev.Bench;
 /// </summary>
 internal sealed class CpuPinning : IAsyncDisposable
 {
-    private const string AllowedListKey = "Cpus_allowed_list";
+    private const string AllowedList = "Cpus_allowed_list";
     private readonly List<(int ProcessId, string Original)> _moved = [];
     private readonly List<string> _placements = [];
 
@@ -65,10 +65,9 @@ internal sealed class CpuPinning : IAsyncDisposable
         var parents = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) && TryRead($"{directory}/stat") is { } stat)
+            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) && ProcFs.StatFields(pid) is { } fields)
             {
-                // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so fields start after the last ')'.
-                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
             }
         }
 
@@ -126,8 +125,7 @@ internal sealed class CpuPinning : IAsyncDisposable
     }
 
     /// <summary>The main thread's Cpus_allowed_list, as the kernel writes it.</summary>
-    private static string ProcessCpus(int processId) =>
-        File.ReadLines($"/proc/{processId}/status").First(IsAllowedList)[(AllowedListKey.Length + 1)..].Trim();
+    private static string ProcessCpus(int processId) => ProcFs.Field($"/proc/{processId}/status", AllowedList);
 
     /// <summary>Each live thread's Cpus_allowed_list (threads that end while being read are left out).</summary>
     private static List<(int ThreadId, string Cpus)> ThreadCpus(int processId)
@@ -135,17 +133,14 @@ internal sealed class CpuPinning : IAsyncDisposable
         var threads = new List<(int, string)>();
         foreach (var directory in Directory.EnumerateDirectories($"/proc/{processId}/task"))
         {
-            if (TryRead($"{directory}/status") is { } status)
+            if (ProcFs.TryRead($"{directory}/status") is { } status && ProcFs.FieldIn(status.Split('\n'), AllowedList) is { } cpus)
             {
-                var line = status.Split('\n').First(IsAllowedList);
-                threads.Add((int.Parse(Path.GetFileName(directory), CultureInfo.InvariantCulture), line[(AllowedListKey.Length + 1)..].Trim()));
+                threads.Add((int.Parse(Path.GetFileName(directory), CultureInfo.InvariantCulture), cpus));
             }
         }
 
         return threads;
     }
-
-    private static bool IsAllowedList(string line) => line.StartsWith(AllowedListKey + ":", StringComparison.Ordinal);
 
     /// <summary>The kernel's list format: "0-1", "0,2-3".</summary>
     private static int[] ParseList(string list) =>
@@ -158,18 +153,6 @@ internal sealed class CpuPinning : IAsyncDisposable
             return Enumerable.Range(first, last - first + 1);
         }).Order(),
     ];
-
-    private static string? TryRead(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -13,12 +13,12 @@ namespace Polydev.Bench;
 /// <summary>
 /// The same downloads and request mix four ways in one run, against one HTTPS target on
 /// loopback (Kestrel): straight to it; through Polydev's proxy in direct mode (its own
-/// process, 127.0.0.1 allowed); through Polydev chained to
-/// Squid (the production shape, Squid standing in for Decodo); and through Squid alone as a
-/// plain forward proxy. Both proxies require Basic auth and every client sends it up front (as
-/// curl and HTTP(S)_PROXY users do), so no 407 round trip is timed. The downloads run twice:
-/// with everything sharing all cores, then with the bench (clients and target) on one core and
-/// the proxies on another. Then a thousand tunnels held open at once through one port.
+/// process, 127.0.0.1 allowed); through Polydev chained to Squid (the production shape, Squid
+/// standing in for Decodo); and through Squid alone as a plain forward proxy. Both proxies
+/// require Basic auth and every client sends it up front (as curl and HTTP(S)_PROXY users do),
+/// so no 407 round trip is timed. The downloads run twice: with everything sharing all cores,
+/// then with the bench (clients and target) on one core and the proxies on another. Then a
+/// thousand tunnels held open at once through one port.
 /// </summary>
 internal static class EgressBenchmark
 {
@@ -63,25 +63,17 @@ internal static class EgressBenchmark
         Console.WriteLine($"egress: {settings.DownloadMiB} MiB downloads x {settings.Runs} runs per route (median run), {settings.Requests} small requests per reused connection, {settings.NewTunnels} over new tunnels; target Kestrel HTTPS/HTTP/1.1 on loopback; polydev proxies in their own processes");
         Console.WriteLine();
 
-        foreach (var route in routes)
-        {
-            using var warm = route.HttpsClient(target);
-            for (var i = 0; i < 50; i++)
-            {
-                await warm.GetStringAsync(new Uri(https, "small"));
-            }
-
-            await DownloadAsync(warm, new Uri(https, "bytes/8388608"), 8 << 20);
-        }
+        await WarmUpAsync(routes, target, https, smallRequests: 50);
 
         // Throughput, first with every process free to run on every core, as the machine is shared in practice.
         var bytes = (long)settings.DownloadMiB << 20;
-        PrintThroughput(Invariant($"route, shared: every process on any of CPUs {string.Join(",", CpuPinning.AllowedCpus(Environment.ProcessId))}"), settings, routes, await MeasureThroughputAsync(routes, target, new Uri(https, $"bytes/{bytes}"), bytes, settings.Runs));
+        var download = new Uri(https, $"bytes/{bytes}");
+        var cpus = CpuPinning.AllowedCpus(Environment.ProcessId);
+        PrintThroughput(Invariant($"route, shared: every process on any of CPUs {string.Join(",", cpus)}"), settings, routes, await MeasureThroughputAsync(routes, target, download, bytes, settings.Runs));
 
         // Then each proxy on a core of its own: on a host with spare cores the proxy does not compete with the
         // endpoints for CPU; on shared cores any relay does. This pass shows whether the proxy keeps up when it has a core.
         Console.WriteLine();
-        var cpus = CpuPinning.AllowedCpus(Environment.ProcessId);
         if (Environment.ProcessorCount < 2 || cpus.Length < 2)
         {
             Console.WriteLine($"pinned pass skipped: this process may run on {cpus.Length} CPU(s), it needs two");
@@ -104,13 +96,8 @@ internal static class EgressBenchmark
                 }
 
                 Console.WriteLine();
-                foreach (var route in routes)
-                {
-                    using var warm = route.HttpsClient(target);
-                    await DownloadAsync(warm, new Uri(https, "bytes/8388608"), 8 << 20);
-                }
-
-                var pinned = await MeasureThroughputAsync(routes, target, new Uri(https, $"bytes/{bytes}"), bytes, settings.Runs);
+                await WarmUpAsync(routes, target, https, smallRequests: 0);
+                var pinned = await MeasureThroughputAsync(routes, target, download, bytes, settings.Runs);
                 PrintThroughput(Invariant($"route, PINNED: bench on CPU {endpointCpu}, proxies on CPU {proxyCpu}"), settings, routes, pinned);
             }
 
@@ -197,6 +184,21 @@ internal static class EgressBenchmark
         Console.WriteLine(Invariant($"{PolydevRoute} after the run: {after.Tunnels} tunnels open, {after.Refusals} refusals (expected 0: credentials were sent up front)"));
     }
 
+    /// <summary>Per route, a few small requests and one 8 MiB download over a fresh tunnel, so no pass times a cold path.</summary>
+    private static async Task WarmUpAsync(Route[] routes, HttpsTarget target, Uri https, int smallRequests)
+    {
+        foreach (var route in routes)
+        {
+            using var warm = route.HttpsClient(target);
+            for (var i = 0; i < smallRequests; i++)
+            {
+                await warm.GetStringAsync(new Uri(https, "small"));
+            }
+
+            await DownloadAsync(warm, new Uri(https, "bytes/8388608"), 8 << 20);
+        }
+    }
+
     /// <summary>Downloads over one tunnel per route, runs interleaved across routes so drift hits all alike.</summary>
     private static async Task<Dictionary<string, Throughput>> MeasureThroughputAsync(Route[] routes, HttpsTarget target, Uri url, long bytes, int runs)
     {
@@ -252,7 +254,6 @@ internal static class EgressBenchmark
             var cpuPerGb = own.CpuMsPerGb is { } ms ? ms.ToString("0", CultureInfo.InvariantCulture) : "";
             Console.WriteLine(Invariant($"| {route.Name} | {own.MedianMBps:0} | {own.BestMBps:0} | {own.MedianMBps / direct.MedianMBps:0.00} | {own.PairedRatio:0.00} | {vsSquid} | {cpuPerGb} |"));
         }
-
     }
 
     private static async Task<List<SslStream>> OpenTunnelsAsync(Route route, HttpsTarget target, int count)
@@ -334,8 +335,7 @@ internal static class EgressBenchmark
     /// <summary>User plus system CPU time of a process so far (/proc/PID/stat, in clock ticks of 1/100 s).</summary>
     private static double CpuSeconds(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var fields = ProcFs.StatFields(pid) ?? throw new InvalidOperationException($"proxy process {pid} is gone");
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 

@@ -51,18 +51,8 @@ internal static class EgressProxyHost
         return 0;
     }
 
-    public static long ResidentBytes(int? pid = null)
-    {
-        foreach (var line in File.ReadLines($"/proc/{(pid is null ? "self" : pid.Value.ToString(CultureInfo.InvariantCulture))}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        return 0;
-    }
+    public static long ResidentBytes(int? pid = null) =>
+        ProcFs.KiB($"/proc/{(pid is null ? "self" : pid.Value.ToString(CultureInfo.InvariantCulture))}/status", "VmRSS") * 1024;
 
     private sealed class OneToken(Guid userId, string token) : IEgressAuthenticator
     {

@@ -51,22 +51,9 @@ internal static class MemoryProbe
             .Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => long.Parse(parts[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
 
-    private static long StatusKiB(string field) => KiB("/proc/self/status", field);
+    private static long StatusKiB(string field) => ProcFs.KiB("/proc/self/status", field);
 
-    private static long MeminfoKiB(string field) => KiB("/proc/meminfo", field);
-
-    private static long KiB(string path, string field)
-    {
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-            {
-                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new InvalidOperationException($"{path} has no {field}");
-    }
+    private static long MeminfoKiB(string field) => ProcFs.KiB("/proc/meminfo", field);
 }
 
 /// <param name="UsedBytes">Usage minus inactive page cache (<c>docker stats</c>' figure).</param>
