@@ -18,17 +18,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser is not started yet.");
 
-    public static string ChromiumPath =>
-        Environment.GetEnvironmentVariable("POLYDEV_CHROMIUM") is { Length: > 0 } path ? path : DefaultChromium;
-
     public async Task InitializeAsync()
     {
-        var chromium = ChromiumPath;
-        if (!File.Exists(chromium))
-        {
-            // A failure, never a skip: a suite that quietly skips its browser tests proves nothing.
-            throw new InvalidOperationException($"No chromium at {chromium}: run scripts/test (it installs Debian's chromium and sets POLYDEV_CHROMIUM).");
-        }
+        var chromium = BrowserExecutable.Require("POLYDEV_CHROMIUM", DefaultChromium, "chromium");
 
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

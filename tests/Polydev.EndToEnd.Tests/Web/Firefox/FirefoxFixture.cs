@@ -22,17 +22,9 @@ public sealed class FirefoxFixture : IAsyncLifetime
     /// <summary>The browser's version as its BiDi session reported it, e.g. "153.8.0".</summary>
     public string Version { get; private set; } = "";
 
-    public static string FirefoxPath =>
-        Environment.GetEnvironmentVariable("POLYDEV_FIREFOX") is { Length: > 0 } path ? path : DefaultFirefox;
-
     public async Task InitializeAsync()
     {
-        var firefox = FirefoxPath;
-        if (!File.Exists(firefox))
-        {
-            // A failure, never a skip: a suite that quietly skips its browser tests proves nothing.
-            throw new InvalidOperationException($"No firefox at {firefox}: run scripts/test (it installs Debian's firefox-esr and sets POLYDEV_FIREFOX).");
-        }
+        var firefox = BrowserExecutable.Require("POLYDEV_FIREFOX", DefaultFirefox, "firefox-esr");
 
         _process = await FirefoxProcess.StartAsync(firefox, TimeSpan.FromSeconds(60));
         _biDi = await OpenQA.Selenium.BiDi.BiDi.ConnectAsync(_process.BiDiUrl, null, CancellationToken.None);
