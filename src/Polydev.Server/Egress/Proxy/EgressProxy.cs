@@ -47,7 +47,8 @@ public sealed class EgressProxy : IAsyncDisposable
         Clock = clock;
         Logger = logger;
         Upstream = UpstreamProxy.Create(Options.Upstream);
-        Dialer = new Dialer(Options, new DestinationPolicy(Options.AllowedDestinations), metrics, clock, logger);
+        DirectDialer = new DirectDialer(Options, new DestinationPolicy(Options.AllowedDestinations), metrics, clock);
+        UpstreamDialer = new UpstreamDialer(Options, metrics, clock, logger);
         IdleTicks = ToTicks(Options.IdleTimeout, clock);
 
         var shortest = Math.Min(Options.RequestHeadersTimeout.TotalMilliseconds, Options.IdleTimeout.TotalMilliseconds);
@@ -71,7 +72,9 @@ public sealed class EgressProxy : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    internal Dialer Dialer { get; }
+    internal DirectDialer DirectDialer { get; }
+
+    internal UpstreamDialer UpstreamDialer { get; }
 
     internal UpstreamProxy? Upstream { get; }
 

@@ -347,30 +347,30 @@ internal sealed class ProxyConnection
         var early = Array.Empty<byte>();
         if (_port.Upstream is { } upstream)
         {
-            (destination, early) = await _proxy.Dialer.ConnectThroughUpstreamAsync(upstream, _port.Port, target, token);
+            (destination, early) = await _proxy.UpstreamDialer.ConnectTunnelAsync(upstream, _port.Port, target, token);
         }
         else
         {
-            destination = await _proxy.Dialer.ConnectDirectAsync(target, token);
+            destination = await _proxy.DirectDialer.ConnectAsync(target, token);
         }
 
         _proxy.SocketOpened();
         try
         {
             SetDeadline(_proxy.Options.IdleTimeout, AbortReasons.IdleTimeout);
-            await Dialer.SendAllAsync(_client, ProxyResponses.ConnectionEstablished, token);
+            await _client.SendAllAsync(ProxyResponses.ConnectionEstablished, token);
             _responseStarted = true;
             _status = 200;
             if (early.Length > 0)
             {
-                await Dialer.SendAllAsync(_client, early, token);
+                await _client.SendAllAsync(early, token);
                 CountDown(early.Length);
             }
 
             if (_reader.Count > 0)
             {
                 var pipelined = _reader.Count;
-                await Dialer.SendAllAsync(destination, _reader.Memory, token);
+                await destination.SendAllAsync(_reader.Memory, token);
                 CountUp(pipelined);
                 _reader.Consume(pipelined);
             }
@@ -429,7 +429,7 @@ internal sealed class ProxyConnection
 
                 Touch();
                 await ThrottleAsync(read, token);
-                await Dialer.SendAllAsync(to, buffer.AsMemory(0, read), token);
+                await to.SendAllAsync(buffer.AsMemory(0, read), token);
                 Touch();
                 Count(up, read);
 
@@ -489,7 +489,7 @@ internal sealed class ProxyConnection
         Exception? bodyFailure = null;
         try
         {
-            await Dialer.SendAllAsync(origin.Socket, requestHead, token);
+            await origin.Socket.SendAllAsync(requestHead, token);
             CountUp(requestHead.Length);
             if (body.Kind != FramingKind.None)
             {
@@ -499,7 +499,7 @@ internal sealed class ProxyConnection
             ResponseHead response;
             while (true)
             {
-                var length = await Dialer.ReadHeadAsync(origin.Reader, OriginHeadLimit, exchange.Token);
+                var length = await ResponseHeadReader.ReadAsync(origin.Reader, OriginHeadLimit, exchange.Token);
                 var from = upstream is null ? target.Display : "the upstream proxy";
                 var reason = upstream is null ? EgressMetrics.RefusalReasons.Unreachable : EgressMetrics.RefusalReasons.Upstream;
                 if (length == 0)
@@ -523,7 +523,7 @@ internal sealed class ProxyConnection
                 origin.Reader.Consume(length);
                 if (upstream is not null && response.Status == 407)
                 {
-                    throw _proxy.Dialer.UpstreamRefusal(upstream, _port.Port, "upstream proxy refused Polydev's credentials", "407 to a forwarded request: credentials refused");
+                    throw _proxy.UpstreamDialer.Refusal(upstream, _port.Port, "upstream proxy refused Polydev's credentials", "407 to a forwarded request: credentials refused");
                 }
 
                 if (response.Status == 101)
@@ -538,7 +538,7 @@ internal sealed class ProxyConnection
 
                 // 1xx (100 Continue, 103 Early Hints): relayed as they come.
                 var interim = BuildResponseHead(response, close: false);
-                await Dialer.SendAllAsync(_client, interim, token);
+                await _client.SendAllAsync(interim, token);
                 CountDown(interim.Length);
             }
 
@@ -549,7 +549,7 @@ internal sealed class ProxyConnection
             var originReusable = head.Http11 && response.Http11 && !response.Headers.HasToken("Connection", "close") && framing.Kind != FramingKind.UntilClose;
 
             var responseHead = BuildResponseHead(response, close: !keepAlive);
-            await Dialer.SendAllAsync(_client, responseHead, token);
+            await _client.SendAllAsync(responseHead, token);
             _responseStarted = true;
             _status = response.Status;
             CountDown(responseHead.Length);
@@ -635,8 +635,8 @@ internal sealed class ProxyConnection
 
         Volatile.Write(ref _deadline, long.MaxValue);
         var socket = _port.Upstream is { } upstream
-            ? await _proxy.Dialer.ConnectUpstreamAsync(upstream, _port.Port, token)
-            : await _proxy.Dialer.ConnectDirectAsync(target, token);
+            ? await _proxy.UpstreamDialer.ConnectAsync(upstream, _port.Port, token)
+            : await _proxy.DirectDialer.ConnectAsync(target, token);
         _proxy.SocketOpened();
         Touch();
         _origin = new Origin(key, socket, new SocketReader(socket, OriginBufferSize));
@@ -898,7 +898,7 @@ internal sealed class ProxyConnection
     private async ValueTask ForwardBufferedAsync(SocketReader from, Socket to, int count, bool up, CancellationToken token)
     {
         await ThrottleAsync(count, token);
-        await Dialer.SendAllAsync(to, from.Memory[..count], token);
+        await to.SendAllAsync(from.Memory[..count], token);
         from.Consume(count);
         Count(up, count);
         Touch();
@@ -977,7 +977,7 @@ internal sealed class ProxyConnection
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _proxy.Clock);
-            await Dialer.SendAllAsync(_client, response, timeout.Token);
+            await _client.SendAllAsync(response, timeout.Token);
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
