@@ -33,7 +33,7 @@ internal sealed class ProxyConnection
     /// <summary>A <c>Connection</c> option never removes these: the body would go on unframed (request smuggling).</summary>
     private static readonly HashSet<string> NeverOptional = new(StringComparer.OrdinalIgnoreCase) { "Content-Length", "Transfer-Encoding", "Host" };
 
-    private readonly EgressProxy _proxy;
+    private readonly ProxyContext _proxy;
     private readonly PortListener _port;
     private readonly Socket _client;
     private readonly SocketReader _reader;
@@ -60,13 +60,13 @@ internal sealed class ProxyConnection
     private bool _responseStarted;
     private bool _requestHasBody;
 
-    public ProxyConnection(EgressProxy proxy, PortListener port, Socket client)
+    public ProxyConnection(ProxyContext proxy, PortListener port, Socket client)
     {
         _proxy = proxy;
         _port = port;
         _client = client;
         _reader = new SocketReader(client, Math.Max(proxy.Options.MaxRequestHeaderBytes + 1, 16 * 1024));
-        _chunk = Math.Min(proxy.TunnelBufferSize, port.User.ChunkLimit);
+        _chunk = Math.Min(TunnelRelay.LargestRead, port.User.ChunkLimit);
     }
 
     public Task Completion { get; private set; } = Task.CompletedTask;
@@ -325,7 +325,7 @@ internal sealed class ProxyConnection
 
         if (!_authenticated)
         {
-            if (!_proxy.TryAdmit(this))
+            if (!_proxy.Connections.TryAdmit(this))
             {
                 var max = _proxy.Options.MaxTunnelsPerUser.ToString(CultureInfo.InvariantCulture);
                 throw new ProxyRefusal(429, $"this port already has {max} open connections (Egress:MaxTunnelsPerUser); close some and retry", EgressMetrics.RefusalReasons.Limit);
@@ -354,7 +354,7 @@ internal sealed class ProxyConnection
             destination = await _proxy.DirectDialer.ConnectAsync(target, token);
         }
 
-        _proxy.SocketOpened();
+        _proxy.Connections.SocketOpened();
         try
         {
             SetDeadline(_proxy.Options.IdleTimeout, AbortReasons.IdleTimeout);
@@ -382,7 +382,7 @@ internal sealed class ProxyConnection
         finally
         {
             destination.Dispose();
-            _proxy.SocketClosed();
+            _proxy.Connections.SocketClosed();
         }
     }
 
@@ -637,7 +637,7 @@ internal sealed class ProxyConnection
         var socket = _port.Upstream is { } upstream
             ? await _proxy.UpstreamDialer.ConnectAsync(upstream, _port.Port, token)
             : await _proxy.DirectDialer.ConnectAsync(target, token);
-        _proxy.SocketOpened();
+        _proxy.Connections.SocketOpened();
         Touch();
         _origin = new Origin(key, socket, new SocketReader(socket, OriginBufferSize));
         return (_origin, false);
@@ -650,7 +650,7 @@ internal sealed class ProxyConnection
             _origin = null;
             origin.Socket.Dispose();
             origin.Reader.Dispose();
-            _proxy.SocketClosed();
+            _proxy.Connections.SocketClosed();
         }
     }
 
@@ -953,7 +953,7 @@ internal sealed class ProxyConnection
     private void SetDeadline(TimeSpan after, string reason)
     {
         _deadlineReason = reason;
-        Volatile.Write(ref _deadline, _proxy.Clock.GetTimestamp() + EgressProxy.ToTicks(after, _proxy.Clock));
+        Volatile.Write(ref _deadline, _proxy.Clock.GetTimestamp() + ProxyContext.ToTicks(after, _proxy.Clock));
     }
 
     private void BeginExchange()
@@ -999,7 +999,7 @@ internal sealed class ProxyConnection
         }
 
         _client.Dispose();
-        _proxy.ConnectionClosed(this, _authenticated);
+        _proxy.Connections.Closed(this, _authenticated);
     }
 
     private enum FramingKind
@@ -1093,4 +1093,14 @@ internal static class ProxyCredentials
 
         return token.Length > 0 ? token : null;
     }
+}
+
+internal static class TunnelRelay
+{
+    /// <summary>
+    /// Largest read in a tunnel: a pooled buffer of up to this size per direction while data
+    /// flows, none while it does not. 128 KiB measured as cheap in CPU as 256 KiB (bench/, within
+    /// noise) at half the memory per busy tunnel; 64 KiB cost about 15 % more CPU per GB.
+    /// </summary>
+    public const int LargestRead = 128 * 1024;
 }
