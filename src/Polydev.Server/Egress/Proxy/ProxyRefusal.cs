@@ -39,6 +39,9 @@ internal static class ProxyResponses
         _ => "Error",
     };
 
+    /// <summary>A duration in reasons: "10", "0.25".</summary>
+    public static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
     /// <summary>A complete plain-text response; 407 carries the Basic challenge clients answer with their token.</summary>
     public static byte[] Build(int status, string reason, bool keepAlive)
     {

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 
 namespace Polydev.Server.Egress.Proxy;
@@ -12,7 +11,7 @@ internal sealed class UserEgress(Guid userId, long bandwidthBytesPerSecond) : ID
     public long BytesDown;
     public int ActiveTunnels;
 
-    /// <summary>Totals already handed out by <see cref="EgressProxy.TakeUsageDeltas"/>; guarded by the proxy's usage lock.</summary>
+    /// <summary>Totals already handed out by <see cref="UsageLedger.TakeDeltas"/>; guarded by its lock.</summary>
     public long TakenUp;
     public long TakenDown;
 
@@ -23,6 +22,25 @@ internal sealed class UserEgress(Guid userId, long bandwidthBytesPerSecond) : ID
     public readonly int ChunkLimit = bandwidthBytesPerSecond > 0 ? BucketSize(bandwidthBytesPerSecond) : int.MaxValue;
 
     public EgressUsage Usage => new(Volatile.Read(ref BytesUp), Volatile.Read(ref BytesDown), Volatile.Read(ref ActiveTunnels));
+
+    /// <summary>Waits until the bandwidth cap lets <paramref name="bytes"/> through; at once without a cap.</summary>
+    public async ValueTask ThrottleAsync(int bytes, CancellationToken cancellationToken)
+    {
+        if (Limiter is not { } limiter)
+        {
+            return;
+        }
+
+        while (bytes > 0)
+        {
+            var permits = Math.Min(bytes, ChunkLimit);
+            using var lease = await limiter.AcquireAsync(permits, cancellationToken);
+            if (lease.IsAcquired)
+            {
+                bytes -= permits;
+            }
+        }
+    }
 
     public void Dispose() => Limiter?.Dispose();
 
@@ -39,26 +57,4 @@ internal sealed class UserEgress(Guid userId, long bandwidthBytesPerSecond) : ID
         });
 
     private static int BucketSize(long bytesPerSecond) => (int)Math.Clamp(bytesPerSecond / 5, Math.Max(1, bytesPerSecond / 20), 1 << 20);
-}
-
-/// <summary>One open per-user port: its listening socket, accept loop and connections.</summary>
-internal sealed class PortListener(UserEgress user, int port, Socket socket, UpstreamEndpoint? upstream)
-{
-    public UserEgress User { get; } = user;
-
-    public int Port { get; } = port;
-
-    public Socket Socket { get; } = socket;
-
-    /// <summary>The upstream with this user's <c>{port}</c> and <c>{session}</c>; null in direct mode.</summary>
-    public UpstreamEndpoint? Upstream { get; } = upstream;
-
-    public CancellationTokenSource Stopping { get; } = new();
-
-    public System.Collections.Concurrent.ConcurrentDictionary<ProxyConnection, byte> Connections { get; } = new();
-
-    /// <summary>Connections not yet authenticated (flood guard).</summary>
-    public int Pending;
-
-    public Task AcceptLoop { get; set; } = Task.CompletedTask;
 }
