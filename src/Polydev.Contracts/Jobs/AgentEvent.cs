@@ -24,17 +24,27 @@ public class AgentEvent
     internal AgentEvent()
     {
     }
+
+    /// <summary>The <c>type</c> on the wire (<see cref="EventTypes"/>); null for a type this side does not know.</summary>
+    [JsonIgnore]
+    public virtual string? Type => null;
 }
 
 /// <summary>The agent opened the job and is starting the CLI: always the first chunk (sequence 0).</summary>
 public sealed class AcceptedEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.Accepted;
+
     public string Provider { get; set; } = "";
 }
 
 /// <summary>The CLI started a session (its own id).</summary>
 public sealed class StartEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.Start;
+
     public string? Model { get; set; }
 
     public string? Session { get; set; }
@@ -43,12 +53,18 @@ public sealed class StartEvent : AgentEvent
 /// <summary>Assistant text; consecutive text events concatenate to the answer.</summary>
 public sealed class TextEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.Text;
+
     public string Text { get; set; } = "";
 }
 
 /// <summary>The CLI runs a tool.</summary>
 public sealed class ToolUseEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.ToolUse;
+
     public string Id { get; set; } = "";
 
     public string Name { get; set; } = "";
@@ -60,6 +76,9 @@ public sealed class ToolUseEvent : AgentEvent
 /// <summary>A tool's output, matched to its <see cref="ToolUseEvent"/> by <see cref="Id"/>.</summary>
 public sealed class ToolResultEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.ToolResult;
+
     public string Id { get; set; } = "";
 
     public string? Output { get; set; }
@@ -70,6 +89,9 @@ public sealed class ToolResultEvent : AgentEvent
 /// <summary>The turn ended; usage as the CLI reports it.</summary>
 public sealed class ResultEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.Result;
+
     public string? Text { get; set; }
 
     public bool IsError { get; set; }
@@ -93,6 +115,9 @@ public sealed class EventUsage
 /// <summary>An error: the CLI's, a stray stdout line, the CLI's stderr, or the agent's own (<see cref="ErrorSources"/>).</summary>
 public sealed class ErrorEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.Error;
+
     /// <summary>One of <see cref="ErrorSources"/>.</summary>
     public string Source { get; set; } = "";
 
@@ -102,6 +127,9 @@ public sealed class ErrorEvent : AgentEvent
 /// <summary>Always the final chunk, exactly once.</summary>
 public sealed class ExitEvent : AgentEvent
 {
+    [JsonIgnore]
+    public override string Type => EventTypes.Exit;
+
     /// <summary>The CLI's exit code; absent when it never started.</summary>
     public int? ExitCode { get; set; }
 

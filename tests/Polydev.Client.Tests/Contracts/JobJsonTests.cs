@@ -62,6 +62,7 @@ public sealed class JobJsonTests
         Assert.Equal(json, JsonSerializer.Serialize(e, EventJsonContext.Default.AgentEvent));
         var read = JsonSerializer.Deserialize(json, EventJsonContext.Default.AgentEvent)!;
         Assert.Equal(e.GetType(), read.GetType());
+        Assert.Equal(JsonDocument.Parse(json).RootElement.GetProperty("type").GetString(), read.Type);
         Assert.Equal(json, JsonSerializer.Serialize(read, EventJsonContext.Default.AgentEvent));
     }
 
@@ -69,7 +70,8 @@ public sealed class JobJsonTests
     public void A_reader_takes_what_a_newer_agent_writes()
     {
         // An unknown type reads as a plain event (readers skip it); unknown members are ignored; "type" may come later.
-        Assert.Equal(typeof(AgentEvent), JsonSerializer.Deserialize("""{"type":"thinking","text":"hm"}""", EventJsonContext.Default.AgentEvent)!.GetType());
+        var unknown = JsonSerializer.Deserialize("""{"type":"thinking","text":"hm"}""", EventJsonContext.Default.AgentEvent)!;
+        Assert.Equal((typeof(AgentEvent), (string?)null), (unknown.GetType(), unknown.Type));
         Assert.Equal("x", Assert.IsType<TextEvent>(JsonSerializer.Deserialize("""{"text":"x","newField":1,"type":"text"}""", EventJsonContext.Default.AgentEvent)).Text);
         Assert.Equal(typeof(AgentEvent), JsonSerializer.Deserialize(Encoding.UTF8.GetBytes("{}"), EventJsonContext.Default.AgentEvent)!.GetType());
     }

@@ -87,7 +87,7 @@ internal static class TypeScriptContract
             ts.Append($"  readonly {name}: {Literal(value)};\n");
         }
 
-        foreach (var property in info.Properties)
+        foreach (var property in info.Properties.Where(p => !IsIgnored(info.Type, p)))
         {
             var optional = IsOptional(info.Type, property);
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
@@ -106,18 +106,19 @@ internal static class TypeScriptContract
         }
     }
 
-    /// <summary>Optional = may be null in C#, and so omitted from the JSON.</summary>
-    private static bool IsOptional(Type owner, JsonPropertyInfo property)
-    {
-        if (property.PropertyType.IsValueType)
-        {
-            return Nullable.GetUnderlyingType(property.PropertyType) is not null;
-        }
+    /// <summary>Never on the wire (<c>[JsonIgnore]</c>), like <see cref="AgentEvent.Type"/>, which the discriminator carries.</summary>
+    private static bool IsIgnored(Type owner, JsonPropertyInfo property) =>
+        Member(owner, property).GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.Always };
 
-        var member = property.AttributeProvider as PropertyInfo
+    /// <summary>Optional = may be null in C#, and so omitted from the JSON.</summary>
+    private static bool IsOptional(Type owner, JsonPropertyInfo property) =>
+        property.PropertyType.IsValueType
+            ? Nullable.GetUnderlyingType(property.PropertyType) is not null
+            : Nullability.Create(Member(owner, property)).ReadState != NullabilityState.NotNull;
+
+    private static PropertyInfo Member(Type owner, JsonPropertyInfo property) =>
+        property.AttributeProvider as PropertyInfo
             ?? owner.GetProperties().Single(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name) == property.Name);
-        return Nullability.Create(member).ReadState != NullabilityState.NotNull;
-    }
 
     private static string TypeName(Type type) => type switch
     {
