@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Polydev.Client.Api;
+using Polydev.Client.Terminal;
 using Polydev.Client.Vault;
 using Polydev.Client.Verbs;
 using Polydev.Contracts.Executions;
@@ -13,7 +14,8 @@ namespace Polydev.Client.Executions;
 /// <paramref name="cipher"/>: creates the execution, seals the job on this machine to the sandbox's one-job key,
 /// starts it, follows and decrypts the output stream (resuming after a dropped connection), cancels the execution
 /// when the caller cancels, and records the exchange in a chat. The server relays ciphertext it cannot read.
-/// Callers (<c>polydev run</c>, later the MCP server) see each event as it arrives and the outcome at the end.
+/// Callers (<c>polydev run</c>, later the MCP server) see each event as it arrives and the outcome at the end. One
+/// runner may run several prompts at once (one per provider, say): each run keeps its own state.
 /// </summary>
 internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimeProvider time)
 {
@@ -144,6 +146,9 @@ internal sealed record RunRequest(string Provider, string Prompt, CredentialSecr
 
     /// <summary>Store the prompt and the answer in this chat once the CLI has exited.</summary>
     public Guid? ChatId { get; init; }
+
+    /// <summary>Never the prompt or the credential, not even by accident through a record's generated ToString.</summary>
+    public override string ToString() => $"RunRequest {{ Provider = {Provider}, Model = {Model}, ChatId = {ChatId} }}";
 }
 
 /// <summary>How a run ended.</summary>
@@ -158,6 +163,6 @@ internal sealed record RunOutcome(ExecutionCreatedResponse Created, ExecutionRes
     public string? Failure => Succeeded
         ? null
         : Transcript.ExitReason is { } reason
-            ? $"the {Created.Provider} CLI did not succeed: {reason}{(Transcript.ExitCode is { } code ? $" (exit code {code})" : "")}{(Transcript.LastError is { } error ? $": {Terminal.Output.OneLine(error)}" : "")}."
+            ? $"the {Created.Provider} CLI did not succeed: {reason}{(Transcript.ExitCode is { } code ? $" (exit code {code})" : "")}{(Transcript.LastError is { } error ? $": {Output.OneLine(error)}" : "")}."
             : $"the execution {Execution.State}: {Execution.Reason ?? "no reason given"}; no complete answer arrived.";
 }

@@ -160,4 +160,14 @@ public sealed class ExecutionRunnerTests
 
         Assert.Equal(("https://other.example", (string?)null, 900), (server.OpenedJob!.BaseUrl, server.OpenedJob.CaBundle, server.OpenedJob.Options.TimeLimitSeconds));
     }
+
+    [Fact]
+    public void A_request_never_prints_its_prompt_or_credential()
+    {
+        var request = new RunRequest("anthropic", "the secret plan", new CredentialSecret("work", CredentialSecret.ApiKey, "sk-canary")) { Model = "m" };
+
+        Assert.DoesNotContain("secret plan", request.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-canary", request.ToString(), StringComparison.Ordinal);
+        Assert.Contains("anthropic", request.ToString(), StringComparison.Ordinal);
+    }
 }
