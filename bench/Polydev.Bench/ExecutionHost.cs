@@ -4,12 +4,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Polydev.Contracts;
 using Polydev.Contracts.Executions;
+using Polydev.Contracts.Jobs;
 using Polydev.Crypto;
 using Polydev.Server.Executions;
 using Polydev.Server.Hosting;
@@ -149,19 +150,19 @@ internal sealed class ExecutionHost : IAsyncDisposable
         run.Warm = created.Warm;
 
         var outputKey = RandomNumberGenerator.GetBytes(32);
-        var job = new JsonObject
+        var job = new Job
         {
-            ["version"] = 1,
-            ["provider"] = Providers.Anthropic,
-            ["credential"] = new JsonObject { ["type"] = "api_key", ["value"] = "sk-ant-bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) },
-            ["prompt"] = prompt,
-            ["options"] = new JsonObject { ["timeLimitSeconds"] = 1500 },
-            ["outputKey"] = Convert.ToBase64String(outputKey),
-            ["proxyUrl"] = created.ProxyUrl,
-            ["baseUrl"] = Stub.BaseUrl.ToString().TrimEnd('/'),
-            ["caBundle"] = Stub.AuthorityPem,
+            Version = Job.CurrentVersion,
+            Provider = Providers.Anthropic,
+            Credential = new JobCredential { Type = JobCredential.ApiKey, Value = "sk-ant-bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) },
+            Prompt = prompt,
+            Options = new JobOptions { TimeLimitSeconds = 1500 },
+            OutputKey = outputKey,
+            ProxyUrl = created.ProxyUrl,
+            BaseUrl = Stub.BaseUrl.ToString().TrimEnd('/'),
+            CaBundle = Stub.AuthorityPem,
         };
-        var sealedJob = SealedBox.Seal(Convert.FromBase64String(created.SandboxPublicKey), Encoding.UTF8.GetBytes(job.ToJsonString()), "execution.job");
+        var sealedJob = SealedBox.Seal(Convert.FromBase64String(created.SandboxPublicKey), JsonSerializer.SerializeToUtf8Bytes(job, JobJsonContext.Default.Job), Job.SealedJobPurpose);
         run.Sealed = Stopwatch.GetTimestamp();
         using (var startResponse = await Http.PostAsJsonAsync(ApiRoutes.ExecutionStart(created.Id), new StartExecutionRequest(Convert.ToBase64String(sealedJob)), PolydevJson.Options, cancellationToken))
         {
@@ -175,21 +176,20 @@ internal sealed class ExecutionHost : IAsyncDisposable
         using var decryptor = new OutputStreamDecryptor(outputKey, 0);
         while (await OutputStream.ReadFrameAsync(stream, cancellationToken) is { } frame)
         {
-            var @event = JsonNode.Parse(decryptor.Open(frame.Bytes).Plaintext)!.AsObject();
-            var type = (string?)@event["type"];
-            run.EventTypes.Add(type == "error" ? $"error({(string?)@event["source"]})" : type ?? "?");
-            if (type == "accepted" && run.Accepted == 0)
+            var @event = JsonSerializer.Deserialize(decryptor.Open(frame.Bytes).Plaintext, EventJsonContext.Default.AgentEvent);
+            run.EventTypes.Add(@event is ErrorEvent error ? $"error({error.Source})" : @event?.Type ?? "?");
+            switch (@event)
             {
-                run.Accepted = Stopwatch.GetTimestamp();
-            }
-            else if (type == "text" && run.FirstText == 0)
-            {
-                run.FirstText = Stopwatch.GetTimestamp();
-                run.Text = (string?)@event["text"];
-            }
-            else if (type == "exit")
-            {
-                run.ExitReason = (string?)@event["reason"];
+                case AcceptedEvent when run.Accepted == 0:
+                    run.Accepted = Stopwatch.GetTimestamp();
+                    break;
+                case TextEvent text when run.FirstText == 0:
+                    run.FirstText = Stopwatch.GetTimestamp();
+                    run.Text = text.Text;
+                    break;
+                case ExitEvent exit:
+                    run.ExitReason = exit.Reason;
+                    break;
             }
         }
 

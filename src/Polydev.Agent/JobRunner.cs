@@ -73,7 +73,7 @@ internal sealed class JobRunner
         try
         {
             // First chunk, before the CLI starts: the client learns at once that the job reached its sandbox.
-            await EmitAsync(new AgentEvent { Type = EventTypes.Accepted, Provider = _spec.Name }, enforceLimit: false);
+            await EmitAsync(new AcceptedEvent { Provider = _spec.Name }, enforceLimit: false);
             ProcessStartInfo start = PrepareChild();
             try
             {
@@ -81,7 +81,7 @@ internal sealed class JobRunner
             }
             catch (Win32Exception)
             {
-                await EmitAsync(AgentEvent.Error("agent", $"The {_spec.Name} CLI could not be started."), enforceLimit: false);
+                await EmitAsync(Events.Error(ErrorSources.Agent, $"The {_spec.Name} CLI could not be started."), enforceLimit: false);
                 Interlocked.CompareExchange(ref _reason, ExitReasons.CliError, null);
             }
 
@@ -105,7 +105,7 @@ internal sealed class JobRunner
             _ => ExitReasons.CliError,
         });
         byte[] exit = JsonSerializer.SerializeToUtf8Bytes(
-            new AgentEvent { Type = EventTypes.Exit, ExitCode = exitCode, Reason = reason }, Json.AgentEvent);
+            new ExitEvent { ExitCode = exitCode, Reason = reason }, Json.AgentEvent);
         await _writer.WriteAsync(exit, isFinal: true);
     }
 
@@ -131,7 +131,7 @@ internal sealed class JobRunner
         if (errors.IsCompletedSuccessfully && errors.Result.Length > 0)
         {
             _stopEmitting = false;
-            await EmitAsync(AgentEvent.Error("stderr", errors.Result), enforceLimit: false);
+            await EmitAsync(Events.Error(ErrorSources.Stderr, errors.Result), enforceLimit: false);
         }
 
         return process.ExitCode;
@@ -224,7 +224,7 @@ internal sealed class JobRunner
                 {
                     discarding = true;
                     line.SetLength(0);
-                    await EmitAsync(AgentEvent.Error("agent", $"A CLI output line longer than {MaxLineBytes} bytes was dropped."));
+                    await EmitAsync(Events.Error(ErrorSources.Agent, $"A CLI output line longer than {MaxLineBytes} bytes was dropped."));
                 }
             }
         }
@@ -259,12 +259,12 @@ internal sealed class JobRunner
 
         if (unparsed is { Length: > 0 })
         {
-            events.Add(AgentEvent.Error("stdout", unparsed));
+            events.Add(Events.Error(ErrorSources.Stdout, unparsed));
         }
 
         foreach (AgentEvent e in events)
         {
-            _cliReportedFailure |= e.Type == EventTypes.Result && e.IsError == true;
+            _cliReportedFailure |= e is ResultEvent { IsError: true };
             if (!await EmitAsync(e))
             {
                 return;
@@ -283,9 +283,9 @@ internal sealed class JobRunner
             }
 
             byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(part, Json.AgentEvent);
-            if (bytes.Length > OutputStream.MaxPlaintextLength)
+            if (bytes.Length > OutputStream.MaxPlaintextLength && part is ToolUseEvent tool)
             {
-                part.Input = null;
+                tool.Input = null;
                 bytes = JsonSerializer.SerializeToUtf8Bytes(part, Json.AgentEvent);
             }
 
@@ -309,22 +309,30 @@ internal sealed class JobRunner
 
     private static IEnumerable<AgentEvent> Fit(AgentEvent e)
     {
-        if (e.Type == EventTypes.Text && e.Text is { Length: > MaxFieldChars } text)
+        switch (e)
         {
-            for (int i = 0; i < text.Length; i += MaxFieldChars)
-            {
-                yield return AgentEvent.TextDelta(text.Substring(i, Math.Min(MaxFieldChars, text.Length - i)));
-            }
+            case TextEvent { Text.Length: > MaxFieldChars } delta:
+                for (int i = 0; i < delta.Text.Length; i += MaxFieldChars)
+                {
+                    yield return Events.Text(delta.Text.Substring(i, Math.Min(MaxFieldChars, delta.Text.Length - i)));
+                }
 
-            yield break;
+                yield break;
+            case ResultEvent result:
+                result.Text = Clip(result.Text);
+                break;
+            case ToolResultEvent toolResult:
+                toolResult.Output = Clip(toolResult.Output);
+                break;
+            case ErrorEvent error:
+                error.Message = Clip(error.Message);
+                break;
         }
 
-        e.Text = Clip(e.Text);
-        e.Output = Clip(e.Output);
-        e.Message = Clip(e.Message);
         yield return e;
     }
 
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
     private static string? Clip(string? value) =>
         value is { Length: > MaxFieldChars } ? string.Concat(value.AsSpan(0, MaxFieldChars), $"… [{value.Length - MaxFieldChars} more characters clipped]") : value;
 

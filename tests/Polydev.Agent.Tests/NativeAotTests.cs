@@ -23,8 +23,11 @@ public sealed class NativeAotTests(ITestOutputHelper output)
                 File.Copy(Path.Combine(repo, file), Path.Combine(work, file));
             }
 
-            CopySources(Path.Combine(repo, "src", "Polydev.Agent"), Path.Combine(work, "src", "Polydev.Agent"));
-            CopySources(Path.Combine(repo, "src", "Polydev.Crypto"), Path.Combine(work, "src", "Polydev.Crypto"));
+            // The agent and the projects it references (as scripts/lib/images.sh publishes it).
+            foreach (string project in (string[])["Polydev.Agent", "Polydev.Crypto", "Polydev.Contracts"])
+            {
+                CopySources(Path.Combine(repo, "src", project), Path.Combine(work, "src", project));
+            }
             string publish = Path.Combine(work, "publish");
 
             var clock = Stopwatch.StartNew();

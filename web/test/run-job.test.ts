@@ -20,9 +20,9 @@ const full: JobInput = {
   caBundle: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 };
 
-// The members and their order are those of src/Polydev.Client/Executions/ExecutionJob.cs (and src/Polydev.Agent/Job.cs,
-// which refuses unknown members); docs/events.md "The job".
-test("the job JSON has ExecutionJob's members, in its order, camelCase", () => {
+// The members and their order are those of the C# contract, src/Polydev.Contracts/Jobs/Job.cs (the agent refuses
+// unknown members; tests/Polydev.Client.Tests/Contracts/JobJsonTests.cs has the same JSON); docs/events.md "The job".
+test("the job JSON has the contract's members, in its order, camelCase", () => {
   const key = new Uint8Array(32).fill(7);
   const json = jobJson(full, key);
   assert.deepEqual(Object.keys(json), ["version", "provider", "credential", "prompt", "options", "outputKey", "proxyUrl", "baseUrl", "caBundle"]);

@@ -16,21 +16,21 @@ internal sealed class ClaudeMapper : IEventMapper
         switch (line.Str("type"))
         {
             case "system" when line.Str("subtype") == "init":
-                events.Add(new AgentEvent { Type = EventTypes.Start, Session = line.Str("session_id"), Model = line.Str("model") });
+                events.Add(new StartEvent { Session = line.Str("session_id"), Model = line.Str("model") });
                 break;
             case "stream_event":
                 JsonElement inner = line.Obj("event");
                 if (inner.Str("type") == "content_block_delta" && inner.Obj("delta").Str("type") == "text_delta")
                 {
                     _sawDeltas = true;
-                    events.Add(AgentEvent.TextDelta(inner.Obj("delta").Str("text") ?? ""));
+                    events.Add(Events.Text(inner.Obj("delta").Str("text") ?? ""));
                 }
 
                 break;
             case "assistant" when line.Bool("is_api_error_message") == true:
                 // A failed API call (after the CLI's retries) comes as a synthetic assistant message whose text is
                 // the error ("Failed to authenticate. API Error: 401 …"): an error, not part of the answer.
-                events.Add(AgentEvent.Error("cli", line.Obj("message").Obj("content").Flatten() ?? line.Str("error") ?? "API error"));
+                events.Add(Events.Error(ErrorSources.Cli, line.Obj("message").Obj("content").Flatten() ?? line.Str("error") ?? "API error"));
                 break;
             case "assistant":
                 foreach (JsonElement block in line.Obj("message").Arr("content"))
@@ -38,10 +38,10 @@ internal sealed class ClaudeMapper : IEventMapper
                     switch (block.Str("type"))
                     {
                         case "text" when !_sawDeltas:
-                            events.Add(AgentEvent.TextDelta(block.Str("text") ?? ""));
+                            events.Add(Events.Text(block.Str("text") ?? ""));
                             break;
                         case "tool_use":
-                            events.Add(new AgentEvent { Type = EventTypes.ToolUse, Id = block.Str("id"), Name = block.Str("name"), Input = block.Obj("input").Clone() });
+                            events.Add(new ToolUseEvent { Id = block.Str("id") ?? "", Name = block.Str("name") ?? "", Input = block.Obj("input").Clone() });
                             break;
                     }
                 }
@@ -52,10 +52,9 @@ internal sealed class ClaudeMapper : IEventMapper
                 {
                     if (block.Str("type") == "tool_result")
                     {
-                        events.Add(new AgentEvent
+                        events.Add(new ToolResultEvent
                         {
-                            Type = EventTypes.ToolResult,
-                            Id = block.Str("tool_use_id"),
+                            Id = block.Str("tool_use_id") ?? "",
                             Output = block.Obj("content").Flatten(),
                             IsError = block.Bool("is_error") ?? false,
                         });
@@ -65,9 +64,8 @@ internal sealed class ClaudeMapper : IEventMapper
                 break;
             case "result":
                 JsonElement usage = line.Obj("usage");
-                events.Add(new AgentEvent
+                events.Add(new ResultEvent
                 {
-                    Type = EventTypes.Result,
                     IsError = line.Bool("is_error") ?? line.Str("subtype") != "success",
                     Text = line.Str("result"),
                     Usage = new EventUsage

@@ -15,7 +15,7 @@ internal sealed class CodexMapper : IEventMapper
         switch (line.Str("type"))
         {
             case "thread.started":
-                events.Add(new AgentEvent { Type = EventTypes.Start, Session = line.Str("thread_id") });
+                events.Add(new StartEvent { Session = line.Str("thread_id") });
                 break;
             case "item.started" when item.Str("type") == "command_execution":
                 events.Add(ToolUse(item, "command_execution", CommandInput(item)));
@@ -27,7 +27,7 @@ internal sealed class CodexMapper : IEventMapper
                 switch (item.Str("type"))
                 {
                     case "agent_message":
-                        events.Add(AgentEvent.TextDelta(item.Str("text") ?? ""));
+                        events.Add(Events.Text(item.Str("text") ?? ""));
                         break;
                     case "command_execution":
                         long? exitCode = item.Long("exit_code");
@@ -49,16 +49,15 @@ internal sealed class CodexMapper : IEventMapper
 
                         break;
                     case "error":
-                        events.Add(AgentEvent.Error("cli", item.Str("message") ?? "error"));
+                        events.Add(Events.Error(ErrorSources.Cli, item.Str("message") ?? "error"));
                         break;
                 }
 
                 break;
             case "turn.completed":
                 JsonElement usage = line.Obj("usage");
-                events.Add(new AgentEvent
+                events.Add(new ResultEvent
                 {
-                    Type = EventTypes.Result,
                     IsError = false,
                     Usage = new EventUsage
                     {
@@ -69,20 +68,20 @@ internal sealed class CodexMapper : IEventMapper
                 });
                 break;
             case "turn.failed":
-                events.Add(AgentEvent.Error("cli", line.Obj("error").Str("message") ?? "turn failed"));
-                events.Add(new AgentEvent { Type = EventTypes.Result, IsError = true });
+                events.Add(Events.Error(ErrorSources.Cli, line.Obj("error").Str("message") ?? "turn failed"));
+                events.Add(new ResultEvent { IsError = true });
                 break;
             case "error":
-                events.Add(AgentEvent.Error("cli", line.Str("message") ?? "error"));
+                events.Add(Events.Error(ErrorSources.Cli, line.Str("message") ?? "error"));
                 break;
         }
     }
 
-    private static AgentEvent ToolUse(JsonElement item, string name, JsonElement? input) =>
-        new() { Type = EventTypes.ToolUse, Id = item.Str("id"), Name = name, Input = input };
+    private static ToolUseEvent ToolUse(JsonElement item, string name, JsonElement? input) =>
+        new() { Id = item.Str("id") ?? "", Name = name, Input = input };
 
-    private static AgentEvent ToolResult(JsonElement item, string? output, bool isError) =>
-        new() { Type = EventTypes.ToolResult, Id = item.Str("id"), Output = output, IsError = isError };
+    private static ToolResultEvent ToolResult(JsonElement item, string? output, bool isError) =>
+        new() { Id = item.Str("id") ?? "", Output = output, IsError = isError };
 
     private static JsonElement? CommandInput(JsonElement item)
     {

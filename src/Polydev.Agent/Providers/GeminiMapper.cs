@@ -13,38 +13,36 @@ internal sealed class GeminiMapper : IEventMapper
         switch (line.Str("type"))
         {
             case "init":
-                events.Add(new AgentEvent { Type = EventTypes.Start, Session = line.Str("session_id"), Model = line.Str("model") });
+                events.Add(new StartEvent { Session = line.Str("session_id"), Model = line.Str("model") });
                 break;
             case "message" when line.Str("role") == "assistant":
-                events.Add(AgentEvent.TextDelta(line.Str("content") ?? ""));
+                events.Add(Events.Text(line.Str("content") ?? ""));
                 break;
             case "tool_use":
-                events.Add(new AgentEvent { Type = EventTypes.ToolUse, Id = line.Str("tool_id"), Name = line.Str("tool_name"), Input = line.Obj("parameters").Clone() });
+                events.Add(new ToolUseEvent { Id = line.Str("tool_id") ?? "", Name = line.Str("tool_name") ?? "", Input = line.Obj("parameters").Clone() });
                 break;
             case "tool_result":
                 bool failed = line.Str("status") == "error";
-                events.Add(new AgentEvent
+                events.Add(new ToolResultEvent
                 {
-                    Type = EventTypes.ToolResult,
-                    Id = line.Str("tool_id"),
+                    Id = line.Str("tool_id") ?? "",
                     Output = failed ? line.Obj("error").Str("message") ?? line.Str("output") : line.Str("output"),
                     IsError = failed,
                 });
                 break;
             case "error":
-                events.Add(AgentEvent.Error("cli", line.Str("message") ?? "error"));
+                events.Add(Events.Error(ErrorSources.Cli, line.Str("message") ?? "error"));
                 break;
             case "result":
                 bool isError = line.Str("status") == "error";
                 if (isError && line.Obj("error").Str("message") is { } message)
                 {
-                    events.Add(AgentEvent.Error("cli", message));
+                    events.Add(Events.Error(ErrorSources.Cli, message));
                 }
 
                 JsonElement stats = line.Obj("stats");
-                events.Add(new AgentEvent
+                events.Add(new ResultEvent
                 {
-                    Type = EventTypes.Result,
                     IsError = isError,
                     Usage = new EventUsage
                     {

@@ -25,11 +25,13 @@ internal sealed class PolydevApi : IDisposable
 
     /// <param name="server">A URL from <see cref="ServerAddress"/>.</param>
     /// <param name="token">The bearer token; null for the anonymous endpoints (sign-up, login, recovery).</param>
-    public PolydevApi(string server, string? token)
+    /// <param name="handler">Sends the requests (tests); the default is a new <see cref="HttpClientHandler"/> per client.</param>
+    public PolydevApi(string server, string? token, HttpMessageHandler? handler = null)
     {
         _server = server;
         _signedIn = token is not null;
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(100) };
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.Timeout = TimeSpan.FromSeconds(100);
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
         if (token is not null)
         {
@@ -38,7 +40,8 @@ internal sealed class PolydevApi : IDisposable
 
         _streaming = new Lazy<HttpClient>(() =>
         {
-            var streaming = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var streaming = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            streaming.Timeout = Timeout.InfiniteTimeSpan;
             streaming.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
             streaming.DefaultRequestHeaders.Authorization = _http.DefaultRequestHeaders.Authorization;
             return streaming;

@@ -1,30 +1,17 @@
 // The sandbox agent's normalized events (docs/events.md, "Events"): one UTF-8 JSON object per output chunk.
 // Decoding is forgiving the way the spec asks: unknown event types and unknown fields are ignored, fields that do
-// not apply are absent. A field of the wrong type is treated as absent rather than failing the whole answer.
+// not apply are absent. A field of the wrong type is treated as absent rather than failing the whole answer; a
+// required one then takes its empty value. Every member of every event is named below (`present`), so a member
+// added to the contract and not read here fails the type check.
 
-export interface Usage {
-  readonly inputTokens?: number;
-  readonly outputTokens?: number;
-  readonly cachedInputTokens?: number;
-}
+import type {
+  AcceptedEvent, AgentEvent, ErrorEvent, EventUsage, ExitEvent, ResultEvent, StartEvent, TextEvent, ToolResultEvent,
+  ToolUseEvent,
+} from "./contract.generated.ts";
+import { present } from "./contract.ts";
 
-export type ErrorSource = "cli" | "stdout" | "stderr" | "agent";
-
-/** `reason` of the final `exit` event. */
-export type ExitReason = "ok" | "cli_error" | "timeout" | "output_limit" | "killed";
-
-export type AgentEvent =
-  | { readonly type: "accepted"; readonly provider?: string }
-  | { readonly type: "start"; readonly session?: string; readonly model?: string }
-  | { readonly type: "text"; readonly text: string }
-  | { readonly type: "tool_use"; readonly id: string; readonly name: string; readonly input?: unknown }
-  | { readonly type: "tool_result"; readonly id: string; readonly output?: string; readonly isError: boolean }
-  | {
-    readonly type: "result"; readonly isError: boolean; readonly text?: string; readonly usage?: Usage;
-    readonly costUsd?: number; readonly durationMs?: number;
-  }
-  | { readonly type: "error"; readonly source: string; readonly message: string }
-  | { readonly type: "exit"; readonly exitCode?: number; readonly reason: string };
+// The types are generated from the C# contract (src/Polydev.Contracts/Jobs), which the agent writes with.
+export type { AgentEvent, ErrorSource, EventUsage, ExitReason } from "./contract.generated.ts";
 
 type Json = Record<string, unknown>;
 
@@ -47,25 +34,28 @@ export function decodeEvent(plaintext: Uint8Array): AgentEvent | null {
 function toEvent(e: Json): AgentEvent | null {
   switch (e["type"]) {
     case "accepted":
-      return withOptional({ type: "accepted" as const }, { provider: str(e["provider"]) });
+      return present<AcceptedEvent>({ type: "accepted", provider: str(e["provider"]) ?? "" });
     case "start":
-      return withOptional({ type: "start" as const }, { session: str(e["session"]), model: str(e["model"]) });
+      return present<StartEvent>({ type: "start", model: str(e["model"]), session: str(e["session"]) });
     case "text":
-      return { type: "text", text: str(e["text"]) ?? "" };
+      return present<TextEvent>({ type: "text", text: str(e["text"]) ?? "" });
     case "tool_use":
-      return withOptional({ type: "tool_use" as const, id: str(e["id"]) ?? "", name: str(e["name"]) ?? "tool" },
-        { input: e["input"] });
+      return present<ToolUseEvent>({
+        type: "tool_use", id: str(e["id"]) ?? "", name: str(e["name"]) ?? "tool", input: e["input"],
+      });
     case "tool_result":
-      return withOptional({ type: "tool_result" as const, id: str(e["id"]) ?? "", isError: e["isError"] === true },
-        { output: str(e["output"]) });
+      return present<ToolResultEvent>({
+        type: "tool_result", id: str(e["id"]) ?? "", output: str(e["output"]), isError: e["isError"] === true,
+      });
     case "result":
-      return withOptional({ type: "result" as const, isError: e["isError"] === true }, {
-        text: str(e["text"]), usage: usage(e["usage"]), costUsd: num(e["costUsd"]), durationMs: num(e["durationMs"]),
+      return present<ResultEvent>({
+        type: "result", text: str(e["text"]), isError: e["isError"] === true, usage: usage(e["usage"]),
+        costUsd: num(e["costUsd"]), durationMs: num(e["durationMs"]),
       });
     case "error":
-      return { type: "error", source: str(e["source"]) ?? "agent", message: str(e["message"]) ?? "" };
+      return present<ErrorEvent>({ type: "error", source: str(e["source"]) ?? "agent", message: str(e["message"]) ?? "" });
     case "exit":
-      return withOptional({ type: "exit" as const, reason: str(e["reason"]) ?? "unknown" }, { exitCode: num(e["exitCode"]) });
+      return present<ExitEvent>({ type: "exit", exitCode: num(e["exitCode"]), reason: str(e["reason"]) ?? "unknown" });
     default:
       return null;
   }
@@ -79,19 +69,10 @@ function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
-function usage(value: unknown): Usage | undefined {
+function usage(value: unknown): EventUsage | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const u = value as Json;
-  return withOptional({}, {
+  return present<EventUsage>({
     inputTokens: num(u["inputTokens"]), outputTokens: num(u["outputTokens"]), cachedInputTokens: num(u["cachedInputTokens"]),
   });
-}
-
-/** Copies only the optional fields that are present, so "absent" stays absent (exactOptionalPropertyTypes). */
-function withOptional<T extends object, O extends Record<string, unknown>>(
-  base: T, optional: O,
-): T & { [K in keyof O]?: Exclude<O[K], undefined> } {
-  const out = { ...base } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) out[key] = value;
-  return out as T & { [K in keyof O]?: Exclude<O[K], undefined> };
 }

@@ -1,7 +1,8 @@
 // Follows one execution's encrypted output: reads length-prefixed frames off fetch()'s ReadableStream, opens them
 // strictly in order with the job's output key, and yields the decoded events. A dropped connection resumes from the
-// next sequence number this side needs, as `polydev run` does (RunVerb.FollowAsync); the output-stream format makes
-// a dropped, replayed or reordered chunk fail, so a resumed stream is exactly the missing part.
+// next sequence number this side needs, as `polydev run` does (src/Polydev.Client/Executions/
+// ExecutionStreamFollower.cs); the output-stream format makes a dropped, replayed or reordered chunk fail, so a
+// resumed stream is exactly the missing part.
 import { OutputFrameSplitter, OutputStreamDecryptor, OutputStreamError } from "../../crypto/output-stream.ts";
 import { decodeEvent, type AgentEvent } from "./events.ts";
 import { isAbort, isFinished, type ExecutionsClient, type ExecutionStatus } from "./executions.ts";
@@ -18,7 +19,7 @@ export type RunEvent = AgentEvent | StoppedEvent;
 
 export interface FollowOptions {
   readonly signal?: AbortSignal;
-  /** Reconnections after a dropped connection before giving up (RunVerb: 40). */
+  /** Reconnections after a dropped connection before giving up (ExecutionStreamFollower: 40). */
   readonly maxReconnects?: number;
   /** Waits between reconnections; tests pass one that does not wait. */
   readonly delay?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;

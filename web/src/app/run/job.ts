@@ -1,15 +1,17 @@
-// The job the sandbox agent runs (docs/events.md, "The job"), built and sealed here in the page, exactly as
-// src/Polydev.Client/Executions/ExecutionJob.cs does: the credential, the prompt and the output key leave the page
+// The job the sandbox agent runs (docs/events.md, "The job"), built and sealed here in the page, as
+// src/Polydev.Client/Executions/ExecutionRunner.cs does: the credential, the prompt and the output key leave the page
 // only inside a sealed box that the sandbox's one-job key opens. The base URL and the CA bundle are the user's
-// choice (from the credential), never the server's, so a server cannot send the credential elsewhere.
+// choice (from the credential), never the server's, so a server cannot send the credential elsewhere. The job's type
+// is generated from the C# contract (src/Polydev.Contracts/Jobs) that the agent reads it with.
 import { fromBase64, importAesGcmKey, randomBytes, toBase64, utf8 } from "../../crypto/bytes.ts";
 import { seal } from "../../crypto/sealed-box.ts";
+import {
+  jobVersion, sealedJobPurpose, type CredentialType, type Job, type JobCredential, type JobOptions,
+} from "./contract.generated.ts";
+import { present } from "./contract.ts";
 
-export const sealedJobPurpose = "execution.job";
+export { sealedJobPurpose, type CredentialType };
 export const outputKeyLength = 32;
-
-/** `api_key` (a provider API key) or `credential_file` (a CLI's own login file). */
-export type CredentialType = "api_key" | "credential_file";
 
 export interface JobInput {
   readonly provider: string;
@@ -17,7 +19,7 @@ export interface JobInput {
   readonly credential: string;
   readonly prompt: string;
   readonly model?: string | undefined;
-  /** 0 = the agent's default; callers pass the server's limit (ExecutionJob does the same). */
+  /** 0 = the agent's default; callers pass the server's limit (ExecutionRunner does the same). */
   readonly timeLimitSeconds: number;
   /** 0 = the agent's default. */
   readonly maxOutputBytes: number;
@@ -27,26 +29,23 @@ export interface JobInput {
 }
 
 /**
- * The job's JSON, member for member what ExecutionJob writes (the agent refuses unknown members): optional
- * members are left out, never null.
+ * The job's JSON (the agent refuses unknown members): every member of the contract's `Job` named, optional members
+ * left out, never null.
  */
-export function jobJson(input: JobInput, outputKey: Uint8Array): Record<string, unknown> {
-  const options: Record<string, unknown> = {};
-  if (input.model !== undefined) options["model"] = input.model;
-  options["timeLimitSeconds"] = input.timeLimitSeconds;
-  options["maxOutputBytes"] = input.maxOutputBytes;
-  const job: Record<string, unknown> = {
-    version: 1,
+export function jobJson(input: JobInput, outputKey: Uint8Array): Job {
+  return present<Job>({
+    version: jobVersion,
     provider: input.provider,
-    credential: { type: input.credentialType, value: input.credential },
+    credential: present<JobCredential>({ type: input.credentialType, value: input.credential }),
     prompt: input.prompt,
-    options,
+    options: present<JobOptions>({
+      model: input.model, timeLimitSeconds: input.timeLimitSeconds, maxOutputBytes: input.maxOutputBytes,
+    }),
     outputKey: toBase64(outputKey),
-  };
-  if (input.proxyUrl !== undefined) job["proxyUrl"] = input.proxyUrl;
-  if (input.baseUrl !== undefined) job["baseUrl"] = input.baseUrl;
-  if (input.caBundle !== undefined) job["caBundle"] = input.caBundle;
-  return job;
+    proxyUrl: input.proxyUrl,
+    baseUrl: input.baseUrl,
+    caBundle: input.caBundle,
+  });
 }
 
 export interface SealedJob {

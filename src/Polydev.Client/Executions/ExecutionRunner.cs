@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+using Polydev.Client.Api;
+using Polydev.Client.Terminal;
+using Polydev.Client.Vault;
+using Polydev.Client.Verbs;
+using Polydev.Contracts.Executions;
+using Polydev.Contracts.Jobs;
+using Polydev.Contracts.Vault;
+
+namespace Polydev.Client.Executions;
+
+/// <summary>
+/// Runs one prompt through a provider's CLI in a fresh sandbox, for the signed-in user whose keys open
+/// <paramref name="cipher"/>: creates the execution, seals the job on this machine to the sandbox's one-job key,
+/// starts it, follows and decrypts the output stream (resuming after a dropped connection), cancels the execution
+/// when the caller cancels, and records the exchange in a chat. The server relays ciphertext it cannot read.
+/// Callers (<c>polydev run</c>, later the MCP server) see each event as it arrives and the outcome at the end. One
+/// runner may run several prompts at once (one per provider, say): each run keeps its own state.
+/// </summary>
+internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimeProvider time)
+{
+    /// <summary>How long a cancelled run waits for the server to accept the cancellation.</summary>
+    private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(5);
+
+    public ExecutionRunner(PolydevApi api, VaultCipher cipher)
+        : this(api, cipher, TimeProvider.System)
+    {
+    }
+
+    /// <summary>
+    /// The user's credential for <paramref name="provider"/>, opened: the one <paramref name="idOrPrefix"/> names, or
+    /// the newest.
+    /// </summary>
+    public async Task<CredentialSecret> FindCredentialAsync(string provider, string? idOrPrefix, CancellationToken cancellationToken)
+    {
+        var credentials = await api.ListCredentialsAsync(provider, cancellationToken);
+        if (credentials.Count == 0)
+        {
+            throw new CliException($"you have no {provider} credential; add one with `polydev credentials add {provider}`.");
+        }
+
+        var chosen = idOrPrefix is null
+            ? credentials.OrderByDescending(c => c.CreatedAt).First()
+            : IdPrefix.Single(credentials, c => c.Id, idOrPrefix, "credential", "polydev credentials list");
+        return CredentialSecret.Open(cipher, chosen.Id, chosen.Secret);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="request"/>, calling <paramref name="onEvent"/> for every event in order, once each.
+    /// Returns when the agent's final chunk arrived, or the server says the execution ended without it.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The caller cancelled; the execution was cancelled too.</exception>
+    /// <exception cref="CliException">The server refused, or the stream kept breaking.</exception>
+    public async Task<RunOutcome> RunAsync(RunRequest request, Action<ReceivedEvent> onEvent, CancellationToken cancellationToken)
+    {
+        var created = await api.CreateExecutionAsync(new CreateExecutionRequest(request.Provider), cancellationToken);
+        var outputKey = ExecutionJob.NewOutputKey();
+        try
+        {
+            var sealedJob = ExecutionJob.Seal(JobFor(request, created, outputKey), Convert.FromBase64String(created.SandboxPublicKey));
+            await api.StartExecutionAsync(created.Id, new StartExecutionRequest(Convert.ToBase64String(sealedJob)), cancellationToken);
+            var transcript = new RunTranscript();
+            var ending = await new ExecutionStreamFollower(api, time).FollowAsync(
+                created.Id,
+                outputKey,
+                received =>
+                {
+                    transcript.Add(received.Event);
+                    onEvent(received);
+                },
+                cancellationToken);
+
+            Guid? storedIn = null;
+            if (request.ChatId is { } chatId && transcript.ExitReason is not null)
+            {
+                await StoreExchangeAsync(chatId, request, transcript.Answer, cancellationToken);
+                storedIn = chatId;
+            }
+
+            return new RunOutcome(created, ending.Execution, transcript, storedIn);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stop the sandbox too; it is the user's quota.
+            using var cancel = new CancellationTokenSource(CancelTimeout, time);
+            try
+            {
+                await api.CancelExecutionAsync(created.Id, cancel.Token);
+            }
+            catch (Exception e) when (e is CliException or OperationCanceledException)
+            {
+            }
+
+            throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(outputKey);
+        }
+    }
+
+    private static Job JobFor(RunRequest request, ExecutionCreatedResponse created, byte[] outputKey) => new()
+    {
+        Version = Job.CurrentVersion,
+        Provider = request.Provider,
+        Credential = new JobCredential { Type = request.Credential.Type, Value = request.Credential.Secret },
+        Prompt = request.Prompt,
+        Options = new JobOptions
+        {
+            Model = request.Model,
+            TimeLimitSeconds = Math.Min(request.TimeLimitSeconds ?? created.Limits.MaxRunSeconds, created.Limits.MaxRunSeconds),
+            MaxOutputBytes = 0,
+        },
+        OutputKey = outputKey,
+        ProxyUrl = created.ProxyUrl,
+        // The request's endpoint wins over the one stored with the credential.
+        BaseUrl = request.BaseUrl ?? request.Credential.BaseUrl,
+        CaBundle = request.BaseUrl is null ? request.CaBundle ?? request.Credential.CaBundle : request.CaBundle,
+    };
+
+    private async Task StoreExchangeAsync(Guid chatId, RunRequest request, string answer, CancellationToken cancellationToken)
+    {
+        var userId = Guid.CreateVersion7();
+        var prompt = new ChatMessageBody(ChatMessageBody.User, request.Prompt, request.Provider, request.Model);
+        await api.CreateMessageAsync(chatId, new CreateMessageRequest(userId, prompt.Seal(cipher, userId)), cancellationToken);
+        var answerId = Guid.CreateVersion7();
+        var reply = new ChatMessageBody(ChatMessageBody.Assistant, answer, request.Provider, request.Model);
+        await api.CreateMessageAsync(chatId, new CreateMessageRequest(answerId, reply.Seal(cipher, answerId)), cancellationToken);
+    }
+}
+
+/// <summary>One prompt for one provider's CLI, with the user's credential for it.</summary>
+internal sealed record RunRequest(string Provider, string Prompt, CredentialSecret Credential)
+{
+    /// <summary>The model the CLI should use; the CLI's default when null.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Seconds the CLI may run; null, or more than the server allows, is the server's limit.</summary>
+    public int? TimeLimitSeconds { get; init; }
+
+    /// <summary>The provider API's base URL for the CLI; when given, it and <see cref="CaBundle"/> replace the endpoint stored with the credential.</summary>
+    public string? BaseUrl { get; init; }
+
+    /// <summary>A PEM CA bundle the CLI trusts in addition to the system's.</summary>
+    public string? CaBundle { get; init; }
+
+    /// <summary>Store the prompt and the answer in this chat once the CLI has exited.</summary>
+    public Guid? ChatId { get; init; }
+
+    /// <summary>Never the prompt or the credential, not even by accident through a record's generated ToString.</summary>
+    public override string ToString() => $"RunRequest {{ Provider = {Provider}, Model = {Model}, ChatId = {ChatId} }}";
+}
+
+/// <summary>How a run ended.</summary>
+/// <param name="Execution">The execution as the server recorded its end.</param>
+/// <param name="StoredInChat">The chat the exchange was stored in, if any.</param>
+internal sealed record RunOutcome(ExecutionCreatedResponse Created, ExecutionResponse Execution, RunTranscript Transcript, Guid? StoredInChat)
+{
+    /// <summary>The CLI exited with code 0.</summary>
+    public bool Succeeded => Transcript.ExitReason == ExitReasons.Ok;
+
+    /// <summary>Why the run did not succeed, in one sentence; null when it did.</summary>
+    public string? Failure => Succeeded
+        ? null
+        : Transcript.ExitReason is { } reason
+            ? $"the {Created.Provider} CLI did not succeed: {reason}{(Transcript.ExitCode is { } code ? $" (exit code {code})" : "")}{(Transcript.LastError is { } error ? $": {Output.OneLine(error)}" : "")}."
+            : $"the execution {Execution.State}: {Execution.Reason ?? "no reason given"}; no complete answer arrived.";
+}

@@ -1,0 +1,43 @@
+using Polydev.Contracts.Jobs;
+
+namespace Polydev.Client.Executions;
+
+/// <summary>What a run's events add up to: the answer, the usage, the last error and how the CLI exited.</summary>
+internal sealed class RunTranscript
+{
+    private readonly System.Text.StringBuilder _answer = new();
+
+    /// <summary>The <see cref="TextEvent"/>s concatenated.</summary>
+    public string Answer => _answer.ToString();
+
+    /// <summary>The usage of the last <see cref="ResultEvent"/> that reported one.</summary>
+    public EventUsage? Usage { get; private set; }
+
+    /// <summary>The message of the last <see cref="ErrorEvent"/>.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>The <see cref="ExitEvent"/>'s reason (<see cref="ExitReasons"/>); null until it arrived.</summary>
+    public string? ExitReason { get; private set; }
+
+    public int? ExitCode { get; private set; }
+
+    public void Add(AgentEvent e)
+    {
+        switch (e)
+        {
+            case TextEvent text:
+                _answer.Append(text.Text);
+                break;
+            case ErrorEvent error:
+                LastError = error.Message;
+                break;
+            case ResultEvent { Usage: { } usage }:
+                Usage = usage;
+                break;
+            case ExitEvent exit:
+                ExitReason = exit.Reason is { Length: > 0 } reason ? reason : "unknown";
+                ExitCode = exit.ExitCode;
+                break;
+        }
+    }
+}

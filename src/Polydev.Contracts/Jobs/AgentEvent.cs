@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Polydev.Contracts.Jobs;
+
+/// <summary>
+/// One event of the normalized schema (docs/events.md, "Events"): the plaintext of one output chunk, written by the
+/// sandbox agent, read by the clients. The <c>type</c> member names the kind; members left null are omitted.
+/// A type this side does not know reads as a plain <see cref="AgentEvent"/>, which readers skip, so a newer agent
+/// can add types.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", IgnoreUnrecognizedTypeDiscriminators = true)]
+[JsonDerivedType(typeof(AcceptedEvent), EventTypes.Accepted)]
+[JsonDerivedType(typeof(StartEvent), EventTypes.Start)]
+[JsonDerivedType(typeof(TextEvent), EventTypes.Text)]
+[JsonDerivedType(typeof(ToolUseEvent), EventTypes.ToolUse)]
+[JsonDerivedType(typeof(ToolResultEvent), EventTypes.ToolResult)]
+[JsonDerivedType(typeof(ResultEvent), EventTypes.Result)]
+[JsonDerivedType(typeof(ErrorEvent), EventTypes.Error)]
+[JsonDerivedType(typeof(ExitEvent), EventTypes.Exit)]
+public class AgentEvent
+{
+    [JsonConstructor]
+    internal AgentEvent()
+    {
+    }
+
+    /// <summary>The <c>type</c> on the wire (<see cref="EventTypes"/>); null for a type this side does not know.</summary>
+    [JsonIgnore]
+    public virtual string? Type => null;
+}
+
+/// <summary>The agent opened the job and is starting the CLI: always the first chunk (sequence 0).</summary>
+public sealed class AcceptedEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.Accepted;
+
+    public string Provider { get; set; } = "";
+}
+
+/// <summary>The CLI started a session (its own id).</summary>
+public sealed class StartEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.Start;
+
+    public string? Model { get; set; }
+
+    public string? Session { get; set; }
+}
+
+/// <summary>Assistant text; consecutive text events concatenate to the answer.</summary>
+public sealed class TextEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.Text;
+
+    public string Text { get; set; } = "";
+}
+
+/// <summary>The CLI runs a tool.</summary>
+public sealed class ToolUseEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.ToolUse;
+
+    public string Id { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    /// <summary>Any JSON, as the CLI gave it.</summary>
+    public JsonElement? Input { get; set; }
+}
+
+/// <summary>A tool's output, matched to its <see cref="ToolUseEvent"/> by <see cref="Id"/>.</summary>
+public sealed class ToolResultEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.ToolResult;
+
+    public string Id { get; set; } = "";
+
+    public string? Output { get; set; }
+
+    public bool IsError { get; set; }
+}
+
+/// <summary>The turn ended; usage as the CLI reports it.</summary>
+public sealed class ResultEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.Result;
+
+    public string? Text { get; set; }
+
+    public bool IsError { get; set; }
+
+    public EventUsage? Usage { get; set; }
+
+    public double? CostUsd { get; set; }
+
+    public long? DurationMs { get; set; }
+}
+
+public sealed class EventUsage
+{
+    public long? InputTokens { get; set; }
+
+    public long? OutputTokens { get; set; }
+
+    public long? CachedInputTokens { get; set; }
+}
+
+/// <summary>An error: the CLI's, a stray stdout line, the CLI's stderr, or the agent's own (<see cref="ErrorSources"/>).</summary>
+public sealed class ErrorEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.Error;
+
+    /// <summary>One of <see cref="ErrorSources"/>.</summary>
+    public string Source { get; set; } = "";
+
+    public string Message { get; set; } = "";
+}
+
+/// <summary>Always the final chunk, exactly once.</summary>
+public sealed class ExitEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.Exit;
+
+    /// <summary>The CLI's exit code; absent when it never started.</summary>
+    public int? ExitCode { get; set; }
+
+    /// <summary>One of <see cref="ExitReasons"/>.</summary>
+    public string Reason { get; set; } = "";
+}

@@ -1,0 +1,173 @@
+using Polydev.Client.Executions;
+using Polydev.Client.Vault;
+using Polydev.Contracts.Executions;
+using Polydev.Contracts.Jobs;
+using static Polydev.Client.Tests.Executions.FakeExecutionServer;
+
+namespace Polydev.Client.Tests.Executions;
+
+public sealed class ExecutionRunnerTests
+{
+    private static readonly string[] Answer =
+    [
+        """{"type":"accepted","provider":"anthropic"}""",
+        """{"type":"start","model":"claude-sonnet-4-5","session":"s-1"}""",
+        """{"type":"text","text":"Hello"}""",
+        """{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}}""",
+        """{"type":"thinking","text":"a type this client does not know"}""",
+        """{"type":"text","text":" world"}""",
+        """{"type":"result","text":"Hello world","isError":false,"usage":{"inputTokens":42,"outputTokens":7}}""",
+        """{"type":"exit","exitCode":0,"reason":"ok"}""",
+    ];
+
+    [Fact]
+    public async Task Seals_the_job_to_the_sandbox_decrypts_every_event_in_order_and_stores_the_exchange()
+    {
+        using var server = new FakeExecutionServer { Events = Answer, MaxRunSeconds = 300 };
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+        var chatId = Guid.NewGuid();
+
+        var credential = await runner.FindCredentialAsync("anthropic", null, CancellationToken.None);
+        var received = new List<ReceivedEvent>();
+        var outcome = await runner.RunAsync(
+            new RunRequest("anthropic", "Say hello", credential) { Model = "claude-sonnet-4-5", TimeLimitSeconds = 600, ChatId = chatId },
+            received.Add,
+            CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(0, Answer.Length).Select(i => (long)i), received.Select(e => e.Sequence));
+        Assert.Equal(Answer, received.Select(e => System.Text.Encoding.UTF8.GetString(e.Json.Span)));
+        Assert.IsType<AcceptedEvent>(received[0].Event);
+        Assert.Equal("claude-sonnet-4-5", Assert.IsType<StartEvent>(received[1].Event).Model);
+        Assert.Equal("Bash", Assert.IsType<ToolUseEvent>(received[3].Event).Name);
+        Assert.Equal(typeof(AgentEvent), received[4].Event.GetType());
+        Assert.Equal(0, Assert.IsType<ExitEvent>(received[^1].Event).ExitCode);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Null(outcome.Failure);
+        Assert.Equal("Hello world", outcome.Transcript.Answer);
+        Assert.Equal(42, outcome.Transcript.Usage?.InputTokens);
+        Assert.Equal(chatId, outcome.StoredInChat);
+
+        // The job as the sandbox opened it: the server's limit caps the time; the credential's endpoint is used.
+        var job = server.OpenedJob!;
+        Assert.Equal((1, "anthropic", "Say hello", "sk-canary", CredentialSecret.ApiKey), (job.Version, job.Provider, job.Prompt, job.Credential.Value, job.Credential.Type));
+        Assert.Equal(("claude-sonnet-4-5", 300, 0L), (job.Options.Model, job.Options.TimeLimitSeconds, job.Options.MaxOutputBytes));
+        Assert.Equal(("http://exec:TOKEN@10.89.0.1:10001", "https://gateway.example/v1", (string?)null), (job.ProxyUrl, job.BaseUrl, job.CaBundle));
+        Assert.Equal(32, job.OutputKey.Length);
+
+        // The prompt, then the answer, each sealed under the user key.
+        Assert.Equal(
+            [(ChatMessageBody.User, "Say hello"), (ChatMessageBody.Assistant, "Hello world")],
+            server.Messages.Select(m => ChatMessageBody.Open(server.Cipher, m.Id, m.Body)).Select(b => (b.Role, b.Text)));
+    }
+
+    [Fact]
+    public async Task A_dropped_stream_resumes_from_the_next_sequence_without_duplicates()
+    {
+        using var server = new FakeExecutionServer { Events = Answer };
+        server.Connections.Enqueue(new Connection(3, ConnectionEnd.Drop));
+        server.Connections.Enqueue(new Connection(2, ConnectionEnd.Drop));
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+
+        var received = new List<ReceivedEvent>();
+        var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential), received.Add, CancellationToken.None);
+
+        Assert.Equal(Answer, received.Select(e => System.Text.Encoding.UTF8.GetString(e.Json.Span)));
+        Assert.Equal(Enumerable.Range(0, Answer.Length).Select(i => (long)i), received.Select(e => e.Sequence));
+        var streamed = server.Requests.Where(r => r.Contains("/stream?", StringComparison.Ordinal)).Select(r => r.Split("from=")[1]);
+        Assert.Equal(["0", "3", "5"], streamed);
+        Assert.True(outcome.Succeeded);
+        Assert.Equal("Hello world", outcome.Transcript.Answer);
+    }
+
+    [Fact]
+    public async Task An_execution_that_ends_without_a_final_chunk_reports_the_servers_reason()
+    {
+        using var server = new FakeExecutionServer
+        {
+            Events = Answer[..3],
+            EndsWithFinalChunk = false,
+            State = ExecutionStates.Failed,
+            Reason = ExecutionReasons.ServerRestart,
+        };
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+
+        var received = new List<ReceivedEvent>();
+        var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential) { ChatId = Guid.NewGuid() }, received.Add, CancellationToken.None);
+
+        Assert.Equal(3, received.Count);
+        Assert.False(outcome.Succeeded);
+        Assert.Null(outcome.Transcript.ExitReason);
+        Assert.Equal("the execution failed: server_restart; no complete answer arrived.", outcome.Failure);
+        Assert.Null(outcome.StoredInChat);
+        Assert.Empty(server.Messages);
+    }
+
+    [Fact]
+    public async Task A_failed_cli_is_reported_with_its_reason_exit_code_and_last_error()
+    {
+        using var server = new FakeExecutionServer
+        {
+            Events =
+            [
+                """{"type":"accepted","provider":"anthropic"}""",
+                """{"type":"error","source":"cli","message":"Failed to authenticate.\nAPI Error: 401"}""",
+                """{"type":"exit","exitCode":1,"reason":"cli_error"}""",
+            ],
+        };
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+
+        var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential), _ => { }, CancellationToken.None);
+
+        Assert.Equal("the anthropic CLI did not succeed: cli_error (exit code 1): Failed to authenticate. API Error: 401.", outcome.Failure);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_run_cancels_the_execution()
+    {
+        using var server = new FakeExecutionServer { Events = Answer };
+        server.Connections.Enqueue(new Connection(1, ConnectionEnd.Hang));
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+        using var cancellation = new CancellationTokenSource();
+
+        var received = new List<ReceivedEvent>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(
+            new RunRequest("anthropic", "Say hello", server.Credential),
+            e =>
+            {
+                received.Add(e);
+                cancellation.Cancel();
+            },
+            cancellation.Token));
+
+        Assert.Single(received);
+        Assert.Contains($"POST /api/executions/{server.ExecutionId:D}/cancel", server.Requests);
+    }
+
+    [Fact]
+    public async Task The_request_endpoint_replaces_the_one_stored_with_the_credential()
+    {
+        using var server = new FakeExecutionServer { Events = Answer };
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+
+        await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential with { CaBundle = "stored CA" }) { BaseUrl = "https://other.example" }, _ => { }, CancellationToken.None);
+
+        Assert.Equal(("https://other.example", (string?)null, 900), (server.OpenedJob!.BaseUrl, server.OpenedJob.CaBundle, server.OpenedJob.Options.TimeLimitSeconds));
+    }
+
+    [Fact]
+    public void A_request_never_prints_its_prompt_or_credential()
+    {
+        var request = new RunRequest("anthropic", "the secret plan", new CredentialSecret("work", CredentialSecret.ApiKey, "sk-canary")) { Model = "m" };
+
+        Assert.DoesNotContain("secret plan", request.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-canary", request.ToString(), StringComparison.Ordinal);
+        Assert.Contains("anthropic", request.ToString(), StringComparison.Ordinal);
+    }
+}
