@@ -53,7 +53,7 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         await Network.RemoveRulesAsync();
         try
         {
-            Assert.Equal("host-service", await ConnectAsync(sandbox, gateway, hostService));
+            Assert.Equal("host-service", await _sandboxes.ConnectAsync(sandbox, gateway, hostService));
             Assert.DoesNotContain(Network.Options.Chain, await IptablesAsync("-S"), StringComparison.Ordinal);
             await Network.RemoveRulesAsync();
         }
@@ -62,7 +62,7 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
             await Network.InstallRulesAsync();
         }
 
-        Assert.Null(await ConnectAsync(sandbox, gateway, hostService));
+        Assert.Null(await _sandboxes.ConnectAsync(sandbox, gateway, hostService));
     }
 
     [Fact]
@@ -115,14 +115,6 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         Assert.Equal(404, missing.Status);
         Assert.Contains("no such image", missing.Detail, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("sandbox_create_failed", _sandboxes.Logs.Text, StringComparison.Ordinal);
-    }
-
-    // The line the service at address:port sent, or null when the connection failed (dropped or refused).
-    private async Task<string?> ConnectAsync(SandboxHandle sandbox, IPAddress address, int port)
-    {
-        var result = await _sandboxes.RunAsync(sandbox, $"/bin/busybox nc -w 2 {address} {port} </dev/null");
-        var line = result.Stdout.Trim();
-        return result.Exit == 0 && line.Length > 0 ? line : null;
     }
 
     private static async Task<string> IptablesAsync(string arguments)

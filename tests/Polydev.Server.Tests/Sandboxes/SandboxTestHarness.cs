@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Polydev.Server.Sandboxes;
@@ -65,6 +66,14 @@ public sealed class SandboxTestHarness : IAsyncDisposable
         await process.CloseStdinAsync();
         var exit = await process.WaitForExitAsync(cancel.Token);
         return (exit, await stdout, await stderr);
+    }
+
+    /// <summary>The line the service at address:port sends a sandbox, or null when the connection failed (dropped, refused or unreachable).</summary>
+    public async Task<string?> ConnectAsync(SandboxHandle sandbox, IPAddress address, int port)
+    {
+        var result = await RunAsync(sandbox, $"/bin/busybox nc -w 3 {address} {port} </dev/null");
+        var line = result.Stdout.Trim();
+        return result.Exit == 0 && line.Length > 0 ? line : null;
     }
 
     /// <summary>Polls <see cref="ISandboxEngine.InspectAsync"/> until <paramref name="done"/> holds (or 15 s pass); returns the last status.</summary>

@@ -33,13 +33,7 @@ public abstract partial class SandboxEngineConformance(SandboxEngineUnderTest un
     /// <summary>The spec of a sandbox on this class's network.</summary>
     private SandboxSpec Networked() => Sandboxes.Spec() with { Network = Under.Network };
 
-    /// <summary>The line the service at address:port sent the sandbox, or null when the connection failed (dropped, refused or unreachable).</summary>
-    private async Task<string?> ConnectAsync(SandboxHandle sandbox, IPAddress address, int port)
-    {
-        var result = await RunAsync(sandbox, $"/bin/busybox nc -w 3 {address} {port} </dev/null");
-        var line = result.Stdout.Trim();
-        return result.Exit == 0 && line.Length > 0 ? line : null;
-    }
+    private Task<string?> ConnectAsync(SandboxHandle sandbox, IPAddress address, int port) => Sandboxes.ConnectAsync(sandbox, address, port);
 
     /// <summary>The sandbox's IPv4 address on its network, as it sees it.</summary>
     private async Task<IPAddress> AddressInsideAsync(SandboxHandle sandbox)
