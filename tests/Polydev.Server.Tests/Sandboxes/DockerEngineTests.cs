@@ -16,6 +16,8 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
 
     private DockerSandboxNetwork Network => docker.SandboxNetwork;
 
+    private DockerSandboxEngine Engine => (DockerSandboxEngine)_sandboxes.Engine;
+
     public Task InitializeAsync()
     {
         _sandboxes = new SandboxTestHarness(docker.CreateEngine, docker.Image);
@@ -81,11 +83,11 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         var big = await _sandboxes.RunAsync(sandbox, "/bin/busybox dd if=/dev/zero of=/tmp/big bs=1M count=700 2>&1 && /bin/busybox stat -c %s /tmp/big");
         Assert.True(big.Exit == 0, big.Stdout + big.Stderr);
         Assert.Contains("734003200", big.Stdout, StringComparison.Ordinal);
-        Assert.False((await _sandboxes.Engine.InspectAsync(sandbox))!.OomKilled);
+        Assert.False((await Engine.InspectAsync(sandbox))!.OomKilled);
 
         var disk = Path.Combine(DockerScratch.DefaultRoot, sandbox.Id);
         Assert.True(File.Exists(Path.Combine(disk, "scratch.img")));
-        await _sandboxes.Engine.DestroyAsync(sandbox);
+        await Engine.DestroyAsync(sandbox);
         Assert.False(Directory.Exists(disk));
         Assert.DoesNotContain(disk, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
     }
@@ -99,9 +101,9 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         Assert.Contains(stray, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
 
         // Within the grace nothing goes; with none, the stray disk goes and the live sandbox's stays.
-        await _sandboxes.Engine.CollectLeftoversAsync(TimeSpan.FromMinutes(5));
+        await Engine.CollectLeftoversAsync(TimeSpan.FromMinutes(5));
         Assert.True(Directory.Exists(Path.GetDirectoryName(stray)));
-        await _sandboxes.Engine.CollectLeftoversAsync(TimeSpan.Zero);
+        await Engine.CollectLeftoversAsync(TimeSpan.Zero);
         Assert.False(Directory.Exists(Path.GetDirectoryName(stray)));
         Assert.DoesNotContain(stray, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(scratch.Root, live.Id)));
@@ -111,7 +113,7 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
     [Fact]
     public async Task Engine_errors_carry_the_daemons_message_and_are_logged()
     {
-        var missing = await Assert.ThrowsAsync<SandboxEngineException>(() => _sandboxes.Engine.CreateAsync(_sandboxes.Spec() with { Image = "polydev-test/no-such-image:0" }));
+        var missing = await Assert.ThrowsAsync<SandboxEngineException>(() => Engine.CreateAsync(_sandboxes.Spec() with { Image = "polydev-test/no-such-image:0" }));
         Assert.Equal(404, missing.Status);
         Assert.Contains("no such image", missing.Detail, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("sandbox_create_failed", _sandboxes.Logs.Text, StringComparison.Ordinal);

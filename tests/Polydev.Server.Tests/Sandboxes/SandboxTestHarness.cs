@@ -43,8 +43,8 @@ public sealed class SandboxTestHarness : IAsyncDisposable
     public ISandboxEngine NewEngineInstance() => _createEngine(new SandboxEngineMetrics(new CollectorRegistry()), _loggers);
 
     /// <summary>A spec for the test image whose main process sleeps, owned by this harness.</summary>
-    public SandboxSpec Spec(string provider = "anthropic", string imageVersion = "test-1") =>
-        new(_image, provider, imageVersion, OwnerId)
+    public SandboxSpec Spec(string runtime = "claude", string imageVersion = "test-1") =>
+        new(_image, runtime, imageVersion, OwnerId)
         {
             Command = ["/bin/busybox", "sleep", "3600"],
         };

@@ -32,22 +32,23 @@ public abstract partial class SandboxEngineConformance
     public async Task After_a_restart_a_new_engine_instance_lists_exactly_what_this_owner_owns_and_can_remove_it()
     {
         await using var otherServer = new SandboxTestHarness(Under.CreateEngine, Under.Image);
-        var first = await Sandboxes.CreateAsync(Sandboxes.Spec("anthropic", "v7"));
-        var second = await Sandboxes.CreateAsync(Sandboxes.Spec("google", "v8"));
+        var first = await Sandboxes.CreateAsync(Sandboxes.Spec("claude", "v7"));
+        var second = await Sandboxes.CreateAsync(Sandboxes.Spec("gemini", "v8"));
         var foreign = await otherServer.CreateAsync();
 
         // A sandbox whose main process has ended is still listed, so the reconciler removes it.
-        var ended = await Sandboxes.CreateAsync(Sandboxes.Spec("openai", "v9") with { Command = ["/bin/busybox", "sh", "-c", "exit 5"] });
+        var ended = await Sandboxes.CreateAsync(Sandboxes.Spec("codex", "v9") with { Command = ["/bin/busybox", "sh", "-c", "exit 5"] });
         await Sandboxes.InspectUntilAsync(ended, s => s?.State == SandboxEngineState.Exited);
 
         var restarted = Sandboxes.NewEngineInstance();
         var mine = await restarted.ListOwnedAsync(Sandboxes.OwnerId);
         Assert.Equal(new[] { first.EngineId, second.EngineId, ended.EngineId }.Order(), mine.Select(s => s.Handle.EngineId).Order());
-        var listed = mine.Single(s => s.Handle.EngineId == first.EngineId);
-        Assert.Equal(first, listed.Handle);
-        Assert.Equal(("anthropic", "v7", Sandboxes.OwnerId, SandboxEngineState.Running), (listed.Provider, listed.ImageVersion, listed.OwnerServerId, listed.State));
-        Assert.Equal("warming", listed.Labels[SandboxLabels.State]);
-        Assert.Equal(("google", "v8"), mine.Where(s => s.Handle.EngineId == second.EngineId).Select(s => (s.Provider, s.ImageVersion)).Single());
+        // Positionally: handle, runtime kind (the spec's second field), image version, owner, state, created, labels.
+        var (handle, kind, version, owner, state, _, labels) = mine.Single(s => s.Handle.EngineId == first.EngineId);
+        Assert.Equal((first, "claude", "v7", Sandboxes.OwnerId, SandboxEngineState.Running), (handle, kind, version, owner, state));
+        Assert.Equal("warming", labels[SandboxLabels.State]);
+        var (_, secondKind, secondVersion, _, _, _, _) = mine.Single(s => s.Handle.EngineId == second.EngineId);
+        Assert.Equal(("gemini", "v8"), (secondKind, secondVersion));
         Assert.Equal(SandboxEngineState.Exited, mine.Single(s => s.Handle.EngineId == ended.EngineId).State);
 
         Assert.Equal(foreign, Assert.Single(await restarted.ListOwnedAsync(otherServer.OwnerId)).Handle);
