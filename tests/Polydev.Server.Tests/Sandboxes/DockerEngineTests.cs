@@ -2,6 +2,7 @@ using System.Net;
 using Polydev.Server.Sandboxes;
 using Polydev.Server.Sandboxes.Docker;
 using Polydev.Server.Tests.Sandboxes.Conformance;
+using Polydev.Testing;
 
 namespace Polydev.Server.Tests.Sandboxes;
 
@@ -108,6 +109,29 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         Assert.DoesNotContain(stray, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(scratch.Root, live.Id)));
         Assert.Equal("still\n", (await _sandboxes.RunAsync(live, "echo still > /tmp/x && /bin/busybox cat /tmp/x")).Stdout);
+    }
+
+    [Fact]
+    public async Task Destroy_removes_the_anonymous_volumes_an_image_declares()
+    {
+        // The busybox image declares none; one that does shows the volume among the traces, and destroy removes it.
+        const string repository = "polydev-test/conformance-volume";
+        using (var tarball = SandboxTestImage.BuildTarball())
+        {
+            await DockerEngineUnderTest.Client.ImportImageAsync(tarball, repository, "1", ["VOLUME /data"]);
+        }
+
+        try
+        {
+            var sandbox = await _sandboxes.CreateAsync(_sandboxes.Spec() with { Image = repository + ":1" });
+            Assert.Single(await docker.TracesAsync(sandbox.Id), t => t.StartsWith("volume ", StringComparison.Ordinal));
+            await Engine.DestroyAsync(sandbox);
+            Assert.Empty(await docker.TracesAsync(sandbox.Id));
+        }
+        finally
+        {
+            await DockerEngineUnderTest.DockerAsync("rmi", repository + ":1");
+        }
     }
 
     [Fact]

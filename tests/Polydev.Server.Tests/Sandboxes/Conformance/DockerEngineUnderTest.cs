@@ -193,7 +193,8 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
         }
     }
 
-    private static async Task<string> DockerAsync(params string[] arguments)
+    /// <summary>Runs the <c>docker</c> CLI; returns its output, throws when it fails.</summary>
+    public static async Task<string> DockerAsync(params string[] arguments)
     {
         var (exit, output, error) = await DockerCliAsync(arguments);
         return exit == 0 ? output : throw new InvalidOperationException($"docker {string.Join(' ', arguments)} exited {exit}: {error}");
