@@ -1,6 +1,7 @@
 using Polydev.Server.Sandboxes;
 using Polydev.Server.Sandboxes.Docker;
 using Polydev.Server.Sandboxes.Images;
+using Polydev.Server.Tests.Sandboxes.Conformance;
 using Xunit.Abstractions;
 
 namespace Polydev.Server.Tests.Sandboxes.Images;
@@ -15,11 +16,15 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(90);
 
-    private DockerSandboxHarness _harness = null!;
+    private SandboxTestHarness _harness = null!;
 
     public static TheoryData<string> Providers => ["anthropic", "openai", "google"];
 
-    public async Task InitializeAsync() => _harness = await DockerSandboxHarness.StartAsync();
+    public Task InitializeAsync()
+    {
+        _harness = new SandboxTestHarness(DockerEngineUnderTest.NewEngine, "");
+        return Task.CompletedTask;
+    }
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
@@ -35,11 +40,11 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
         var version = latest.Labels.GetValueOrDefault(RuntimeImages.VersionLabel) ?? "";
         Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(pin.Version)}-[0-9a-f]{{12}}$", version);
 
-        var versioned = await _harness.Client.InspectImageAsync(RuntimeImages.Reference(provider, version));
+        var versioned = await DockerEngineUnderTest.Client.InspectImageAsync(RuntimeImages.Reference(provider, version));
         Assert.True(versioned is not null, $"{RuntimeImages.Reference(provider, version)} is missing although :latest carries that version");
         Assert.Equal(latest.Id, versioned.Id);
         Assert.Contains(RuntimeImages.Latest(provider), versioned.Tags);
-        Assert.Null(await _harness.Client.InspectImageAsync($"{RuntimeImages.Repository(provider)}:no-such-version"));
+        Assert.Null(await DockerEngineUnderTest.Client.InspectImageAsync($"{RuntimeImages.Repository(provider)}:no-such-version"));
     }
 
     [Theory]
@@ -96,7 +101,7 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<DockerImage> LatestAsync(string provider)
     {
-        var image = await _harness.Client.InspectImageAsync(RuntimeImages.Latest(provider));
+        var image = await DockerEngineUnderTest.Client.InspectImageAsync(RuntimeImages.Latest(provider));
         if (image is null)
         {
             Assert.Fail($"{RuntimeImages.Latest(provider)} is missing: run the tests through scripts/test, which builds the runtime images (scripts/lib/images.sh ensure_runtime_images, i.e. polydev images build).");
@@ -109,8 +114,8 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         using var cancel = new CancellationTokenSource(Slow);
         await using var process = await _harness.Engine.ExecAsync(sandbox, new SandboxCommand(command), cancel.Token);
-        var stdout = DockerSandboxHarness.ReadAllAsync(process.Stdout, cancel.Token);
-        var stderr = DockerSandboxHarness.ReadAllAsync(process.Stderr, cancel.Token);
+        var stdout = SandboxTestHarness.ReadAllAsync(process.Stdout, cancel.Token);
+        var stderr = SandboxTestHarness.ReadAllAsync(process.Stderr, cancel.Token);
         await process.CloseStdinAsync();
         var exit = await process.WaitForExitAsync(cancel.Token);
         return (exit, await stdout, await stderr);

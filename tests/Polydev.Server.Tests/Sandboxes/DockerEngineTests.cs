@@ -1,0 +1,154 @@
+using System.Net;
+using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Docker;
+using Polydev.Server.Tests.Sandboxes.Conformance;
+using Polydev.Testing;
+
+namespace Polydev.Server.Tests.Sandboxes;
+
+/// <summary>
+/// What only the Docker engine has, beyond <see cref="DockerEngineConformance"/>: its firewall chain's exact rules (and
+/// why they are needed), the scratch disk as a loop-mounted file, and the daemon's own messages.
+/// </summary>
+[Collection(DockerSandboxCollection.Name)]
+public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixture<DockerEngineUnderTest>, IAsyncLifetime
+{
+    private SandboxTestHarness _sandboxes = null!;
+
+    private DockerSandboxNetwork Network => docker.SandboxNetwork;
+
+    private DockerSandboxEngine Engine => (DockerSandboxEngine)_sandboxes.Engine;
+
+    public Task InitializeAsync()
+    {
+        _sandboxes = new SandboxTestHarness(docker.CreateEngine, docker.Image);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _sandboxes.DisposeAsync();
+
+    [Fact]
+    public async Task The_network_is_internal_without_inter_container_traffic_and_the_rules_are_installed_once()
+    {
+        var network = (await DockerEngineUnderTest.Client.InspectNetworkAsync(Network.Options.Name))!.Value;
+        Assert.True(network.GetProperty("Internal").GetBoolean());
+        Assert.Equal("false", network.GetProperty("Options").GetProperty("com.docker.network.bridge.enable_icc").GetString());
+
+        // Again: still one jump of each kind, the same chain.
+        await Network.EnsureAsync();
+        var chain = Network.Options.Chain;
+        Assert.Single((await IptablesAsync("-S INPUT")).Split('\n'), l => l.Contains($"-j {chain}", StringComparison.Ordinal));
+        Assert.Equal(2, (await IptablesAsync("-S DOCKER-USER")).Split('\n').Count(l => l.Contains($"-j {chain}", StringComparison.Ordinal)));
+        var (first, last) = docker.EgressPorts;
+        Assert.Equal(
+            [$"-N {chain}", $"-A {chain} -d {Network.Options.Gateway}/32 -i {Network.Options.BridgeName} -p tcp -m tcp --dport {first}:{last} -j ACCEPT", $"-A {chain} -j DROP"],
+            (await IptablesAsync($"-S {chain}")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Docker_alone_lets_a_sandbox_reach_host_services_which_the_rules_stop()
+    {
+        await using var host = new HostServices();
+        var gateway = Network.Options.Gateway;
+        var hostService = host.Listen(IPAddress.Any, 0, "host-service");
+        var sandbox = await _sandboxes.CreateAsync(_sandboxes.Spec() with { Network = docker.Network });
+
+        await Network.RemoveRulesAsync();
+        try
+        {
+            Assert.Equal("host-service", await _sandboxes.ConnectAsync(sandbox, gateway, hostService));
+            Assert.DoesNotContain(Network.Options.Chain, await IptablesAsync("-S"), StringComparison.Ordinal);
+            await Network.RemoveRulesAsync();
+        }
+        finally
+        {
+            await Network.InstallRulesAsync();
+        }
+
+        Assert.Null(await _sandboxes.ConnectAsync(sandbox, gateway, hostService));
+    }
+
+    [Fact]
+    public async Task The_home_is_a_tmpfs_and_scratch_a_1_GB_disk_of_its_own_not_memory_removed_with_the_sandbox()
+    {
+        var sandbox = await _sandboxes.CreateAsync();
+        var mounts = await _sandboxes.RunAsync(sandbox, "/bin/busybox grep -E ' (/home/sandbox|/tmp|/) ' /proc/mounts");
+        var home = mounts.Stdout.Split('\n').Single(l => l.Contains(" /home/sandbox ", StringComparison.Ordinal));
+        Assert.StartsWith("tmpfs /home/sandbox tmpfs rw,nosuid,nodev", home, StringComparison.Ordinal);
+        Assert.Contains("size=1048576k", home, StringComparison.Ordinal);
+        Assert.Contains("mode=700,uid=1000,gid=1000", home, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^/dev/loop\d+ /tmp ext4 rw,nosuid,nodev", mounts.Stdout);
+        Assert.Matches(@"(?m)^\S+ / \S+ ro,", mounts.Stdout);
+
+        // 700 MB fits the 1 GB scratch although the sandbox has only 512 MB of memory: it is on disk.
+        var big = await _sandboxes.RunAsync(sandbox, "/bin/busybox dd if=/dev/zero of=/tmp/big bs=1M count=700 2>&1 && /bin/busybox stat -c %s /tmp/big");
+        Assert.True(big.Exit == 0, big.Stdout + big.Stderr);
+        Assert.Contains("734003200", big.Stdout, StringComparison.Ordinal);
+        Assert.False((await Engine.InspectAsync(sandbox))!.OomKilled);
+
+        var disk = Path.Combine(DockerScratch.DefaultRoot, sandbox.Id);
+        Assert.True(File.Exists(Path.Combine(disk, "scratch.img")));
+        await Engine.DestroyAsync(sandbox);
+        Assert.False(Directory.Exists(disk));
+        Assert.DoesNotContain(disk, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_scratch_disk_whose_sandbox_never_came_is_collected_after_the_grace_but_a_live_one_is_kept()
+    {
+        var live = await _sandboxes.CreateAsync();
+        var scratch = new DockerScratch(DockerScratch.DefaultRoot);
+        var stray = await scratch.CreateAsync(Guid.NewGuid().ToString("N"), 64L << 20, 1000, 1000, CancellationToken.None);
+        Assert.Contains(stray, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
+
+        // Within the grace nothing goes; with none, the stray disk goes and the live sandbox's stays.
+        await Engine.CollectLeftoversAsync(TimeSpan.FromMinutes(5));
+        Assert.True(Directory.Exists(Path.GetDirectoryName(stray)));
+        await Engine.CollectLeftoversAsync(TimeSpan.Zero);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(stray)));
+        Assert.DoesNotContain(stray, await File.ReadAllTextAsync("/proc/self/mounts"), StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(scratch.Root, live.Id)));
+        Assert.Equal("still\n", (await _sandboxes.RunAsync(live, "echo still > /tmp/x && /bin/busybox cat /tmp/x")).Stdout);
+    }
+
+    [Fact]
+    public async Task Destroy_removes_the_anonymous_volumes_an_image_declares()
+    {
+        // The busybox image declares none; one that does shows the volume among the traces, and destroy removes it.
+        const string repository = "polydev-test/conformance-volume";
+        using (var tarball = SandboxTestImage.BuildTarball())
+        {
+            await DockerEngineUnderTest.Client.ImportImageAsync(tarball, repository, "1", ["VOLUME /data"]);
+        }
+
+        try
+        {
+            var sandbox = await _sandboxes.CreateAsync(_sandboxes.Spec() with { Image = repository + ":1" });
+            Assert.Single(await docker.TracesAsync(sandbox.Id), t => t.StartsWith("volume ", StringComparison.Ordinal));
+            await Engine.DestroyAsync(sandbox);
+            Assert.Empty(await docker.TracesAsync(sandbox.Id));
+        }
+        finally
+        {
+            await DockerEngineUnderTest.DockerAsync("rmi", repository + ":1");
+        }
+    }
+
+    [Fact]
+    public async Task Engine_errors_carry_the_daemons_message_and_are_logged()
+    {
+        var missing = await Assert.ThrowsAsync<SandboxEngineException>(() => Engine.CreateAsync(_sandboxes.Spec() with { Image = "polydev-test/no-such-image:0" }));
+        Assert.Equal(404, missing.Status);
+        Assert.Contains("no such image", missing.Detail, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("sandbox_create_failed", _sandboxes.Logs.Text, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> IptablesAsync(string arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("iptables", "-w " + arguments) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
+    }
+}
