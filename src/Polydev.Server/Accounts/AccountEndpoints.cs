@@ -85,7 +85,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(
-        DeleteAccountRequest request, ClaimsPrincipal principal, AccountStore accounts, SecretHasher hasher, IEnumerable<IAccountObserver> observers, PolydevMetrics metrics, CancellationToken cancellationToken)
+        DeleteAccountRequest request, ClaimsPrincipal principal, AccountStore accounts, SecretHasher hasher, AccountDeletion deletion, PolydevMetrics metrics, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         AccountRules.CheckProof(request.AuthKey, "authKey", errors);
@@ -100,11 +100,7 @@ public static class AccountEndpoints
             return refusal!;
         }
 
-        await accounts.DeleteAsync(user.UserId, cancellationToken);
-        foreach (var observer in observers)
-        {
-            await observer.AccountDeletedAsync(user.UserId, CancellationToken.None);
-        }
+        await deletion.DeleteAsync(user.UserId, cancellationToken);
 
         metrics.AccountsDeleted.Inc();
         return TypedResults.NoContent();

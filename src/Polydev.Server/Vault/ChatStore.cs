@@ -9,13 +9,18 @@ namespace Polydev.Server.Vault;
 /// Reads and writes <c>chats</c> and <c>chat_messages</c>. Every statement is scoped by
 /// <c>user_id</c>, so another user's record is indistinguishable from a missing one.
 /// </summary>
-public sealed class ChatStore(Database database)
+public sealed class ChatStore(Database database) : IUserDataOwner
 {
     // Appends do not write the chat row (see CreateMessageAsync); activity is read from the messages' index instead.
     private const string ChatColumns = "id, user_id, title, revision, created_at, updated_at, "
         + "(SELECT COUNT(*) FROM chat_messages m WHERE m.chat_id = chats.id) AS message_count, "
         + "(SELECT MAX(created_at) FROM chat_messages m WHERE m.chat_id = chats.id) AS last_message_at";
     private const string MessageColumns = "id, chat_id, user_id, body, revision, created_at, updated_at";
+
+    public IReadOnlyList<string> Tables { get; } = ["chat_messages", "chats"];
+
+    public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
+        UserData.DeleteByUserAsync(connection, transaction, userId, Tables, cancellationToken);
 
     public async Task<WriteOutcome> CreateChatAsync(ChatRecord chat, CancellationToken cancellationToken)
     {

@@ -6,9 +6,14 @@ using Polydev.Server.Storage;
 namespace Polydev.Server.Vault;
 
 /// <summary>Reads and writes <c>provider_credentials</c>, always scoped by <c>user_id</c>.</summary>
-public sealed class CredentialStore(Database database)
+public sealed class CredentialStore(Database database) : IUserDataOwner
 {
     private const string Columns = "id, user_id, provider, secret, revision, created_at, updated_at";
+
+    public IReadOnlyList<string> Tables { get; } = ["provider_credentials"];
+
+    public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
+        UserData.DeleteByUserAsync(connection, transaction, userId, Tables, cancellationToken);
 
     public async Task<WriteOutcome> CreateAsync(CredentialRecord credential, CancellationToken cancellationToken)
     {

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using Polydev.Server.Hosting;
+using Polydev.Server.Http;
 
 namespace Polydev.Server.Web;
 

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Polydev.Contracts.Accounts;
+using Polydev.Server.Storage;
+
+namespace Polydev.Server.Accounts;
+
+/// <summary>Accounts, sessions and API tokens: their stores, bearer authentication, the policies, the endpoints.</summary>
+public static class AccountsPart
+{
+    public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AccountsOptions>(configuration.GetSection(AccountsOptions.Section));
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<AccountDeletion>();
+        services.AddUserDataOwner<SessionStore>();
+        services.AddSingleton<SessionIssuer>();
+        services.AddSingleton<SecretHasher>();
+        services.AddSingleton<AttemptThrottle>();
+        services.AddSingleton<PreloginSalts>();
+        services.AddSingleton<AccountRules>();
+
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
+        services.AddSingleton<IAuthorizationHandler, AdminAuthorizationHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(PolydevClaims.InteractivePolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(PolydevClaims.TokenKindClaim, TokenKinds.Session))
+            .AddPolicy(AdminRequirement.Policy, policy => policy.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        app.MapAuthEndpoints();
+        app.MapAccountEndpoints();
+        app.MapApiTokenEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Polydev.Contracts;
+using Polydev.Contracts.Accounts;
+using Polydev.Contracts.Egress;
+using Polydev.Contracts.Executions;
+using Polydev.Server.Executions;
+using Polydev.Server.Tests.Infrastructure;
+
+namespace Polydev.Server.Tests.Accounts;
+
+/// <summary>Deleting an account forgets the user in every table the live schema has for them, and no one else.</summary>
+public sealed class AccountDeletionTests
+{
+    [Theory]
+    [MemberData(nameof(RunningServer.Engines), MemberType = typeof(RunningServer))]
+    public async Task Deleting_an_account_leaves_no_row_of_the_user_in_any_table_and_every_row_of_others(string engine)
+    {
+        await using var server = await RunningServer.StartAsync(engine);
+        var schema = await LiveSchema.ReadAsync(server.Database);
+        var doomed = await TestAccount.SignUpAsync(server);
+        var bystander = await TestAccount.SignUpAsync(server);
+        foreach (var account in new[] { doomed, bystander })
+        {
+            await AddARowToEveryTableAsync(server, account);
+        }
+
+        await using var connection = await server.Database.OpenAsync();
+        var before = await schema.CountUserRowsAsync(connection, doomed.UserId);
+        Assert.All(before, table => Assert.True(table.Value > 0, $"The test made no row of the user in {table.Key}: make one there, or deletion of it goes untested."));
+        var bystanderRows = await schema.CountUserRowsAsync(connection, bystander.UserId);
+
+        using var doomedClient = doomed.Client(server);
+        Assert.Equal(HttpStatusCode.Forbidden, (await doomedClient.PostJsonAsync(ApiRoutes.AccountDelete, new DeleteAccountRequest(new byte[32]))).StatusCode);
+        Assert.Equal(before, await schema.CountUserRowsAsync(connection, doomed.UserId));
+        Assert.Equal(HttpStatusCode.NoContent, (await doomedClient.PostJsonAsync(ApiRoutes.AccountDelete, new DeleteAccountRequest(doomed.AuthKey))).StatusCode);
+
+        Assert.All(await schema.CountUserRowsAsync(connection, doomed.UserId), table => Assert.True(table.Value == 0, $"{table.Value} row(s) of the deleted user left in {table.Key}."));
+        Assert.Equal(bystanderRows, await schema.CountUserRowsAsync(connection, bystander.UserId));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await doomedClient.GetAsync(ApiRoutes.Chats)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.PostJsonAsync(ApiRoutes.Login, new LoginRequest(doomed.Email, doomed.AuthKey, null))).StatusCode);
+    }
+
+    /// <summary>Through the API where it can: executions need a sandbox engine, which this server has not, so those rows are written as the execution service writes them.</summary>
+    private static async Task AddARowToEveryTableAsync(RunningServer server, TestAccount account)
+    {
+        using var client = account.Client(server);
+        var chat = account.NewChat("chat");
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(ApiRoutes.Chats, chat)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(ApiRoutes.Messages(chat.Id), account.NewMessage("message"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(ApiRoutes.Credentials, account.NewCredential(Providers.Google, "key"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(ApiRoutes.Tokens, new CreateApiTokenRequest("token", null))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(ApiRoutes.Egress)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(ApiRoutes.EgressTokens, new CreateEgressTokenRequest(600))).StatusCode);
+
+        var executions = server.Services.GetRequiredService<ExecutionStore>();
+        var id = Guid.CreateVersion7().ToString("D");
+        await executions.InsertAsync(
+            new ExecutionRecord { Id = id, UserId = account.UserId.ToString("D"), Provider = Providers.Anthropic, OwnerServer = "test", State = ExecutionStates.Running, CreatedAt = 1 },
+            CancellationToken.None);
+        await executions.AppendChunkAsync(id, 0, [1, 2, 3], CancellationToken.None);
+    }
+}
