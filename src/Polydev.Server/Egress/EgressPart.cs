@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress.Proxy;
 using Polydev.Server.Storage;

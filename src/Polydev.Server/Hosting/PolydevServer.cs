@@ -1,10 +1,4 @@
 using Dapper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress;
 using Polydev.Server.Executions;

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Polydev.Server.Http;
 
 namespace Polydev.Server.Web;
