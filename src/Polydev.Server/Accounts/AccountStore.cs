@@ -1,5 +1,4 @@
 using Dapper;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 

@@ -5,8 +5,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Polydev.Contracts.Accounts;
-using Polydev.Server.Observability;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 

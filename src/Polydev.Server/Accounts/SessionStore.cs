@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 

@@ -4,8 +4,6 @@ using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Contracts.Egress;
 using Polydev.Server.Accounts;
-using Polydev.Server.Http;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Egress;
 

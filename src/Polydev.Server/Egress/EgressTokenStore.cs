@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Dapper;
 using Polydev.Server.Accounts;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Egress;
 

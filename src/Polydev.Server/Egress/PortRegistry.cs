@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Options;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Egress;
 

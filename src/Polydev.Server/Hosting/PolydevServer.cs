@@ -1,12 +1,11 @@
 using Dapper;
+using Microsoft.Extensions.Options;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress;
 using Polydev.Server.Executions;
-using Polydev.Server.Http;
-using Polydev.Server.Observability;
 using Polydev.Server.Pools;
 using Polydev.Server.Sandboxes;
-using Polydev.Server.Storage;
+using Polydev.Server.Sandboxes.Docker;
 using Polydev.Server.Vault;
 using Polydev.Server.Web;
 using Prometheus;
@@ -15,8 +14,8 @@ namespace Polydev.Server.Hosting;
 
 /// <summary>
 /// Composes <c>polydev server</c> from its parts: configuration and logging, then each part's services, then the
-/// HTTP pipeline and each part's endpoints. Every part registers itself in its own folder. Tests and benchmarks
-/// build the very same application.
+/// HTTP pipeline and each part's endpoints. Every part registers itself in its own folder (<c>AddVault</c>,
+/// <c>MapVault</c> in <c>Vault/VaultServices.cs</c>, …). Tests and benchmarks build the very same application.
 /// </summary>
 public static class PolydevServer
 {
@@ -87,8 +86,46 @@ public static class PolydevServer
         services.AddAccounts(configuration);
         services.AddVault(configuration);
         services.AddEgress(configuration);
-        services.AddSandboxes(configuration);
+        ConfigureSandboxes(services, configuration);
         services.AddWebClient(configuration);
+    }
+
+    /// <summary>
+    /// The sandbox engine, the pools and the executions, registered after the egress service so they stop before
+    /// it: executions end first, then the pools drain, then the proxy closes.
+    /// </summary>
+    private static void ConfigureSandboxes(IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<SandboxesOptions>(configuration.GetSection(SandboxesOptions.Section));
+        services.Configure<ExecutionsOptions>(configuration.GetSection(ExecutionsOptions.Section));
+        services.AddUserDataOwner<ExecutionStore>();
+        var sandboxes = configuration.GetSection(SandboxesOptions.Section).Get<SandboxesOptions>() ?? new SandboxesOptions();
+        sandboxes.Validate();
+        if (!sandboxes.Enabled)
+        {
+            return;
+        }
+
+        var egress = configuration.GetSection(EgressOptions.Section).Get<EgressOptions>() ?? new EgressOptions();
+        var network = new DockerSandboxNetworkOptions(sandboxes.Network.Name, sandboxes.Network.BridgeName, sandboxes.Network.Subnet, egress.FirstPort, egress.LastPort);
+        if (egress.BindAddress != network.Gateway.ToString() && egress.BindAddress != "0.0.0.0")
+        {
+            throw new InvalidOperationException(
+                $"Sandboxes reach the egress proxy only at the sandbox network's gateway {network.Gateway}, but Egress:BindAddress is {egress.BindAddress}; set Egress:BindAddress to {network.Gateway}.");
+        }
+
+        services.AddSingleton(_ => new DockerClient(sandboxes.DockerSocket));
+        services.AddSingleton(sp => new SandboxEngineMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<ISandboxEngine, DockerSandboxEngine>();
+        services.AddSingleton<ISandboxNetworkSetup>(sp => new DockerSandboxNetwork(sp.GetRequiredService<DockerClient>(), network));
+        services.AddSingleton(new PoolMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<RuntimeContainerStore>();
+        services.AddSingleton<SandboxWarmer>();
+        services.AddSingleton<PoolManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<PoolManager>());
+        services.AddSingleton(new ExecutionMetrics(Metrics.DefaultRegistry));
+        services.AddSingleton<ExecutionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExecutionService>());
     }
 
     private static void ConfigurePipeline(WebApplication app)
@@ -106,6 +143,6 @@ public static class PolydevServer
         app.MapAccounts();
         app.MapVault();
         app.MapEgress();
-        app.MapExecutions();
+        app.MapExecutionEndpoints(app.Services.GetRequiredService<IOptions<ExecutionsOptions>>().Value);
     }
 }

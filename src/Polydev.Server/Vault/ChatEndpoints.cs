@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Polydev.Contracts;
 using Polydev.Contracts.Vault;
-using Polydev.Server.Http;
 
 namespace Polydev.Server.Vault;
 

@@ -1,7 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Polydev.Server.Http;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Vault;
 

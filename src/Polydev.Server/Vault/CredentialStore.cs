@@ -1,6 +1,4 @@
 using System.Data.Common;
-using Polydev.Server.Http;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Vault;
 

@@ -3,9 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Server.Accounts;
-using Polydev.Server.Http;
-using Polydev.Server.Observability;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Vault;
 

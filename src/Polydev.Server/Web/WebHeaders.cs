@@ -1,4 +1,3 @@
-using Polydev.Server.Http;
 
 namespace Polydev.Server.Web;
 

@@ -7,7 +7,7 @@ namespace Polydev.Server.Observability;
 /// The one logging path (JSON lines on the console, secrets redacted), the server's own metrics, the per-request log
 /// line, and <c>/metrics</c>. Each part adds its own metrics class next to its code.
 /// </summary>
-public static class ObservabilityPart
+public static class ObservabilityServices
 {
     public static ILoggingBuilder AddPolydevLogging(this ILoggingBuilder logging, IConfiguration configuration)
     {

@@ -1,12 +1,11 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Polydev.Contracts.Accounts;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 
 /// <summary>Accounts, sessions and API tokens: their stores, bearer authentication, the policies, the endpoints.</summary>
-public static class AccountsPart
+public static class AccountServices
 {
     public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
     {

@@ -10,7 +10,7 @@ namespace Polydev.Server.Http;
 /// What every endpoint shares: routing, JSON, one error shape (problem+json), security headers, trusted proxies,
 /// health endpoints and the OpenAPI document.
 /// </summary>
-public static class HttpApiPart
+public static class HttpApiServices
 {
     /// <param name="trustedProxies">Addresses whose <c>X-Forwarded-For</c> is believed; none means nobody's is.</param>
     public static IServiceCollection AddHttpApi(this IServiceCollection services, IEnumerable<string> trustedProxies)

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Options;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Vault;
 
 /// <summary>The vault: chats, their messages and provider credentials, all ciphertext made on the client.</summary>
-public static class VaultPart
+public static class VaultServices
 {
     public static IServiceCollection AddVault(this IServiceCollection services, IConfiguration configuration)
     {

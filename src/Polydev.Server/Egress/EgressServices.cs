@@ -1,6 +1,5 @@
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress.Proxy;
-using Polydev.Server.Storage;
 using Prometheus;
 
 namespace Polydev.Server.Egress;
@@ -9,7 +8,7 @@ namespace Polydev.Server.Egress;
 /// The egress proxy: a port per user, proxy tokens, the listeners' service and its endpoints. Register it before the
 /// sandboxes: hosted services stop in reverse order, so executions and pools end before the proxy closes.
 /// </summary>
-public static class EgressPart
+public static class EgressServices
 {
     public static IServiceCollection AddEgress(this IServiceCollection services, IConfiguration configuration)
     {
