@@ -151,12 +151,7 @@ public static class AuthEndpoints
         var errors = new RequestErrors();
         AccountRules.CheckEmail(request.Email, errors, out var email);
         AccountRules.CheckProof(request.RecoveryAuthKey, "recoveryAuthKey", errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        var (user, refusal) = await VerifyRecoveryAsync(context, email, request.RecoveryAuthKey, "verify", accounts, hasher, throttle, metrics, cancellationToken);
+        var (user, refusal) = await VerifyRecoveryAsync<Ok<RecoveryVerifyResponse>>(errors, context, email, request.RecoveryAuthKey, "verify", accounts, hasher, throttle, metrics, cancellationToken);
         if (user is null)
         {
             return refusal!;
@@ -173,12 +168,7 @@ public static class AuthEndpoints
         AccountRules.CheckProof(request.RecoveryAuthKey, "recoveryAuthKey", errors);
         rules.CheckKdf(request.Kdf, errors);
         AccountRules.CheckProof(request.AuthKey, "authKey", errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        var (user, refusal) = await VerifyRecoveryAsync(context, email, request.RecoveryAuthKey, "reset", accounts, hasher, throttle, metrics, cancellationToken);
+        var (user, refusal) = await VerifyRecoveryAsync<NoContent>(errors, context, email, request.RecoveryAuthKey, "reset", accounts, hasher, throttle, metrics, cancellationToken);
         if (user is null)
         {
             return refusal!;
@@ -195,9 +185,16 @@ public static class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<(UserRecord? User, ProblemHttpResult? Refusal)> VerifyRecoveryAsync(
-        HttpContext context, string email, byte[] proof, string step, AccountStore accounts, SecretHasher hasher, AttemptThrottle throttle, PolydevMetrics metrics, CancellationToken cancellationToken)
+    /// <summary>The user whose recovery code <paramref name="proof"/> is, once the request's own checks (<paramref name="errors"/>) passed; else the answer to give.</summary>
+    private static async Task<(UserRecord? User, Results<TOk, ValidationProblem, ProblemHttpResult>? Refusal)> VerifyRecoveryAsync<TOk>(
+        RequestErrors errors, HttpContext context, string email, byte[] proof, string step, AccountStore accounts, SecretHasher hasher, AttemptThrottle throttle, PolydevMetrics metrics, CancellationToken cancellationToken)
+        where TOk : IResult
     {
+        if (errors.Any)
+        {
+            return (null, errors.ToProblem());
+        }
+
         if (!throttle.TryAcquire("recovery:" + email, context.Connection.RemoteIpAddress?.ToString(), out var retryAfter))
         {
             metrics.Recoveries.WithLabels(step, "throttled").Inc();
