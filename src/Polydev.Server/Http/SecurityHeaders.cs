@@ -1,4 +1,3 @@
-
 namespace Polydev.Server.Http;
 
 /// <summary>

@@ -1,4 +1,3 @@
-
 namespace Polydev.Server.Storage;
 
 /// <summary>The database (SQLite or PostgreSQL), its migrations, and the readiness check that it answers.</summary>

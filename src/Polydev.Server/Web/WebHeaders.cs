@@ -1,4 +1,3 @@
-
 namespace Polydev.Server.Web;
 
 /// <summary>The headers of the web client's own responses: the page's security policy and the caching rules.</summary>
