@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Polydev.Contracts;
@@ -5,6 +6,7 @@ using Polydev.Contracts.Accounts;
 using Polydev.Contracts.Egress;
 using Polydev.Contracts.Executions;
 using Polydev.Server.Executions;
+using Polydev.Server.Storage;
 using Polydev.Server.Tests.Infrastructure;
 
 namespace Polydev.Server.Tests.Accounts;
@@ -41,6 +43,25 @@ public sealed class AccountDeletionTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.PostJsonAsync(ApiRoutes.Login, new LoginRequest(doomed.Email, doomed.AuthKey, null))).StatusCode);
     }
 
+    [Theory]
+    [MemberData(nameof(RunningServer.Engines), MemberType = typeof(RunningServer))]
+    public async Task A_part_that_fails_to_forget_the_user_leaves_every_row_in_place(string engine)
+    {
+        // Registered last, so every other part has deleted its rows in the transaction before this one throws.
+        await using var server = await RunningServer.StartAsync(engine, services: services => services.AddSingleton<IUserDataOwner, FailingOwner>());
+        var schema = await LiveSchema.ReadAsync(server.Database);
+        var account = await TestAccount.SignUpAsync(server);
+        await AddARowToEveryTableAsync(server, account);
+        await using var connection = await server.Database.OpenAsync();
+        var before = await schema.CountUserRowsAsync(connection, account.UserId);
+
+        using var client = account.Client(server);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await client.PostJsonAsync(ApiRoutes.AccountDelete, new DeleteAccountRequest(account.AuthKey))).StatusCode);
+
+        Assert.Equal(before, await schema.CountUserRowsAsync(connection, account.UserId));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(ApiRoutes.Chats)).StatusCode);
+    }
+
     /// <summary>Through the API where it can: executions need a sandbox engine, which this server has not, so those rows are written as the execution service writes them.</summary>
     private static async Task AddARowToEveryTableAsync(RunningServer server, TestAccount account)
     {
@@ -59,5 +80,13 @@ public sealed class AccountDeletionTests
             new ExecutionRecord { Id = id, UserId = account.UserId.ToString("D"), Provider = Providers.Anthropic, OwnerServer = "test", State = ExecutionStates.Running, CreatedAt = 1 },
             CancellationToken.None);
         await executions.AppendChunkAsync(id, 0, [1, 2, 3], CancellationToken.None);
+    }
+
+    private sealed class FailingOwner : IUserDataOwner
+    {
+        public IReadOnlyList<string> Tables { get; } = [];
+
+        public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("This part cannot forget anyone.");
     }
 }
