@@ -11,9 +11,28 @@ using Polydev.Server.Tests.Infrastructure;
 
 namespace Polydev.Server.Tests.Accounts;
 
-/// <summary>Deleting an account forgets the user in every table the live schema has for them, and no one else.</summary>
+/// <summary>
+/// Deleting an account asks every registered <see cref="IUserDataOwner"/>, in one transaction: none may be missing for a
+/// table of the live schema, and afterwards no table holds a row of the user, and every row of others is still there.
+/// </summary>
 public sealed class AccountDeletionTests
 {
+    [Theory]
+    [MemberData(nameof(RunningServer.Engines), MemberType = typeof(RunningServer))]
+    public async Task Every_table_that_holds_a_users_rows_is_forgotten_by_exactly_one_registered_owner(string engine)
+    {
+        await using var server = await RunningServer.StartAsync(engine);
+        var schema = await LiveSchema.ReadAsync(server.Database);
+        // users itself is deleted by the account store, last, after every owner.
+        var covered = server.Services.GetServices<IUserDataOwner>().SelectMany(owner => owner.Tables).Append("users").ToList();
+
+        var userTables = schema.UserTables();
+        Assert.Contains("job_execution_chunks", userTables);
+        Assert.Empty(userTables.Except(covered).Order());
+        Assert.Empty(covered.Except(schema.Columns.Keys).Order());
+        Assert.Empty(covered.GroupBy(table => table).Where(group => group.Count() > 1).Select(group => group.Key));
+    }
+
     [Theory]
     [MemberData(nameof(RunningServer.Engines), MemberType = typeof(RunningServer))]
     public async Task Deleting_an_account_leaves_no_row_of_the_user_in_any_table_and_every_row_of_others(string engine)
