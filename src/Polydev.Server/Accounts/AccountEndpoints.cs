@@ -1,13 +1,7 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
-using Polydev.Server.Http;
-using Polydev.Server.Observability;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 
@@ -32,7 +26,7 @@ public static class AccountEndpoints
         return user is null ? Problems.NotFound("The account no longer exists.") : TypedResults.Ok(AccountViews.ToKeys(user));
     }
 
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePasswordAsync(
+    private static Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePasswordAsync(
         ChangePasswordRequest request, ClaimsPrincipal principal, AccountRules rules, AccountStore accounts, SecretHasher hasher, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
     {
         var userId = principal.UserId();
@@ -41,23 +35,14 @@ public static class AccountEndpoints
         rules.CheckKdf(request.Kdf, errors);
         AccountRules.CheckProof(request.AuthKey, "authKey", errors);
         AccountRules.CheckWrappedUserKey(request.UserKey, userId, errors);
-        if (errors.Any)
+        return WithPasswordAsync(userId, request.CurrentAuthKey, errors, accounts, hasher, async user =>
         {
-            return errors.ToProblem();
-        }
-
-        var (user, refusal) = await VerifyPasswordAsync(userId, request.CurrentAuthKey, accounts, hasher, cancellationToken);
-        if (user is null)
-        {
-            return refusal!;
-        }
-
-        await accounts.ReplacePasswordAsync(userId, request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt, hasher.Hash(request.AuthKey), request.UserKey.Envelope, principal.SessionId(), UnixTime.Now(clock), cancellationToken);
-        metrics.PasswordChanges.Inc();
-        return TypedResults.NoContent();
+            await accounts.ReplacePasswordAsync(userId, request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt, hasher.Hash(request.AuthKey), request.UserKey.Envelope, principal.SessionId(), UnixTime.Now(clock), cancellationToken);
+            metrics.PasswordChanges.Inc();
+        }, cancellationToken);
     }
 
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetRecoveryAsync(
+    private static Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetRecoveryAsync(
         SetRecoveryRequest request, ClaimsPrincipal principal, AccountStore accounts, SecretHasher hasher, TimeProvider clock, CancellationToken cancellationToken)
     {
         var userId = principal.UserId();
@@ -69,59 +54,46 @@ public static class AccountEndpoints
         }
 
         AccountRules.CheckRecovery(request.Recovery, userId, errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        var (user, refusal) = await VerifyPasswordAsync(userId, request.CurrentAuthKey, accounts, hasher, cancellationToken);
-        if (user is null)
-        {
-            return refusal!;
-        }
-
-        await accounts.SetRecoveryAsync(userId, hasher.Hash(request.Recovery!.AuthKey), request.Recovery.UserKey.Envelope, UnixTime.Now(clock), cancellationToken);
-        return TypedResults.NoContent();
+        return WithPasswordAsync(userId, request.CurrentAuthKey, errors, accounts, hasher, user =>
+            accounts.SetRecoveryAsync(userId, hasher.Hash(request.Recovery!.AuthKey), request.Recovery.UserKey.Envelope, UnixTime.Now(clock), cancellationToken), cancellationToken);
     }
 
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(
-        DeleteAccountRequest request, ClaimsPrincipal principal, AccountStore accounts, SecretHasher hasher, IEnumerable<IAccountObserver> observers, PolydevMetrics metrics, CancellationToken cancellationToken)
+    private static Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+        DeleteAccountRequest request, ClaimsPrincipal principal, AccountStore accounts, SecretHasher hasher, AccountDeletion deletion, PolydevMetrics metrics, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         AccountRules.CheckProof(request.AuthKey, "authKey", errors);
+        return WithPasswordAsync(principal.UserId(), request.AuthKey, errors, accounts, hasher, async user =>
+        {
+            await deletion.DeleteAsync(user.UserId, cancellationToken);
+            metrics.AccountsDeleted.Inc();
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changing what protects the account needs the password again, not just a token: <paramref name="change"/> runs
+    /// only when the request's own checks (<paramref name="errors"/>) passed and <paramref name="authKey"/> is right.
+    /// </summary>
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> WithPasswordAsync(
+        Guid userId, byte[] authKey, RequestErrors errors, AccountStore accounts, SecretHasher hasher, Func<UserRecord, Task> change, CancellationToken cancellationToken)
+    {
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        var (user, refusal) = await VerifyPasswordAsync(principal.UserId(), request.AuthKey, accounts, hasher, cancellationToken);
-        if (user is null)
-        {
-            return refusal!;
-        }
-
-        await accounts.DeleteAsync(user.UserId, cancellationToken);
-        foreach (var observer in observers)
-        {
-            await observer.AccountDeletedAsync(user.UserId, CancellationToken.None);
-        }
-
-        metrics.AccountsDeleted.Inc();
-        return TypedResults.NoContent();
-    }
-
-    /// <summary>Changing what protects the account needs the password again, not just a token.</summary>
-    private static async Task<(UserRecord? User, ProblemHttpResult? Refusal)> VerifyPasswordAsync(
-        Guid userId, byte[] authKey, AccountStore accounts, SecretHasher hasher, CancellationToken cancellationToken)
-    {
         var user = await accounts.FindAsync(userId, cancellationToken);
         if (user is null)
         {
-            return (null, Problems.NotFound("The account no longer exists."));
+            return Problems.NotFound("The account no longer exists.");
         }
 
-        return hasher.Verify(authKey, user.AuthKeyHash)
-            ? (user, null)
-            : (null, Problems.Forbidden("The current password is wrong."));
+        if (!hasher.Verify(authKey, user.AuthKeyHash))
+        {
+            return Problems.Forbidden("The current password is wrong.");
+        }
+
+        await change(user);
+        return TypedResults.NoContent();
     }
 }

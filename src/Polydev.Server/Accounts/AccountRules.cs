@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
 using Polydev.Crypto;
-using Polydev.Server.Http;
 using Polydev.Server.Vault;
 
 namespace Polydev.Server.Accounts;

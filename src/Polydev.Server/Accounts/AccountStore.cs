@@ -1,10 +1,12 @@
 using Dapper;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 
-/// <summary>Reads and writes <c>users</c>. Knows SQL, not rules: the endpoints decide what is allowed.</summary>
-public sealed class AccountStore(Database database)
+/// <summary>
+/// Reads and writes <c>users</c>. Knows SQL, not rules: the endpoints decide what is allowed. The other parts' rows of a
+/// user are theirs to delete (<see cref="IUserDataOwner"/>).
+/// </summary>
+public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> owners)
 {
     private const string Columns = "id, email, kdf_algorithm, kdf_iterations, kdf_salt, auth_key_hash, user_key, public_key, private_key, recovery_auth_hash, recovery_user_key, created_at, updated_at";
 
@@ -71,29 +73,20 @@ public sealed class AccountStore(Database database)
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>Removes the user and every row that belongs to them.</summary>
+    /// <summary>
+    /// Removes the user and every row that belongs to them, in one transaction: each part that keeps per-user data
+    /// forgets the user (in registration order), then the <c>users</c> row goes.
+    /// </summary>
     public async Task DeleteAsync(Guid userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = new { id = userId.ToString("D") };
-
-        // Explicit deletes rather than trusting ON DELETE CASCADE alone: the cascade depends on
-        // a per-connection pragma in SQLite, and deletion must not depend on configuration.
-        foreach (var sql in new[]
+        foreach (var owner in owners)
         {
-            "DELETE FROM chat_messages WHERE user_id = @id",
-            "DELETE FROM chats WHERE user_id = @id",
-            "DELETE FROM provider_credentials WHERE user_id = @id",
-            "DELETE FROM auth_sessions WHERE user_id = @id",
-            "DELETE FROM egress_tokens WHERE user_id = @id",
-            "DELETE FROM user_proxy_ports WHERE user_id = @id",
-            "DELETE FROM users WHERE id = @id",
-        })
-        {
-            await connection.ExecuteAsync(new CommandDefinition(sql, id, transaction, cancellationToken: cancellationToken));
+            await owner.ForgetUserAsync(connection, transaction, userId, cancellationToken);
         }
 
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM users WHERE id = @id", new { id = userId.ToString("D") }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
 }

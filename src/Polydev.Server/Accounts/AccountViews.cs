@@ -1,7 +1,6 @@
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
 using Polydev.Crypto;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 

@@ -1,14 +1,8 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
-using Polydev.Server.Http;
-using Polydev.Server.Observability;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 
@@ -59,21 +53,8 @@ public static class ApiTokenEndpoints
             new ApiTokenCreatedResponse(id, name, token, UnixTime.ToDateTimeOffset(session.CreatedAt), UnixTime.ToDateTimeOffset(session.ExpiresAt)));
     }
 
-    private static async Task<Ok<IReadOnlyList<SessionResponse>>> ListAsync(ClaimsPrincipal principal, SessionStore sessions, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var tokens = await sessions.ListActiveAsync(principal.UserId(), TokenKinds.Api, UnixTime.Now(clock), cancellationToken);
-        var current = principal.SessionId();
-        return TypedResults.Ok<IReadOnlyList<SessionResponse>>(tokens.Select(t => AccountViews.ToSession(t, current)).ToList());
-    }
+    private static Task<Ok<IReadOnlyList<SessionResponse>>> ListAsync([AsParameters] SessionRequest request) => request.ListAsync(TokenKinds.Api);
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(Guid id, ClaimsPrincipal principal, SessionStore sessions, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        if (!await sessions.RevokeAsync(principal.UserId(), id, TokenKinds.Api, UnixTime.Now(clock), cancellationToken))
-        {
-            return Problems.NotFound("No active API token with this id.");
-        }
-
-        metrics.TokensRevoked.WithLabels(TokenKinds.Api).Inc();
-        return TypedResults.NoContent();
-    }
+    private static Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(Guid id, [AsParameters] SessionRequest request) =>
+        request.RevokeAsync(TokenKinds.Api, id, "No active API token with this id.");
 }

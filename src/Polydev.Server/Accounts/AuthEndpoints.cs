@@ -1,14 +1,8 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
 using Polydev.Crypto;
-using Polydev.Server.Http;
-using Polydev.Server.Observability;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 
@@ -129,38 +123,25 @@ public static class AuthEndpoints
         return TypedResults.Ok(new LoginResponse(token, Guid.Parse(session.Id), UnixTime.ToDateTimeOffset(session.ExpiresAt), AccountViews.ToKeys(user)));
     }
 
-    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionStore sessions, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<NoContent> LogoutAsync([AsParameters] SessionRequest request)
     {
-        if (await sessions.RevokeAsync(user.UserId(), user.SessionId(), null, UnixTime.Now(clock), cancellationToken))
+        if (await request.Sessions.RevokeAsync(request.User.UserId(), request.User.SessionId(), null, request.Now, request.Aborted))
         {
-            metrics.TokensRevoked.WithLabels(user.IsInteractive() ? TokenKinds.Session : TokenKinds.Api).Inc();
+            request.Metrics.TokensRevoked.WithLabels(request.User.IsInteractive() ? TokenKinds.Session : TokenKinds.Api).Inc();
         }
 
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<IReadOnlyList<SessionResponse>>> ListSessionsAsync(ClaimsPrincipal user, SessionStore sessions, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var active = await sessions.ListActiveAsync(user.UserId(), TokenKinds.Session, UnixTime.Now(clock), cancellationToken);
-        var current = user.SessionId();
-        return TypedResults.Ok<IReadOnlyList<SessionResponse>>(active.Select(s => AccountViews.ToSession(s, current)).ToList());
-    }
+    private static Task<Ok<IReadOnlyList<SessionResponse>>> ListSessionsAsync([AsParameters] SessionRequest request) => request.ListAsync(TokenKinds.Session);
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(Guid id, ClaimsPrincipal user, SessionStore sessions, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        if (!await sessions.RevokeAsync(user.UserId(), id, TokenKinds.Session, UnixTime.Now(clock), cancellationToken))
-        {
-            return Problems.NotFound("No active session with this id.");
-        }
+    private static Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(Guid id, [AsParameters] SessionRequest request) =>
+        request.RevokeAsync(TokenKinds.Session, id, "No active session with this id.");
 
-        metrics.TokensRevoked.WithLabels(TokenKinds.Session).Inc();
-        return TypedResults.NoContent();
-    }
-
-    private static async Task<NoContent> RevokeOtherSessionsAsync(ClaimsPrincipal user, SessionStore sessions, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<NoContent> RevokeOtherSessionsAsync([AsParameters] SessionRequest request)
     {
-        var revoked = await sessions.RevokeSessionsAsync(user.UserId(), user.SessionId(), UnixTime.Now(clock), cancellationToken);
-        metrics.TokensRevoked.WithLabels(TokenKinds.Session).Inc(revoked);
+        var revoked = await request.Sessions.RevokeSessionsAsync(request.User.UserId(), request.User.SessionId(), request.Now, request.Aborted);
+        request.Metrics.TokensRevoked.WithLabels(TokenKinds.Session).Inc(revoked);
         return TypedResults.NoContent();
     }
 
@@ -170,12 +151,7 @@ public static class AuthEndpoints
         var errors = new RequestErrors();
         AccountRules.CheckEmail(request.Email, errors, out var email);
         AccountRules.CheckProof(request.RecoveryAuthKey, "recoveryAuthKey", errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        var (user, refusal) = await VerifyRecoveryAsync(context, email, request.RecoveryAuthKey, "verify", accounts, hasher, throttle, metrics, cancellationToken);
+        var (user, refusal) = await VerifyRecoveryAsync<Ok<RecoveryVerifyResponse>>(errors, context, email, request.RecoveryAuthKey, "verify", accounts, hasher, throttle, metrics, cancellationToken);
         if (user is null)
         {
             return refusal!;
@@ -192,12 +168,7 @@ public static class AuthEndpoints
         AccountRules.CheckProof(request.RecoveryAuthKey, "recoveryAuthKey", errors);
         rules.CheckKdf(request.Kdf, errors);
         AccountRules.CheckProof(request.AuthKey, "authKey", errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        var (user, refusal) = await VerifyRecoveryAsync(context, email, request.RecoveryAuthKey, "reset", accounts, hasher, throttle, metrics, cancellationToken);
+        var (user, refusal) = await VerifyRecoveryAsync<NoContent>(errors, context, email, request.RecoveryAuthKey, "reset", accounts, hasher, throttle, metrics, cancellationToken);
         if (user is null)
         {
             return refusal!;
@@ -214,9 +185,16 @@ public static class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<(UserRecord? User, ProblemHttpResult? Refusal)> VerifyRecoveryAsync(
-        HttpContext context, string email, byte[] proof, string step, AccountStore accounts, SecretHasher hasher, AttemptThrottle throttle, PolydevMetrics metrics, CancellationToken cancellationToken)
+    /// <summary>The user whose recovery code <paramref name="proof"/> is, once the request's own checks (<paramref name="errors"/>) passed; else the answer to give.</summary>
+    private static async Task<(UserRecord? User, Results<TOk, ValidationProblem, ProblemHttpResult>? Refusal)> VerifyRecoveryAsync<TOk>(
+        RequestErrors errors, HttpContext context, string email, byte[] proof, string step, AccountStore accounts, SecretHasher hasher, AttemptThrottle throttle, PolydevMetrics metrics, CancellationToken cancellationToken)
+        where TOk : IResult
     {
+        if (errors.Any)
+        {
+            return (null, errors.ToProblem());
+        }
+
         if (!throttle.TryAcquire("recovery:" + email, context.Connection.RemoteIpAddress?.ToString(), out var retryAfter))
         {
             metrics.Recoveries.WithLabels(step, "throttled").Inc();

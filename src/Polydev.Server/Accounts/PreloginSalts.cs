@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 

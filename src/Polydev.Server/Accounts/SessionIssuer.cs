@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
 using Polydev.Contracts.Accounts;
-using Polydev.Server.Observability;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 

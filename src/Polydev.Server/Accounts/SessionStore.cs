@@ -1,12 +1,17 @@
+using System.Data.Common;
 using Dapper;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Accounts;
 
 /// <summary>Reads and writes <c>auth_sessions</c>, which holds both login sessions and API tokens.</summary>
-public sealed class SessionStore(Database database)
+public sealed class SessionStore(Database database) : IUserDataOwner
 {
     private const string Columns = "id, user_id, kind, name, token_hash, created_at, last_used_at, expires_at, revoked_at";
+
+    public IReadOnlyList<string> Tables { get; } = ["auth_sessions"];
+
+    public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
+        UserData.DeleteByUserAsync(connection, transaction, userId, Tables, cancellationToken);
 
     public async Task CreateAsync(SessionRecord session, CancellationToken cancellationToken)
     {

@@ -1,14 +1,9 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Contracts.Egress;
 using Polydev.Server.Accounts;
-using Polydev.Server.Http;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Egress;
 

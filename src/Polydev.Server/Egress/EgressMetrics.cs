@@ -10,18 +10,17 @@ public sealed class EgressMetrics
 {
     public EgressMetrics(CollectorRegistry registry)
     {
-        var factory = Metrics.WithCustomRegistry(registry);
-
-        Connections = factory.CreateGauge("polydev_egress_connections", "Client connections open on egress ports, authenticated or not yet.");
-        ActiveTunnels = factory.CreateGauge("polydev_egress_active_tunnels", "Authenticated egress connections open: CONNECT tunnels and keep-alive HTTP connections.");
-        Listeners = factory.CreateGauge("polydev_egress_listeners", "Per-user egress ports listening.");
-        Bytes = factory.CreateCounter("polydev_egress_bytes_total", "Bytes relayed between clients and destinations, by direction (up: client to destination, down: destination to client).", "direction");
-        ConnectDuration = factory.CreateHistogram(
+        Connections = registry.Gauge("polydev_egress_connections", "Client connections open on egress ports, authenticated or not yet.");
+        ActiveTunnels = registry.Gauge("polydev_egress_active_tunnels", "Authenticated egress connections open: CONNECT tunnels and keep-alive HTTP connections.");
+        Listeners = registry.Gauge("polydev_egress_listeners", "Per-user egress ports listening.");
+        Bytes = registry.Counter("polydev_egress_bytes_total", "Bytes relayed between clients and destinations, by direction (up: client to destination, down: destination to client).", "direction");
+        ConnectDuration = registry.Histogram(
             "polydev_egress_connect_duration_seconds",
             "Time to a usable connection to the destination: name resolution and TCP connect (direct), or TCP connect plus the upstream's CONNECT answer (upstream).",
-            new HistogramConfiguration { LabelNames = ["route"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
-        Requests = factory.CreateCounter("polydev_egress_requests_total", "Proxy requests received (CONNECT tunnels and absolute-URI HTTP requests), by kind.", "kind");
-        Refusals = factory.CreateCounter("polydev_egress_refusals_total", "Proxy requests and connections refused or cut, by reason.", "reason");
+            Histogram.ExponentialBuckets(0.0005, 2, 16),
+            "route");
+        Requests = registry.Counter("polydev_egress_requests_total", "Proxy requests received (CONNECT tunnels and absolute-URI HTTP requests), by kind.", "kind");
+        Refusals = registry.Counter("polydev_egress_refusals_total", "Proxy requests and connections refused or cut, by reason.", "reason");
 
         BytesUp = Bytes.WithLabels("up");
         BytesDown = Bytes.WithLabels("down");

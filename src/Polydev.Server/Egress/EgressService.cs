@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress.Proxy;
 

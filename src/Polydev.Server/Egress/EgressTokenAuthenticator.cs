@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Polydev.Server.Accounts;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Egress;
 

@@ -1,6 +1,6 @@
+using System.Data.Common;
 using Dapper;
 using Polydev.Server.Accounts;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Egress;
 
@@ -19,9 +19,14 @@ public sealed class EgressTokenRecord
 /// Proxy tokens (<c>pd_p_…</c>): short-lived, revocable, each for one user's port. Later issues
 /// mint one per execution and hand it to that execution's sandbox.
 /// </summary>
-public sealed class EgressTokenStore(Database database, TimeProvider clock)
+public sealed class EgressTokenStore(Database database, TimeProvider clock) : IUserDataOwner
 {
     private const string Columns = "id, user_id, token_hash, created_at, expires_at, revoked_at";
+
+    public IReadOnlyList<string> Tables { get; } = ["egress_tokens"];
+
+    public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
+        UserData.DeleteByUserAsync(connection, transaction, userId, Tables, cancellationToken);
 
     public async Task<(string Token, EgressTokenRecord Record)> IssueAsync(Guid userId, TimeSpan lifetime, CancellationToken cancellationToken)
     {

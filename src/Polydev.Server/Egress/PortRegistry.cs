@@ -1,6 +1,6 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Options;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Egress;
 
@@ -23,9 +23,14 @@ public sealed class PortRangeExhaustedException(int first, int last)
 /// failure leaves nothing half-allocated. Concurrent allocations on either engine meet at the
 /// unique constraints and retry; a user who already has a port gets it back.
 /// </summary>
-public sealed class PortRegistry(Database database, IOptions<EgressOptions> options, TimeProvider clock)
+public sealed class PortRegistry(Database database, IOptions<EgressOptions> options, TimeProvider clock) : IUserDataOwner
 {
     private const int MaxAttempts = 32;
+
+    public IReadOnlyList<string> Tables { get; } = ["user_proxy_ports"];
+
+    public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
+        UserData.DeleteByUserAsync(connection, transaction, userId, Tables, cancellationToken);
 
     // The lowest free port: the first of the range if free, else one past the lowest taken port
     // whose successor is free. Written with subqueries both engines plan alike.

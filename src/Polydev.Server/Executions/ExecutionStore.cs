@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Polydev.Contracts.Executions;
 using Polydev.Server.Http;
@@ -27,9 +28,22 @@ public sealed class ExecutionRecord
 }
 
 /// <summary><c>job_executions</c> and their ciphertext chunks.</summary>
-public sealed class ExecutionStore(Database database, TimeProvider clock)
+public sealed class ExecutionStore(Database database, TimeProvider clock) : IUserDataOwner
 {
     private const string Columns = "id, user_id, provider, sandbox_id, egress_token_id, owner_server, state, reason, warm, exit_code, output_bytes, chunk_count, created_at, started_at, finished_at";
+
+    public IReadOnlyList<string> Tables { get; } = ["job_execution_chunks", "job_executions"];
+
+    /// <summary>The chunks carry no user column; they go by their execution's user, before the executions.</summary>
+    public async Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM job_execution_chunks WHERE execution_id IN (SELECT id FROM job_executions WHERE user_id = @id)",
+            new { id = userId.ToString("D") },
+            transaction,
+            cancellationToken: cancellationToken));
+        await UserData.DeleteByUserAsync(connection, transaction, userId, ["job_executions"], cancellationToken);
+    }
 
     public async Task InsertAsync(ExecutionRecord record, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using Polydev.Server.Accounts;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Hosting;
 

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace Polydev.Server.Http;
 
 /// <summary>

@@ -11,22 +11,21 @@ public sealed class PolydevMetrics
     public PolydevMetrics(CollectorRegistry registry)
     {
         Registry = registry;
-        var factory = Metrics.WithCustomRegistry(registry);
 
-        BuildInfo = factory.CreateGauge("polydev_build_info", "Always 1; labels carry the running version.", "version");
+        BuildInfo = registry.Gauge("polydev_build_info", "Always 1; labels carry the running version.", "version");
         BuildInfo.WithLabels(typeof(PolydevMetrics).Assembly.GetName().Version?.ToString() ?? "0").Set(1);
 
-        AccountsCreated = factory.CreateCounter("polydev_accounts_created_total", "Accounts signed up.");
-        AccountsDeleted = factory.CreateCounter("polydev_accounts_deleted_total", "Accounts deleted with all their rows.");
-        Logins = factory.CreateCounter("polydev_logins_total", "Login attempts by outcome.", "outcome");
-        Recoveries = factory.CreateCounter("polydev_recoveries_total", "Recovery-code attempts by step and outcome.", "step", "outcome");
-        PasswordChanges = factory.CreateCounter("polydev_password_changes_total", "Passwords changed (userKey re-wrapped).");
-        TokensIssued = factory.CreateCounter("polydev_tokens_issued_total", "Bearer tokens issued by kind.", "kind");
-        TokensRevoked = factory.CreateCounter("polydev_tokens_revoked_total", "Bearer tokens revoked by kind.", "kind");
-        AuthenticationFailures = factory.CreateCounter("polydev_authentication_failures_total", "Requests whose bearer token was refused, by reason.", "reason");
-        VaultWrites = factory.CreateCounter("polydev_vault_writes_total", "Vault records written, by record type and operation.", "record", "operation");
-        VaultReads = factory.CreateCounter("polydev_vault_reads_total", "Vault records returned, by record type.", "record");
-        RequestsRejected = factory.CreateCounter("polydev_requests_rejected_total", "Requests refused with a 4xx status (nothing changed), by reason.", "reason");
+        AccountsCreated = registry.Counter("polydev_accounts_created_total", "Accounts signed up.");
+        AccountsDeleted = registry.Counter("polydev_accounts_deleted_total", "Accounts deleted with all their rows.");
+        Logins = registry.Counter("polydev_logins_total", "Login attempts by outcome.", "outcome");
+        Recoveries = registry.Counter("polydev_recoveries_total", "Recovery-code attempts by step and outcome.", "step", "outcome");
+        PasswordChanges = registry.Counter("polydev_password_changes_total", "Passwords changed (userKey re-wrapped).");
+        TokensIssued = registry.Counter("polydev_tokens_issued_total", "Bearer tokens issued by kind.", "kind");
+        TokensRevoked = registry.Counter("polydev_tokens_revoked_total", "Bearer tokens revoked by kind.", "kind");
+        AuthenticationFailures = registry.Counter("polydev_authentication_failures_total", "Requests whose bearer token was refused, by reason.", "reason");
+        VaultWrites = registry.Counter("polydev_vault_writes_total", "Vault records written, by record type and operation.", "record", "operation");
+        VaultReads = registry.Counter("polydev_vault_reads_total", "Vault records returned, by record type.", "record");
+        RequestsRejected = registry.Counter("polydev_requests_rejected_total", "Requests refused with a 4xx status (nothing changed), by reason.", "reason");
     }
 
     public CollectorRegistry Registry { get; }

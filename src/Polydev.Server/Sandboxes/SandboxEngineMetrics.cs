@@ -6,24 +6,18 @@ namespace Polydev.Server.Sandboxes;
 /// Engine-level series (<c>polydev_sandbox_engine_*</c>), by engine, operation and outcome. No series
 /// carries a user, a sandbox id or an image name. Pool and execution series come with those layers.
 /// </summary>
-public sealed class SandboxEngineMetrics
+public sealed class SandboxEngineMetrics(CollectorRegistry registry)
 {
-    public SandboxEngineMetrics(CollectorRegistry registry)
-    {
-        var factory = Metrics.WithCustomRegistry(registry);
-        Operations = factory.CreateCounter(
-            "polydev_sandbox_engine_operations_total",
-            "Engine operations by engine, operation (create, exec, inspect, destroy, list) and outcome (ok, not_found, refused, unreachable, error).",
-            "engine", "operation", "outcome");
-        Duration = factory.CreateHistogram(
-            "polydev_sandbox_engine_operation_duration_seconds",
-            "Time an engine operation took (exec: until the process started), by engine and operation.",
-            new HistogramConfiguration { LabelNames = ["engine", "operation"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
-    }
+    public Counter Operations { get; } = registry.Counter(
+        "polydev_sandbox_engine_operations_total",
+        "Engine operations by engine, operation (create, exec, inspect, destroy, list) and outcome (ok, not_found, refused, unreachable, error).",
+        "engine", "operation", "outcome");
 
-    public Counter Operations { get; }
-
-    public Histogram Duration { get; }
+    public Histogram Duration { get; } = registry.Histogram(
+        "polydev_sandbox_engine_operation_duration_seconds",
+        "Time an engine operation took (exec: until the process started), by engine and operation.",
+        Histogram.ExponentialBuckets(0.001, 2, 16),
+        "engine", "operation");
 
     public static class OperationNames
     {

@@ -1,16 +1,6 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Contracts.Vault;
-using Polydev.Crypto;
-using Polydev.Server.Accounts;
-using Polydev.Server.Http;
-using Polydev.Server.Observability;
-using Polydev.Server.Storage;
 
 namespace Polydev.Server.Vault;
 
@@ -20,7 +10,7 @@ namespace Polydev.Server.Vault;
 /// </summary>
 public static class CredentialEndpoints
 {
-    private const string NoCredential = "No credential with this id in your vault.";
+    private static readonly VaultRecordType Credential = VaultRecordType.Credential;
 
     public static void MapCredentialEndpoints(this IEndpointRouteBuilder app, VaultOptions options)
     {
@@ -32,8 +22,8 @@ public static class CredentialEndpoints
         group.MapDelete("{id:guid}", DeleteAsync);
     }
 
-    private static async Task<Results<Ok<Page<CredentialResponse>>, ValidationProblem>> ListAsync(
-        string? provider, int? limit, string? cursor, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken)
+    private static Task<Results<Ok<Page<CredentialResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        string? provider, int? limit, string? cursor, CredentialStore store, [AsParameters] VaultRequest vault)
     {
         var errors = new RequestErrors();
         if (provider is not null)
@@ -41,66 +31,29 @@ public static class CredentialEndpoints
             CheckProvider(provider, errors);
         }
 
-        if (!PageRequest.TryCreate(limit, cursor, errors, out var page))
-        {
-            return errors.ToProblem();
-        }
-
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        var (items, next) = await store.ListAsync(user.UserId(), provider, page, cancellationToken);
-        metrics.VaultReads.WithLabels("credential").Inc(items.Count);
-        return TypedResults.Ok(new Page<CredentialResponse>(items.Select(VaultViews.ToResponse).ToList(), next));
+        return vault.ListAsync<CredentialRecord, CredentialResponse>(Credential, limit, cursor, errors, async page => await store.ListAsync(vault.UserId, provider, page, vault.Aborted), VaultViews.ToResponse);
     }
 
-    private static async Task<Results<Created<CredentialResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateCredentialRequest request, ClaimsPrincipal user, CredentialStore store, IOptions<VaultOptions> options, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
+    private static Task<Results<Created<CredentialResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateCredentialRequest request, CredentialStore store, [AsParameters] VaultRequest vault)
     {
         var errors = new RequestErrors();
-        VaultRules.CheckNewId(request.Id, errors);
         CheckProvider(request.Provider, errors);
-        EncryptedValueRules.Check(request.Secret, "secret", EnvelopeKinds.CredentialSecret, request.Id, options.Value.MaxCredentialBytes, errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        var now = UnixTime.Now(clock);
-        var credential = new CredentialRecord
-        {
-            Id = request.Id.ToString("D"),
-            UserId = user.UserId().ToString("D"),
-            Provider = request.Provider,
-            Secret = request.Secret.Envelope,
-            Revision = 1,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        return VaultResults.Created(await store.CreateAsync(credential, cancellationToken), ApiRoutes.Credential(request.Id), VaultViews.ToResponse(credential), "credential", NoCredential, metrics);
+        var credential = vault.NewRecord<CredentialRecord>(request.Id);
+        credential.Provider = request.Provider;
+        credential.Secret = request.Secret?.Envelope ?? [];
+        return vault.CreateAsync(Credential, request.Secret, credential, errors, store.CreateAsync, ApiRoutes.Credential(request.Id), VaultViews.ToResponse);
     }
 
-    private static async Task<Results<Ok<CredentialResponse>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
-        VaultResults.Read(await store.GetAsync(user.UserId(), id, cancellationToken), VaultViews.ToResponse, "credential", NoCredential, metrics);
+    private static async Task<Results<Ok<CredentialResponse>, ProblemHttpResult>> GetAsync(Guid id, CredentialStore store, [AsParameters] VaultRequest vault) =>
+        vault.Read(Credential, await store.GetAsync(vault.UserId, id, vault.Aborted), VaultViews.ToResponse);
 
-    private static async Task<Results<Ok<CredentialResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        Guid id, UpdateCredentialRequest request, ClaimsPrincipal user, CredentialStore store, IOptions<VaultOptions> options, TimeProvider clock, PolydevMetrics metrics, CancellationToken cancellationToken)
-    {
-        var errors = new RequestErrors();
-        EncryptedValueRules.Check(request.Secret, "secret", EnvelopeKinds.CredentialSecret, id, options.Value.MaxCredentialBytes, errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
+    private static Task<Results<Ok<CredentialResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        Guid id, UpdateCredentialRequest request, CredentialStore store, [AsParameters] VaultRequest vault) =>
+        vault.UpdateAsync(Credential, id, request.Secret, (secret, now) => store.UpdateAsync(vault.UserId, id, secret, request.Revision, now, vault.Aborted), VaultViews.ToResponse);
 
-        var (outcome, credential) = await store.UpdateAsync(user.UserId(), id, request.Secret.Envelope, request.Revision, UnixTime.Now(clock), cancellationToken);
-        return VaultResults.Updated(outcome, credential, VaultViews.ToResponse, c => c.Revision, "credential", NoCredential, metrics);
-    }
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, ClaimsPrincipal user, CredentialStore store, PolydevMetrics metrics, CancellationToken cancellationToken) =>
-        VaultResults.Deleted(await store.DeleteAsync(user.UserId(), id, cancellationToken), "credential", NoCredential, metrics);
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, CredentialStore store, [AsParameters] VaultRequest vault) =>
+        vault.Deleted(Credential, await store.DeleteAsync(vault.UserId, id, vault.Aborted));
 
     private static void CheckProvider(string? provider, RequestErrors errors)
     {

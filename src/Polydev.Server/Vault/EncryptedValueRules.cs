@@ -1,6 +1,5 @@
 using Polydev.Contracts;
 using Polydev.Crypto;
-using Polydev.Server.Http;
 
 namespace Polydev.Server.Vault;
 

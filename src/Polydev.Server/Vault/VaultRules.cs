@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Polydev.Server.Http;
 
 namespace Polydev.Server.Vault;
 

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Polydev.Server.Hosting;
-
 namespace Polydev.Server.Web;
 
 /// <summary>The headers of the web client's own responses: the page's security policy and the caching rules.</summary>

@@ -10,8 +10,7 @@ public sealed class WebMetrics
 {
     public WebMetrics(CollectorRegistry registry)
     {
-        var requests = Metrics.WithCustomRegistry(registry)
-            .CreateCounter("polydev_web_requests_total", "Web client requests answered, by kind (page: index.html, asset: a file under /assets, missing: nothing to serve).", "kind");
+        var requests = registry.Counter("polydev_web_requests_total", "Web client requests answered, by kind (page: index.html, asset: a file under /assets, missing: nothing to serve).", "kind");
         Pages = requests.WithLabels("page");
         Assets = requests.WithLabels("asset");
         Missing = requests.WithLabels("missing");

@@ -1,7 +1,5 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
-using Polydev.Server.Http;
 
 namespace Polydev.Server.Web;
 

@@ -64,11 +64,12 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Database Database => _app.Services.GetRequiredService<Database>();
 
-    public static Task<RunningServer> StartAsync(string engine, IDictionary<string, string?>? settings = null) =>
-        StartAsync(engine, Directory.CreateTempSubdirectory("polydev-test-").FullName, null, settings);
+    /// <param name="services">Changes to the server's services, e.g. an extra part to register.</param>
+    public static Task<RunningServer> StartAsync(string engine, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        StartAsync(engine, Directory.CreateTempSubdirectory("polydev-test-").FullName, null, settings, services);
 
     /// <summary>Starts over an existing data directory or database, e.g. to restart a server.</summary>
-    public static async Task<RunningServer> StartAsync(string engine, string dataDirectory, string? postgresConnectionString, IDictionary<string, string?>? settings = null)
+    public static async Task<RunningServer> StartAsync(string engine, string dataDirectory, string? postgresConnectionString, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var postgres = engine == Postgres ? postgresConnectionString ?? await PostgresServer.CreateDatabaseAsync("polydev_test") : null;
         var firstEgressPort = FreePorts.FindBlock(EgressPorts);
@@ -89,7 +90,7 @@ public sealed class RunningServer : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = PolydevServer.Build(overrides, configureLogging: logging =>
+        var app = PolydevServer.Build(overrides, services, configureLogging: logging =>
         {
             logging.ClearProviders();
             logging.AddProvider(logs);

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Polydev.Server.Hosting;
+namespace Polydev.Server.Http;
 
 /// <summary>Title, description and the bearer scheme of the published OpenAPI document.</summary>
 internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer

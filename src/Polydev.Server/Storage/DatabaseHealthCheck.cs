@@ -1,8 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Polydev.Server.Storage;
 
-namespace Polydev.Server.Hosting;
+namespace Polydev.Server.Storage;
 
 /// <summary>Ready means the database answers; the check says which engine, never the connection string.</summary>
 public sealed class DatabaseHealthCheck(Database database) : IHealthCheck

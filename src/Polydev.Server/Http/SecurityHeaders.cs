@@ -1,6 +1,4 @@
-using Microsoft.AspNetCore.Http;
-
-namespace Polydev.Server.Hosting;
+namespace Polydev.Server.Http;
 
 /// <summary>
 /// API responses carry ciphertext and tokens: never cached, never sniffed. The web client's files are the one

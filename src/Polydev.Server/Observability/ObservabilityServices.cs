@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging.Console;
+using Prometheus;
+
+namespace Polydev.Server.Observability;
+
+/// <summary>
+/// The one logging path (JSON lines on the console, secrets redacted), the server's own metrics, the per-request log
+/// line, and <c>/metrics</c>. Each part adds its own metrics class next to its code.
+/// </summary>
+public static class ObservabilityServices
+{
+    public static ILoggingBuilder AddPolydevLogging(this ILoggingBuilder logging, IConfiguration configuration)
+    {
+        logging.AddConfiguration(configuration.GetSection("Logging"));
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // Data protection comes with authentication but protects nothing of ours: bearer tokens are opaque.
+        logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        logging.AddConsole(options => options.FormatterName = RedactingJsonFormatter.FormatterName);
+        logging.AddConsoleFormatter<RedactingJsonFormatter, ConsoleFormatterOptions>();
+        return logging;
+    }
+
+    public static IServiceCollection AddObservability(this IServiceCollection services)
+    {
+        services.AddSingleton(new PolydevMetrics(Metrics.DefaultRegistry));
+        return services;
+    }
+
+    /// <summary>Outermost, so it logs the status the client finally got, errors included.</summary>
+    public static IApplicationBuilder UseRequestObserver(this IApplicationBuilder app) => app.UseMiddleware<RequestObserver>();
+
+    public static IEndpointRouteBuilder MapObservability(this IEndpointRouteBuilder app)
+    {
+        app.MapMetrics("/metrics");
+        return app;
+    }
+}
