@@ -67,17 +67,17 @@ public sealed class DockerLifecycleTests : IAsyncLifetime
     public async Task List_owned_finds_exactly_this_servers_sandboxes_by_label()
     {
         await using var other = await DockerSandboxHarness.StartAsync();
-        var first = await _docker.CreateAsync(_docker.Spec("anthropic", "v7"));
-        var second = await _docker.CreateAsync(_docker.Spec("google", "v8"));
+        var first = await _docker.CreateAsync(_docker.Spec("claude", "v7"));
+        var second = await _docker.CreateAsync(_docker.Spec("gemini", "v8"));
         var foreign = await other.CreateAsync();
 
         var mine = await _docker.Engine.ListOwnedAsync(_docker.OwnerId);
         Assert.Equal(new[] { first.EngineId, second.EngineId }.Order(), mine.Select(s => s.Handle.EngineId).Order());
         var listed = mine.Single(s => s.Handle.EngineId == first.EngineId);
         Assert.Equal(first, listed.Handle);
-        Assert.Equal(("anthropic", "v7", _docker.OwnerId, SandboxEngineState.Running), (listed.Provider, listed.ImageVersion, listed.OwnerServerId, listed.State));
+        Assert.Equal(("claude", "v7", _docker.OwnerId, SandboxEngineState.Running), (listed.Runtime, listed.ImageVersion, listed.OwnerServerId, listed.State));
         Assert.Equal("warming", listed.Labels[SandboxLabels.State]);
-        Assert.Equal("google", mine.Single(s => s.Handle.EngineId == second.EngineId).Provider);
+        Assert.Equal("gemini", mine.Single(s => s.Handle.EngineId == second.EngineId).Runtime);
 
         var theirs = await other.Engine.ListOwnedAsync(other.OwnerId);
         Assert.Equal(foreign.EngineId, Assert.Single(theirs).Handle.EngineId);

@@ -77,8 +77,8 @@ public sealed class DockerSandboxHarness : IAsyncDisposable
     }
 
     /// <summary>A spec for the test image whose main process sleeps, owned by this harness.</summary>
-    public SandboxSpec Spec(string provider = "anthropic", string imageVersion = "test-1") =>
-        new(SandboxTestImage.Reference, provider, imageVersion, OwnerId)
+    public SandboxSpec Spec(string runtime = "claude", string imageVersion = "test-1") =>
+        new(SandboxTestImage.Reference, runtime, imageVersion, OwnerId)
         {
             Command = ["/bin/busybox", "sleep", "3600"],
         };
