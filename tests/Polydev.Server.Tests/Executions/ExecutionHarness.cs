@@ -45,7 +45,8 @@ public sealed class ExecutionHarness : IAsyncDisposable
 
     public PoolManager Pools => Server.Services.GetRequiredService<PoolManager>();
 
-    public static async Task<ExecutionHarness> StartAsync(IDictionary<string, string?>? settings = null, string? serverId = null, string? dataDirectory = null)
+    public static async Task<ExecutionHarness> StartAsync(
+        IDictionary<string, string?>? settings = null, string? serverId = null, string? dataDirectory = null, Action<IServiceCollection>? configureServices = null)
     {
         await RequireImageAsync();
         var stub = new AnthropicStub();
@@ -72,9 +73,8 @@ public sealed class ExecutionHarness : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var server = dataDirectory is null
-            ? await RunningServer.StartAsync(RunningServer.Sqlite, overrides)
-            : await RunningServer.StartAsync(RunningServer.Sqlite, dataDirectory, null, overrides);
+        var server = await RunningServer.StartAsync(
+            RunningServer.Sqlite, dataDirectory ?? Directory.CreateTempSubdirectory("polydev-test-").FullName, null, overrides, configureServices);
         var account = await TestAccount.SignUpAsync(server);
         return new ExecutionHarness(server, stub, account, serverId);
     }
@@ -103,9 +103,9 @@ public sealed class ExecutionHarness : IAsyncDisposable
         }
     }
 
-    public async Task<ExecutionCreatedResponse> CreateAsync()
+    public async Task<ExecutionCreatedResponse> CreateAsync(string provider = Providers.Anthropic)
     {
-        var response = await Client.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(Providers.Anthropic), PolydevJson.Options);
+        var response = await Client.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(provider), PolydevJson.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.ReadAsync<ExecutionCreatedResponse>())!;
     }

@@ -68,7 +68,8 @@ public sealed class RunningServer : IAsyncDisposable
         StartAsync(engine, Directory.CreateTempSubdirectory("polydev-test-").FullName, null, settings);
 
     /// <summary>Starts over an existing data directory or database, e.g. to restart a server.</summary>
-    public static async Task<RunningServer> StartAsync(string engine, string dataDirectory, string? postgresConnectionString, IDictionary<string, string?>? settings = null)
+    /// <param name="configureServices">Registers more services after the server's own (a test's runtime kind, say).</param>
+    public static async Task<RunningServer> StartAsync(string engine, string dataDirectory, string? postgresConnectionString, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var postgres = engine == Postgres ? postgresConnectionString ?? await PostgresServer.CreateDatabaseAsync("polydev_test") : null;
         var firstEgressPort = FreePorts.FindBlock(EgressPorts);
@@ -89,7 +90,7 @@ public sealed class RunningServer : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = PolydevServer.Build(overrides, configureLogging: logging =>
+        var app = PolydevServer.Build(overrides, configureServices, logging =>
         {
             logging.ClearProviders();
             logging.AddProvider(logs);
