@@ -54,6 +54,11 @@ public sealed class ExecutionAdmission(
             try
             {
                 var kind = kinds.ForProvider(provider) ?? throw new SandboxUnavailableException($"No runtime kind on this server serves {provider}.");
+                if (!kind.Enabled)
+                {
+                    throw new SandboxUnavailableException($"This server runs no {provider} executions: their runtime kind is off (Sandboxes:Runtimes:{kind.Name}:Enabled is false).");
+                }
+
                 allocated = await sandboxes.AllocateAsync(kind.Name, executionId, cancellationToken);
             }
             catch (SandboxUnavailableException e)
