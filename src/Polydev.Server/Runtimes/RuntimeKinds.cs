@@ -19,17 +19,21 @@ public sealed class RuntimeKinds
             _kinds[registration.Kind.Name] = registration.Kind;
         }
 
-        foreach (var name in options.Value.Runtimes.Keys)
+        // Environment variables may spell a kind in capitals (POLYDEV_SANDBOXES__RUNTIMES__CLAUDE__…).
+        var settings = new Dictionary<string, RuntimeKindOptions>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, kindOptions) in options.Value.Runtimes)
         {
-            if (!_kinds.ContainsKey(name))
+            if (!_kinds.ContainsKey(name.ToLowerInvariant()))
             {
                 throw new InvalidOperationException($"Sandboxes:Runtimes:{name} is not a runtime kind; the kinds are {string.Join(", ", _kinds.Keys)}.");
             }
+
+            settings[name] = kindOptions;
         }
 
         foreach (var name in _kinds.Keys.ToList())
         {
-            var kind = _kinds[name].Configure(options.Value.Runtimes.GetValueOrDefault(name));
+            var kind = _kinds[name].Configure(settings.GetValueOrDefault(name));
             kind.Validate();
             _kinds[name] = kind;
         }

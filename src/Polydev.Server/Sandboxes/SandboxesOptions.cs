@@ -24,7 +24,7 @@ public sealed class SandboxesOptions
     /// </summary>
     public string? ServerId { get; set; }
 
-    /// <summary>A ready sandboxes unused this long is recycled (destroyed and replaced), so none grows stale.</summary>
+    /// <summary>A ready sandbox unused this long is recycled (destroyed and replaced), so none grows stale.</summary>
     public TimeSpan IdleTtl { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How often the pools check their sandboxes are alive and their images current.</summary>

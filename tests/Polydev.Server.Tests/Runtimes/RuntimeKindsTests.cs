@@ -18,7 +18,8 @@ public sealed class RuntimeKindsTests
             ["Sandboxes:Runtimes:claude:WarmTarget"] = "0",
             ["Sandboxes:Runtimes:claude:MemoryBytes"] = "1073741824",
             ["Sandboxes:Runtimes:claude:Environment:POLYDEV_AGENT_CLAUDE"] = "/usr/local/bin/other",
-            ["Sandboxes:Runtimes:gemini:Enabled"] = "false",
+            // As an environment variable in capitals would give it.
+            ["Sandboxes:Runtimes:GEMINI:Enabled"] = "false",
         });
 
         Assert.Equal(["anthropic", "google", "openai"], kinds.Providers);
