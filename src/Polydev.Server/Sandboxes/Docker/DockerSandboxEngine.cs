@@ -41,7 +41,10 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             var scratch = await _scratch.CreateAsync(spec.Id, spec.Limits.ScratchBytes, uid, gid, cancellationToken);
             var body = DockerContainerSpec.CreateBody(spec, scratch);
             var name = ContainerName(spec.Id);
-            containerId = await _client.CreateContainerAsync(name, body, cancellationToken);
+            // Not cancellable: a create cut off mid-request may still complete on the daemon, leaving a container
+            // this call never learnt the id of. Once the id is known, a cancellation removes it below.
+            containerId = await _client.CreateContainerAsync(name, body, CancellationToken.None);
+            cancellationToken.ThrowIfCancellationRequested();
             await _client.StartContainerAsync(containerId, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Ok, elapsed);
