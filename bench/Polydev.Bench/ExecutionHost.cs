@@ -31,6 +31,9 @@ internal sealed class ExecutionHost : IAsyncDisposable
 {
     public const string Image = "polydev/runtime-anthropic:latest";
 
+    /// <summary>The runtime kind that serves anthropic executions.</summary>
+    public const string Kind = "claude";
+
     private readonly WebApplication _app;
     private readonly string _data;
     private readonly Guid _userId;
@@ -51,7 +54,7 @@ internal sealed class ExecutionHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public SandboxPool Pool => _app.Services.GetRequiredService<PoolManager>().Pool(Providers.Anthropic)!;
+    public SandboxPool Pool => _app.Services.GetRequiredService<PoolManager>().Pool(Kind)!;
 
     public string ServerId => _app.Services.GetRequiredService<PoolManager>().ServerId;
 
@@ -81,14 +84,14 @@ internal sealed class ExecutionHost : IAsyncDisposable
             ["Data"] = data,
             ["Sandboxes:Engine"] = "docker",
             ["Sandboxes:ServerId"] = $"bench-{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}",
-            ["Sandboxes:Network:Name"] = $"polydev-bench-{network}",
-            ["Sandboxes:Network:BridgeName"] = $"pd-bench{network}",
-            ["Sandboxes:Network:Subnet"] = $"10.216.{network}.0/24",
+            ["Sandboxes:Docker:Network:Name"] = $"polydev-bench-{network}",
+            ["Sandboxes:Docker:Network:BridgeName"] = $"pd-bench{network}",
+            ["Sandboxes:Docker:Network:Subnet"] = $"10.216.{network}.0/24",
             ["Sandboxes:WarmConcurrency"] = warmConcurrency.ToString(CultureInfo.InvariantCulture),
-            ["Sandboxes:Providers:anthropic:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture),
-            ["Sandboxes:Providers:anthropic:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture),
-            ["Sandboxes:Providers:openai:Enabled"] = "false",
-            ["Sandboxes:Providers:google:Enabled"] = "false",
+            ["Sandboxes:Runtimes:claude:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture),
+            ["Sandboxes:Runtimes:claude:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture),
+            ["Sandboxes:Runtimes:codex:Enabled"] = "false",
+            ["Sandboxes:Runtimes:gemini:Enabled"] = "false",
             ["Executions:MaxConcurrentPerUser"] = maxConcurrent.ToString(CultureInfo.InvariantCulture),
             // 128 Claude Code runs share two cores; the default 15 minutes would be close.
             ["Executions:MaxRunTime"] = "00:30:00",
@@ -105,7 +108,7 @@ internal sealed class ExecutionHost : IAsyncDisposable
 
         // Pinned to the image's content id: other work on this machine may retag :latest mid-run, and the pool
         // would then retire its ready sandboxes as stale.
-        settings["Sandboxes:Providers:anthropic:Image"] = imageId;
+        settings["Sandboxes:Runtimes:claude:Image"] = imageId;
         TimedSandboxEngine? timed = null;
         var app = PolydevServer.Build(
             settings,

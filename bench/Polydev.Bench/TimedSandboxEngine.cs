@@ -37,10 +37,6 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
 
     public Task DestroyAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default) => inner.DestroyAsync(sandbox, cancellationToken);
 
-    public Task<int> CollectLeftoversAsync(TimeSpan grace, CancellationToken cancellationToken = default) => inner.CollectLeftoversAsync(grace, cancellationToken);
-
-    public Task<string?> ResolveImageVersionAsync(string image, CancellationToken cancellationToken = default) => inner.ResolveImageVersionAsync(image, cancellationToken);
-
     public Task<IReadOnlyList<SandboxInfo>> ListOwnedAsync(string ownerServerId, CancellationToken cancellationToken = default) => inner.ListOwnedAsync(ownerServerId, cancellationToken);
 
     /// <summary><see cref="Stopwatch"/> timestamps of one agent run, as the server saw it.</summary>

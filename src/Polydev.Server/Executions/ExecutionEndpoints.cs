@@ -4,12 +4,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 using Polydev.Contracts.Executions;
 using Polydev.Crypto;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress;
 using Polydev.Server.Http;
+using Polydev.Server.Runtimes;
 using Polydev.Server.Storage;
 
 namespace Polydev.Server.Executions;
@@ -42,9 +44,11 @@ public static class ExecutionEndpoints
     private static async Task<Results<Created<ExecutionCreatedResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateExecutionRequest request, ClaimsPrincipal user, HttpContext context, CancellationToken cancellationToken)
     {
-        if (!Providers.IsKnown(request.Provider))
+        // A provider is valid when a registered runtime kind serves it, whether or not this server runs sandboxes.
+        var kinds = context.RequestServices.GetRequiredService<RuntimeKinds>();
+        if (kinds.ForProvider(request.Provider) is null)
         {
-            return new RequestErrors().Add("provider", $"provider must be one of {string.Join(", ", Providers.All)}.").ToProblem();
+            return new RequestErrors().Add("provider", $"provider must be one of {string.Join(", ", kinds.Providers)}.").ToProblem();
         }
 
         if (Service(context) is not { } executions)
@@ -75,6 +79,7 @@ public static class ExecutionEndpoints
             return Problems.Unavailable(NoSandboxes);
         }
 
+        var limits = context.RequestServices.GetRequiredService<IOptions<ExecutionsOptions>>().Value;
         var errors = new RequestErrors();
         byte[]? sealedJob = null;
         if (string.IsNullOrEmpty(request.SealedJob))
@@ -93,9 +98,9 @@ public static class ExecutionEndpoints
             }
         }
 
-        if (sealedJob is not null && (sealedJob.Length < SealedBox.Overhead || sealedJob.Length > executions.Options.MaxSealedJobBytes))
+        if (sealedJob is not null && (sealedJob.Length < SealedBox.Overhead || sealedJob.Length > limits.MaxSealedJobBytes))
         {
-            errors.Add("sealedJob", $"sealedJob must be a sealed box of at most {executions.Options.MaxSealedJobBytes} bytes.");
+            errors.Add("sealedJob", $"sealedJob must be a sealed box of at most {limits.MaxSealedJobBytes} bytes.");
         }
 
         if (errors.Any)

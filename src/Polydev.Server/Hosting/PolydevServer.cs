@@ -5,6 +5,7 @@ using Polydev.Server.Egress;
 using Polydev.Server.Executions;
 using Polydev.Server.Pools;
 using Polydev.Server.Sandboxes;
+using Polydev.Server.Runtimes;
 using Polydev.Server.Sandboxes.Docker;
 using Polydev.Server.Vault;
 using Polydev.Server.Web;
@@ -91,42 +92,30 @@ public static class PolydevServer
     }
 
     /// <summary>
-    /// The sandbox engine, the pools and the executions, registered after the egress service so they stop before
-    /// it: executions end first, then the pools drain, then the proxy closes.
+    /// The runtime kinds, the sandbox engine, the pools and the executions, registered after the egress service so
+    /// they stop before it: executions end first, then the pools drain, then the proxy closes.
     /// </summary>
     private static void ConfigureSandboxes(IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<SandboxesOptions>(configuration.GetSection(SandboxesOptions.Section));
         services.Configure<ExecutionsOptions>(configuration.GetSection(ExecutionsOptions.Section));
         services.AddUserDataOwner<ExecutionStore>();
+        services.AddBuiltInRuntimeKinds();
+        AddSandboxEngines(services, configuration);
         var sandboxes = configuration.GetSection(SandboxesOptions.Section).Get<SandboxesOptions>() ?? new SandboxesOptions();
-        sandboxes.Validate();
+        sandboxes.Validate(services.Engines());
         if (!sandboxes.Enabled)
         {
             return;
         }
 
-        var egress = configuration.GetSection(EgressOptions.Section).Get<EgressOptions>() ?? new EgressOptions();
-        var network = new DockerSandboxNetworkOptions(sandboxes.Network.Name, sandboxes.Network.BridgeName, sandboxes.Network.Subnet, egress.FirstPort, egress.LastPort);
-        if (egress.BindAddress != network.Gateway.ToString() && egress.BindAddress != "0.0.0.0")
-        {
-            throw new InvalidOperationException(
-                $"Sandboxes reach the egress proxy only at the sandbox network's gateway {network.Gateway}, but Egress:BindAddress is {egress.BindAddress}; set Egress:BindAddress to {network.Gateway}.");
-        }
-
-        services.AddSingleton(_ => new DockerClient(sandboxes.DockerSocket));
-        services.AddSingleton(sp => new SandboxEngineMetrics(Metrics.DefaultRegistry));
-        services.AddSingleton<ISandboxEngine, DockerSandboxEngine>();
-        services.AddSingleton<ISandboxNetworkSetup>(sp => new DockerSandboxNetwork(sp.GetRequiredService<DockerClient>(), network));
-        services.AddSingleton(new PoolMetrics(Metrics.DefaultRegistry));
-        services.AddSingleton<RuntimeContainerStore>();
-        services.AddSingleton<SandboxWarmer>();
-        services.AddSingleton<PoolManager>();
-        services.AddHostedService(sp => sp.GetRequiredService<PoolManager>());
-        services.AddSingleton(new ExecutionMetrics(Metrics.DefaultRegistry));
-        services.AddSingleton<ExecutionService>();
-        services.AddHostedService(sp => sp.GetRequiredService<ExecutionService>());
+        services.AddPools();
+        services.AddExecutions();
     }
+
+    /// <summary>Every sandbox engine this build has; <c>Sandboxes:Engine</c> picks one. <c>polydev images</c> composes them the same way.</summary>
+    public static IServiceCollection AddSandboxEngines(IServiceCollection services, IConfiguration configuration) =>
+        services.AddDockerEngine(configuration);
 
     private static void ConfigurePipeline(WebApplication app)
     {

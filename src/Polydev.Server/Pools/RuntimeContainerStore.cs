@@ -31,6 +31,7 @@ public sealed class RuntimeContainerRecord
     public string OwnerServer { get; set; } = "";
     public string Engine { get; set; } = "";
     public string? EngineId { get; set; }
+    /// <summary>The runtime kind (<c>claude</c>, …); the column kept its first name, <c>provider</c>.</summary>
     public string Provider { get; set; } = "";
     public string Image { get; set; } = "";
     public string ImageVersion { get; set; } = "";

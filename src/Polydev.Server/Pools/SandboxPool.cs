@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using Polydev.Server.Runtimes;
 
 namespace Polydev.Server.Pools;
 
 /// <summary>
-/// One provider's pool in memory: the ready sandboxes (a queue: allocation is a dequeue, no I/O) and a count
-/// of every live sandbox of the provider, held under the ceiling. <see cref="PoolManager"/> fills and prunes it.
+/// One runtime kind's pool in memory: the ready sandboxes (a queue: allocation is a dequeue, no I/O) and a count
+/// of every live sandbox of the kind, held under the ceiling. <see cref="PoolRefiller"/> fills it,
+/// <see cref="PoolHealthChecker"/> prunes it, <see cref="SandboxAllocator"/> takes from it.
 /// </summary>
 public sealed class SandboxPool
 {
@@ -13,21 +15,21 @@ public sealed class SandboxPool
     private int _live;
     private int _warming;
 
-    public SandboxPool(string provider, string image, int warmTarget, int maxSandboxes)
+    public SandboxPool(RuntimeKind kind)
     {
-        Provider = provider;
-        Image = image;
-        WarmTarget = warmTarget;
-        MaxSandboxes = maxSandboxes;
+        Kind = kind;
     }
 
-    public string Provider { get; }
+    public RuntimeKind Kind { get; }
 
-    public string Image { get; }
+    /// <summary>The kind's name: the pool's key and metric label.</summary>
+    public string Runtime => Kind.Name;
 
-    public int WarmTarget { get; }
+    public string Image => Kind.Image;
 
-    public int MaxSandboxes { get; }
+    public int WarmTarget => Kind.WarmTarget;
+
+    public int MaxSandboxes => Kind.MaxSandboxes;
 
     /// <summary>The image version now served; null while the image is missing on the engine.</summary>
     public string? ImageVersion { get; set; }
@@ -36,7 +38,7 @@ public sealed class SandboxPool
 
     public int WarmingCount => Volatile.Read(ref _warming);
 
-    /// <summary>Live sandboxes of this provider in any state but destroyed.</summary>
+    /// <summary>Live sandboxes of this kind in any state but destroyed.</summary>
     public int LiveCount => Volatile.Read(ref _live);
 
     /// <summary>Reserves room for one more sandbox under the ceiling; false when the ceiling is reached.</summary>

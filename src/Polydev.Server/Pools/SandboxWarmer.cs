@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polydev.Server.Runtimes;
 using Polydev.Server.Sandboxes;
 
 namespace Polydev.Server.Pools;
 
 /// <summary>
-/// Brings one sandbox from nothing to ready: creates it on the engine (every isolation rule applied there),
-/// starts its agent in <c>serve</c> mode (it makes the one-job key pair in memory and waits for the job), and
+/// Brings one sandbox of a runtime kind from nothing to ready: creates it on the engine (the kind's image, limits,
+/// environment and egress; every isolation rule applied there), starts its agent (the kind's entrypoint, <c>serve</c> mode) (it makes the one-job key pair in memory and waits for the job), and
 /// records the public key. On any failure nothing is left.
 /// </summary>
 public sealed class SandboxWarmer(
@@ -24,17 +25,23 @@ public sealed class SandboxWarmer(
 
     private static readonly TimeSpan KeygenTimeout = TimeSpan.FromSeconds(30);
 
-    public async Task<WarmSandbox> WarmAsync(string provider, string image, string imageVersion, CancellationToken cancellationToken)
+    public async Task<WarmSandbox> WarmAsync(RuntimeKind kind, string imageVersion, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var settings = options.Value;
-        var spec = new SandboxSpec(image, provider, imageVersion, settings.EffectiveServerId) { Network = network.Network, Environment = settings.For(provider).Environment };
+        var runtime = kind.Name;
+        var image = kind.Image;
+        var spec = new SandboxSpec(image, runtime, imageVersion, options.Value.EffectiveServerId)
+        {
+            Network = kind.Egress == RuntimeEgress.Proxy ? network.Network : SandboxNetwork.None,
+            Environment = kind.Environment,
+            Limits = kind.Limits,
+        };
         await store.InsertAsync(new RuntimeContainerRecord
         {
             Id = spec.Id,
             OwnerServer = spec.OwnerServerId,
             Engine = engine.Name,
-            Provider = provider,
+            Provider = runtime,
             Image = image,
             ImageVersion = imageVersion,
             State = RuntimeContainerStates.Warming,
@@ -45,15 +52,15 @@ public sealed class SandboxWarmer(
         try
         {
             handle = await engine.CreateAsync(spec, cancellationToken);
-            (agent, var publicKey) = await StartAgentAsync(handle, settings.AgentPath, cancellationToken);
+            (agent, var publicKey) = await StartAgentAsync(handle, kind.Agent, cancellationToken);
             await store.MarkReadyAsync(spec.Id, handle.EngineId, publicKey, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            PoolLog.Ready(logger, spec.Id, provider, imageVersion, elapsed.TotalMilliseconds);
-            return new WarmSandbox(handle, provider, imageVersion, publicKey, clock.GetUtcNow(), agent);
+            PoolLog.Ready(logger, spec.Id, runtime, imageVersion, elapsed.TotalMilliseconds);
+            return new WarmSandbox(handle, runtime, imageVersion, publicKey, clock.GetUtcNow(), agent);
         }
         catch (Exception e)
         {
-            PoolLog.WarmFailed(logger, provider, e.Message);
+            PoolLog.WarmFailed(logger, runtime, e.Message);
             if (agent is not null)
             {
                 await agent.DisposeAsync();
@@ -70,12 +77,12 @@ public sealed class SandboxWarmer(
     }
 
     /// <summary>
-    /// Starts <c>polydev-agent serve</c> and reads its first line, the public key. The process lives on with the
+    /// Starts the agent (<c>polydev-agent serve</c>) and reads its first line, the public key. The process lives on with the
     /// sandbox (not with <paramref name="cancellationToken"/>, which only bounds the wait for the key).
     /// </summary>
-    private async Task<(WaitingAgent Agent, byte[] PublicKey)> StartAgentAsync(SandboxHandle handle, string agentPath, CancellationToken cancellationToken)
+    private async Task<(WaitingAgent Agent, byte[] PublicKey)> StartAgentAsync(SandboxHandle handle, AgentEntrypoint entrypoint, CancellationToken cancellationToken)
     {
-        var process = await engine.ExecAsync(handle, new SandboxCommand([agentPath, "serve"]), CancellationToken.None);
+        var process = await engine.ExecAsync(handle, new SandboxCommand(entrypoint.Command), CancellationToken.None);
         var agent = new WaitingAgent(process);
         try
         {

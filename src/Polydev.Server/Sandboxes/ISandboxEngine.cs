@@ -1,10 +1,12 @@
 namespace Polydev.Server.Sandboxes;
 
 /// <summary>
-/// Where sandboxes run: the Docker Engine API on one host (<see cref="Docker.DockerSandboxEngine"/>) or,
-/// later, a Nomad cluster (a job per sandbox, its allocation, alloc exec over WebSocket). Pools,
-/// scheduling, cleanup and executions are written against this interface only, so they do not change
-/// with the engine.
+/// Where sandboxes run: the Docker Engine API on one host (<c>Sandboxes/Docker</c>) or, later, a Nomad cluster
+/// (a job per sandbox, its allocation, alloc exec over WebSocket). Pools, scheduling, cleanup and executions are
+/// written against this interface only, so they do not change with the engine. An engine comes with two
+/// companions: its <see cref="ISandboxNetworkSetup"/> (the network sandboxes join and the address at which they
+/// reach the egress proxy) and its <see cref="Images.IRuntimeImageCatalog"/> (image versions, listing, building).
+/// It registers all three with one call (<see cref="SandboxEngineServices.AddSandboxEngine"/>).
 /// </summary>
 /// <remarks>
 /// Every implementation applies <see cref="SandboxLimits"/> in full and refuses a spec it cannot
@@ -35,19 +37,6 @@ public interface ISandboxEngine
 
     /// <summary>Stops and removes the sandbox with its scratch space. Idempotent: an unknown or already removed sandbox is not an error.</summary>
     Task DestroyAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// The version an image carries (label <see cref="SandboxLabels.ImageVersion"/>), or null when the engine
-    /// does not have the image. Pools serve this version and recycle sandboxes of any other.
-    /// </summary>
-    Task<string?> ResolveImageVersionAsync(string image, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Removes what the engine keeps for sandboxes that no longer exist — Docker: scratch disks left by a server that
-    /// crashed between making the disk and the container — once older than <paramref name="grace"/>. Called by the
-    /// pools' health pass; engines with nothing of the kind do nothing.
-    /// </summary>
-    Task<int> CollectLeftoversAsync(TimeSpan grace, CancellationToken cancellationToken = default);
 
     /// <summary>Every sandbox labelled with this owner server id, in any state, and nothing else.</summary>
     Task<IReadOnlyList<SandboxInfo>> ListOwnedAsync(string ownerServerId, CancellationToken cancellationToken = default);

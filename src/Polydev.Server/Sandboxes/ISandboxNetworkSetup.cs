@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Polydev.Server.Sandboxes;
 
 /// <summary>
@@ -7,7 +9,14 @@ namespace Polydev.Server.Sandboxes;
 /// </summary>
 public interface ISandboxNetworkSetup
 {
+    /// <summary>What a <see cref="SandboxSpec"/> names to join this network.</summary>
     SandboxNetwork Network { get; }
+
+    /// <summary>
+    /// The host address at which a sandbox on this network reaches the egress proxy's ports (Docker: the bridge's
+    /// gateway). The proxy must listen there, and clients hand it to their sandbox in the proxy URL.
+    /// </summary>
+    IPAddress EgressAddress { get; }
 
     Task EnsureAsync(CancellationToken cancellationToken = default);
 }

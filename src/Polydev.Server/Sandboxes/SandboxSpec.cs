@@ -1,11 +1,11 @@
 namespace Polydev.Server.Sandboxes;
 
-/// <summary>What to start: one sandbox for one execution of one provider's CLI.</summary>
+/// <summary>What to start: one sandbox of one runtime kind (<see cref="Runtimes.RuntimeKind"/>).</summary>
 /// <param name="Image">The engine's image reference, e.g. <c>polydev/runtime-anthropic:1.4.0</c>; never pulled by the engine here.</param>
-/// <param name="Provider"><c>anthropic</c>, <c>openai</c>, <c>google</c> or <c>login</c>; a label, not a secret.</param>
+/// <param name="Runtime">The runtime kind's name (<c>claude</c>, <c>codex</c>, <c>gemini</c>, …); a label, not a secret.</param>
 /// <param name="ImageVersion">The version the pool serves; a label, so a pool can recycle sandboxes of an old version.</param>
 /// <param name="OwnerServerId">The server that created it and will reconcile it after a restart.</param>
-public sealed record SandboxSpec(string Image, string Provider, string ImageVersion, string OwnerServerId)
+public sealed record SandboxSpec(string Image, string Runtime, string ImageVersion, string OwnerServerId)
 {
     /// <summary>Polydev's id of the sandbox (the <c>runtime_containers</c> row); the engine's own id is in the handle.</summary>
     public string Id { get; init; } = Guid.NewGuid().ToString("N");
@@ -127,7 +127,7 @@ public sealed record SandboxStatus(SandboxEngineState State, bool OomKilled, int
 /// <summary>An owned sandbox as a listing finds it (from its labels and the engine's state).</summary>
 public sealed record SandboxInfo(
     SandboxHandle Handle,
-    string Provider,
+    string Runtime,
     string ImageVersion,
     string OwnerServerId,
     SandboxEngineState State,
@@ -145,7 +145,8 @@ public static class SandboxLabels
 
     public const string Owner = "dev.polydev.owner";
 
-    public const string Provider = "dev.polydev.provider";
+    /// <summary>The runtime kind the sandbox was leased for (<see cref="SandboxSpec.Runtime"/>).</summary>
+    public const string Runtime = "dev.polydev.runtime";
 
     public const string ImageVersion = "dev.polydev.image-version";
 

@@ -1,17 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
+using Polydev.Server.Hosting;
 using Polydev.Server.Sandboxes;
-using Polydev.Server.Sandboxes.Docker;
 using Polydev.Server.Sandboxes.Images;
-using Prometheus;
 
 namespace Polydev.Verbs;
 
 /// <summary>
-/// <c>polydev images build|list</c>: the runtime images (docs/images.md), built over the Docker Engine API from
-/// images/runtime (Dockerfile and clis.tsv), the pinned CLIs installed by scripts/lib/clis.sh and the published
-/// sandbox agent. Progress goes to stderr, one result line per image to stdout.
+/// <c>polydev images build|list</c>: the runtime images (docs/images.md), through the configured sandbox engine's
+/// image catalog (<see cref="IRuntimeImageCatalog"/>), built from images/runtime (Dockerfile and clis.tsv), the pinned
+/// CLIs installed by scripts/lib/clis.sh and the published sandbox agent. Progress goes to stderr, one result line
+/// per image to stdout.
 /// </summary>
 internal static class ImagesVerb
 {
@@ -24,12 +23,11 @@ internal static class ImagesVerb
         var agent = new Option<string?>("--agent") { Description = "The published polydev-agent binary (default: <repo>/.polydev/agent/polydev-agent).", HelpName = "PATH" };
         var clis = new Option<string?>("--clis") { Description = "Where scripts/lib/clis.sh installed the pinned CLIs (default: $POLYDEV_CLIS_DIR, else <repo>/.polydev/clis).", HelpName = "DIR" };
         var repo = new Option<string?>("--repo") { Description = "The Polydev repository holding images/runtime (default: found upward from the current directory).", HelpName = "DIR" };
-        var stage = new Option<string?>("--stage") { Description = "Write each build context to DIR/runtime-<provider>.tar (for docker build - < it) instead of building.", HelpName = "DIR" };
-        var socket = new Option<string?>("--docker-socket") { Description = $"The Docker daemon's socket (default {DockerClient.DefaultSocket}).", HelpName = "PATH" };
+        var stage = new Option<string?>("--stage") { Description = "Write each build context to DIR/runtime-<provider>.tar, with the command that builds it, instead of building.", HelpName = "DIR" };
 
         var build = new Command("build", "Build the runtime images that are missing or out of date (an image whose version exists is kept).")
         {
-            providers, baseImage, agent, clis, repo, stage, socket,
+            providers, baseImage, agent, clis, repo, stage,
         };
         build.SetAction((parse, cancellationToken) => RunAsync("build", async () =>
         {
@@ -40,80 +38,39 @@ internal static class ImagesVerb
                 Path.GetFullPath(parse.GetValue(clis) ?? NonEmpty(Environment.GetEnvironmentVariable("POLYDEV_CLIS_DIR")) ?? Path.Combine(root, ".polydev", "clis")),
                 Path.GetFullPath(parse.GetValue(agent) ?? Path.Combine(root, ".polydev", "agent", "polydev-agent")),
                 parse.GetValue(baseImage));
-            return await BuildAsync(sources, parse.GetValue(providers) ?? [], parse.GetValue(stage), parse.GetValue(socket), cancellationToken);
+            return await BuildAsync(new RuntimeImageBuildRequest(sources, parse.GetValue(providers) ?? [], parse.GetValue(stage)), cancellationToken);
         }));
 
-        var list = new Command("list", "List the runtime images on the Docker daemon: provider, reference, version, size, created.") { socket };
-        list.SetAction((parse, cancellationToken) => RunAsync("list", () => ListAsync(parse.GetValue(socket), cancellationToken)));
+        var list = new Command("list", "List the runtime images on the sandbox engine: provider, reference, version, size, created.");
+        list.SetAction((_, cancellationToken) => RunAsync("list", () => ListAsync(cancellationToken)));
 
         return new Command("images", "The runtime sandbox images: one per provider, with the pinned CLI and the sandbox agent.") { build, list };
     }
 
-    private static async Task<int> BuildAsync(RuntimeImageSources sources, string[] providers, string? stage, string? socket, CancellationToken cancellationToken)
+    private static async Task<int> BuildAsync(RuntimeImageBuildRequest request, CancellationToken cancellationToken)
     {
-        using var docker = await ConnectAsync(socket, cancellationToken);
-        var builder = new RuntimeImageBuilder(docker, new ImageBuildMetrics(new CollectorRegistry()), NullLogger<RuntimeImageBuilder>.Instance);
-
-        async Task<string> ResolveBaseAsync()
+        using var host = ImageCatalogHost.Open();
+        foreach (var outcome in await host.Catalog.BuildAsync(request, Progress, cancellationToken))
         {
-            if (sources.Base is { Length: > 0 } explicitBase)
-            {
-                return explicitBase;
-            }
-
-            var codename = DebianBaseImage.HostCodename()
-                ?? throw new ImageBuildException("cannot tell this host's Debian codename (VERSION_CODENAME in /etc/os-release): pass --base IMAGE");
-            return await new DebianBaseImage(docker, NullLogger.Instance).EnsureAsync(codename, Progress, cancellationToken);
-        }
-
-        var (baseReference, plans) = await builder.PlanAsync(sources, providers.Distinct().ToList(), ResolveBaseAsync, cancellationToken);
-        if (stage is not null)
-        {
-            Directory.CreateDirectory(stage);
-            foreach (var plan in plans)
-            {
-                var path = Path.Combine(stage, $"runtime-{plan.Cli.Provider}.tar");
-                await using (var file = File.Create(path))
-                {
-                    using var context = new RuntimeImageContext(sources.Dockerfile, sources.Agent, plan.Node, plan.CliPrefix);
-                    await context.WriteToAsync(file, cancellationToken);
-                }
-
-                Console.WriteLine($"{plan.Cli.Provider}\t{path}\tdocker build -t {plan.Reference} --build-arg BASE={baseReference} --build-arg PROVIDER={plan.Cli.Provider} --build-arg EXECUTABLE={plan.Cli.Executable} --build-arg CLI_VERSION={plan.Cli.Version} --build-arg IMAGE_VERSION={plan.Version} - < {path}");
-            }
-
-            return 0;
-        }
-
-        foreach (var plan in plans)
-        {
-            Progress($"{plan.Cli.Provider}: {plan.Reference} ({plan.Cli.Package}@{plan.Cli.Version}{(plan.Node is null ? "" : ", with Node.js")}) on {baseReference}");
-            var result = await builder.BuildAsync(plan, sources, baseReference, line => Progress($"  {plan.Cli.Provider} | {line}"), cancellationToken);
-            Console.WriteLine(result.Built
-                ? $"{result.Provider}\t{result.Reference}\tbuilt in {result.Duration.TotalSeconds:0.0} s"
-                : $"{result.Provider}\t{result.Reference}\tup to date");
+            Console.WriteLine($"{outcome.Provider}\t{outcome.Reference}\t{outcome.Result}");
         }
 
         return 0;
     }
 
-    private static async Task<int> ListAsync(string? socket, CancellationToken cancellationToken)
+    private static async Task<int> ListAsync(CancellationToken cancellationToken)
     {
-        using var docker = await ConnectAsync(socket, cancellationToken);
-        var images = await docker.ListImagesAsync([RuntimeImages.ProviderLabel, RuntimeImages.VersionLabel], cancellationToken);
+        using var host = ImageCatalogHost.Open();
         var rows = new List<string[]> { new[] { "PROVIDER", "REFERENCE", "VERSION", "SIZE", "CREATED", "LATEST" } };
-        foreach (var image in images.OrderBy(i => i.Labels.GetValueOrDefault(RuntimeImages.ProviderLabel), StringComparer.Ordinal).ThenByDescending(i => i.Created))
+        foreach (var image in await host.Catalog.ListAsync(cancellationToken))
         {
-            var provider = image.Labels.GetValueOrDefault(RuntimeImages.ProviderLabel, "");
-            var version = image.Labels.GetValueOrDefault(RuntimeImages.VersionLabel, "");
-            var reference = RuntimeImages.Reference(provider, version);
             rows.Add([
-                provider,
-                image.Tags.Contains(reference) ? reference : image.Tags.FirstOrDefault() ?? image.Id,
-                version,
+                image.Provider,
+                image.Reference,
+                image.Version,
                 $"{image.Size / 1024.0 / 1024.0:0} MiB",
                 image.Created.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                image.Tags.Contains(RuntimeImages.Latest(provider)) ? "yes" : "",
+                image.Latest ? "yes" : "",
             ]);
         }
 
@@ -124,18 +81,6 @@ internal static class ImagesVerb
         }
 
         return 0;
-    }
-
-    private static async Task<DockerClient> ConnectAsync(string? socket, CancellationToken cancellationToken)
-    {
-        var docker = new DockerClient(socket ?? DockerClient.DefaultSocket);
-        if (!await docker.PingAsync(cancellationToken))
-        {
-            docker.Dispose();
-            throw new ImageBuildException($"no Docker daemon answers on {docker.SocketPath} (scripts/lib/docker.sh ensure_docker starts one)");
-        }
-
-        return docker;
     }
 
     /// <summary>The repository root: the given directory, or the first one upward from here holding images/runtime/clis.tsv.</summary>

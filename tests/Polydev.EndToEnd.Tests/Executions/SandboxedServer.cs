@@ -19,7 +19,8 @@ public static partial class SandboxedServer
     public const string Subnet = "10.215.0.0/24";
     public const string Gateway = "10.215.0.1";
 
-    private static readonly string[] AllProviders = ["anthropic", "openai", "google"];
+    /// <summary>Each provider and the runtime kind that serves it (its pool's name in settings and metrics).</summary>
+    private static readonly Dictionary<string, string> Kinds = new() { ["anthropic"] = "claude", ["openai"] = "codex", ["google"] = "gemini" };
 
     /// <summary>A server id of its own per test, so a test only ever looks at (and reconciles) its own sandboxes.</summary>
     public static string NewServerId() => "e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -44,9 +45,9 @@ public static partial class SandboxedServer
         {
             ["POLYDEV_SANDBOXES__ENGINE"] = "docker",
             ["POLYDEV_SANDBOXES__SERVERID"] = serverId,
-            ["POLYDEV_SANDBOXES__NETWORK__NAME"] = NetworkName,
-            ["POLYDEV_SANDBOXES__NETWORK__BRIDGENAME"] = BridgeName,
-            ["POLYDEV_SANDBOXES__NETWORK__SUBNET"] = Subnet,
+            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__NAME"] = NetworkName,
+            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__BRIDGENAME"] = BridgeName,
+            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__SUBNET"] = Subnet,
             // Notice dead sandboxes (after a crash or an engine restart) within a second, not the shipped ten.
             ["POLYDEV_SANDBOXES__HEALTHINTERVAL"] = "00:00:01",
             ["POLYDEV_EGRESS__BINDADDRESS"] = Gateway,
@@ -54,17 +55,17 @@ public static partial class SandboxedServer
             ["POLYDEV_EGRESS__LASTPORT"] = egressPort.ToString(CultureInfo.InvariantCulture),
             ["POLYDEV_EGRESS__ALLOWEDDESTINATIONS__0"] = "127.0.0.1/32",
         };
-        // Provider names are dictionary keys compared ordinally: they keep their lower case in the variable names.
-        foreach (var other in AllProviders)
+        // Runtime kind names are dictionary keys compared ordinally: they keep their lower case in the variable names.
+        foreach (var (other, kind) in Kinds)
         {
             if (providers.Contains(other))
             {
-                settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__WARMTARGET"] = "1";
-                settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__MAXSANDBOXES"] = "4";
+                settings[$"POLYDEV_SANDBOXES__RUNTIMES__{kind}__WARMTARGET"] = "1";
+                settings[$"POLYDEV_SANDBOXES__RUNTIMES__{kind}__MAXSANDBOXES"] = "4";
             }
             else
             {
-                settings[$"POLYDEV_SANDBOXES__PROVIDERS__{other}__ENABLED"] = "false";
+                settings[$"POLYDEV_SANDBOXES__RUNTIMES__{kind}__ENABLED"] = "false";
             }
         }
 
@@ -80,7 +81,7 @@ public static partial class SandboxedServer
     public static async Task<int> ReadyCountAsync(ServerProcess server, string provider)
     {
         var metrics = await server.GetAsync("/metrics");
-        var match = ReadyGauge().Matches(metrics).FirstOrDefault(m => m.Groups["provider"].Value == provider);
+        var match = ReadyGauge().Matches(metrics).FirstOrDefault(m => m.Groups["runtime"].Value == Kinds[provider]);
         return match is null ? 0 : (int)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
     }
 
@@ -117,6 +118,6 @@ public static partial class SandboxedServer
         return page.RootElement.GetProperty("items")[0].Clone();
     }
 
-    [GeneratedRegex("""^polydev_sandboxes\{(?=[^}]*provider="(?<provider>[a-z]+)")(?=[^}]*state="ready")[^}]*\}\s+(?<value>\S+)""", RegexOptions.Multiline)]
+    [GeneratedRegex("""^polydev_sandboxes\{(?=[^}]*runtime="(?<runtime>[a-z]+)")(?=[^}]*state="ready")[^}]*\}\s+(?<value>\S+)""", RegexOptions.Multiline)]
     private static partial Regex ReadyGauge();
 }

@@ -67,7 +67,7 @@ public sealed class AccountDeletionTests
     public async Task A_part_that_fails_to_forget_the_user_leaves_every_row_in_place(string engine)
     {
         // Registered last, so every other part has deleted its rows in the transaction before this one throws.
-        await using var server = await RunningServer.StartAsync(engine, services: services => services.AddSingleton<IUserDataOwner, FailingOwner>());
+        await using var server = await RunningServer.StartAsync(engine, configureServices: services => services.AddSingleton<IUserDataOwner, FailingOwner>());
         var schema = await LiveSchema.ReadAsync(server.Database);
         var account = await TestAccount.SignUpAsync(server);
         await AddARowToEveryTableAsync(server, account);

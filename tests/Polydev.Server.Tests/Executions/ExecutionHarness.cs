@@ -45,7 +45,8 @@ public sealed class ExecutionHarness : IAsyncDisposable
 
     public PoolManager Pools => Server.Services.GetRequiredService<PoolManager>();
 
-    public static async Task<ExecutionHarness> StartAsync(IDictionary<string, string?>? settings = null, string? serverId = null, string? dataDirectory = null)
+    public static async Task<ExecutionHarness> StartAsync(
+        IDictionary<string, string?>? settings = null, string? serverId = null, string? dataDirectory = null, Action<IServiceCollection>? configureServices = null)
     {
         await RequireImageAsync();
         var stub = new AnthropicStub();
@@ -55,14 +56,14 @@ public sealed class ExecutionHarness : IAsyncDisposable
         {
             ["Sandboxes:Engine"] = "docker",
             ["Sandboxes:ServerId"] = serverId,
-            ["Sandboxes:Network:Name"] = "polydev-test-exec",
-            ["Sandboxes:Network:BridgeName"] = "pd-test-exec",
-            ["Sandboxes:Network:Subnet"] = "10.214.0.0/24",
+            ["Sandboxes:Docker:Network:Name"] = "polydev-test-exec",
+            ["Sandboxes:Docker:Network:BridgeName"] = "pd-test-exec",
+            ["Sandboxes:Docker:Network:Subnet"] = "10.214.0.0/24",
             ["Sandboxes:HealthInterval"] = "00:00:01",
-            ["Sandboxes:Providers:anthropic:WarmTarget"] = "1",
-            ["Sandboxes:Providers:anthropic:MaxSandboxes"] = "4",
-            ["Sandboxes:Providers:openai:Enabled"] = "false",
-            ["Sandboxes:Providers:google:Enabled"] = "false",
+            ["Sandboxes:Runtimes:claude:WarmTarget"] = "1",
+            ["Sandboxes:Runtimes:claude:MaxSandboxes"] = "4",
+            ["Sandboxes:Runtimes:codex:Enabled"] = "false",
+            ["Sandboxes:Runtimes:gemini:Enabled"] = "false",
             ["Egress:BindAddress"] = "10.214.0.1",
             // The stub listens on the host's loopback; only the egress proxy (on the host) connects to it.
             ["Egress:AllowedDestinations:0"] = "127.0.0.1/32",
@@ -72,9 +73,8 @@ public sealed class ExecutionHarness : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var server = dataDirectory is null
-            ? await RunningServer.StartAsync(RunningServer.Sqlite, overrides)
-            : await RunningServer.StartAsync(RunningServer.Sqlite, dataDirectory, null, overrides);
+        var server = await RunningServer.StartAsync(
+            RunningServer.Sqlite, dataDirectory ?? Directory.CreateTempSubdirectory("polydev-test-").FullName, null, overrides, configureServices);
         var account = await TestAccount.SignUpAsync(server);
         return new ExecutionHarness(server, stub, account, serverId);
     }
@@ -89,20 +89,23 @@ public sealed class ExecutionHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the anthropic pool has a ready sandbox.</summary>
+    /// <summary>The runtime kind that serves anthropic executions.</summary>
+    public const string Kind = "claude";
+
+    /// <summary>Waits until the claude pool has a ready sandbox.</summary>
     public async Task WaitForWarmAsync(int ready = 1, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
-        while (Pools.Pool(Providers.Anthropic)!.ReadyCount < ready)
+        while (Pools.Pool(Kind)!.ReadyCount < ready)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"The anthropic pool did not reach {ready} ready sandboxes.\n{Server.Logs.Text}");
+            Assert.True(DateTime.UtcNow < deadline, $"The claude pool did not reach {ready} ready sandboxes.\n{Server.Logs.Text}");
             await Task.Delay(100);
         }
     }
 
-    public async Task<ExecutionCreatedResponse> CreateAsync()
+    public async Task<ExecutionCreatedResponse> CreateAsync(string provider = Providers.Anthropic)
     {
-        var response = await Client.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(Providers.Anthropic), PolydevJson.Options);
+        var response = await Client.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(provider), PolydevJson.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.ReadAsync<ExecutionCreatedResponse>())!;
     }

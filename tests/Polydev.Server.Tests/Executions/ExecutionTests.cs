@@ -82,10 +82,10 @@ public sealed class ExecutionTests
             metrics = await harness.Server.Client.GetStringAsync("/metrics");
         }
 
-        Assert.Contains("polydev_sandbox_allocation_seconds_count{provider=\"anthropic\",path=\"warm\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_sandbox_allocation_seconds_count{runtime=\"claude\",path=\"warm\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("polydev_executions_total{provider=\"anthropic\",state=\"succeeded\",reason=\"completed\"}", metrics, StringComparison.Ordinal);
-        Assert.Contains("polydev_sandbox_cleanups_total{provider=\"anthropic\",reason=\"used\"}", metrics, StringComparison.Ordinal);
-        Assert.Contains("polydev_sandboxes{provider=\"anthropic\",state=\"ready\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_sandbox_cleanups_total{runtime=\"claude\",reason=\"used\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_sandboxes{runtime=\"claude\",state=\"ready\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("polydev_execution_duration_seconds_count{provider=\"anthropic\"}", metrics, StringComparison.Ordinal);
         Assert.Empty(await JobContainersAsync(harness.ServerId));
         foreach (var canary in canaries)
@@ -115,8 +115,8 @@ public sealed class ExecutionTests
         await FaultImage.BuildAsync();
         await using var harness = await ExecutionHarness.StartAsync(new Dictionary<string, string?>
         {
-            ["Sandboxes:Providers:anthropic:Image"] = FaultImage.Reference,
-            ["Sandboxes:Providers:anthropic:Environment:POLYDEV_AGENT_CLAUDE"] = FaultImage.Executable,
+            ["Sandboxes:Runtimes:claude:Image"] = FaultImage.Reference,
+            ["Sandboxes:Runtimes:claude:Environment:POLYDEV_AGENT_CLAUDE"] = FaultImage.Executable,
         });
         await harness.WaitForWarmAsync();
         var created = await harness.CreateAsync();

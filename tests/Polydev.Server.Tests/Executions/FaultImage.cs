@@ -1,8 +1,3 @@
-using System.Formats.Tar;
-using System.Net.Http.Headers;
-using System.Text;
-using Polydev.Server.Sandboxes.Docker;
-
 namespace Polydev.Server.Tests.Executions;
 
 /// <summary>
@@ -27,31 +22,5 @@ public static class FaultImage
         """;
 
     /// <summary>Builds the image over the current runtime image (quick: one small layer).</summary>
-    public static async Task BuildAsync()
-    {
-        await ExecutionHarness.RequireImageAsync();
-        var tar = new MemoryStream();
-        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            Add(writer, "Dockerfile", $"""
-                FROM {ExecutionHarness.Image}
-                COPY --chown=0:0 fault-cli {Executable}
-                """, "644");
-            Add(writer, "fault-cli", Script.Replace("\r", "", StringComparison.Ordinal) + "\n", "755");
-        }
-
-        tar.Position = 0;
-        using var docker = new DockerClient();
-        var content = new StreamContent(tar);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-        var log = new StringBuilder();
-        await docker.BuildImageAsync(content, [Reference], new Dictionary<string, string>(), line => log.AppendLine(line));
-    }
-
-    private static void Add(TarWriter writer, string name, string text, string mode) =>
-        writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name)
-        {
-            DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)),
-            Mode = (UnixFileMode)Convert.ToInt32(mode, 8),
-        });
+    public static Task BuildAsync() => DerivedImage.BuildAsync(Reference, Executable, Script);
 }

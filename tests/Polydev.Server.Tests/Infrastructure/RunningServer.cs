@@ -64,12 +64,13 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Database Database => _app.Services.GetRequiredService<Database>();
 
-    /// <param name="services">Changes to the server's services, e.g. an extra part to register.</param>
-    public static Task<RunningServer> StartAsync(string engine, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
-        StartAsync(engine, Directory.CreateTempSubdirectory("polydev-test-").FullName, null, settings, services);
+    /// <param name="configureServices">Changes to the server's services, e.g. an extra part or runtime kind to register.</param>
+    public static Task<RunningServer> StartAsync(string engine, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null) =>
+        StartAsync(engine, Directory.CreateTempSubdirectory("polydev-test-").FullName, null, settings, configureServices);
 
     /// <summary>Starts over an existing data directory or database, e.g. to restart a server.</summary>
-    public static async Task<RunningServer> StartAsync(string engine, string dataDirectory, string? postgresConnectionString, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="configureServices">Registers more services after the server's own (a test's runtime kind, say).</param>
+    public static async Task<RunningServer> StartAsync(string engine, string dataDirectory, string? postgresConnectionString, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var postgres = engine == Postgres ? postgresConnectionString ?? await PostgresServer.CreateDatabaseAsync("polydev_test") : null;
         var firstEgressPort = FreePorts.FindBlock(EgressPorts);
@@ -90,7 +91,7 @@ public sealed class RunningServer : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = PolydevServer.Build(overrides, services, configureLogging: logging =>
+        var app = PolydevServer.Build(overrides, configureServices, logging =>
         {
             logging.ClearProviders();
             logging.AddProvider(logs);

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
@@ -41,20 +39,23 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         {
             var (uid, gid) = spec.Limits.ParseUser();
             var scratch = await _scratch.CreateAsync(spec.Id, spec.Limits.ScratchBytes, uid, gid, cancellationToken);
-            var body = CreateBody(spec, scratch);
+            var body = DockerContainerSpec.CreateBody(spec, scratch);
             var name = ContainerName(spec.Id);
-            containerId = await _client.CreateContainerAsync(name, body, cancellationToken);
+            // Not cancellable: a create cut off mid-request may still complete on the daemon, leaving a container
+            // this call never learnt the id of. Once the id is known, a cancellation removes it below.
+            containerId = await _client.CreateContainerAsync(name, body, CancellationToken.None);
+            cancellationToken.ThrowIfCancellationRequested();
             await _client.StartContainerAsync(containerId, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Ok, elapsed);
-            SandboxLog.Created(_logger, spec.Id, spec.Provider, spec.Image, spec.ImageVersion, EngineName, containerId[..12], elapsed.TotalMilliseconds,
+            SandboxLog.Created(_logger, spec.Id, spec.Runtime, spec.Image, spec.ImageVersion, EngineName, containerId[..12], elapsed.TotalMilliseconds,
                 spec.Limits.User, spec.Limits.MemoryBytes, spec.Limits.Cpus, spec.Limits.PidsLimit, spec.Network.Name ?? "none");
             return new SandboxHandle(spec.Id, containerId, name);
         }
         catch (Exception e)
         {
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Of(e), Stopwatch.GetElapsedTime(started));
-            SandboxLog.CreateFailed(_logger, spec.Id, spec.Provider, spec.Image, EngineName, e.Message);
+            SandboxLog.CreateFailed(_logger, spec.Id, spec.Runtime, spec.Image, EngineName, e.Message);
             if (containerId is not null)
             {
                 // Created but not started: leave nothing behind.
@@ -101,8 +102,8 @@ public sealed class DockerSandboxEngine : ISandboxEngine
                 ["AttachStderr"] = true,
                 ["Tty"] = false,
                 ["Privileged"] = false,
-                ["Cmd"] = Strings(command.Arguments),
-                ["Env"] = Strings(command.Environment.Select(p => $"{p.Key}={p.Value}")),
+                ["Cmd"] = DockerContainerSpec.Strings(command.Arguments),
+                ["Env"] = DockerContainerSpec.Strings(command.Environment.Select(p => $"{p.Key}={p.Value}")),
             };
             if (command.WorkingDirectory is not null)
             {
@@ -122,19 +123,6 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         }
     }
 
-    public async Task<string?> ResolveImageVersionAsync(string image, CancellationToken cancellationToken = default)
-    {
-        if (await _client.InspectImageAsync(image, cancellationToken) is not { } inspected)
-        {
-            return null;
-        }
-
-        // An image without the label (a hand-made one) is served under its content id, so a rebuild still shows as a new version.
-        return inspected.Labels.TryGetValue(SandboxLabels.ImageVersion, out var version) && version.Length > 0
-            ? version
-            : inspected.Id.Replace("sha256:", "", StringComparison.Ordinal)[..12];
-    }
-
     public async Task<SandboxStatus?> InspectAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
@@ -142,15 +130,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         {
             var container = await _client.InspectContainerAsync(sandbox.EngineId, cancellationToken);
             Observe(SandboxEngineMetrics.OperationNames.Inspect, SandboxEngineMetrics.Outcomes.Ok, Stopwatch.GetElapsedTime(started));
-            var state = container.GetProperty("State");
-            var engineState = MapState(state.GetProperty("Status").GetString());
-            DateTimeOffset? startedAt = DateTimeOffset.TryParse(state.GetProperty("StartedAt").GetString(), CultureInfo.InvariantCulture, out var at) && at.Year > 1 ? at : null;
-            var oomKilled = state.GetProperty("OOMKilled").GetBoolean() || CgroupOomKills(state.GetProperty("Pid").GetInt32()) > 0;
-            return new SandboxStatus(
-                engineState,
-                oomKilled,
-                engineState is SandboxEngineState.Exited or SandboxEngineState.Dead ? state.GetProperty("ExitCode").GetInt32() : null,
-                startedAt);
+            return DockerContainerState.Status(container);
         }
         catch (SandboxEngineException e) when (e.IsNotFound)
         {
@@ -232,27 +212,11 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             var result = new List<SandboxInfo>();
             foreach (var container in containers.EnumerateArray())
             {
-                var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var label in container.GetProperty("Labels").EnumerateObject())
-                {
-                    labels[label.Name] = label.Value.GetString() ?? "";
-                }
-
                 // The daemon filtered already; this guards against a daemon that ignores a filter.
-                if (!labels.TryGetValue(SandboxLabels.Owner, out var owner) || owner != ownerServerId)
+                if (DockerContainerState.Info(container) is { } info && info.OwnerServerId == ownerServerId)
                 {
-                    continue;
+                    result.Add(info);
                 }
-
-                var name = container.GetProperty("Names").EnumerateArray().Select(n => n.GetString()!.TrimStart('/')).FirstOrDefault() ?? "";
-                result.Add(new SandboxInfo(
-                    new SandboxHandle(labels.GetValueOrDefault(SandboxLabels.Id, ""), container.GetProperty("Id").GetString()!, name),
-                    labels.GetValueOrDefault(SandboxLabels.Provider, ""),
-                    labels.GetValueOrDefault(SandboxLabels.ImageVersion, ""),
-                    owner,
-                    MapState(container.GetProperty("State").GetString()),
-                    DateTimeOffset.FromUnixTimeSeconds(container.GetProperty("Created").GetInt64()),
-                    labels));
             }
 
             Observe(SandboxEngineMetrics.OperationNames.List, SandboxEngineMetrics.Outcomes.Ok, Stopwatch.GetElapsedTime(started));
@@ -264,159 +228,6 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             throw;
         }
     }
-
-    /// <summary>The <c>/containers/create</c> body for a spec: every rule of <see cref="SandboxLimits"/> applied. Throws for a spec that would weaken one.</summary>
-    internal static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Image);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Provider);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.ImageVersion);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.OwnerServerId);
-        var limits = spec.Limits;
-        var (uid, gid) = limits.ParseUser();
-        if (!limits.ReadOnlyRoot || !limits.NoNewPrivileges)
-        {
-            throw new ArgumentException("Sandboxes always have a read-only root and no-new-privileges.");
-        }
-
-        if (limits.Capabilities.Count > 0)
-        {
-            throw new ArgumentException("Sandboxes keep no capabilities.");
-        }
-
-        if (limits.MemoryBytes < 6 << 20 || limits.Cpus <= 0 || limits.PidsLimit <= 0 || limits.ScratchBytes <= 0)
-        {
-            throw new ArgumentException("Sandbox memory (at least 6 MB), CPUs, pids and scratch limits must all be set.");
-        }
-
-        var labels = new JsonObject
-        {
-            [SandboxLabels.Marker] = SandboxLabels.SchemaVersion,
-            [SandboxLabels.Id] = spec.Id,
-            [SandboxLabels.Owner] = spec.OwnerServerId,
-            [SandboxLabels.Provider] = spec.Provider,
-            [SandboxLabels.ImageVersion] = spec.ImageVersion,
-            [SandboxLabels.State] = "warming",
-        };
-
-        var scratch = limits.ScratchBytes.ToString(CultureInfo.InvariantCulture);
-        var hostConfig = new JsonObject
-        {
-            ["ReadonlyRootfs"] = true,
-            // The home stays in memory (credential files never touch a disk); scratch is a disk of its own (DockerScratch).
-            ["Tmpfs"] = new JsonObject
-            {
-                [limits.HomePath] = $"rw,nosuid,nodev,size={scratch},uid={uid},gid={gid},mode=0700",
-            },
-            ["Mounts"] = new JsonArray(new JsonObject
-            {
-                ["Type"] = "bind",
-                ["Source"] = scratchHostPath,
-                ["Target"] = limits.ScratchPath,
-                ["ReadOnly"] = false,
-                ["BindOptions"] = new JsonObject { ["Propagation"] = "rprivate" },
-            }),
-            ["CapDrop"] = Strings(["ALL"]),
-            ["SecurityOpt"] = Strings(["no-new-privileges:true"]),
-            ["PidsLimit"] = limits.PidsLimit,
-            ["Memory"] = limits.MemoryBytes,
-            ["MemorySwap"] = limits.MemoryBytes,
-            ["NanoCpus"] = (long)Math.Round(limits.Cpus * 1e9),
-            ["Privileged"] = false,
-            ["IpcMode"] = "private",
-            ["ShmSize"] = 16L << 20,
-            ["NetworkMode"] = spec.Network.Name ?? "none",
-            ["RestartPolicy"] = new JsonObject { ["Name"] = "no" },
-            // What the main process prints stays out of the daemon's logs (docker logs): it may be a user's data.
-            ["LogConfig"] = new JsonObject { ["Type"] = "none", ["Config"] = new JsonObject() },
-            ["AutoRemove"] = false,
-            ["Init"] = true,
-        };
-
-        var body = new JsonObject
-        {
-            ["Image"] = spec.Image,
-            ["User"] = limits.User,
-            ["WorkingDir"] = limits.HomePath,
-            ["Env"] = Strings(spec.Environment.Select(p => $"{p.Key}={p.Value}").Append($"HOME={limits.HomePath}")),
-            ["Labels"] = labels,
-            ["AttachStdin"] = false,
-            ["AttachStdout"] = false,
-            ["AttachStderr"] = false,
-            ["Tty"] = false,
-            ["OpenStdin"] = false,
-            ["NetworkDisabled"] = spec.Network.Name is null,
-            ["HostConfig"] = hostConfig,
-        };
-        if (spec.Command is not null)
-        {
-            body["Cmd"] = Strings(spec.Command);
-        }
-
-        return body;
-    }
-
-    /// <summary>
-    /// OOM kills counted by the kernel in the memory cgroup of a running container's init process
-    /// (<c>oom_kill</c> in v1 <c>memory.oom_control</c> or v2 <c>memory.events</c>). Docker's own
-    /// <c>State.OOMKilled</c> depends on containerd receiving the kernel's OOM event, which some kernels
-    /// (nested or sandboxed cgroups, as on this project's CI machines) never deliver, and it only
-    /// covers the main process, not an exec'd one. 0 when the cgroup cannot be read (the server in
-    /// another pid namespace than the daemon).
-    /// </summary>
-    internal static long CgroupOomKills(int pid)
-    {
-        if (pid <= 0)
-        {
-            return 0;
-        }
-
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/cgroup"))
-            {
-                // "4:memory:/docker/<id>" (v1) or "0::/system.slice/docker-<id>.scope" (v2).
-                var parts = line.Split(':', 3);
-                if (parts.Length != 3)
-                {
-                    continue;
-                }
-
-                var file = parts[1].Split(',').Contains("memory") ? $"/sys/fs/cgroup/memory{parts[2]}/memory.oom_control"
-                    : parts[1].Length == 0 ? $"/sys/fs/cgroup{parts[2]}/memory.events"
-                    : null;
-                if (file is null || !File.Exists(file))
-                {
-                    continue;
-                }
-
-                foreach (var entry in File.ReadLines(file))
-                {
-                    if (entry.StartsWith("oom_kill ", StringComparison.Ordinal))
-                    {
-                        return long.Parse(entry.AsSpan(9), CultureInfo.InvariantCulture);
-                    }
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-        }
-
-        return 0;
-    }
-
-    private static SandboxEngineState MapState(string? status) => status switch
-    {
-        "created" => SandboxEngineState.Created,
-        "running" => SandboxEngineState.Running,
-        "paused" => SandboxEngineState.Paused,
-        "restarting" or "removing" => SandboxEngineState.Transitioning,
-        "exited" => SandboxEngineState.Exited,
-        _ => SandboxEngineState.Dead,
-    };
-
-    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 
     private void Observe(string operation, string outcome, TimeSpan elapsed)
     {

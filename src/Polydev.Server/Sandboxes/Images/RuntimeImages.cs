@@ -10,7 +10,8 @@ public static class RuntimeImages
     /// <summary>The version that changes whenever a build input changes (<see cref="RuntimeImageVersion"/>).</summary>
     public const string VersionLabel = SandboxLabels.ImageVersion;
 
-    public const string ProviderLabel = SandboxLabels.Provider;
+    /// <summary>The provider whose CLI the image holds (an image label; sandboxes carry their runtime kind instead).</summary>
+    public const string ProviderLabel = "dev.polydev.provider";
 
     /// <summary>The pinned CLI version, for people reading <c>docker inspect</c>.</summary>
     public const string CliVersionLabel = "dev.polydev.cli-version";

@@ -1,3 +1,4 @@
+using Polydev.Server.Sandboxes.Docker.Images;
 using Polydev.Server.Sandboxes.Images;
 
 namespace Polydev.Server.Tests.Sandboxes.Images;

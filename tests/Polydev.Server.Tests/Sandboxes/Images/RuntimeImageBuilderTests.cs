@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Polydev.Server.Sandboxes.Docker;
+using Polydev.Server.Sandboxes.Docker.Images;
 using Polydev.Server.Sandboxes.Images;
 using Prometheus;
 

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using Polydev.Server.Sandboxes.Docker.Images;
 using Polydev.Server.Sandboxes.Images;
 
 namespace Polydev.Server.Tests.Sandboxes.Images;

@@ -1,5 +1,6 @@
 using Polydev.Server.Sandboxes;
 using Polydev.Server.Sandboxes.Docker;
+using Polydev.Server.Sandboxes.Docker.Images;
 using Polydev.Server.Sandboxes.Images;
 using Polydev.Server.Tests.Sandboxes.Conformance;
 using Xunit.Abstractions;

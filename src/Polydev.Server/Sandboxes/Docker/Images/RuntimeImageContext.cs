@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.Net;
+using Polydev.Server.Sandboxes.Images;
 
-namespace Polydev.Server.Sandboxes.Images;
+namespace Polydev.Server.Sandboxes.Docker.Images;
 
 /// <summary>
 /// The build context of one runtime image, streamed as a tar straight into the request body (nothing is staged

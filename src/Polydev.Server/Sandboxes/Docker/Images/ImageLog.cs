@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Polydev.Server.Sandboxes.Images;
+namespace Polydev.Server.Sandboxes.Docker.Images;
 
 /// <summary>What image builds log: references, versions, durations, and the daemon's or tool's error message.</summary>
 internal static partial class ImageLog

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Polydev.Server.Sandboxes.Docker;
+using Polydev.Server.Sandboxes.Images;
 
-namespace Polydev.Server.Sandboxes.Images;
+namespace Polydev.Server.Sandboxes.Docker.Images;
 
 /// <summary>
 /// The base of the offline build: a minimal Debian root file system made by debootstrap (variant minbase, plus

@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace Polydev.Server.Sandboxes.Images;
+namespace Polydev.Server.Sandboxes.Docker.Images;
 
 /// <summary>Runtime image builds (<c>polydev_image_*</c>) by provider and outcome.</summary>
 public sealed class ImageBuildMetrics

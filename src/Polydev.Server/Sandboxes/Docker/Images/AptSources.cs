@@ -1,4 +1,4 @@
-namespace Polydev.Server.Sandboxes.Images;
+namespace Polydev.Server.Sandboxes.Docker.Images;
 
 /// <summary>
 /// The host's own Debian mirror, read from its apt sources (deb822 <c>/etc/apt/sources.list.d/*.sources</c> and

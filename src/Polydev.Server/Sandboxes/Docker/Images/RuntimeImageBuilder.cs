@@ -1,16 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Polydev.Server.Sandboxes.Docker;
+using Polydev.Server.Sandboxes.Images;
 
-namespace Polydev.Server.Sandboxes.Images;
-
-/// <summary>Where a build takes its inputs from.</summary>
-/// <param name="Dockerfile">images/runtime/Dockerfile.</param>
-/// <param name="ClisFile">images/runtime/clis.tsv.</param>
-/// <param name="ClisDirectory">Where scripts/lib/clis.sh installed the pinned packages (<c>{provider}-{version}/</c> npm prefixes).</param>
-/// <param name="Agent">The published polydev-agent binary (NativeAOT, linux-x64).</param>
-/// <param name="Base">The base image; null: <c>polydev/debian-base:{host codename}</c>, made with debootstrap when missing.</param>
-public sealed record RuntimeImageSources(string Dockerfile, string ClisFile, string ClisDirectory, string Agent, string? Base = null);
+namespace Polydev.Server.Sandboxes.Docker.Images;
 
 /// <summary>What became of one provider's image.</summary>
 public sealed record RuntimeImageResult(string Provider, string Reference, string Version, bool Built, TimeSpan Duration);

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Options;
+using Polydev.Server.Egress;
+using Polydev.Server.Sandboxes;
+
+namespace Polydev.Server.Executions;
+
+/// <summary>
+/// An execution's way out: the user's egress port and a proxy token for this execution alone, handed to the client
+/// as a proxy URL at the address the engine's network reports (<see cref="ISandboxNetworkSetup.EgressAddress"/>).
+/// </summary>
+public sealed class EgressAccess(
+    EgressService egress,
+    EgressTokenStore tokens,
+    EgressTokenAuthenticator tokenCache,
+    ISandboxNetworkSetup network,
+    IOptions<EgressOptions> egressOptions,
+    ExecutionTelemetry telemetry)
+{
+    /// <summary>Throws when the egress proxy would listen where sandboxes cannot reach it.</summary>
+    public void EnsureReachable()
+    {
+        var bind = egressOptions.Value.BindAddress;
+        var reachable = network.EgressAddress.ToString();
+        if (bind != reachable && bind != "0.0.0.0")
+        {
+            throw new InvalidOperationException(
+                $"Sandboxes reach the egress proxy only at {reachable} (the sandbox network's egress address), but Egress:BindAddress is {bind}; set Egress:BindAddress to {reachable}.");
+        }
+    }
+
+    /// <summary>The user's egress port, opened when missing. Throws <see cref="PortRangeExhaustedException"/> when none is left.</summary>
+    public Task<UserProxyPort> EnsurePortAsync(Guid userId, CancellationToken cancellationToken) => egress.EnsurePortAsync(userId, cancellationToken);
+
+    /// <summary>A proxy token valid for <paramref name="lifetime"/>, and the URL that carries it.</summary>
+    public async Task<(string TokenId, string ProxyUrl)> GrantAsync(Guid userId, UserProxyPort port, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        var (token, record) = await tokens.IssueAsync(userId, lifetime, cancellationToken);
+        return (record.Id, $"http://polydev:{token}@{network.EgressAddress}:{port.Port}");
+    }
+
+    /// <summary>Revokes a token at once; a failure is logged (the token expires on its own soon after the execution's longest life).</summary>
+    public async Task RevokeAsync(Guid userId, string? tokenId)
+    {
+        if (tokenId is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await tokens.RevokeAsync(userId, Guid.Parse(tokenId), CancellationToken.None) is { } hash)
+            {
+                tokenCache.Forget(hash);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            telemetry.RevokeFailed(tokenId, e.Message);
+        }
+    }
+}

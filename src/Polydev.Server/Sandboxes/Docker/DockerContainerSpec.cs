@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Polydev.Server.Sandboxes.Docker;
+
+/// <summary>A <see cref="SandboxSpec"/> as the Engine API's <c>/containers/create</c> body: each rule of <see cref="SandboxLimits"/> on its <c>HostConfig</c> field (docs/sandboxes.md has the table).</summary>
+internal static class DockerContainerSpec
+{
+    /// <summary>The <c>/containers/create</c> body for a spec: every rule of <see cref="SandboxLimits"/> applied. Throws for a spec that would weaken one.</summary>
+    public static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Image);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Runtime);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.ImageVersion);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.OwnerServerId);
+        var limits = spec.Limits;
+        var (uid, gid) = limits.ParseUser();
+        if (!limits.ReadOnlyRoot || !limits.NoNewPrivileges)
+        {
+            throw new ArgumentException("Sandboxes always have a read-only root and no-new-privileges.");
+        }
+
+        if (limits.Capabilities.Count > 0)
+        {
+            throw new ArgumentException("Sandboxes keep no capabilities.");
+        }
+
+        if (limits.MemoryBytes < 6 << 20 || limits.Cpus <= 0 || limits.PidsLimit <= 0 || limits.ScratchBytes <= 0)
+        {
+            throw new ArgumentException("Sandbox memory (at least 6 MB), CPUs, pids and scratch limits must all be set.");
+        }
+
+        var labels = new JsonObject
+        {
+            [SandboxLabels.Marker] = SandboxLabels.SchemaVersion,
+            [SandboxLabels.Id] = spec.Id,
+            [SandboxLabels.Owner] = spec.OwnerServerId,
+            [SandboxLabels.Runtime] = spec.Runtime,
+            [SandboxLabels.ImageVersion] = spec.ImageVersion,
+            [SandboxLabels.State] = "warming",
+        };
+
+        var scratch = limits.ScratchBytes.ToString(CultureInfo.InvariantCulture);
+        var hostConfig = new JsonObject
+        {
+            ["ReadonlyRootfs"] = true,
+            // The home stays in memory (credential files never touch a disk); scratch is a disk of its own (DockerScratch).
+            ["Tmpfs"] = new JsonObject
+            {
+                [limits.HomePath] = $"rw,nosuid,nodev,size={scratch},uid={uid},gid={gid},mode=0700",
+            },
+            ["Mounts"] = new JsonArray(new JsonObject
+            {
+                ["Type"] = "bind",
+                ["Source"] = scratchHostPath,
+                ["Target"] = limits.ScratchPath,
+                ["ReadOnly"] = false,
+                ["BindOptions"] = new JsonObject { ["Propagation"] = "rprivate" },
+            }),
+            ["CapDrop"] = Strings(["ALL"]),
+            ["SecurityOpt"] = Strings(["no-new-privileges:true"]),
+            ["PidsLimit"] = limits.PidsLimit,
+            ["Memory"] = limits.MemoryBytes,
+            ["MemorySwap"] = limits.MemoryBytes,
+            ["NanoCpus"] = (long)Math.Round(limits.Cpus * 1e9),
+            ["Privileged"] = false,
+            ["IpcMode"] = "private",
+            ["ShmSize"] = 16L << 20,
+            ["NetworkMode"] = spec.Network.Name ?? "none",
+            ["RestartPolicy"] = new JsonObject { ["Name"] = "no" },
+            // What the main process prints stays out of the daemon's logs (docker logs): it may be a user's data.
+            ["LogConfig"] = new JsonObject { ["Type"] = "none", ["Config"] = new JsonObject() },
+            ["AutoRemove"] = false,
+            ["Init"] = true,
+        };
+
+        var body = new JsonObject
+        {
+            ["Image"] = spec.Image,
+            ["User"] = limits.User,
+            ["WorkingDir"] = limits.HomePath,
+            ["Env"] = Strings(spec.Environment.Select(p => $"{p.Key}={p.Value}").Append($"HOME={limits.HomePath}")),
+            ["Labels"] = labels,
+            ["AttachStdin"] = false,
+            ["AttachStdout"] = false,
+            ["AttachStderr"] = false,
+            ["Tty"] = false,
+            ["OpenStdin"] = false,
+            ["NetworkDisabled"] = spec.Network.Name is null,
+            ["HostConfig"] = hostConfig,
+        };
+        if (spec.Command is not null)
+        {
+            body["Cmd"] = Strings(spec.Command);
+        }
+
+        return body;
+    }
+
+    public static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+
+namespace Polydev.Server.Sandboxes.Docker;
+
+/// <summary>
+/// Polydev's iptables chain for the sandbox bridge: from the bridge, only TCP to the gateway on the egress port range
+/// is accepted, everything else dropped, jumped to from INPUT and (beside Docker's own rules) DOCKER-USER.
+/// </summary>
+internal sealed class DockerSandboxFirewall(DockerSandboxNetworkOptions options, string iptables)
+{
+    private readonly DockerSandboxNetworkOptions _options = options;
+    private readonly string _iptables = iptables;
+
+    /// <summary>
+    /// The chain, rebuilt from scratch (<c>-N</c> when missing, <c>-F</c>, rules), and one jump into it from
+    /// INPUT and from DOCKER-USER (each for <c>-i bridge</c>; DOCKER-USER also for <c>-o bridge</c>), inserted
+    /// first when missing.
+    /// </summary>
+    public async Task InstallAsync(CancellationToken cancellationToken = default)
+    {
+        var chain = _options.Chain;
+        if (!await TryIptablesAsync(["-S", chain], cancellationToken))
+        {
+            await IptablesAsync(["-N", chain], cancellationToken);
+        }
+
+        await IptablesAsync(["-F", chain], cancellationToken);
+        foreach (var rule in ChainRules(_options))
+        {
+            await IptablesAsync(["-A", chain, .. rule], cancellationToken);
+        }
+
+        // DOCKER-USER exists once dockerd has started with iptables enabled; create it otherwise so the rule
+        // is there when dockerd hooks it into FORWARD.
+        if (!await TryIptablesAsync(["-S", "DOCKER-USER"], cancellationToken))
+        {
+            await IptablesAsync(["-N", "DOCKER-USER"], cancellationToken);
+        }
+
+        foreach (var jump in Jumps(_options))
+        {
+            if (!await TryIptablesAsync(["-C", .. jump], cancellationToken))
+            {
+                await IptablesAsync(["-I", jump[0], "1", .. jump[1..]], cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Deletes every jump into the chain, then the chain. Idempotent.</summary>
+    public async Task RemoveAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var jump in Jumps(_options))
+        {
+            while (await TryIptablesAsync(["-D", .. jump], cancellationToken))
+            {
+            }
+        }
+
+        if (await TryIptablesAsync(["-S", _options.Chain], cancellationToken))
+        {
+            await IptablesAsync(["-F", _options.Chain], cancellationToken);
+            await IptablesAsync(["-X", _options.Chain], cancellationToken);
+        }
+    }
+
+    /// <summary>The chain's rules, in order: the proxy path, then drop.</summary>
+    public static IReadOnlyList<string[]> ChainRules(DockerSandboxNetworkOptions options) =>
+    [
+        ["-i", options.BridgeName, "-d", options.Gateway + "/32", "-p", "tcp", "--dport", $"{options.EgressFirstPort}:{options.EgressLastPort}", "-j", "ACCEPT"],
+        ["-j", "DROP"],
+    ];
+
+    /// <summary>Where the chain is jumped to from: <c>[chain, match…, -j, ours]</c>.</summary>
+    public static IReadOnlyList<string[]> Jumps(DockerSandboxNetworkOptions options) =>
+    [
+        ["INPUT", "-i", options.BridgeName, "-j", options.Chain],
+        ["DOCKER-USER", "-i", options.BridgeName, "-j", options.Chain],
+        ["DOCKER-USER", "-o", options.BridgeName, "-j", options.Chain],
+    ];
+
+    private async Task IptablesAsync(string[] arguments, CancellationToken cancellationToken)
+    {
+        var (exit, error) = await RunAsync(arguments, cancellationToken);
+        if (exit != 0)
+        {
+            throw new SandboxEngineException("docker", "firewall", 500, $"{_iptables} {string.Join(' ', arguments)} exited {exit}: {error.Trim()}");
+        }
+    }
+
+    private async Task<bool> TryIptablesAsync(string[] arguments, CancellationToken cancellationToken) =>
+        (await RunAsync(arguments, cancellationToken)).Exit == 0;
+
+    private async Task<(int Exit, string Error)> RunAsync(string[] arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(_iptables)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // -w: wait for the xtables lock instead of failing beside dockerd.
+        start.ArgumentList.Add("-w");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new SandboxEngineException("docker", "firewall", 500, $"{_iptables} did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        await stdout;
+        return (process.ExitCode, await stderr);
+    }
+}

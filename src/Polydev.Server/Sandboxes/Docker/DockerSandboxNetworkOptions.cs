@@ -1,0 +1,51 @@
+using System.Net;
+
+namespace Polydev.Server.Sandboxes.Docker;
+
+/// <summary>The Polydev-managed Docker network sandboxes join, and the one address they may reach on it.</summary>
+/// <param name="Name">Docker network name.</param>
+/// <param name="BridgeName">Host interface of the bridge (<c>com.docker.network.bridge.name</c>), at most 15 characters; the firewall rules match on it.</param>
+/// <param name="Subnet">IPv4 subnet in CIDR notation; the gateway is its first address.</param>
+/// <param name="EgressFirstPort">First TCP port of the egress proxy's range (<c>Egress:FirstPort</c>).</param>
+/// <param name="EgressLastPort">Last TCP port of the egress proxy's range (<c>Egress:LastPort</c>).</param>
+public sealed record DockerSandboxNetworkOptions(
+    string Name = "polydev-sandboxes",
+    string BridgeName = "pd-sandbox0",
+    string Subnet = "10.213.0.0/24",
+    int EgressFirstPort = 10001,
+    int EgressLastPort = 19999)
+{
+    /// <summary>The bridge's address on the host: where the egress proxy listens (<c>Egress:BindAddress</c>).</summary>
+    public IPAddress Gateway
+    {
+        get
+        {
+            var network = IPNetwork.Parse(Subnet);
+            var bytes = network.BaseAddress.GetAddressBytes();
+            bytes[^1] += 1;
+            return new IPAddress(bytes);
+        }
+    }
+
+    /// <summary>Polydev's iptables chain for this bridge (at most 28 characters).</summary>
+    public string Chain => "POLYDEV-" + BridgeName;
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name);
+        if (string.IsNullOrEmpty(BridgeName) || BridgeName.Length > 15 || !BridgeName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new ArgumentException($"Bridge name '{BridgeName}' must be 1–15 letters, digits, '-', '_' or '.'.");
+        }
+
+        if (!IPNetwork.TryParse(Subnet, out var network) || network.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || network.PrefixLength is < 8 or > 29)
+        {
+            throw new ArgumentException($"Sandbox subnet '{Subnet}' must be an IPv4 CIDR between /8 and /29.");
+        }
+
+        if (EgressFirstPort is < 1 or > 65535 || EgressLastPort < EgressFirstPort || EgressLastPort > 65535)
+        {
+            throw new ArgumentException($"Egress port range {EgressFirstPort}–{EgressLastPort} is not a valid TCP port range.");
+        }
+    }
+}

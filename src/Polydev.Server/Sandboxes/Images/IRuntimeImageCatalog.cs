@@ -1,0 +1,45 @@
+namespace Polydev.Server.Sandboxes.Images;
+
+/// <summary>
+/// The runtime images as the engine holds them: the version an image carries, the list, and building what is
+/// missing. The pools ask it which version to serve; <c>polydev images</c> lists and builds through it. Each engine
+/// implements it by its own means (Docker: the Engine API's image endpoints and its build).
+/// </summary>
+public interface IRuntimeImageCatalog
+{
+    /// <summary>
+    /// The version an image carries (label <see cref="SandboxLabels.ImageVersion"/>, else an id the engine derives
+    /// from its content), or null when the engine does not have the image. Pools serve this version and recycle
+    /// sandboxes of any other.
+    /// </summary>
+    Task<string?> ResolveVersionAsync(string image, CancellationToken cancellationToken = default);
+
+    /// <summary>Every runtime image (labelled with a provider and a version), newest first within a provider.</summary>
+    Task<IReadOnlyList<RuntimeImageInfo>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Builds each requested provider's image that is missing or out of date (or, with
+    /// <see cref="RuntimeImageBuildRequest.StageDirectory"/>, writes its build context there instead).
+    /// <paramref name="progress"/> gets the engine's output as it comes; the answer is one line per image.
+    /// Failures throw <see cref="ImageBuildException"/> or <see cref="SandboxEngineException"/>.
+    /// </summary>
+    Task<IReadOnlyList<RuntimeImageOutcome>> BuildAsync(RuntimeImageBuildRequest request, Action<string> progress, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A runtime image on the engine.</summary>
+/// <param name="Latest">It holds <c>polydev/runtime-{provider}:latest</c>.</param>
+public sealed record RuntimeImageInfo(string Provider, string Reference, string Version, long Size, DateTimeOffset Created, bool Latest);
+
+/// <summary>What to build: the sources, the providers (empty: every one in clis.tsv), and where to stage contexts instead of building.</summary>
+public sealed record RuntimeImageBuildRequest(RuntimeImageSources Sources, IReadOnlyList<string> Providers, string? StageDirectory = null);
+
+/// <summary>One image's result: built, up to date, or staged (then <paramref name="Reference"/> is the context's path and <paramref name="Result"/> how to build it).</summary>
+public sealed record RuntimeImageOutcome(string Provider, string Reference, string Result);
+
+/// <summary>Where a build takes its inputs from.</summary>
+/// <param name="Dockerfile">images/runtime/Dockerfile.</param>
+/// <param name="ClisFile">images/runtime/clis.tsv.</param>
+/// <param name="ClisDirectory">Where scripts/lib/clis.sh installed the pinned packages (<c>{provider}-{version}/</c> npm prefixes).</param>
+/// <param name="Agent">The published polydev-agent binary (NativeAOT, linux-x64).</param>
+/// <param name="Base">The base image; null: <c>polydev/debian-base:{host codename}</c>, made with debootstrap when missing.</param>
+public sealed record RuntimeImageSources(string Dockerfile, string ClisFile, string ClisDirectory, string Agent, string? Base = null);
