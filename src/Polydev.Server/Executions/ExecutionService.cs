@@ -5,14 +5,14 @@ namespace Polydev.Server.Executions;
 
 /// <summary>
 /// Runs executions blind — what the executions API calls: create (<see cref="ExecutionCreator"/>), start
-/// (<see cref="ExecutionRunner"/>), cancel, the live output, and the server's start and stop. The server hands the
+/// (<see cref="ExecutionStarter"/>), cancel, the live output, and the server's start and stop. The server hands the
 /// client the sandbox's public key and a proxy token for this execution alone, passes the sealed job to the sandbox
 /// agent without opening it, and relays the encrypted output until the agent's final frame. It enforces the server's
 /// limits and ends each execution with a reason it can know without reading the output.
 /// </summary>
 public sealed class ExecutionService(
     ExecutionCreator creator,
-    ExecutionRunner runner,
+    ExecutionStarter runner,
     ExecutionStore store,
     ActiveExecutions active,
     ExecutionFinisher finisher,

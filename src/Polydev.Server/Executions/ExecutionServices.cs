@@ -18,7 +18,7 @@ public static class ExecutionServices
         services.AddSingleton<ExecutionCreator>();
         services.AddSingleton<OutputRelay>();
         services.AddSingleton<ExecutionOutcomes>();
-        services.AddSingleton<ExecutionRunner>();
+        services.AddSingleton<ExecutionStarter>();
         services.AddSingleton<InterruptedExecutions>();
         services.AddSingleton<ExecutionService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExecutionService>());

@@ -10,7 +10,7 @@ namespace Polydev.Server.Executions;
 /// (<see cref="OutputRelay"/>) until the agent's final frame, and ends the execution with the outcome
 /// <see cref="ExecutionOutcomes"/> decides.
 /// </summary>
-public sealed class ExecutionRunner(
+public sealed class ExecutionStarter(
     ExecutionStore store,
     ActiveExecutions active,
     SandboxAllocator sandboxes,
