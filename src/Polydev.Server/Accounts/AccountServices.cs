@@ -19,6 +19,7 @@ public static class AccountServices
         services.AddSingleton<PreloginSalts>();
         services.AddSingleton<AccountRules>();
 
+        services.AddSingleton<BearerTokenValidator>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));

@@ -16,16 +16,12 @@ public sealed class BearerAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    SessionStore sessions,
-    TimeProvider clock,
+    BearerTokenValidator tokens,
     PolydevMetrics metrics,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Bearer";
-
-    /// <summary>last_used_at is a hint for the session list; writing it on every request would double the writes.</summary>
-    private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
     private const string FailureKey = "polydev.auth.failure";
 
@@ -42,32 +38,10 @@ public sealed class BearerAuthenticationHandler(
             return Fail("scheme", "Use an Authorization header of the form 'Bearer <token>'.");
         }
 
-        var token = header["Bearer ".Length..].Trim();
-        if (!BearerTokens.LooksValid(token, BearerTokens.SessionPrefix, BearerTokens.ApiPrefix))
-        {
-            return Fail("malformed", "The bearer token is not a Polydev token.");
-        }
-
-        var session = await sessions.FindByTokenHashAsync(BearerTokens.Hash(token), Context.RequestAborted);
-        var now = UnixTime.Now(clock);
+        var (session, reason, detail) = await tokens.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
         if (session is null)
         {
-            return Fail("unknown", "The bearer token is not known to this server; sign in again.");
-        }
-
-        if (session.RevokedAt is not null)
-        {
-            return Fail("revoked", "The bearer token was revoked; sign in again.");
-        }
-
-        if (session.ExpiresAt is { } expires && expires <= now)
-        {
-            return Fail("expired", "The bearer token has expired; sign in again.");
-        }
-
-        if (now - session.LastUsedAt > TouchInterval.TotalMilliseconds)
-        {
-            await sessions.TouchAsync(session.Id, now, Context.RequestAborted);
+            return Fail(reason!, detail!);
         }
 
         var identity = new ClaimsIdentity(
