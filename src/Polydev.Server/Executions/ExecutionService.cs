@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Polydev.Contracts.Executions;
+using Polydev.Server.Accounts;
 
 namespace Polydev.Server.Executions;
 
@@ -16,7 +17,7 @@ public sealed class ExecutionService(
     ExecutionStore store,
     ActiveExecutions active,
     ExecutionFinisher finisher,
-    InterruptedExecutions interrupted) : IHostedService
+    InterruptedExecutions interrupted) : IHostedService, IAccountObserver
 {
     /// <summary>Before the server takes requests: see <see cref="InterruptedExecutions.RecoverAsync"/>.</summary>
     public Task InitializeAsync(CancellationToken cancellationToken) => interrupted.RecoverAsync(cancellationToken);
@@ -62,19 +63,29 @@ public sealed class ExecutionService(
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Shutdown: running executions are stopped and failed (reason <c>server_restart</c>); nothing is left allocated.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        EndAsync(_ => true, ExecutionStates.Failed, ExecutionReasons.ServerRestart, cancellationToken);
+
+    /// <summary>An account is being deleted: its executions end (cancelled) and their sandboxes go before its rows do.</summary>
+    public Task AccountDeletingAsync(Guid userId, CancellationToken cancellationToken) =>
+        EndAsync(e => e.Record.UserId == userId.ToString("D"), ExecutionStates.Cancelled, ExecutionReasons.Cancelled, cancellationToken);
+
+    public Task AccountDeletedAsync(Guid userId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task EndAsync(Func<ActiveExecution, bool> which, string state, string reason, CancellationToken cancellationToken)
     {
         var ending = new List<Task>();
-        foreach (var execution in active.All)
+        foreach (var execution in active.All.Where(which))
         {
             if (execution.Runner is { } running)
             {
-                execution.Stop(ExecutionReasons.ServerRestart);
+                // Stopping cuts the agent's streams; the runner then destroys the sandbox and records the end.
+                execution.Stop(reason);
                 ending.Add(running);
             }
             else
             {
-                ending.Add(finisher.EndUnstartedAsync(execution, ExecutionStates.Failed, ExecutionReasons.ServerRestart));
+                ending.Add(finisher.EndUnstartedAsync(execution, state, reason));
             }
         }
 

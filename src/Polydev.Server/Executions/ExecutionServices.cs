@@ -22,6 +22,7 @@ public static class ExecutionServices
         services.AddSingleton<InterruptedExecutions>();
         services.AddSingleton<ExecutionService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExecutionService>());
+        services.AddSingleton<Accounts.IAccountObserver>(sp => sp.GetRequiredService<ExecutionService>());
         return services;
     }
 }

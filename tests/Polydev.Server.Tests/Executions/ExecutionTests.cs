@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Dapper;
 using Polydev.Contracts;
+using Polydev.Contracts.Accounts;
 using Polydev.Contracts.Executions;
 using Polydev.Server.Tests.Infrastructure;
 using Polydev.Server.Tests.Sandboxes;
@@ -148,6 +149,22 @@ public sealed class ExecutionTests
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
         Assert.Empty(await JobContainersAsync(harness.ServerId));
+    }
+
+    [Fact]
+    public async Task Deleting_the_account_ends_its_running_execution_and_destroys_the_sandbox_before_the_rows_go()
+    {
+        await using var harness = await ExecutionHarness.StartAsync();
+        var created = await StartWaitingJobAsync(harness);
+        Assert.NotEmpty(await JobContainersAsync(harness.ServerId));
+
+        var delete = await harness.Client.PostJsonAsync(ApiRoutes.AccountDelete, new DeleteAccountRequest(harness.Account.AuthKey));
+        Assert.True(delete.IsSuccessStatusCode, $"delete answered {(int)delete.StatusCode}: {await delete.Content.ReadAsStringAsync()}");
+
+        Assert.Empty(await JobContainersAsync(harness.ServerId));
+        await using var connection = await harness.Server.Database.OpenAsync(CancellationToken.None);
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM job_executions WHERE id = @id", new { id = created.Id.ToString("D") }));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM job_execution_chunks WHERE execution_id = @id", new { id = created.Id.ToString("D") }));
     }
 
     [Fact]
