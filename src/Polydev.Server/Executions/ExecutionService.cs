@@ -1,14 +1,15 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polydev.Agent.Protocol;
 using Polydev.Contracts.Executions;
 using Polydev.Crypto;
 using Polydev.Server.Egress;
 using Polydev.Server.Pools;
 using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Agents;
 using Polydev.Server.Storage;
 
 namespace Polydev.Server.Executions;
@@ -186,7 +187,7 @@ public sealed class ExecutionService : IHostedService
         {
             if (active.Runner is { } runner)
             {
-                // Stopping cuts the exec streams; the runner then destroys the sandbox and records the end.
+                // The runner sends the agent a cancel, then destroys the sandbox and records the end.
                 active.Stop(ExecutionReasons.Cancelled);
                 await runner.WaitAsync(cancellationToken);
             }
@@ -233,38 +234,14 @@ public sealed class ExecutionService : IHostedService
         long outputBytes = 0;
         long next = 0;
         var sawFinal = false;
-        int? exitCode = null;
         string? streamProblem = null;
         var agent = active.Sandbox.Agent;
-        var process = agent.Process;
         try
         {
-            // The agent has waited on this stdin since the sandbox warmed: the job is one write away.
-            var framed = new byte[4 + sealedJob.Length];
-            BinaryPrimitives.WriteInt32BigEndian(framed, sealedJob.Length);
-            sealedJob.CopyTo(framed, 4);
-            await process.Stdin.WriteAsync(framed, active.Stopping);
-            await process.Stdin.FlushAsync(active.Stopping);
-            await process.CloseStdinAsync();
-
-            while (!sawFinal)
+            // The agent has waited on this channel since the sandbox warmed: the job is one frame away.
+            await agent.SendJobAsync(sealedJob, active.Stopping);
+            while (!sawFinal && await agent.ReadOutputAsync(active.Stopping) is { } frame)
             {
-                OutputStreamFrame? frame;
-                try
-                {
-                    frame = await OutputStream.ReadFrameAsync(process.Stdout, active.Stopping);
-                }
-                catch (OutputStreamException e)
-                {
-                    streamProblem = e.Message;
-                    break;
-                }
-
-                if (frame is null)
-                {
-                    break;
-                }
-
                 if (frame.Sequence != next)
                 {
                     streamProblem = $"the agent sent chunk {frame.Sequence} where {next} was due";
@@ -289,27 +266,25 @@ public sealed class ExecutionService : IHostedService
                 next++;
                 sawFinal = frame.IsFinal;
             }
-
-            if (active.StopReason is null)
-            {
-                exitCode = await process.WaitForExitAsync(active.Stopping);
-                await agent.StderrDrained(TimeSpan.FromSeconds(2));
-            }
         }
         catch (Exception e) when (e is OperationCanceledException or SandboxEngineException or IOException)
         {
             streamProblem ??= active.StopReason is null ? e.Message : null;
         }
 
-        var (state, reason) = await DecideOutcomeAsync(active, sawFinal, exitCode, streamProblem);
+        // Stopped by the server: the agent kills the CLI and says so (exit reason cancelled) before the sandbox goes.
+        var end = active.StopReason is null && streamProblem is null ? await agent.WaitForEndAsync() : await agent.CancelAsync();
+        var (state, reason) = await DecideOutcomeAsync(active, sawFinal, end, streamProblem);
+        var exitCode = end?.Exit?.ExitStatus;
         await FinishAsync(active, state, reason, exitCode, outputBytes, next);
         if (state != ExecutionStates.Succeeded)
         {
+            await agent.StderrDrained(TimeSpan.FromSeconds(1));
             ExecutionLog.AgentStderr(_logger, record.Id, exitCode, agent.Stderr);
         }
     }
 
-    private async Task<(string State, string Reason)> DecideOutcomeAsync(ActiveExecution active, bool sawFinal, int? exitCode, string? streamProblem)
+    private async Task<(string State, string Reason)> DecideOutcomeAsync(ActiveExecution active, bool sawFinal, AgentEnd? end, string? streamProblem)
     {
         if (active.StopReason is { } stopped)
         {
@@ -331,7 +306,7 @@ public sealed class ExecutionService : IHostedService
             return (ExecutionStates.Failed, ExecutionReasons.OutOfMemory);
         }
 
-        if (sawFinal && exitCode == 0)
+        if (sawFinal && end?.Exit?.Reason == AgentExitReason.Ok)
         {
             return (ExecutionStates.Succeeded, ExecutionReasons.Completed);
         }
@@ -341,16 +316,12 @@ public sealed class ExecutionService : IHostedService
             return (ExecutionStates.Failed, ExecutionReasons.SandboxLost);
         }
 
-        if (exitCode is 3 or 4)
+        if (end?.Exit?.Reason is AgentExitReason.JobRefused or AgentExitReason.NoKey)
         {
             return (ExecutionStates.Failed, ExecutionReasons.JobRefused);
         }
 
-        if (streamProblem is not null)
-        {
-            ExecutionLog.StreamProblem(_logger, active.Record.Id, streamProblem);
-        }
-
+        ExecutionLog.StreamProblem(_logger, active.Record.Id, streamProblem ?? end?.ToString() ?? "the agent sent no exit frame in time");
         return (ExecutionStates.Failed, ExecutionReasons.AgentError);
     }
 

@@ -32,6 +32,9 @@ public sealed class SandboxesOptions
     /// <summary>Path of the sandbox agent inside the runtime images.</summary>
     public string AgentPath { get; set; } = "/usr/local/bin/polydev-agent";
 
+    /// <summary>The agent channel's heartbeats and time-outs (<c>Sandboxes:Agent</c>).</summary>
+    public Agents.AgentChannelOptions Agent { get; set; } = new();
+
     /// <summary>A ready sandbox unused this long is recycled (destroyed and replaced), so none grows stale.</summary>
     public TimeSpan IdleTtl { get; set; } = TimeSpan.FromMinutes(30);
 
@@ -62,6 +65,7 @@ public sealed class SandboxesOptions
             return;
         }
 
+        Agent.Validate();
         if (!string.Equals(Engine, DockerEngine, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException($"Sandboxes:Engine '{Engine}' is not known; use 'docker' or 'none'.");
