@@ -98,16 +98,39 @@ public sealed class ServeTests
     [Fact]
     public async Task A_server_of_another_protocol_version_gets_a_protocol_error_naming_both_versions()
     {
+        // A job frame as a version 2 server would send it.
+        byte[] frame = AgentFrameWriter.Encode(AgentFrameType.Job, new byte[100]);
+        frame[0] = 2;
+
+        (AgentExit? exit, int status, string stderr) = await SendAfterHelloAsync(frame);
+
+        Assert.Equal(AgentExitReason.ProtocolError, exit?.Reason);
+        Assert.Equal(6, status);
+        Assert.Contains("the server speaks version 2, this side speaks version 1", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_malformed_job_frame_length_is_refused_before_reading_it()
+    {
+        byte[] header = AgentFrameWriter.Encode(AgentFrameType.Job, []);
+        header[2] = 0x7f; // a 2 GiB job
+
+        (AgentExit? exit, int status, string stderr) = await SendAfterHelloAsync(header);
+
+        Assert.Equal(AgentExitReason.ProtocolError, exit?.Reason);
+        Assert.Equal((int)AgentExitReason.ProtocolError, status);
+        Assert.Contains("Job frame of 2130706432 bytes", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts <c>serve</c>, reads the hello, writes <paramref name="bytes"/>, and reads the channel to its end.</summary>
+    private static async Task<(AgentExit? Exit, int Status, string Stderr)> SendAfterHelloAsync(byte[] bytes)
+    {
         using var sandbox = new AgentHarness();
         using Process process = Process.Start(sandbox.StartInfo("serve"))!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         var reader = new AgentFrameReader(process.StandardOutput.BaseStream, "agent");
         Assert.Equal(AgentFrameType.Hello, (await reader.ReadAsync())!.Type);
-
-        // A job frame as a version 2 server would send it.
-        byte[] frame = AgentFrameWriter.Encode(AgentFrameType.Job, new byte[100]);
-        frame[0] = 2;
-        await process.StandardInput.BaseStream.WriteAsync(frame);
+        await process.StandardInput.BaseStream.WriteAsync(bytes);
         await process.StandardInput.BaseStream.FlushAsync();
 
         AgentExit? exit = null;
@@ -117,30 +140,6 @@ public sealed class ServeTests
         }
 
         await process.WaitForExitAsync();
-        Assert.Equal(AgentExitReason.ProtocolError, exit?.Reason);
-        Assert.Equal(6, process.ExitCode);
-        Assert.Contains("the server speaks version 2, this side speaks version 1", await stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_malformed_job_frame_length_is_refused_before_reading_it()
-    {
-        using var sandbox = new AgentHarness();
-        using Process process = Process.Start(sandbox.StartInfo("serve"))!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        var reader = new AgentFrameReader(process.StandardOutput.BaseStream, "agent");
-        Assert.Equal(AgentFrameType.Hello, (await reader.ReadAsync())!.Type);
-
-        byte[] header = AgentFrameWriter.Encode(AgentFrameType.Job, []);
-        header[2] = 0x7f; // a 2 GiB job
-        await process.StandardInput.BaseStream.WriteAsync(header);
-        await process.StandardInput.BaseStream.FlushAsync();
-        while (await reader.ReadAsync() is not null)
-        {
-        }
-
-        await process.WaitForExitAsync();
-        Assert.Equal((int)AgentExitReason.ProtocolError, process.ExitCode);
-        Assert.Contains("Job frame of 2130706432 bytes", await stderr, StringComparison.Ordinal);
+        return (exit, process.ExitCode, await stderr);
     }
 }

@@ -44,7 +44,7 @@ public sealed class AgentChannel : IAsyncDisposable
     /// <summary>The agent's hello: its build and its one-job public key.</summary>
     public AgentHello Hello { get; }
 
-    /// <summary>The agent's one-job P-256 public key (65-byte uncompressed point).</summary>
+    /// <summary>The agent's one-job P-256 public key (65-byte uncompressed point), from the hello.</summary>
     public byte[] PublicKey => Hello.PublicKey;
 
     /// <summary>Completes when the channel ends: the agent's exit frame, or lost.</summary>
@@ -74,7 +74,8 @@ public sealed class AgentChannel : IAsyncDisposable
             if (first is null)
             {
                 await stderr.DrainedAsync(TimeSpan.FromSeconds(1));
-                throw new AgentChannelException($"The sandbox agent ended before its hello: {Truncate(stderr.Text)}");
+                string said = stderr.Text;
+                throw new AgentChannelException($"The sandbox agent ended before its hello: {(said.Length <= 300 ? said : said[..300] + "…")}");
             }
 
             if (first.Type != AgentFrameType.Hello)
@@ -187,25 +188,22 @@ public sealed class AgentChannel : IAsyncDisposable
 
     private async Task PumpAsync()
     {
-        AgentEnd end;
         try
         {
-            end = await ReadToEndAsync();
+            End(await ReadToEndAsync());
         }
         catch (AgentProtocolException e)
         {
-            end = AgentEnd.Lost(e.Message);
+            End(AgentEnd.Lost(e.Message));
         }
         catch (OperationCanceledException) when (_closing.IsCancellationRequested)
         {
-            end = AgentEnd.Lost("the server closed the channel");
+            End(AgentEnd.Lost("the server closed the channel"));
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SandboxEngineException)
         {
-            end = AgentEnd.Lost($"the agent's output broke off: {e.Message}");
+            End(AgentEnd.Lost($"the agent's output broke off: {e.Message}"));
         }
-
-        End(end);
     }
 
     private async Task<AgentEnd> ReadToEndAsync()
@@ -241,13 +239,7 @@ public sealed class AgentChannel : IAsyncDisposable
     private void FallSilent()
     {
         End(AgentEnd.Lost($"the agent sent nothing for {_silenceLimit.TotalSeconds:0.###} s ({_options.MissedHeartbeats} heartbeats missed)"));
-        try
-        {
-            _closing.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        _closing.Cancel();
     }
 
     private void End(AgentEnd end)
@@ -257,6 +249,4 @@ public sealed class AgentChannel : IAsyncDisposable
             _output.Writer.TryComplete();
         }
     }
-
-    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }
