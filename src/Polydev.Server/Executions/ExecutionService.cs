@@ -267,8 +267,9 @@ public sealed class ExecutionService : IHostedService
                 sawFinal = frame.IsFinal;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SandboxEngineException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or SandboxEngineException or IOException or ArgumentOutOfRangeException)
         {
+            // ArgumentOutOfRange: a sealed job above the protocol's 16 MiB (Executions:MaxSealedJobBytes set higher).
             streamProblem ??= active.StopReason is null ? e.Message : null;
         }
 
