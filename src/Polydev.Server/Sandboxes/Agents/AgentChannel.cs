@@ -90,13 +90,17 @@ public sealed class AgentChannel : IAsyncDisposable
         catch (Exception e)
         {
             await process.DisposeAsync();
-            throw e switch
+            if (e is AgentProtocolException)
             {
-                AgentProtocolException => new AgentChannelException($"The sandbox agent cannot be used: {e.Message}", e),
-                OperationCanceledException when !cancellationToken.IsCancellationRequested =>
-                    new AgentChannelException($"The sandbox agent sent no hello within {options.HelloTimeout.TotalSeconds:0.#} s.", e),
-                _ => e,
-            };
+                throw new AgentChannelException($"The sandbox agent cannot be used: {e.Message}", e);
+            }
+
+            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new AgentChannelException($"The sandbox agent sent no hello within {options.HelloTimeout.TotalSeconds:0.#} s.", e);
+            }
+
+            throw;
         }
     }
 

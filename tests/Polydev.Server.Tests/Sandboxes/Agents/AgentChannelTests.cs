@@ -22,7 +22,7 @@ public sealed class AgentChannelTests
     private static readonly AgentChannelOptions Options = new()
     {
         HeartbeatInterval = TimeSpan.FromMilliseconds(200),
-        MissedHeartbeats = 5,
+        MissedHeartbeats = 10,
         HelloTimeout = TimeSpan.FromSeconds(20),
         ExitTimeout = TimeSpan.FromSeconds(10),
     };
@@ -37,8 +37,8 @@ public sealed class AgentChannelTests
         Assert.Equal(Options.HeartbeatInterval, channel.Hello.HeartbeatInterval);
         Assert.False(string.IsNullOrEmpty(channel.Hello.AgentVersion));
 
-        // Three times the silence limit: only the heartbeats keep the channel open.
-        await Task.Delay(Options.HeartbeatInterval * Options.MissedHeartbeats * 3);
+        // Twice the silence limit: only the heartbeats keep the channel open.
+        await Task.Delay(Options.HeartbeatInterval * Options.MissedHeartbeats * 2);
         Assert.False(channel.HasEnded, channel.HasEnded ? (await channel.Completion).ToString() : "");
     }
 
@@ -106,9 +106,9 @@ public sealed class AgentChannelTests
 
         AgentEnd end = await channel.Completion.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(end.IsLost);
-        Assert.Equal("the agent sent nothing for 1 s (5 heartbeats missed)", end.LostReason);
+        Assert.Equal("the agent sent nothing for 2 s (10 heartbeats missed)", end.LostReason);
         // The silence counts from the last beat, up to one interval before the stop.
-        Assert.InRange(clock.Elapsed.TotalMilliseconds, 750, 8000);
+        Assert.InRange(clock.Elapsed.TotalMilliseconds, 1750, 10000);
         agent.Signal(9);
     }
 
@@ -148,6 +148,14 @@ public sealed class AgentChannelTests
 
         var e = await Assert.ThrowsAsync<AgentChannelException>(() => AgentChannel.OpenAsync(new FakeAgent(stdout), Options, TimeProvider.System, CancellationToken.None));
         Assert.Contains("the agent speaks version 0 (a text line starting 'B': an agent from before the channel protocol), this side speaks version 1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_agent_that_says_nothing_is_given_up_after_the_hello_timeout()
+    {
+        var options = new AgentChannelOptions { HelloTimeout = TimeSpan.FromMilliseconds(200) };
+        var e = await Assert.ThrowsAsync<AgentChannelException>(() => AgentChannel.OpenAsync(new FakeAgent(new Pipe()), options, TimeProvider.System, CancellationToken.None));
+        Assert.Equal("The sandbox agent sent no hello within 0.2 s.", e.Message);
     }
 
     [Fact]
