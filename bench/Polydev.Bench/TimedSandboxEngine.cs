@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Polydev.Agent.Protocol;
 using Polydev.Server.Sandboxes;
 
 namespace Polydev.Bench;
@@ -69,7 +70,7 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
         public override ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    /// <summary>A pass-through that notes the first write (the job) or the first read after it (the agent's answer).</summary>
+    /// <summary>A pass-through that notes the first write (the job) or the first read after it other than a heartbeat (the agent's answer).</summary>
     private sealed class TimedStream(Stream inner, RunTimestamps timestamps, bool isInput) : Stream
     {
         public override bool CanRead => !isInput;
@@ -85,7 +86,9 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             var read = await inner.ReadAsync(buffer, cancellationToken);
-            if (read > 0 && Volatile.Read(ref timestamps.JobWritten) != 0)
+            // A heartbeat is not the agent's answer (docs/agent-protocol.md); the channel reads each frame header alone.
+            var heartbeat = read >= 2 && buffer.Span[0] == AgentProtocol.Version && buffer.Span[1] == (byte)AgentFrameType.Heartbeat;
+            if (read > 0 && !heartbeat && Volatile.Read(ref timestamps.JobWritten) != 0)
             {
                 Interlocked.CompareExchange(ref timestamps.FirstByte, Stopwatch.GetTimestamp(), 0);
             }

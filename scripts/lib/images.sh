@@ -6,12 +6,12 @@
 AGENT_DIR="$ROOT/.polydev/agent"
 
 # ensure_agent_published: .polydev/agent/polydev-agent, republished only when the sources of the agent or of the
-# projects it references (the crypto library; the contracts, with the job and its events) change. The publish runs
-# on a copy of the sources, so the linux-x64 restore never rewrites the obj/ folders that the solution's builds use
-# (as tests/Polydev.Agent.Tests/NativeAotTests.cs does).
+# projects it references (the agent protocol, the crypto library, the contracts with the job and its events) change.
+# The publish runs on a copy of the sources, so the linux-x64 restore never rewrites the obj/ folders that the
+# solution's builds use (as tests/Polydev.Agent.Tests/NativeAotTests.cs does).
 ensure_agent_published() {
   local stamp sources="$ROOT/.polydev/agent-build"
-  stamp="$(cd "$ROOT" && find src/Polydev.Agent src/Polydev.Crypto src/Polydev.Contracts \( -name bin -o -name obj \) -prune -o -type f -print0 |
+  stamp="$(cd "$ROOT" && find src/Polydev.Agent src/Polydev.Agent.Protocol src/Polydev.Crypto src/Polydev.Contracts \( -name bin -o -name obj \) -prune -o -type f -print0 |
     sort -z | xargs -0 sha256sum | cat - Directory.Build.props Directory.Packages.props global.json | sha256sum | cut -c1-64)"
   if [[ -x "$AGENT_DIR/polydev-agent" && "$(cat "$AGENT_DIR/.sources-sha256" 2>/dev/null)" == "$stamp" ]]; then
     log "sandbox agent (NativeAOT): up to date"
@@ -22,7 +22,7 @@ ensure_agent_published() {
   rm -rf "$sources" && mkdir -p "$sources/src" "$ROOT/.polydev/logs"
   cp "$ROOT/Directory.Build.props" "$ROOT/Directory.Packages.props" "$ROOT/global.json" "$sources/"
   local project
-  for project in Polydev.Agent Polydev.Crypto Polydev.Contracts; do
+  for project in Polydev.Agent Polydev.Agent.Protocol Polydev.Crypto Polydev.Contracts; do
     cp -r "$ROOT/src/$project" "$sources/src/$project"
     rm -rf "$sources/src/$project/bin" "$sources/src/$project/obj"
   done

@@ -1,34 +1,24 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Polydev.Agent.Protocol;
 using Polydev.Crypto;
 
 namespace Polydev.Agent;
 
 /// <summary>
-/// <c>polydev-agent keygen</c> and <c>polydev-agent run</c>. Nothing secret is ever written to stderr: messages
-/// there describe what failed, never the job's content.
+/// <c>polydev-agent serve</c> (the sandbox's one job, over the agent channel: docs/agent-protocol.md) and
+/// <c>polydev-agent idle</c> (the sandbox's main process). Nothing secret is ever written to stderr: messages there
+/// describe what failed, never the job's content.
 /// </summary>
 internal static class AgentProgram
 {
-    public const int ExitOk = 0;
-    public const int ExitInternal = 1;
-    public const int ExitUsage = 2;
-    public const int ExitKey = 3;
-    public const int ExitJobRefused = 4;
-
-    /// <summary>Largest sealed job accepted on stdin.</summary>
-    public const int MaxSealedJobLength = 16 << 20;
-
     private const string Usage = """
-        usage: polydev-agent keygen [--key PATH]   make the sandbox's one-job key pair; prints the public key (base64)
-               polydev-agent run [--key PATH]      read one sealed job from stdin (4-byte big-endian length, then the
-                                                   sealed box), run it, write encrypted output chunks to stdout
-               polydev-agent serve                 keygen and run in one process: prints the public key (key kept in
-                                                   memory only), then waits for the sealed job on stdin and runs it
-               polydev-agent idle                  the sandbox's main process: waits, doing nothing, until SIGTERM
-        The key path defaults to $POLYDEV_AGENT_KEY, else ~/.polydev-agent/key.
+        usage: polydev-agent serve [--heartbeat-ms N]   make the one-job key pair in memory, say hello (with the public key)
+                                                         on stdout, wait for the sealed job on stdin and run it, writing
+                                                         its encrypted output; all of it framed as in docs/agent-protocol.md.
+                                                         A heartbeat goes out every N ms (default 5000) until the exit frame.
+               polydev-agent idle                      the sandbox's main process: waits, doing nothing, until SIGTERM
         """;
 
     public static async Task<int> MainAsync(string[] args, Stream stdin, Stream stdout, TextWriter stderr)
@@ -36,34 +26,29 @@ internal static class AgentProgram
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
             await stderr.WriteLineAsync(Usage);
-            return args.Length == 0 ? ExitUsage : ExitOk;
+            return (int)(args.Length == 0 ? AgentExitReason.Usage : AgentExitReason.Ok);
         }
 
-        string? keyPath = null;
+        TimeSpan heartbeat = AgentProtocol.DefaultHeartbeatInterval;
         for (int i = 1; i < args.Length; i++)
         {
-            if (args[i] == "--key" && i + 1 < args.Length)
+            if (args[0] == "serve" && args[i] == "--heartbeat-ms" && i + 1 < args.Length && int.TryParse(args[++i], out int ms) && ms is > 0 and <= 3_600_000)
             {
-                keyPath = args[++i];
+                heartbeat = TimeSpan.FromMilliseconds(ms);
             }
             else
             {
-                await stderr.WriteLineAsync($"polydev-agent: unknown argument at position {i}.\n{Usage}");
-                return ExitUsage;
+                await stderr.WriteLineAsync($"polydev-agent: unknown or invalid argument at position {i}.\n{Usage}");
+                return (int)AgentExitReason.Usage;
             }
         }
-
-        keyPath ??= Environment.GetEnvironmentVariable("POLYDEV_AGENT_KEY");
-        keyPath ??= Path.Combine(Home, ".polydev-agent", "key");
 
         try
         {
             return args[0] switch
             {
-                "keygen" => await KeygenAsync(keyPath, stdout, stderr),
-                "run" => await RunAsync(keyPath, stdin, stdout, stderr),
                 "idle" => await IdleAsync(),
-                "serve" => await ServeAsync(stdin, stdout, stderr),
+                "serve" => await ServeAsync(stdin, stdout, stderr, heartbeat),
                 _ => await UnknownVerbAsync(stderr),
             };
         }
@@ -71,7 +56,7 @@ internal static class AgentProgram
         {
             // The type only: a message could, in principle, quote data.
             await stderr.WriteLineAsync($"polydev-agent: internal error ({e.GetType().Name}).");
-            return ExitInternal;
+            return (int)AgentExitReason.InternalError;
         }
     }
 
@@ -82,11 +67,11 @@ internal static class AgentProgram
     private static async Task<int> UnknownVerbAsync(TextWriter stderr)
     {
         await stderr.WriteLineAsync(Usage);
-        return ExitUsage;
+        return (int)AgentExitReason.Usage;
     }
 
     /// <summary>
-    /// Keeps the sandbox alive between warm-up and its one job; keygen and run arrive as separate execs.
+    /// Keeps the sandbox alive between warm-up and its one job; <c>serve</c> arrives as a separate exec.
     /// The engine's init (Docker <c>--init</c>) reaps orphans, so this needs to do nothing but wait.
     /// </summary>
     private static async Task<int> IdleAsync()
@@ -95,98 +80,51 @@ internal static class AgentProgram
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.TrySetResult(); });
         await stop.Task;
-        return ExitOk;
-    }
-
-    private static async Task<int> KeygenAsync(string keyPath, Stream stdout, TextWriter stderr)
-    {
-        using UserKeyPair pair = UserKeyPair.Generate();
-        byte[] pkcs8 = pair.ExportPkcs8();
-        try
-        {
-            string? directory = Path.GetDirectoryName(Path.GetFullPath(keyPath));
-            if (directory is not null && !Directory.Exists(directory))
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            };
-            await using (var file = new FileStream(keyPath, options))
-            {
-                await file.WriteAsync(pkcs8);
-            }
-        }
-        catch (IOException) when (File.Exists(keyPath))
-        {
-            await stderr.WriteLineAsync("polydev-agent: a key already exists; a sandbox makes exactly one.");
-            return ExitKey;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pkcs8);
-        }
-
-        byte[] line = System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(pair.PublicKey) + "\n");
-        await stdout.WriteAsync(line);
-        await stdout.FlushAsync();
-        return ExitOk;
-    }
-
-    private static async Task<int> RunAsync(string keyPath, Stream stdin, Stream stdout, TextWriter stderr)
-    {
-        // The key is read and deleted before anything else: one job per sandbox, whatever happens next.
-        byte[] pkcs8;
-        try
-        {
-            pkcs8 = await File.ReadAllBytesAsync(keyPath);
-            File.Delete(keyPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            await stderr.WriteLineAsync("polydev-agent: no key (keygen has not run, or this sandbox's one job has already run).");
-            return ExitKey;
-        }
-
-        try
-        {
-            using UserKeyPair key = UserKeyPair.ImportPkcs8(pkcs8);
-            return await RunJobAsync(key, stdin, stdout, stderr);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pkcs8);
-        }
+        return (int)AgentExitReason.Ok;
     }
 
     /// <summary>
-    /// <c>serve</c>: keygen and run in one process, the sandbox's warm state. The key pair lives only in this
-    /// process's memory (never in a file); the public key goes out as the first line of stdout, then the process
-    /// waits for the one sealed job on stdin and runs it like <c>run</c>. A warm pool keeps this process waiting,
-    /// so handing a job to a sandbox costs no process start at all.
+    /// <c>serve</c>: the sandbox's warm state and its one job. The key pair lives only in this process's memory (never
+    /// in a file); the hello carries the public key, then the process waits for the one sealed job and runs it. A warm
+    /// pool keeps this process waiting, so handing a job to a sandbox costs no process start at all. Every way out ends
+    /// with an exit frame naming the <see cref="AgentExitReason"/>, and the process exits with the same number.
     /// </summary>
-    private static async Task<int> ServeAsync(Stream stdin, Stream stdout, TextWriter stderr)
+    private static async Task<int> ServeAsync(Stream stdin, Stream stdout, TextWriter stderr, TimeSpan heartbeat)
     {
-        using UserKeyPair key = UserKeyPair.Generate();
-        await stdout.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(key.PublicKey) + "\n"));
-        await stdout.FlushAsync();
-        return await RunJobAsync(key, stdin, stdout, stderr);
+        await using var channel = new AgentChannel(stdin, stdout, heartbeat);
+        try
+        {
+            using UserKeyPair key = UserKeyPair.Generate();
+            await channel.HelloAsync(key.PublicKey);
+            byte[]? sealedJob;
+            try
+            {
+                sealedJob = await channel.ReceiveJobAsync();
+            }
+            catch (AgentProtocolException e)
+            {
+                // The message names versions, types and lengths only.
+                await stderr.WriteLineAsync($"polydev-agent: {e.Message}");
+                return await channel.ExitAsync(AgentExitReason.ProtocolError);
+            }
+
+            if (sealedJob is null)
+            {
+                return await channel.ExitAsync(channel.CancelRequested.IsCancellationRequested ? AgentExitReason.Cancelled : AgentExitReason.Abandoned);
+            }
+
+            return await channel.ExitAsync(await RunJobAsync(key, sealedJob, channel, stderr));
+        }
+        catch (Exception e) when (e is not IOException)
+        {
+            await stderr.WriteLineAsync($"polydev-agent: internal error ({e.GetType().Name}).");
+            return await channel.ExitAsync(AgentExitReason.InternalError);
+        }
     }
 
-    private static async Task<int> RunJobAsync(UserKeyPair key, Stream stdin, Stream stdout, TextWriter stderr)
+    private static async Task<AgentExitReason> RunJobAsync(UserKeyPair key, byte[] sealedJob, AgentChannel channel, TextWriter stderr)
     {
         Job? job;
-        byte[]? sealedJob = await ReadSealedJobAsync(stdin);
-        if (sealedJob is null)
-        {
-            await stderr.WriteLineAsync($"polydev-agent: stdin must carry a 4-byte big-endian length (1 to {MaxSealedJobLength}) followed by that many bytes of sealed job.");
-            return ExitJobRefused;
-        }
-
         byte[] plaintext;
         try
         {
@@ -195,7 +133,7 @@ internal static class AgentProgram
         catch (CryptographicException)
         {
             await stderr.WriteLineAsync("polydev-agent: the job could not be opened (sealed to another key or purpose, or modified).");
-            return ExitJobRefused;
+            return AgentExitReason.JobRefused;
         }
 
         try
@@ -214,29 +152,10 @@ internal static class AgentProgram
         if (JobValidation.Check(job) is { } problem)
         {
             await stderr.WriteLineAsync($"polydev-agent: the job was refused: {problem}");
-            return ExitJobRefused;
+            return AgentExitReason.JobRefused;
         }
 
-        await new JobRunner(job!, stdout).RunAsync();
-        return ExitOk;
-    }
-
-    private static async Task<byte[]?> ReadSealedJobAsync(Stream stdin)
-    {
-        var prefix = new byte[4];
-        if (await stdin.ReadAtLeastAsync(prefix, 4, throwOnEndOfStream: false) < 4)
-        {
-            return null;
-        }
-
-        uint length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
-        if (length == 0 || length > MaxSealedJobLength)
-        {
-            return null;
-        }
-
-        var sealedJob = new byte[length];
-        return await stdin.ReadAtLeastAsync(sealedJob, sealedJob.Length, throwOnEndOfStream: false) == sealedJob.Length ? sealedJob : null;
+        return await new JobRunner(job!, channel).RunAsync();
     }
 }
 

@@ -4,14 +4,15 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Polydev.Agent.Protocol;
 using Polydev.Crypto;
 
 namespace Polydev.Agent;
 
 /// <summary>
 /// Runs one opened job: places the credential, starts the provider CLI with a clean environment, maps its JSON
-/// stream to events, seals every event as an output chunk on stdout, enforces the time and output limits, and ends
-/// the stream with a final <c>exit</c> chunk.
+/// stream to events, seals every event as an output chunk sent over the channel, enforces the time and output limits,
+/// stops when the server cancels, and ends the stream with a final <c>exit</c> chunk.
 /// </summary>
 internal sealed class JobRunner
 {
@@ -33,19 +34,19 @@ internal sealed class JobRunner
 
     private readonly Job _job;
     private readonly ProviderSpec _spec;
-    private readonly Stream _stdout;
+    private readonly AgentChannel _channel;
     private readonly CancellationTokenSource _stop = new();
-    private OutputStreamWriter _writer = null!;
+    private OutputStreamEncryptor _encryptor = null!;
     private string? _reason;
     private long _emitted;
     private bool _stopEmitting;
     private bool _cliReportedFailure;
 
-    public JobRunner(Job job, Stream stdout)
+    public JobRunner(Job job, AgentChannel channel)
     {
         _job = job;
         _spec = ProviderSpec.Find(job.Provider)!;
-        _stdout = stdout;
+        _channel = channel;
     }
 
     private void Stop(string reason)
@@ -61,10 +62,13 @@ internal sealed class JobRunner
         }
     }
 
-    public async Task RunAsync()
+    /// <summary>Runs the job to its end: <see cref="AgentExitReason.Cancelled"/> when the server cancelled it, else <see cref="AgentExitReason.Ok"/>.</summary>
+    public async Task<AgentExitReason> RunAsync()
     {
-        using var writer = new OutputStreamWriter(_stdout, _job.OutputKey);
-        _writer = writer;
+        using var encryptor = new OutputStreamEncryptor(_job.OutputKey);
+        _encryptor = encryptor;
+        // The encrypted exit event says killed, as for a signal: the client asked for it; the exit frame says cancelled.
+        using CancellationTokenRegistration cancel = _channel.CancelRequested.Register(() => Stop(ExitReasons.Killed));
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
@@ -106,7 +110,8 @@ internal sealed class JobRunner
         });
         byte[] exit = JsonSerializer.SerializeToUtf8Bytes(
             new ExitEvent { ExitCode = exitCode, Reason = reason }, Json.AgentEvent);
-        await _writer.WriteAsync(exit, isFinal: true);
+        await _channel.SendOutputAsync(_encryptor.Seal(exit, isFinal: true));
+        return _channel.CancelRequested.IsCancellationRequested ? AgentExitReason.Cancelled : AgentExitReason.Ok;
     }
 
     private void OnSignal(PosixSignalContext context)
@@ -301,7 +306,7 @@ internal sealed class JobRunner
             }
 
             _emitted += bytes.Length;
-            await _writer.WriteAsync(bytes);
+            await _channel.SendOutputAsync(_encryptor.Seal(bytes, isFinal: false));
         }
 
         return true;

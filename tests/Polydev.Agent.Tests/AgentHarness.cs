@@ -1,13 +1,13 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Polydev.Agent.Protocol;
 using Polydev.Crypto;
 
 namespace Polydev.Agent.Tests;
 
-/// <summary>A sandbox stand-in: a temporary HOME, the agent run as a real process, fake CLI scripts.</summary>
+/// <summary>A sandbox stand-in: a temporary HOME, the agent run as a real process speaking the channel, fake CLI scripts.</summary>
 internal sealed class AgentHarness : IDisposable
 {
     public AgentHarness(string? agentCommand = null)
@@ -22,8 +22,6 @@ internal sealed class AgentHarness : IDisposable
     public string? AgentCommand { get; }
 
     public Dictionary<string, string> Environment { get; } = [];
-
-    public string KeyPath => Path.Combine(Home, ".polydev-agent", "key");
 
     public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "polydev-agent.dll");
 
@@ -67,48 +65,96 @@ internal sealed class AgentHarness : IDisposable
         return start;
     }
 
-    public async Task<AgentResult> RunAsync(byte[] stdin, string[] args, Func<Process, Task>? whileRunning = null)
+    /// <summary>
+    /// Starts <c>polydev-agent serve</c>, reads its hello, seals <paramref name="job"/> to the hello's key (or to
+    /// <paramref name="sealTo"/>), sends it and reads the channel to its end, as the server does.
+    /// </summary>
+    public async Task<AgentResult> RunAsync(JsonObject job, Func<Process, Task>? whileRunning = null, byte[]? sealTo = null, string[]? serveArgs = null)
     {
-        using Process process = Process.Start(StartInfo(args))!;
-        Task<byte[]> stdout = ReadAllAsync(process.StandardOutput.BaseStream);
+        using Process process = Process.Start(StartInfo(["serve", .. serveArgs ?? []]))!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        try
+        var reader = new AgentFrameReader(process.StandardOutput.BaseStream, "agent");
+        using var writer = new AgentFrameWriter(process.StandardInput.BaseStream);
+        AgentFrame? first = await reader.ReadAsync();
+        if (first is not { Type: AgentFrameType.Hello })
         {
-            await process.StandardInput.BaseStream.WriteAsync(stdin);
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The agent refused before reading stdin.
+            Assert.Fail($"the agent's first frame is a {first?.Type}, not a hello: {await stderr}");
         }
 
+        AgentHello hello = AgentHello.Decode(first!.Payload);
+        await writer.WriteAsync(AgentFrameType.Job, Seal(sealTo ?? hello.PublicKey, job));
+
+        Task<AgentResult> result = ReadToEndAsync(process, reader, first, stderr);
         if (whileRunning is not null)
         {
             await whileRunning(process);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await result;
+    }
+
+    /// <summary>Starts <c>polydev-agent serve</c>, reads its hello, then closes stdin: the agent ends, abandoned.</summary>
+    public async Task<AgentHello> HelloAsync()
+    {
+        using Process process = Process.Start(StartInfo("serve"))!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        var reader = new AgentFrameReader(process.StandardOutput.BaseStream, "agent");
+        AgentFrame? first = await reader.ReadAsync();
+        if (first is not { Type: AgentFrameType.Hello })
+        {
+            Assert.Fail($"the agent's first frame is a {first?.Type}, not a hello: {await stderr}");
+        }
+
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
-        return new AgentResult(process.ExitCode, await stdout, await stderr);
+        Assert.Equal((int)AgentExitReason.Abandoned, process.ExitCode);
+        return AgentHello.Decode(first!.Payload);
     }
 
-    public async Task<string> KeygenAsync()
+    /// <summary>Reads the channel to its exit frame and the process to its exit; the output frames become one output stream.</summary>
+    public static async Task<AgentResult> ReadToEndAsync(Process process, AgentFrameReader reader, AgentFrame hello, Task<string> stderr)
     {
-        AgentResult result = await RunAsync([], ["keygen"]);
-        Assert.True(result.ExitCode == 0, result.Stderr);
-        return Encoding.ASCII.GetString(result.Stdout).Trim();
+        var output = new MemoryStream();
+        var raw = new MemoryStream();
+        raw.Write(AgentFrameWriter.Encode(hello.Type, hello.Payload));
+        int heartbeats = 0;
+        AgentExit? exit = null;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await reader.ReadAsync(timeout.Token) is { } frame)
+        {
+                Assert.Null(exit); // nothing after the exit frame
+            raw.Write(AgentFrameWriter.Encode(frame.Type, frame.Payload));
+            switch (frame.Type)
+            {
+                case AgentFrameType.Output:
+                    await OutputStream.WriteFrameAsync(output, frame.Payload);
+                    break;
+                case AgentFrameType.Heartbeat:
+                    heartbeats++;
+                    break;
+                case AgentFrameType.Exit:
+                    exit = AgentExit.Decode(frame.Payload);
+                    break;
+                default:
+                    Assert.Fail($"the agent sent a {frame.Type} frame");
+                    break;
+            }
+        }
+
+        process.StandardInput.Close();
+        await process.WaitForExitAsync(timeout.Token);
+        if (exit is null)
+        {
+            Assert.Fail($"the agent ended without an exit frame (status {process.ExitCode}): {await stderr}");
+        }
+
+        Assert.Equal(exit.ExitStatus, process.ExitCode);
+        return new AgentResult(process.ExitCode, exit.Reason, output.ToArray(), await stderr, raw.ToArray(), AgentHello.Decode(hello.Payload), heartbeats);
     }
 
-    public static byte[] Frame(byte[] sealedJob)
-    {
-        var framed = new byte[4 + sealedJob.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(framed, (uint)sealedJob.Length);
-        sealedJob.CopyTo(framed, 4);
-        return framed;
-    }
-
-    public static byte[] SealJob(string publicKeyBase64, JsonObject job) =>
-        Frame(SealedBox.Seal(Convert.FromBase64String(publicKeyBase64), Encoding.UTF8.GetBytes(job.ToJsonString()), "execution.job"));
+    public static byte[] Seal(byte[] publicKey, JsonObject job) =>
+        SealedBox.Seal(publicKey, Encoding.UTF8.GetBytes(job.ToJsonString()), "execution.job");
 
     public static JsonObject Job(string provider, string credentialType, string credential, string prompt, byte[] outputKey, string? proxyUrl = null,
         int? timeLimitSeconds = null, long? maxOutputBytes = null, string? model = null, string? caBundle = null)
@@ -165,4 +211,8 @@ internal sealed class AgentHarness : IDisposable
     }
 }
 
-internal sealed record AgentResult(int ExitCode, byte[] Stdout, string Stderr);
+/// <param name="ExitCode">The agent process's exit status.</param>
+/// <param name="Reason">The exit frame's reason.</param>
+/// <param name="Stdout">The output frames, as one length-prefixed output stream (docs/crypto.md).</param>
+/// <param name="Raw">Every frame the agent wrote to stdout, as it wrote them.</param>
+internal sealed record AgentResult(int ExitCode, AgentExitReason Reason, byte[] Stdout, string Stderr, byte[] Raw, AgentHello Hello, int Heartbeats);

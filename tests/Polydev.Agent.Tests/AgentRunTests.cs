@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Polydev.Agent.Protocol;
 using Polydev.Crypto;
 
 namespace Polydev.Agent.Tests;
@@ -9,20 +10,6 @@ namespace Polydev.Agent.Tests;
 public sealed class AgentRunTests
 {
     private const string Proxy = "http://exec:tok-5e3a@10.89.0.1:10001";
-
-    [Fact]
-    public async Task Keygen_prints_a_valid_public_key_keeps_the_private_key_0600_and_refuses_a_second_key()
-    {
-        using var sandbox = new AgentHarness();
-        string publicKey = await sandbox.KeygenAsync();
-        Assert.True(UserKeyPair.IsValidPublicKey(Convert.FromBase64String(publicKey)));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(sandbox.KeyPath));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(sandbox.KeyPath)!));
-
-        AgentResult again = await sandbox.RunAsync([], ["keygen"]);
-        Assert.Equal(3, again.ExitCode);
-        Assert.Empty(again.Stdout);
-    }
 
     [Theory]
     [InlineData("anthropic", "api_key", null, false)]
@@ -86,14 +73,12 @@ public sealed class AgentRunTests
             + "cat <<'JSONL'\n" + provider.Stream + "\nJSONL\necho 'a warning on stderr' >&2\nexit 0\n";
         sandbox.Environment[provider.Override] = sandbox.WriteScript("fake-" + providerName, script);
         sandbox.Environment["AGENT_ONLY"] = "1";
-
-        string publicKey = await sandbox.KeygenAsync();
         JsonObject job = AgentHarness.Job(providerName, credentialType, credential, prompt, outputKey, Proxy, model: model, caBundle: withCa ? ca : null);
-        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, job), ["run"]);
+        AgentResult result = await sandbox.RunAsync(job);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Empty(result.Stderr);
-        Assert.False(File.Exists(sandbox.KeyPath), "the key file must be gone after the job");
+        Assert.Equal(AgentExitReason.Ok, result.Reason);
         List<JsonObject> events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
         var expected = provider.Events.Select(e => JsonNode.Parse(e)!).ToList();
         // The CLI's stderr arrives as an error event just before exit, encrypted like everything else.
@@ -114,10 +99,9 @@ public sealed class AgentRunTests
             sleep 300
             """);
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
         var clock = Stopwatch.StartNew();
         AgentResult result = await sandbox.RunAsync(
-            AgentHarness.SealJob(publicKey, AgentHarness.Job("anthropic", "api_key", "sk-x", "hang", outputKey, timeLimitSeconds: 1)), ["run"]);
+            AgentHarness.Job("anthropic", "api_key", "sk-x", "hang", outputKey, timeLimitSeconds: 1));
         clock.Stop();
 
         Assert.True(result.ExitCode == 0, result.Stderr);
@@ -136,10 +120,8 @@ public sealed class AgentRunTests
         string started = Path.Combine(sandbox.Home, "started");
         sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("hang", $"cat > /dev/null\ntouch '{started}'\nsleep 300\n");
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
         AgentResult result = await sandbox.RunAsync(
-            AgentHarness.SealJob(publicKey, AgentHarness.Job("anthropic", "api_key", "sk-x", "hang", outputKey, timeLimitSeconds: 60)),
-            ["run"],
+            AgentHarness.Job("anthropic", "api_key", "sk-x", "hang", outputKey, timeLimitSeconds: 60),
             async agent =>
             {
                 await WaitUntilAsync(() => File.Exists(started));
@@ -163,9 +145,8 @@ public sealed class AgentRunTests
             while true; do echo '{"type":"message","role":"assistant","content":"0123456789012345678901234567890123456789","delta":true}'; done
             """);
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
         AgentResult result = await sandbox.RunAsync(
-            AgentHarness.SealJob(publicKey, AgentHarness.Job("google", "api_key", "AIza-x", "flood", outputKey, maxOutputBytes: 10_000, timeLimitSeconds: 30)), ["run"]);
+            AgentHarness.Job("google", "api_key", "AIza-x", "flood", outputKey, maxOutputBytes: 10_000, timeLimitSeconds: 30));
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         using var reader = new OutputStreamReader(new MemoryStream(result.Stdout), outputKey);
@@ -176,30 +157,18 @@ public sealed class AgentRunTests
     }
 
     [Fact]
-    public async Task A_job_sealed_to_another_key_is_refused_and_the_key_is_burnt_and_a_second_run_is_refused()
+    public async Task A_job_sealed_to_another_key_is_refused_with_no_output_and_exit_reason_job_refused()
     {
         using var sandbox = new AgentHarness();
-        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("ok", "cat > /dev/null\necho '{\"type\":\"result\",\"is_error\":false,\"usage\":{}}'\n");
-        await sandbox.KeygenAsync();
         using UserKeyPair other = UserKeyPair.Generate();
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
         JsonObject job = AgentHarness.Job("anthropic", "api_key", "sk-x", "hi", outputKey);
 
-        AgentResult wrong = await sandbox.RunAsync(AgentHarness.SealJob(Convert.ToBase64String(other.PublicKey), job), ["run"]);
+        AgentResult wrong = await sandbox.RunAsync(job, sealTo: other.PublicKey);
+        Assert.Equal(AgentExitReason.JobRefused, wrong.Reason);
         Assert.Equal(4, wrong.ExitCode);
         Assert.Empty(wrong.Stdout);
         Assert.Contains("could not be opened", wrong.Stderr);
-        Assert.False(File.Exists(sandbox.KeyPath));
-
-        // A fresh key, one good run, then the same sealed job again: refused, the key is gone.
-        string publicKey = await sandbox.KeygenAsync();
-        byte[] sealedJob = AgentHarness.SealJob(publicKey, job);
-        AgentResult first = await sandbox.RunAsync(sealedJob, ["run"]);
-        Assert.True(first.ExitCode == 0, first.Stderr);
-        Assert.Equal("ok", (await AgentHarness.DecryptAsync(first.Stdout, outputKey))[^1]["reason"]!.GetValue<string>());
-        AgentResult second = await sandbox.RunAsync(sealedJob, ["run"]);
-        Assert.Equal(3, second.ExitCode);
-        Assert.Empty(second.Stdout);
     }
 
     [Fact]
@@ -218,11 +187,9 @@ public sealed class AgentRunTests
             exit 1
             """);
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
         var commandLines = new List<string>();
         AgentResult result = await sandbox.RunAsync(
-            AgentHarness.SealJob(publicKey, AgentHarness.Job("openai", "api_key", apiKey, prompt, outputKey)),
-            ["run"],
+            AgentHarness.Job("openai", "api_key", apiKey, prompt, outputKey),
             async agent =>
             {
                 await WaitUntilAsync(() => File.Exists(started));
@@ -239,7 +206,7 @@ public sealed class AgentRunTests
         {
             Assert.DoesNotContain(commandLines, c => c.Contains(secret, StringComparison.Ordinal));
             Assert.DoesNotContain(secret, result.Stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain(secret, Encoding.UTF8.GetString(result.Stdout), StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, Encoding.UTF8.GetString(result.Raw), StringComparison.Ordinal);
         }
 
         Assert.Empty(result.Stderr);
@@ -260,8 +227,7 @@ public sealed class AgentRunTests
         using var sandbox = new AgentHarness();
         sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = sandbox.WriteScript("claude", "cat > /dev/null\ncat <<'JSONL'\n" + FakeClis.ClaudeStream + "\nJSONL\n");
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
-        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, AgentHarness.Job("anthropic", "api_key", "sk-x", "hi", outputKey)), ["run"]);
+        AgentResult result = await sandbox.RunAsync(AgentHarness.Job("anthropic", "api_key", "sk-x", "hi", outputKey));
         Assert.True(result.ExitCode == 0, result.Stderr);
 
         var frames = new List<byte[]>();

@@ -41,9 +41,8 @@ public sealed class ExitReasonTests
         using var sandbox = new AgentHarness();
         sandbox.Environment["POLYDEV_AGENT_GEMINI"] = sandbox.WriteScript("fake-gemini", script);
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
         AgentResult result = await sandbox.RunAsync(
-            AgentHarness.SealJob(publicKey, AgentHarness.Job("google", "api_key", "AIza-x", "hi", outputKey, timeLimitSeconds: 30)), ["run"]);
+            AgentHarness.Job("google", "api_key", "AIza-x", "hi", outputKey, timeLimitSeconds: 30));
         Assert.True(result.ExitCode == 0, result.Stderr);
         return await AgentHarness.DecryptAsync(result.Stdout, outputKey);
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Polydev.Agent.Protocol;
 
 namespace Polydev.Agent.Tests;
 
@@ -24,13 +25,13 @@ public sealed class JobRefusalTests
     public async Task A_job_is_refused_for(string what, Action<JsonObject> change, string message)
     {
         using var sandbox = new AgentHarness();
-        string publicKey = await sandbox.KeygenAsync();
         JsonObject job = AgentHarness.Job("anthropic", "api_key", "sk-secret-canary", "hi", RandomNumberGenerator.GetBytes(32));
         change(job);
 
-        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, job), ["run"]);
+        AgentResult result = await sandbox.RunAsync(job);
 
-        Assert.True(result.ExitCode == 4, $"{what}: exit code {result.ExitCode}\n{result.Stderr}");
+        Assert.True(result.Reason == AgentExitReason.JobRefused, $"{what}: exit reason {result.Reason}\n{result.Stderr}");
+        Assert.Equal((int)AgentExitReason.JobRefused, result.ExitCode);
         Assert.Empty(result.Stdout);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-secret-canary", result.Stderr, StringComparison.Ordinal);

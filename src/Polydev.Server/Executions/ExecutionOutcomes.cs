@@ -1,15 +1,18 @@
+using Polydev.Agent.Protocol;
 using Polydev.Contracts.Executions;
 using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Agents;
 
 namespace Polydev.Server.Executions;
 
 /// <summary>
 /// How an execution ended, from what the server can know without reading its output: who stopped it, what the
-/// engine says of the sandbox (gone, OOM-killed), the agent's exit code and whether its final frame came.
+/// engine says of the sandbox (gone, OOM-killed), how the agent channel ended (the agent's exit reason, or lost) and
+/// whether its final frame came.
 /// </summary>
 public sealed class ExecutionOutcomes(ISandboxEngine engine, TimeProvider clock, ExecutionTelemetry telemetry)
 {
-    public async Task<(string State, string Reason)> DecideAsync(ActiveExecution active, bool sawFinal, int? exitCode, string? streamProblem)
+    public async Task<(string State, string Reason)> DecideAsync(ActiveExecution active, bool sawFinal, AgentEnd? end, string? streamProblem)
     {
         if (active.StopReason is { } stopped)
         {
@@ -31,7 +34,7 @@ public sealed class ExecutionOutcomes(ISandboxEngine engine, TimeProvider clock,
             return (ExecutionStates.Failed, ExecutionReasons.OutOfMemory);
         }
 
-        if (sawFinal && exitCode == 0)
+        if (sawFinal && end?.Exit?.Reason == AgentExitReason.Ok)
         {
             return (ExecutionStates.Succeeded, ExecutionReasons.Completed);
         }
@@ -41,16 +44,12 @@ public sealed class ExecutionOutcomes(ISandboxEngine engine, TimeProvider clock,
             return (ExecutionStates.Failed, ExecutionReasons.SandboxLost);
         }
 
-        if (AgentJob.WasRefused(exitCode))
+        if (end?.Exit?.Reason is AgentExitReason.JobRefused or AgentExitReason.NoKey)
         {
             return (ExecutionStates.Failed, ExecutionReasons.JobRefused);
         }
 
-        if (streamProblem is not null)
-        {
-            telemetry.StreamProblem(active.Record.Id, streamProblem);
-        }
-
+        telemetry.StreamProblem(active.Record.Id, streamProblem ?? end?.ToString() ?? "the agent sent no exit frame in time");
         return (ExecutionStates.Failed, ExecutionReasons.AgentError);
     }
 

@@ -44,7 +44,7 @@ public sealed class ExecutionService(
         {
             if (execution.Runner is { } running)
             {
-                // Stopping cuts the exec streams; the runner then destroys the sandbox and records the end.
+                // The runner sends the agent a cancel, then destroys the sandbox and records the end.
                 execution.Stop(ExecutionReasons.Cancelled);
                 await running.WaitAsync(cancellationToken);
             }
@@ -79,7 +79,7 @@ public sealed class ExecutionService(
         {
             if (execution.Runner is { } running)
             {
-                // Stopping cuts the agent's streams; the runner then destroys the sandbox and records the end.
+                // The runner sends the agent a cancel, then destroys the sandbox and records the end.
                 execution.Stop(reason);
                 ending.Add(running);
             }

@@ -6,7 +6,7 @@ using Polydev.Server.Sandboxes;
 namespace Polydev.Server.Executions;
 
 /// <summary>
-/// Starts an allocated execution: hands the sealed job to its waiting agent without opening it, relays the output
+/// Starts an allocated execution: hands the sealed job to its waiting agent over the agent channel without opening it, relays the output
 /// (<see cref="OutputRelay"/>) until the agent's final frame, and ends the execution with the outcome
 /// <see cref="ExecutionOutcomes"/> decides.
 /// </summary>
@@ -49,26 +49,30 @@ public sealed class ExecutionStarter(
     {
         using var deadline = relay.ArmDeadline(execution);
         var agent = execution.Sandbox.Agent;
-        var process = agent.Process;
         var result = new RelayResult(0, 0, false, null);
-        int? exitCode = null;
         string? problem = null;
         try
         {
-            await AgentJob.SendAsync(process, sealedJob, execution.Stopping);
-            result = await relay.RelayAsync(execution, process.Stdout);
-            if (execution.StopReason is null)
-            {
-                exitCode = await process.WaitForExitAsync(execution.Stopping);
-                await agent.StderrDrained(TimeSpan.FromSeconds(2));
-            }
+            // The agent has waited on this channel since the sandbox warmed: the job is one frame away.
+            await agent.SendJobAsync(sealedJob, execution.Stopping);
+            result = await relay.RelayAsync(execution, agent);
         }
-        catch (Exception e) when (e is OperationCanceledException or SandboxEngineException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or SandboxEngineException or IOException or ArgumentOutOfRangeException)
         {
+            // ArgumentOutOfRange: a sealed job above the protocol's 16 MiB (Executions:MaxSealedJobBytes set higher).
             problem = execution.StopReason is null ? e.Message : null;
         }
 
-        var (state, reason) = await outcomes.DecideAsync(execution, result.SawFinal, exitCode, result.Problem ?? problem);
-        await finisher.FinishAsync(execution, state, reason, exitCode, result.OutputBytes, result.Chunks, agent.Stderr);
+        problem = result.Problem ?? problem;
+
+        // Stopped by the server, or the stream went wrong: the agent kills the CLI and says so before the sandbox goes.
+        var end = execution.StopReason is null && problem is null ? await agent.WaitForEndAsync() : await agent.CancelAsync();
+        var (state, reason) = await outcomes.DecideAsync(execution, result.SawFinal, end, problem);
+        if (state != ExecutionStates.Succeeded)
+        {
+            await agent.StderrDrained(TimeSpan.FromSeconds(1));
+        }
+
+        await finisher.FinishAsync(execution, state, reason, end?.Exit?.ExitStatus, result.OutputBytes, result.Chunks, agent.Stderr);
     }
 }

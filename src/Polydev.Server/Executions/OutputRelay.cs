@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Polydev.Contracts.Executions;
 using Polydev.Crypto;
 using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Agents;
 
 namespace Polydev.Server.Executions;
 
@@ -25,13 +26,13 @@ public sealed class OutputRelay(ExecutionStore store, IOptions<ExecutionsOptions
     }
 
     /// <summary>Relays until the final frame, the end of the stream, a malformed frame, or the execution being stopped.</summary>
-    public async Task<RelayResult> RelayAsync(ActiveExecution active, Stream output)
+    public async Task<RelayResult> RelayAsync(ActiveExecution active, AgentChannel agent)
     {
         long outputBytes = 0;
         long next = 0;
         try
         {
-            return await RelayFramesAsync(active, output, (bytes, chunks) => (outputBytes, next) = (bytes, chunks));
+            return await RelayFramesAsync(active, agent, (bytes, chunks) => (outputBytes, next) = (bytes, chunks));
         }
         catch (Exception e) when (e is OperationCanceledException or SandboxEngineException or IOException)
         {
@@ -39,7 +40,7 @@ public sealed class OutputRelay(ExecutionStore store, IOptions<ExecutionsOptions
         }
     }
 
-    private async Task<RelayResult> RelayFramesAsync(ActiveExecution active, Stream output, Action<long, long> progress)
+    private async Task<RelayResult> RelayFramesAsync(ActiveExecution active, AgentChannel agent, Action<long, long> progress)
     {
         var record = active.Record;
         long outputBytes = 0;
@@ -49,7 +50,7 @@ public sealed class OutputRelay(ExecutionStore store, IOptions<ExecutionsOptions
             OutputStreamFrame? frame;
             try
             {
-                frame = await OutputStream.ReadFrameAsync(output, active.Stopping);
+                frame = await agent.ReadOutputAsync(active.Stopping);
             }
             catch (OutputStreamException e)
             {

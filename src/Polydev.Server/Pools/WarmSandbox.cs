@@ -1,11 +1,12 @@
 using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Agents;
 
 namespace Polydev.Server.Pools;
 
 /// <summary>A sandbox whose agent has made its one-job key and waits for the job: ready to take a sealed job.</summary>
 /// <param name="PublicKey">The agent's P-256 public key (65-byte uncompressed point).</param>
-/// <param name="Agent">The waiting agent process; the job goes to its stdin, the output comes from its stdout.</param>
-public sealed record WarmSandbox(SandboxHandle Handle, string Runtime, string ImageVersion, byte[] PublicKey, DateTimeOffset ReadyAt, WaitingAgent Agent)
+/// <param name="Agent">The channel to the waiting agent: the job goes in, the output comes out (docs/agent-protocol.md).</param>
+public sealed record WarmSandbox(SandboxHandle Handle, string Runtime, string ImageVersion, byte[] PublicKey, DateTimeOffset ReadyAt, AgentChannel Agent)
 {
     public string Id => Handle.Id;
 }

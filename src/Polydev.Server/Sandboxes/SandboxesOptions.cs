@@ -24,6 +24,9 @@ public sealed class SandboxesOptions
     /// </summary>
     public string? ServerId { get; set; }
 
+    /// <summary>The agent channel's heartbeats and time-outs (<c>Sandboxes:Agent</c>).</summary>
+    public Agents.AgentChannelOptions Agent { get; set; } = new();
+
     /// <summary>A ready sandbox unused this long is recycled (destroyed and replaced), so none grows stale.</summary>
     public TimeSpan IdleTtl { get; set; } = TimeSpan.FromMinutes(30);
 
@@ -53,5 +56,7 @@ public sealed class SandboxesOptions
         {
             throw new InvalidOperationException("Sandboxes:WarmConcurrency must be at least 1.");
         }
+
+        Agent.Validate();
     }
 }

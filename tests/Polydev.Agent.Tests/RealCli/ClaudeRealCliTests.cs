@@ -105,9 +105,7 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
         string proxyUrl = $"http://{ProxyUser}:{_proxyToken}@127.0.0.1:{_proxy.Port}";
         JsonObject job = AgentHarness.Job("anthropic", credentialType, credential, "Say hello.", outputKey, proxyUrl, model: Model, caBundle: _stub.AuthorityPem);
         job["baseUrl"] = _stub.BaseUrl.AbsoluteUri.TrimEnd('/');
-
-        string publicKey = await sandbox.KeygenAsync();
-        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, job), ["run"]);
+        AgentResult result = await sandbox.RunAsync(job);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         return (result, await AgentHarness.DecryptAsync(result.Stdout, outputKey));

@@ -82,11 +82,10 @@ public sealed class CodexRealCliTests
         // The npm shim runs on the pinned Node, as in the runtime image.
         sandbox.Environment["PATH"] = PinnedClis.NodeDirectory + ":" + Environment.GetEnvironmentVariable("PATH");
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
         JsonObject job = AgentHarness.Job("openai", credentialType, credential, "Say hello.", outputKey,
             proxyUrl: squid.Address.ToString(), timeLimitSeconds: 50, caBundle: stub.AuthorityPem);
         job["baseUrl"] = stub.BaseUrl + "v1";
-        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, job), ["run"]);
+        AgentResult result = await sandbox.RunAsync(job);
         return new CodexRun(result, await AgentHarness.DecryptAsync(result.Stdout, outputKey));
     }
 

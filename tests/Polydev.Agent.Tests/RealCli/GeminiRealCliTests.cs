@@ -105,11 +105,10 @@ public sealed class GeminiRealCliTests
         sandbox.Environment["PATH"] = PinnedClis.NodeDirectory + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin");
 
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
-        string publicKey = await sandbox.KeygenAsync();
         JsonObject job = AgentHarness.Job("google", credentialType, credential, "Say hi", outputKey,
             proxyUrl: proxy.Address.GetLeftPart(UriPartial.Authority), timeLimitSeconds: 50, model: model, caBundle: stub.AuthorityPem);
         job["baseUrl"] = stub.BaseUrl.GetLeftPart(UriPartial.Authority);
-        AgentResult result = await sandbox.RunAsync(AgentHarness.SealJob(publicKey, job), ["run"]);
+        AgentResult result = await sandbox.RunAsync(job);
         return (result, await AgentHarness.DecryptAsync(result.Stdout, outputKey));
     }
 

@@ -88,11 +88,14 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
         var processes = await RunAsync(sandbox, ["sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done"]);
         Assert.Contains("/usr/local/bin/polydev-agent idle", processes.Stdout);
 
-        var publicKey = await RunAsync(sandbox, ["polydev-agent", "keygen"]);
-        Assert.True(publicKey.Exit == 0, $"polydev-agent keygen exited {publicKey.Exit}: {publicKey.Stderr}");
-        var key = Convert.FromBase64String(publicKey.Stdout.Trim());
-        Assert.Equal(65, key.Length);
-        Assert.Equal(0x04, key[0]);
+        // The agent says hello (docs/agent-protocol.md): version 1, type hello, then the interval and the 65-byte key.
+        var hello = await RunAsync(sandbox, ["sh", "-c", "polydev-agent serve < /dev/null | head -c 76 | base64 -w0"]);
+        Assert.True(hello.Exit == 0, $"polydev-agent serve: {hello.Stderr}");
+        var frame = Convert.FromBase64String(hello.Stdout.Trim());
+        Assert.Equal(76, frame.Length);
+        Assert.Equal([Polydev.Agent.Protocol.AgentProtocol.Version, (byte)Polydev.Agent.Protocol.AgentFrameType.Hello], frame[..2]);
+        Assert.Equal(65, frame[10]);
+        Assert.Equal(0x04, frame[11]);
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         var status = await _harness.Engine.InspectAsync(sandbox);
