@@ -124,8 +124,21 @@ public sealed class TestAccount
 
     public CreateMessageRequest NewMessage(string text)
     {
-        var id = Guid.CreateVersion7();
+        var id = NextMessageId();
         return new CreateMessageRequest(id, Seal(EnvelopeKinds.ChatMessage, id, text));
+    }
+
+    private long _lastMessageMs;
+
+    /// <summary>
+    /// A version 7 id a millisecond past the previous one: the server orders a chat's messages by (created_at, id), and
+    /// two ids made in the same millisecond are in random order (Guid.CreateVersion7 is not monotonic within one).
+    /// </summary>
+    private Guid NextMessageId()
+    {
+        var ms = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Interlocked.Read(ref _lastMessageMs) + 1);
+        Interlocked.Exchange(ref _lastMessageMs, ms);
+        return Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(ms));
     }
 
     public CreateCredentialRequest NewCredential(string provider, string secret)
