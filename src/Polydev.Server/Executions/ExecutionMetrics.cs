@@ -20,5 +20,10 @@ public sealed class ExecutionMetrics(CollectorRegistry registry)
 
     public Counter OutputBytes { get; } = registry.Counter("polydev_execution_output_bytes_total", "Ciphertext relayed from sandboxes, by provider.", "provider");
 
+    public Counter AgentEnds { get; } = registry.Counter(
+        "polydev_agent_channel_ends_total",
+        "How running executions' agent channels ended, by provider and end: the agent's exit reason (ok, job_refused, cancelled, …) or lost (no exit frame: the agent died, went silent or broke the protocol).",
+        "provider", "end");
+
     public Counter Refused { get; } = registry.Counter("polydev_executions_refused_total", "Execution requests refused, by reason (concurrency, unavailable, bad_request).", "reason");
 }

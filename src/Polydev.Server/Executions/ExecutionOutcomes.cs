@@ -14,6 +14,7 @@ public sealed class ExecutionOutcomes(ISandboxEngine engine, TimeProvider clock,
 {
     public async Task<(string State, string Reason)> DecideAsync(ActiveExecution active, bool sawFinal, AgentEnd? end, string? streamProblem)
     {
+        telemetry.AgentEnded(active.Record.Provider, end);
         if (active.StopReason is { } stopped)
         {
             return (stopped == ExecutionReasons.Cancelled ? ExecutionStates.Cancelled : ExecutionStates.Failed, stopped);

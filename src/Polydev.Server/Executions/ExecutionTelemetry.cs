@@ -32,6 +32,10 @@ public sealed class ExecutionTelemetry(ExecutionMetrics metrics, ILogger<Executi
         ExecutionLog.Finished(logger, record.Id, record.Provider, state, reason, exitCode, chunks, outputBytes);
     }
 
+    /// <summary>How the agent channel of a started execution ended; null when it did not end in time.</summary>
+    public void AgentEnded(string provider, Sandboxes.Agents.AgentEnd? end) =>
+        metrics.AgentEnds.WithLabels(provider, end?.Exit is { } exit ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(exit.Reason.ToString()) : "lost").Inc();
+
     public void AgentStderr(string executionId, int? exitCode, string stderr) => ExecutionLog.AgentStderr(logger, executionId, exitCode, stderr);
 
     public void StreamProblem(string executionId, string problem) => ExecutionLog.StreamProblem(logger, executionId, problem);

@@ -88,6 +88,7 @@ public sealed class ExecutionTests
         Assert.Contains("polydev_sandbox_cleanups_total{runtime=\"claude\",reason=\"used\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("polydev_sandboxes{runtime=\"claude\",state=\"ready\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("polydev_execution_duration_seconds_count{provider=\"anthropic\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("polydev_agent_channel_ends_total{provider=\"anthropic\",end=\"ok\"} 1", metrics, StringComparison.Ordinal);
         Assert.Empty(await JobContainersAsync(harness.ServerId));
         foreach (var canary in canaries)
         {
@@ -143,6 +144,7 @@ public sealed class ExecutionTests
         var execution = (await cancel.ReadAsync<ExecutionResponse>())!;
         Assert.Equal(ExecutionStates.Cancelled, execution.State);
         Assert.Equal(ExecutionReasons.Cancelled, execution.Reason);
+        Assert.Contains("polydev_agent_channel_ends_total{provider=\"anthropic\",end=\"cancelled\"} 1", await harness.Server.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
         Assert.True(execution.Chunks >= 1, "the accepted chunk arrived before the cancel");
 
         var again = await harness.Client.PostAsync(ApiRoutes.ExecutionCancel(created.Id), null);
