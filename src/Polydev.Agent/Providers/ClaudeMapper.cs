@@ -63,17 +63,11 @@ internal sealed class ClaudeMapper : IEventMapper
 
                 break;
             case "result":
-                JsonElement usage = line.Obj("usage");
                 events.Add(new ResultEvent
                 {
                     IsError = line.Bool("is_error") ?? line.Str("subtype") != "success",
                     Text = line.Str("result"),
-                    Usage = new EventUsage
-                    {
-                        InputTokens = usage.Long("input_tokens"),
-                        OutputTokens = usage.Long("output_tokens"),
-                        CachedInputTokens = usage.Long("cache_read_input_tokens"),
-                    },
+                    Usage = Events.Usage(line.Obj("usage"), "cache_read_input_tokens"),
                     CostUsd = line.Double("total_cost_usd"),
                     DurationMs = line.Long("duration_ms"),
                 });

@@ -55,17 +55,7 @@ internal sealed class CodexMapper : IEventMapper
 
                 break;
             case "turn.completed":
-                JsonElement usage = line.Obj("usage");
-                events.Add(new ResultEvent
-                {
-                    IsError = false,
-                    Usage = new EventUsage
-                    {
-                        InputTokens = usage.Long("input_tokens"),
-                        OutputTokens = usage.Long("output_tokens"),
-                        CachedInputTokens = usage.Long("cached_input_tokens"),
-                    },
-                });
+                events.Add(new ResultEvent { IsError = false, Usage = Events.Usage(line.Obj("usage"), "cached_input_tokens") });
                 break;
             case "turn.failed":
                 events.Add(Events.Error(ErrorSources.Cli, line.Obj("error").Str("message") ?? "turn failed"));

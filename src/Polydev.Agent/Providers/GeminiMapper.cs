@@ -41,17 +41,7 @@ internal sealed class GeminiMapper : IEventMapper
                 }
 
                 JsonElement stats = line.Obj("stats");
-                events.Add(new ResultEvent
-                {
-                    IsError = isError,
-                    Usage = new EventUsage
-                    {
-                        InputTokens = stats.Long("input_tokens"),
-                        OutputTokens = stats.Long("output_tokens"),
-                        CachedInputTokens = stats.Long("cached"),
-                    },
-                    DurationMs = stats.Long("duration_ms"),
-                });
+                events.Add(new ResultEvent { IsError = isError, Usage = Events.Usage(stats, "cached"), DurationMs = stats.Long("duration_ms") });
                 break;
         }
     }

@@ -32,8 +32,24 @@ internal sealed class Output(bool json)
         }
     }
 
+    /// <summary>
+    /// A list verb's result: the rows themselves in JSON mode; for people a table of them, or <paramref name="none"/>
+    /// (how to make the first one) when there are none.
+    /// </summary>
+    public void List<T>(IReadOnlyCollection<T> rows, string none, IReadOnlyList<string> headers, Func<T, IReadOnlyList<string>> cells)
+    {
+        Result(rows);
+        if (rows.Count == 0)
+        {
+            Line(none);
+            return;
+        }
+
+        Table(headers, rows.Select(cells));
+    }
+
     /// <summary>Left-aligned columns; the last column is not padded.</summary>
-    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    private void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         if (Json)
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Polydev.Client.Keys;
-using Polydev.Client.State;
 using Polydev.Client.Terminal;
 using Polydev.Contracts.Accounts;
 using Polydev.Crypto;
@@ -73,19 +72,11 @@ internal static class AccountVerbs
                 new RecoveryResetRequest(email, recoveryAuthKey, passwordKeys.Kdf, passwordKeys.AuthKey, KeyWrapping.WrapUserKey(passwordKeys.Kek, userKey, verified.UserId)),
                 context.Cancellation);
 
-            var login = await api.LoginAsync(new LoginRequest(email, passwordKeys.AuthKey, Session.DeviceName), context.Cancellation);
+            var (login, state) = await Session.LoginAsync(context, api, server, email, passwordKeys.AuthKey);
             using var keys = KeyWrapping.WithPrivateKey(login.Account, (byte[])userKey.Clone());
-            var state = new LocalState(server, login.Account.Email, login.Account.UserId, login.Token, login.SessionId, KeyCache: null);
             var session = Session.Start(context, state, keys);
-
-            context.Output.Result(new { email = state.Email, userId = state.UserId, server, session });
-            if (!context.Output.Json)
-            {
-                Output.Note($"New password set for {state.Email}; every other session was signed out. Your recovery code still works: keep it safe.");
-            }
-
-            Session.PrintExport(context, session);
-            return ExitCodes.Success;
+            return Session.ReportSignedIn(
+                context, state, session, $"New password set for {state.Email}; every other session was signed out. Your recovery code still works: keep it safe.");
         }
         finally
         {

@@ -77,16 +77,11 @@ internal static class ChatVerbs
             .Select(c => new { id = c.Id, title = ChatTitle.Open(cipher, c.Id, c.Title), messageCount = c.MessageCount, createdAt = c.CreatedAt, updatedAt = c.LastMessageAt is { } last && last > c.UpdatedAt ? last : c.UpdatedAt })
             .ToList();
 
-        context.Output.Result(chats);
-        if (chats.Count == 0)
-        {
-            context.Output.Line("No chats yet. Start one with: polydev chats new \"A title\"");
-            return ExitCodes.Success;
-        }
-
-        context.Output.Table(
+        context.Output.List(
+            chats,
+            "No chats yet. Start one with: polydev chats new \"A title\"",
             ["ID", "UPDATED", "MESSAGES", "TITLE"],
-            chats.Select(c => (IReadOnlyList<string>)[c.id.ToString("D"), Output.When(c.updatedAt), c.messageCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.OneLine(c.title)]));
+            c => [c.id.ToString("D"), Output.When(c.updatedAt), c.messageCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.OneLine(c.title)]);
         return ExitCodes.Success;
     }
 

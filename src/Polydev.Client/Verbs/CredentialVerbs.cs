@@ -83,16 +83,11 @@ internal static class CredentialVerbs
             return new { id = c.Id, provider = c.Provider, label = plaintext.Label, type = plaintext.Type, baseUrl = plaintext.BaseUrl, createdAt = c.CreatedAt };
         }).ToList();
 
-        context.Output.Result(rows);
-        if (rows.Count == 0)
-        {
-            context.Output.Line("No credentials yet. Add one with: polydev credentials add anthropic < key.txt");
-            return ExitCodes.Success;
-        }
-
-        context.Output.Table(
+        context.Output.List(
+            rows,
+            "No credentials yet. Add one with: polydev credentials add anthropic < key.txt",
             ["ID", "PROVIDER", "LABEL", "CREATED"],
-            rows.Select(r => (IReadOnlyList<string>)[r.id.ToString("D"), r.provider, Output.OneLine(r.label), Output.When(r.createdAt)]));
+            r => [r.id.ToString("D"), r.provider, Output.OneLine(r.label), Output.When(r.createdAt)]);
         return ExitCodes.Success;
     }
 

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using Polydev.Client.Api;
 using Polydev.Client.Keys;
-using Polydev.Client.State;
 using Polydev.Client.Terminal;
-using Polydev.Contracts.Accounts;
 
 namespace Polydev.Client.Verbs;
 
@@ -51,20 +49,12 @@ internal static class LoginVerbs
         var password = Secrets.Password();
         using var passwordKeys = await PasswordKeys.DeriveAsync(password, parameters);
 
-        var login = await api.LoginAsync(new LoginRequest(email, passwordKeys.AuthKey, Session.DeviceName), context.Cancellation);
-        var state = new LocalState(server, login.Account.Email, login.Account.UserId, login.Token, login.SessionId, KeyCache: null);
+        var (login, state) = await Session.LoginAsync(context, api, server, email, passwordKeys.AuthKey);
         context.SaveState(state);
 
         using var keys = KeyWrapping.Unlock(login.Account, passwordKeys.Kek);
         var session = Session.Start(context, state, keys);
-        context.Output.Result(new { email = state.Email, userId = state.UserId, server, session });
-        if (!context.Output.Json)
-        {
-            Output.Note($"Signed in to {server} as {state.Email}.");
-        }
-
-        Session.PrintExport(context, session);
-        return ExitCodes.Success;
+        return Session.ReportSignedIn(context, state, session, $"Signed in to {server} as {state.Email}.");
     }
 
     private static async Task<int> UnlockAsync(VerbContext context)

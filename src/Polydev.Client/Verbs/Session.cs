@@ -3,6 +3,7 @@ using Polydev.Client.Api;
 using Polydev.Client.Keys;
 using Polydev.Client.State;
 using Polydev.Client.Terminal;
+using Polydev.Contracts.Accounts;
 using Polydev.Crypto;
 
 namespace Polydev.Client.Verbs;
@@ -27,6 +28,29 @@ internal static class Session
         {
             CryptographicOperations.ZeroMemory(sessionKey);
         }
+    }
+
+    /// <summary>
+    /// Signs in to <paramref name="server"/> with an auth key already derived. The state it returns holds no key cache
+    /// and is not saved yet; the caller opens the keys from the login's account.
+    /// </summary>
+    public static async Task<(LoginResponse Login, LocalState State)> LoginAsync(VerbContext context, PolydevApi api, string server, string email, byte[] authKey)
+    {
+        var login = await api.LoginAsync(new LoginRequest(email, authKey, DeviceName), context.Cancellation);
+        return (login, new LocalState(server, login.Account.Email, login.Account.UserId, login.Token, login.SessionId, KeyCache: null));
+    }
+
+    /// <summary>The end of a verb that signs in: the account and the new session as the result, the note for people, the export line.</summary>
+    public static int ReportSignedIn(VerbContext context, LocalState state, string session, string note)
+    {
+        context.Output.Result(new { email = state.Email, userId = state.UserId, server = state.Server, session });
+        if (!context.Output.Json)
+        {
+            Output.Note(note);
+        }
+
+        PrintExport(context, session);
+        return ExitCodes.Success;
     }
 
     /// <summary>Human mode: the export line alone on stdout, so <c>eval "$(polydev unlock)"</c> works; the advice on stderr.</summary>

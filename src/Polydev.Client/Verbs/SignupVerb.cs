@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Polydev.Client.Keys;
-using Polydev.Client.State;
 using Polydev.Client.Terminal;
 using Polydev.Contracts.Accounts;
 using Polydev.Crypto;
@@ -65,8 +64,7 @@ internal static class SignupVerb
         try
         {
             // The keys are already in hand, so signing in needs no second PBKDF2 run and no pre-login.
-            var login = await api.LoginAsync(new LoginRequest(created.Email, passwordKeys.AuthKey, Session.DeviceName), context.Cancellation);
-            var state = new LocalState(server, login.Account.Email, login.Account.UserId, login.Token, login.SessionId, KeyCache: null);
+            var (_, state) = await Session.LoginAsync(context, api, server, created.Email, passwordKeys.AuthKey);
             session = Session.Start(context, state, vaultKeys);
         }
         catch (CliException) when (context.Output.Json)

@@ -42,16 +42,11 @@ internal static class TokenVerbs
     {
         using var api = context.SignedInApi(out _);
         var tokens = await api.ListTokensAsync(context.Cancellation);
-        context.Output.Result(tokens);
-        if (tokens.Count == 0)
-        {
-            context.Output.Line("No API tokens. Create one with: polydev tokens create NAME");
-            return ExitCodes.Success;
-        }
-
-        context.Output.Table(
+        context.Output.List(
+            tokens,
+            "No API tokens. Create one with: polydev tokens create NAME",
             ["ID", "CREATED", "LAST USED", "EXPIRES", "NAME"],
-            tokens.Select(t => (IReadOnlyList<string>)[t.Id.ToString("D"), Output.When(t.CreatedAt), Output.When(t.LastUsedAt), Output.When(t.ExpiresAt), Output.OneLine(t.Name ?? "")]));
+            t => [t.Id.ToString("D"), Output.When(t.CreatedAt), Output.When(t.LastUsedAt), Output.When(t.ExpiresAt), Output.OneLine(t.Name ?? "")]);
         return ExitCodes.Success;
     }
 

@@ -18,14 +18,7 @@ internal static class LabeledHkdf
 
     public static byte[] Extract(ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> label, ReadOnlySpan<byte> ikm)
     {
-        var labeledIkm = new byte[ProtocolVersion.Length + suiteId.Length + label.Length + ikm.Length];
-        var writer = new ByteWriter(labeledIkm);
-        writer.Write(ProtocolVersion);
-        writer.Write(suiteId);
-        writer.Write(label);
-        writer.Write(ikm);
-        Debug.Assert(writer.IsFull);
-
+        var labeledIkm = Labeled(length: null, suiteId, label, ikm);
         var prk = new byte[HashLength];
         HKDF.Extract(HashAlgorithmName.SHA256, labeledIkm, salt, prk);
         CryptographicOperations.ZeroMemory(labeledIkm);
@@ -34,17 +27,30 @@ internal static class LabeledHkdf
 
     public static byte[] Expand(ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> prk, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, int length)
     {
-        var labeledInfo = new byte[sizeof(ushort) + ProtocolVersion.Length + suiteId.Length + label.Length + info.Length];
-        var writer = new ByteWriter(labeledInfo);
-        writer.WriteUInt16BigEndian(checked((ushort)length));
-        writer.Write(ProtocolVersion);
-        writer.Write(suiteId);
-        writer.Write(label);
-        writer.Write(info);
-        Debug.Assert(writer.IsFull);
-
+        var labeledInfo = Labeled(checked((ushort)length), suiteId, label, info);
         var output = new byte[length];
         HKDF.Expand(HashAlgorithmName.SHA256, prk, output, labeledInfo);
         return output;
+    }
+
+    /// <summary>
+    /// <c>[I2OSP(L, 2)] || "HPKE-v1" || suite_id || label || value</c>: the labelled IKM of LabeledExtract (no length)
+    /// and the labelled info of LabeledExpand (with L) share this layout.
+    /// </summary>
+    private static byte[] Labeled(ushort? length, ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> label, ReadOnlySpan<byte> value)
+    {
+        var labeled = new byte[(length is null ? 0 : sizeof(ushort)) + ProtocolVersion.Length + suiteId.Length + label.Length + value.Length];
+        var writer = new ByteWriter(labeled);
+        if (length is { } outputLength)
+        {
+            writer.WriteUInt16BigEndian(outputLength);
+        }
+
+        writer.Write(ProtocolVersion);
+        writer.Write(suiteId);
+        writer.Write(label);
+        writer.Write(value);
+        Debug.Assert(writer.IsFull);
+        return labeled;
     }
 }

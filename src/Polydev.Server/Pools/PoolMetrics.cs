@@ -7,24 +7,24 @@ public sealed class PoolMetrics
 {
     public PoolMetrics(CollectorRegistry registry)
     {
-        var factory = Metrics.WithCustomRegistry(registry);
-        Sandboxes = factory.CreateGauge(
+        Sandboxes = registry.Gauge(
             "polydev_sandboxes",
             "Sandboxes this server holds, by runtime kind and state (warming, ready, assigned, executing, cooldown).",
             "runtime", "state");
-        Allocation = factory.CreateHistogram(
+        Allocation = registry.Histogram(
             "polydev_sandbox_allocation_seconds",
             "Time to hand a sandbox to a new execution, by runtime kind and path (warm: from the pool; cold: created on demand).",
-            new HistogramConfiguration { LabelNames = ["runtime", "path"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 18) });
-        Cleanups = factory.CreateCounter(
+            Histogram.ExponentialBuckets(0.0005, 2, 18),
+            "runtime", "path");
+        Cleanups = registry.Counter(
             "polydev_sandbox_cleanups_total",
             "Sandboxes destroyed, by runtime kind and reason (used, cancelled, idle_ttl, image_changed, unhealthy, warm_failed, drain, reconcile, lost).",
             "runtime", "reason");
-        WarmFailures = factory.CreateCounter(
+        WarmFailures = registry.Counter(
             "polydev_sandbox_warm_failures_total",
             "Warm-ups that failed (engine error, missing image, agent key not made), by runtime kind.",
             "runtime");
-        Refused = factory.CreateCounter(
+        Refused = registry.Counter(
             "polydev_sandbox_allocations_refused_total",
             "Allocations refused because the kind's ceiling was reached or its pool is disabled, by runtime kind.",
             "runtime");
