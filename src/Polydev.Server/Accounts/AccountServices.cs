@@ -18,6 +18,7 @@ public static class AccountServices
         services.AddSingleton<AttemptThrottle>();
         services.AddSingleton<PreloginSalts>();
         services.AddSingleton<AccountRules>();
+        services.AddAccountRateLimiting();
 
         services.AddSingleton<BearerTokenValidator>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
@@ -29,6 +30,9 @@ public static class AccountServices
             .AddPolicy(AdminRequirement.Policy, policy => policy.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
         return services;
     }
+
+    /// <summary>The per-address rate limits: after routing (they are per endpoint) and before authentication, which they spare.</summary>
+    public static IApplicationBuilder UseAccounts(this IApplicationBuilder app) => app.UseRateLimiter();
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {

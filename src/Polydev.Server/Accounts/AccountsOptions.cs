@@ -14,13 +14,30 @@ public sealed class AccountsOptions
     /// </summary>
     public int AuthKeyHashIterations { get; set; } = 100_000;
 
-    /// <summary>Login (and recovery) attempts allowed per e-mail within <see cref="AttemptWindow"/>.</summary>
-    public int AttemptsPerEmail { get; set; } = 10;
+    /// <summary>
+    /// Login (and recovery) attempts allowed on one e-mail from one client address within <see cref="AttemptWindow"/>.
+    /// Counted per pair, never per e-mail alone, so nobody can lock a user out by failing on purpose.
+    /// </summary>
+    public int AttemptsPerEmailAndAddress { get; set; } = 10;
 
     /// <summary>Login (and recovery) attempts allowed per client address within <see cref="AttemptWindow"/>.</summary>
     public int AttemptsPerAddress { get; set; } = 100;
 
     public TimeSpan AttemptWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Failures on one e-mail, from all addresses within <see cref="AttemptWindow"/>, after which every attempt on it
+    /// waits <see cref="EmailSlowdownStep"/> per further failure (at most <see cref="MaxEmailSlowdown"/>): a
+    /// distributed attack is slowed, the owner is not locked out.
+    /// </summary>
+    public int EmailSlowdownAfter { get; set; } = 10;
+
+    public TimeSpan EmailSlowdownStep { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxEmailSlowdown { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Requests per client address on the anonymous endpoints that cost the server a KDF or answer about e-mails.</summary>
+    public AccountRateLimits RateLimits { get; set; } = new();
 
     /// <summary>Upper bound on the KDF cost a client may choose, so nobody stores parameters that lock other devices out.</summary>
     public int MaxKdfIterations { get; set; } = 10_000_000;

@@ -12,11 +12,11 @@ public static class AuthEndpoints
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var anonymous = app.MapGroup("").WithTags("Accounts").AllowAnonymous().WithRequestBodyLimit(AccountsRequestLimit);
-        anonymous.MapPost(ApiRoutes.Accounts, SignupAsync).WithSummary("Create an account from client-made key material.");
-        anonymous.MapPost(ApiRoutes.Prelogin, PreloginAsync).WithSummary("KDF parameters for an e-mail; never reveals whether the account exists.");
-        anonymous.MapPost(ApiRoutes.Login, LoginAsync).WithSummary("Exchange authKey for a session token and the wrapped keys.");
-        anonymous.MapPost(ApiRoutes.RecoveryVerify, RecoveryVerifyAsync).WithSummary("Prove the recovery code; returns userKey wrapped by it.");
-        anonymous.MapPost(ApiRoutes.RecoveryReset, RecoveryResetAsync).WithSummary("Set a new password with the recovery code; revokes every session.");
+        anonymous.MapPost(ApiRoutes.Accounts, SignupAsync).RequireRateLimiting(AccountRateLimiting.Signup).WithSummary("Create an account from client-made key material.");
+        anonymous.MapPost(ApiRoutes.Prelogin, PreloginAsync).RequireRateLimiting(AccountRateLimiting.Prelogin).WithSummary("KDF parameters for an e-mail; never reveals whether the account exists.");
+        anonymous.MapPost(ApiRoutes.Login, LoginAsync).RequireRateLimiting(AccountRateLimiting.Login).WithSummary("Exchange authKey for a session token and the wrapped keys.");
+        anonymous.MapPost(ApiRoutes.RecoveryVerify, RecoveryVerifyAsync).RequireRateLimiting(AccountRateLimiting.Login).WithSummary("Prove the recovery code; returns userKey wrapped by it.");
+        anonymous.MapPost(ApiRoutes.RecoveryReset, RecoveryResetAsync).RequireRateLimiting(AccountRateLimiting.Login).WithSummary("Set a new password with the recovery code; revokes every session.");
 
         var signedIn = app.MapGroup("").WithTags("Sessions").RequireAuthorization();
         signedIn.MapPost(ApiRoutes.Logout, LogoutAsync).WithSummary("Revoke the token this request carries.");
@@ -100,11 +100,15 @@ public static class AuthEndpoints
             return errors.ToProblem();
         }
 
-        if (!throttle.TryAcquire(email, context.Connection.RemoteIpAddress?.ToString(), out var retryAfter))
+        var address = ClientAddress.Of(context);
+        var attempt = throttle.TryAcquire(email, address);
+        if (!attempt.IsAllowed)
         {
             metrics.Logins.WithLabels("throttled").Inc();
-            return TooMany(context, retryAfter, "Too many sign-in attempts");
+            return TooMany(context, attempt.RetryAfter, "Too many sign-in attempts");
         }
+
+        await throttle.SlowDownAsync(attempt, cancellationToken);
 
         var user = await accounts.FindByEmailAsync(email, cancellationToken);
         if (user is null)
@@ -114,10 +118,12 @@ public static class AuthEndpoints
 
         if (user is null || !hasher.Verify(request.AuthKey, user.AuthKeyHash))
         {
+            throttle.Failed(email);
             metrics.Logins.WithLabels("bad_credentials").Inc();
             return Problems.Unauthorized("The e-mail or password is wrong.");
         }
 
+        throttle.Succeeded(email, address);
         var (token, session) = await issuer.IssueAsync(user.UserId, TokenKinds.Session, request.DeviceName, null, cancellationToken);
         metrics.Logins.WithLabels("success").Inc();
         return TypedResults.Ok(new LoginResponse(token, Guid.Parse(session.Id), UnixTime.ToDateTimeOffset(session.ExpiresAt), AccountViews.ToKeys(user)));
@@ -195,11 +201,15 @@ public static class AuthEndpoints
             return (null, errors.ToProblem());
         }
 
-        if (!throttle.TryAcquire("recovery:" + email, context.Connection.RemoteIpAddress?.ToString(), out var retryAfter))
+        var (key, address) = ("recovery:" + email, ClientAddress.Of(context));
+        var attempt = throttle.TryAcquire(key, address);
+        if (!attempt.IsAllowed)
         {
             metrics.Recoveries.WithLabels(step, "throttled").Inc();
-            return (null, TooMany(context, retryAfter, "Too many recovery attempts"));
+            return (null, TooMany(context, attempt.RetryAfter, "Too many recovery attempts"));
         }
+
+        await throttle.SlowDownAsync(attempt, cancellationToken);
 
         var user = await accounts.FindByEmailAsync(email, cancellationToken);
         if (user?.RecoveryAuthHash is null)
@@ -209,10 +219,12 @@ public static class AuthEndpoints
 
         if (user?.RecoveryAuthHash is null || user.RecoveryUserKey is null || !hasher.Verify(proof, user.RecoveryAuthHash))
         {
+            throttle.Failed(key);
             metrics.Recoveries.WithLabels(step, "bad_credentials").Inc();
             return (null, Problems.Unauthorized("The e-mail or recovery code is wrong."));
         }
 
+        throttle.Succeeded(key, address);
         metrics.Recoveries.WithLabels(step, "success").Inc();
         return (user, null);
     }
@@ -221,6 +233,6 @@ public static class AuthEndpoints
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problems.TooManyRequests($"{what} for this account or address; try again in {seconds} seconds.");
+        return Problems.TooManyRequests($"{what} from this address; try again in {seconds} seconds.");
     }
 }

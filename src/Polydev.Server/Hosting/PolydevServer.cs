@@ -124,6 +124,7 @@ public static class PolydevServer
         app.UseHttpApi();
         app.UseHttpMetrics();
         app.UseWebClient();
+        app.UseAccounts();
         app.UseAuthentication();
         app.UseAuthorization();
 

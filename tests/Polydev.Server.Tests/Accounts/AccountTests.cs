@@ -54,15 +54,17 @@ public sealed class AccountTests
     }
 
     [Fact]
-    public async Task Login_attempts_are_rate_limited_per_email()
+    public async Task Login_attempts_are_limited_per_email_and_address()
     {
-        await using var server = await RunningServer.StartAsync(RunningServer.Sqlite, new Dictionary<string, string?> { ["Accounts:AttemptsPerEmail"] = "3" });
+        await using var server = await RunningServer.StartAsync(RunningServer.Sqlite, new Dictionary<string, string?> { ["Accounts:AttemptsPerEmailAndAddress"] = "3" });
         var account = await TestAccount.SignUpAsync(server);
         for (var i = 0; i < 2; i++)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.PostJsonAsync(ApiRoutes.Login, new LoginRequest(account.Email, new byte[32], null))).StatusCode);
         }
 
+        // SignUpAsync's successful login forgot its own attempt; the third wrong one spends the pair's attempts.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.PostJsonAsync(ApiRoutes.Login, new LoginRequest(account.Email, new byte[32], null))).StatusCode);
         var throttled = await server.Client.PostJsonAsync(ApiRoutes.Login, new LoginRequest(account.Email, account.AuthKey, null));
         Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
         Assert.True(throttled.Headers.RetryAfter?.Delta > TimeSpan.Zero);
@@ -77,7 +79,7 @@ public sealed class AccountTests
     [InlineData(false)]
     public async Task Per_address_limits_see_the_client_behind_a_trusted_proxy_only(bool trusted)
     {
-        var settings = new Dictionary<string, string?> { ["Accounts:AttemptsPerAddress"] = "2", ["Accounts:AttemptsPerEmail"] = "100" };
+        var settings = new Dictionary<string, string?> { ["Accounts:AttemptsPerAddress"] = "2", ["Accounts:AttemptsPerEmailAndAddress"] = "100" };
         if (trusted)
         {
             settings["TrustedProxies:0"] = "127.0.0.1";
