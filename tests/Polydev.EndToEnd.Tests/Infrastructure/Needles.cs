@@ -37,19 +37,26 @@ public sealed class Needles
     /// <summary>Fails with the needle's name (never its value) and where it was found.</summary>
     public void AssertAbsentFrom(string haystackName, string haystack)
     {
-        foreach (var (name, text) in _texts)
-        {
-            Assert.False(haystack.Contains(text, StringComparison.Ordinal), $"{name} found in {haystackName}.");
-        }
+        var found = FoundIn(haystack);
+        Assert.True(found.Count == 0, $"{string.Join(", ", found)} found in {haystackName}.");
     }
 
     public void AssertAbsentFrom(string haystackName, IEnumerable<byte[]> haystacks)
     {
+        var found = FoundIn(haystacks);
+        Assert.True(found.Count == 0, $"{string.Join(", ", found)} found in {haystackName}.");
+    }
+
+    /// <summary>The names (never the values) of the needles in <paramref name="haystack"/>.</summary>
+    public IReadOnlyList<string> FoundIn(string haystack) =>
+        [.. _texts.Where(t => haystack.Contains(t.Text, StringComparison.Ordinal)).Select(t => t.Name)];
+
+    public IReadOnlyList<string> FoundIn(IEnumerable<byte[]> haystacks)
+    {
         var all = haystacks.ToList();
-        foreach (var (name, needle) in _bytes.Concat(_texts.Select(t => (t.Name, Encoding.UTF8.GetBytes(t.Text)))))
-        {
-            Assert.False(all.Any(h => h.AsSpan().IndexOf(needle) >= 0), $"{name} found in {haystackName}.");
-        }
+        return [.. _bytes.Concat(_texts.Select(t => (t.Name, Bytes: Encoding.UTF8.GetBytes(t.Text))))
+            .Where(needle => all.Any(h => h.AsSpan().IndexOf(needle.Item2) >= 0))
+            .Select(needle => needle.Item1)];
     }
 
     /// <summary>
