@@ -58,6 +58,7 @@ public static class HttpApiServices
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<SecurityHeaders>();
+        app.UseMiddleware<JsonCharset>();
         app.UseRouting();
         return app;
     }

@@ -18,6 +18,8 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string detail) => Create(StatusCodes.Status409Conflict, "Conflict", detail);
 
+    public static ProblemHttpResult UnsupportedMediaType(string detail) => Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);
+
     public static ProblemHttpResult TooManyRequests(string detail) => Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail);
 
     public static ProblemHttpResult BadGateway(string detail) => Create(StatusCodes.Status502BadGateway, "Bad gateway", detail);
