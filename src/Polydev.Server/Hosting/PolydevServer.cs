@@ -122,7 +122,6 @@ public static class PolydevServer
         app.UseTrustedProxies();
         app.UseRequestObserver();
         app.UseHttpApi();
-        app.UseHttpMetrics();
         app.UseWebClient();
         app.UseAccounts();
         app.UseAuthentication();

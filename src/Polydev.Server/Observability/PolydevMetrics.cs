@@ -26,6 +26,11 @@ public sealed class PolydevMetrics
         VaultWrites = registry.Counter("polydev_vault_writes_total", "Vault records written, by record type and operation.", "record", "operation");
         VaultReads = registry.Counter("polydev_vault_reads_total", "Vault records returned, by record type.", "record");
         RequestsRejected = registry.Counter("polydev_requests_rejected_total", "Requests refused with a 4xx status (nothing changed), by reason.", "reason");
+        HttpRequestDuration = registry.Histogram(
+            "http_request_duration_seconds", "HTTP requests by method (known ones; the rest are OTHER), route template and status.",
+            Histogram.ExponentialBuckets(0.001, 2, 16), "method", "endpoint", "code");
+        HttpRequestsReceived = registry.Counter(
+            "http_requests_received_total", "HTTP requests by method (known ones; the rest are OTHER), route template and status.", "method", "endpoint", "code");
     }
 
     public CollectorRegistry Registry { get; }
@@ -53,4 +58,8 @@ public sealed class PolydevMetrics
     public Counter VaultReads { get; }
 
     public Counter RequestsRejected { get; }
+
+    public Histogram HttpRequestDuration { get; }
+
+    public Counter HttpRequestsReceived { get; }
 }

@@ -3,9 +3,11 @@ using System.Diagnostics;
 namespace Polydev.Server.Observability;
 
 /// <summary>
-/// One log line per request (method, route template, status, time) and the count of refused
-/// requests by reason, in one place for every endpoint. Bodies, headers and query strings are
-/// never logged: on vault endpoints they are ciphertext at best and credentials at worst.
+/// One log line per request (method, route template, status, time), the request metrics and the count of refused
+/// requests by reason, in one place for every endpoint. Bodies, headers and query strings are never logged: on vault
+/// endpoints they are ciphertext at best and credentials at worst. Every label is bounded: the method is one of the
+/// known ones or <c>OTHER</c>, the route is the endpoint's template (never the path), so no request a client invents
+/// adds a series.
 /// </summary>
 internal sealed partial class RequestObserver(RequestDelegate next, PolydevMetrics metrics, ILogger<RequestObserver> logger)
 {
@@ -25,9 +27,24 @@ internal sealed partial class RequestObserver(RequestDelegate next, PolydevMetri
             }
 
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
-            LogRequest(logger, context.Request.Method, route, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var method = KnownMethod(context.Request.Method);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var code = StatusCodeLabels.TryGetValue(status, out var label) ? label : "other";
+            metrics.HttpRequestDuration.WithLabels(method, route, code).Observe(elapsed.TotalSeconds);
+            metrics.HttpRequestsReceived.WithLabels(method, route, code).Inc();
+            LogRequest(logger, method, route, status, elapsed.TotalMilliseconds);
         }
     }
+
+    /// <summary>The method as sent when it is one HTTP defines (methods are case-sensitive), else <c>OTHER</c>.</summary>
+    internal static string KnownMethod(string method) => method switch
+    {
+        "GET" or "HEAD" or "POST" or "PUT" or "PATCH" or "DELETE" or "OPTIONS" or "TRACE" or "CONNECT" => method,
+        _ => "OTHER",
+    };
+
+    private static readonly Dictionary<int, string> StatusCodeLabels =
+        Enumerable.Range(100, 500).ToDictionary(code => code, code => code.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static string? RefusalReason(int status) => status switch
     {
