@@ -127,7 +127,8 @@ public static class PolydevServer
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapHttpApi();
+        var serverOptions = app.Configuration.Get<ServerOptions>() ?? new ServerOptions();
+        app.MapHttpApi(serveDocs: serverOptions.ApiDocs ?? app.Environment.IsDevelopment());
         app.MapObservability();
         app.MapAccounts();
         app.MapVault();

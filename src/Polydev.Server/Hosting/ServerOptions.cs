@@ -24,4 +24,11 @@ public sealed class ServerOptions
     /// from anyone else it is ignored.
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>
+    /// Serve Swagger UI at <c>/docs</c> (<c>POLYDEV_APIDOCS=true</c>). Unset: only in the Development environment.
+    /// The OpenAPI document at <c>/openapi/v1.json</c> is always served; the page is a second web application on the
+    /// client's origin, so production servers leave it off.
+    /// </summary>
+    public bool? ApiDocs { get; set; }
 }

@@ -63,18 +63,41 @@ public static class HttpApiServices
         return app;
     }
 
-    /// <summary>Liveness, readiness (the checks tagged <c>ready</c>), the OpenAPI document and its browsable docs.</summary>
-    public static IEndpointRouteBuilder MapHttpApi(this WebApplication app)
+    /// <summary>
+    /// The browsable docs' policy: Swagger UI's own files only, no inline or evaluated script, no frames, no form posts,
+    /// requests only to this origin.
+    /// </summary>
+    public const string DocsContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /// <summary>
+    /// Liveness, readiness (the checks tagged <c>ready</c>), the OpenAPI document and, when <paramref name="serveDocs"/>,
+    /// its browsable docs under a strict content security policy.
+    /// </summary>
+    public static IEndpointRouteBuilder MapHttpApi(this WebApplication app, bool serveDocs)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithTags("Health");
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithTags("Health");
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.UseSwaggerUI(options =>
+        if (serveDocs)
         {
-            options.RoutePrefix = "docs";
-            options.SwaggerEndpoint("/openapi/v1.json", "Polydev API v1");
-            options.DocumentTitle = "Polydev API";
-        });
+            app.UseWhen(context => context.Request.Path.StartsWithSegments("/docs"), docs => docs.Use((context, next) =>
+            {
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy = DocsContentSecurityPolicy;
+                headers.XFrameOptions = "DENY";
+                headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                return next(context);
+            }));
+            app.UseSwaggerUI(options =>
+            {
+                options.RoutePrefix = "docs";
+                options.SwaggerEndpoint("/openapi/v1.json", "Polydev API v1");
+                options.DocumentTitle = "Polydev API";
+            });
+        }
+
         return app;
     }
 }

@@ -58,7 +58,7 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public async Task The_openapi_document_describes_every_endpoint_and_the_docs_page_serves_it()
+    public async Task The_openapi_document_describes_every_endpoint()
     {
         await using var server = await RunningServer.StartAsync(RunningServer.Sqlite);
         var document = JsonNode.Parse(await server.Client.GetStringAsync("/openapi/v1.json"))!;
@@ -74,9 +74,38 @@ public sealed class HostingTests
         }
 
         Assert.NotNull(document["components"]?["securitySchemes"]?["Bearer"]);
-        var docs = await server.Client.GetAsync("/docs/index.html");
-        Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
-        Assert.Contains("swagger", await docs.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Issue 13, finding 9: Swagger UI shared the client's origin with no content security policy.</summary>
+    [Fact]
+    public async Task The_docs_page_is_off_by_default_and_when_on_serves_under_a_strict_policy()
+    {
+        await using (var server = await RunningServer.StartAsync(RunningServer.Sqlite))
+        {
+            var off = await server.Client.GetAsync("/docs/index.html");
+            Assert.Equal(HttpStatusCode.NotFound, off.StatusCode);
+            Assert.Equal("application/problem+json", off.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/openapi/v1.json")).StatusCode);
+        }
+
+        await using (var server = await RunningServer.StartAsync(RunningServer.Sqlite, new Dictionary<string, string?> { ["ApiDocs"] = "true" }))
+        {
+            foreach (var path in new[] { "/docs/index.html", "/docs/index.js", "/docs/swagger-ui-bundle.js" })
+            {
+                var docs = await server.Client.GetAsync(path);
+                Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+                var policy = string.Join(' ', docs.Headers.GetValues("Content-Security-Policy"));
+                Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
+                Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
+                Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+                Assert.DoesNotContain("unsafe", policy, StringComparison.Ordinal);
+            }
+
+            // Every script of the page is a file the policy allows: none inline.
+            var page = await server.Client.GetStringAsync("/docs/index.html");
+            Assert.Contains("swagger", page, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotMatch("<script(?![^>]*\\bsrc=)[^>]*>", page);
+        }
     }
 
     [Fact]

@@ -155,8 +155,10 @@ public sealed class WebServingTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.True(health.Headers.CacheControl?.NoStore);
 
+        // /docs is the server's even when it serves nothing there (the default): never the client's page.
         using var docs = await server.Client.SendAsync(Navigate("/docs/index.html"));
-        Assert.Contains("swagger", await docs.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.NotFound, docs.StatusCode);
+        Assert.Equal("application/problem+json", docs.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
