@@ -29,9 +29,10 @@ public static class EgressEndpoints
     private static async Task<Results<Ok<EgressStatusResponse>, ProblemHttpResult>> StatusAsync(
         ClaimsPrincipal user, EgressService egress, IOptions<EgressOptions> options, CancellationToken cancellationToken)
     {
-        if (await EnsurePortAsync(egress, user.UserId(), cancellationToken) is not { } port)
+        var (port, unavailable) = await EnsurePortAsync(egress, user.UserId(), cancellationToken);
+        if (unavailable is not null)
         {
-            return Exhausted(options.Value);
+            return unavailable;
         }
 
         var usage = egress.CurrentUsage(user.UserId(), port);
@@ -57,9 +58,9 @@ public static class EgressEndpoints
         {
             return TypedResults.Ok(await check.CheckAsync(user.UserId(), cancellationToken));
         }
-        catch (PortRangeExhaustedException)
+        catch (EgressPortUnavailableException e)
         {
-            return Exhausted(options.Value);
+            return Problems.Unavailable(e.Message);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -81,9 +82,10 @@ public static class EgressEndpoints
             return errors.ToProblem();
         }
 
-        if (await EnsurePortAsync(egress, user.UserId(), cancellationToken) is not { } port)
+        var (port, unavailable) = await EnsurePortAsync(egress, user.UserId(), cancellationToken);
+        if (unavailable is not null)
         {
-            return Exhausted(options.Value);
+            return unavailable;
         }
 
         var lifetime = request.LifetimeSeconds is { } s ? TimeSpan.FromSeconds(s) : options.Value.TokenLifetime;
@@ -125,18 +127,16 @@ public static class EgressEndpoints
         return TypedResults.Ok(new Page<AdminEgressPortResponse>(items, null));
     }
 
-    private static async Task<UserProxyPort?> EnsurePortAsync(EgressService egress, Guid userId, CancellationToken cancellationToken)
+    /// <summary>The user's listening port, or the 503 problem that says why there is none.</summary>
+    private static async Task<(UserProxyPort Port, ProblemHttpResult? Unavailable)> EnsurePortAsync(EgressService egress, Guid userId, CancellationToken cancellationToken)
     {
         try
         {
-            return await egress.EnsurePortAsync(userId, cancellationToken);
+            return (await egress.EnsurePortAsync(userId, cancellationToken), null);
         }
-        catch (PortRangeExhaustedException)
+        catch (EgressPortUnavailableException e)
         {
-            return null;
+            return (null!, Problems.Unavailable(e.Message));
         }
     }
-
-    private static ProblemHttpResult Exhausted(EgressOptions options) =>
-        Problems.Unavailable($"Every egress port from {options.FirstPort} to {options.LastPort} is taken, so none could be given to you; the operator must widen the range.");
 }

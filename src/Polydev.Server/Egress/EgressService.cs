@@ -54,20 +54,46 @@ public sealed partial class EgressService(
         await FlushAsync(CancellationToken.None);
     }
 
-    /// <summary>The user's port, allocated on first need and listening when this returns.</summary>
+    /// <summary>
+    /// The user's port, allocated on first need and listening when this returns. A newly allocated port that another
+    /// program on this host holds is given back and the next free one tried; the user's own port, once theirs, is
+    /// never moved (it is their egress identity), so when it is held the answer is an error that says so.
+    /// </summary>
+    /// <exception cref="EgressPortUnavailableException">No port could be opened for the user; the message says why.</exception>
     public async Task<UserProxyPort> EnsurePortAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var (port, allocated) = await ports.GetOrAllocateAsync(userId, cancellationToken);
-        if (allocated || !proxy.OpenPorts.Contains(port.Port))
+        var heldElsewhere = new HashSet<int>();
+        while (true)
         {
-            await proxy.OpenAsync(userId, port.Port, cancellationToken);
+            var (port, allocated) = await ports.GetOrAllocateAsync(userId, heldElsewhere, cancellationToken);
+            if (!allocated && proxy.OpenPorts.Contains(port.Port))
+            {
+                return port;
+            }
+
+            try
+            {
+                await proxy.OpenAsync(userId, port.Port, cancellationToken);
+            }
+            catch (PortInUseException) when (allocated)
+            {
+                LogHeldElsewhere(logger, port.Port);
+                heldElsewhere.Add(port.Port);
+                await ports.ReleaseAsync(userId, port.Port, cancellationToken);
+                continue;
+            }
+            catch (PortInUseException e)
+            {
+                throw new EgressPortInUseException(port.Port, e);
+            }
+
             if (allocated)
             {
                 LogAllocated(logger, port.Port);
             }
-        }
 
-        return port;
+            return port;
+        }
     }
 
     /// <summary>Stored totals plus what the proxy counted since the last flush.</summary>
@@ -140,6 +166,9 @@ public sealed partial class EgressService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Egress listening on {Open} of {Allocated} allocated ports")]
     private static partial void LogListening(ILogger logger, int open, int allocated);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress port {Port} is held by another program on this host; passing it over")]
+    private static partial void LogHeldElsewhere(ILogger logger, int port);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Egress port {Port} allocated")]
     private static partial void LogAllocated(ILogger logger, int port);

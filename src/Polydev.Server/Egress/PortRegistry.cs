@@ -14,14 +14,22 @@ public sealed class UserProxyPort
     public long CreatedAt { get; set; }
 }
 
+/// <summary>A user cannot have a listening egress port now; the message says why and who can change that.</summary>
+public class EgressPortUnavailableException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
+
 /// <summary>No free port is left in the configured range; nothing was allocated.</summary>
 public sealed class PortRangeExhaustedException(int first, int last)
-    : InvalidOperationException($"Every egress port from {first} to {last} is taken; the operator must widen Egress:FirstPort/LastPort.");
+    : EgressPortUnavailableException($"Every egress port from {first} to {last} is taken or in use by another program on this host, so none could be given; the operator must widen Egress:FirstPort/LastPort.");
+
+/// <summary>The user's own port (theirs for life) is held by another program on this host.</summary>
+public sealed class EgressPortInUseException(int port, Exception inner)
+    : EgressPortUnavailableException($"Your egress port {port} is in use by another program on this host, so it cannot be opened; the operator must free it.", inner);
 
 /// <summary>
 /// Hands out egress ports: the lowest free port of the range, on first need, in one INSERT so a
 /// failure leaves nothing half-allocated. Concurrent allocations on either engine meet at the
-/// unique constraints and retry; a user who already has a port gets it back.
+/// unique constraints and retry; a user who already has a port gets it back. Ports another program
+/// on the host holds are passed over (<see cref="EgressService.EnsurePortAsync"/> finds them).
 /// </summary>
 public sealed class PortRegistry(Database database, IOptions<EgressOptions> options, TimeProvider clock) : IUserDataOwner
 {
@@ -32,21 +40,6 @@ public sealed class PortRegistry(Database database, IOptions<EgressOptions> opti
     public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
         UserData.DeleteByUserAsync(connection, transaction, userId, Tables, cancellationToken);
 
-    // The lowest free port: the first of the range if free, else one past the lowest taken port
-    // whose successor is free. Written with subqueries both engines plan alike.
-    private const string AllocateSql = """
-        INSERT INTO user_proxy_ports (user_id, port, bytes_up, bytes_down, created_at)
-        SELECT @userId, candidate, 0, 0, @now FROM (
-            SELECT CASE
-                WHEN NOT EXISTS (SELECT 1 FROM user_proxy_ports WHERE port = @first) THEN @first
-                ELSE (SELECT MIN(p.port) + 1 FROM user_proxy_ports p
-                      WHERE p.port >= @first AND p.port < @last
-                        AND NOT EXISTS (SELECT 1 FROM user_proxy_ports q WHERE q.port = p.port + 1))
-            END AS candidate
-        ) free
-        WHERE candidate IS NOT NULL AND candidate <= @last
-        """;
-
     public async Task<UserProxyPort?> FindAsync(Guid userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -56,9 +49,12 @@ public sealed class PortRegistry(Database database, IOptions<EgressOptions> opti
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>The user's port, allocating it if they have none yet.</summary>
+    /// <summary>
+    /// The user's port, allocating the lowest free one of the range if they have none yet. Ports in
+    /// <paramref name="skip"/> (found held by another program on this host) are passed over.
+    /// </summary>
     /// <exception cref="PortRangeExhaustedException">The range is full.</exception>
-    public async Task<(UserProxyPort Port, bool Allocated)> GetOrAllocateAsync(Guid userId, CancellationToken cancellationToken)
+    public async Task<(UserProxyPort Port, bool Allocated)> GetOrAllocateAsync(Guid userId, IReadOnlySet<int> skip, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -69,12 +65,24 @@ public sealed class PortRegistry(Database database, IOptions<EgressOptions> opti
             }
 
             await using var connection = await database.OpenAsync(cancellationToken);
-            int inserted;
+            var taken = (await connection.QueryAsync<int>(new CommandDefinition(
+                "SELECT port FROM user_proxy_ports WHERE port >= @first AND port <= @last",
+                new { first = settings.FirstPort, last = settings.LastPort },
+                cancellationToken: cancellationToken))).ToHashSet();
+            var candidate = Enumerable.Range(settings.FirstPort, settings.LastPort - settings.FirstPort + 1)
+                .Where(port => !taken.Contains(port) && !skip.Contains(port))
+                .Select(port => (int?)port)
+                .FirstOrDefault();
+            if (candidate is not { } port)
+            {
+                throw new PortRangeExhaustedException(settings.FirstPort, settings.LastPort);
+            }
+
             try
             {
-                inserted = await connection.ExecuteAsync(new CommandDefinition(
-                    AllocateSql,
-                    new { userId = userId.ToString("D"), now = UnixTime.Now(clock), first = settings.FirstPort, last = settings.LastPort },
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO user_proxy_ports (user_id, port, bytes_up, bytes_down, created_at) VALUES (@userId, @port, 0, 0, @now)",
+                    new { userId = userId.ToString("D"), port, now = UnixTime.Now(clock) },
                     cancellationToken: cancellationToken));
             }
             catch (Exception e) when (Database.IsUniqueViolation(e))
@@ -83,15 +91,20 @@ public sealed class PortRegistry(Database database, IOptions<EgressOptions> opti
                 continue;
             }
 
-            if (inserted == 0)
-            {
-                throw new PortRangeExhaustedException(settings.FirstPort, settings.LastPort);
-            }
-
             return ((await FindAsync(userId, cancellationToken))!, true);
         }
 
         throw new InvalidOperationException("Egress port allocation kept colliding with concurrent allocations; try again.");
+    }
+
+    /// <summary>Gives back a port just allocated to the user that could not be opened, so the next allocation passes it over.</summary>
+    public async Task ReleaseAsync(Guid userId, int port, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM user_proxy_ports WHERE user_id = @userId AND port = @port AND bytes_up = 0 AND bytes_down = 0",
+            new { userId = userId.ToString("D"), port },
+            cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<UserProxyPort>> ListAsync(CancellationToken cancellationToken)

@@ -28,7 +28,7 @@ public sealed class EgressAccess(
         }
     }
 
-    /// <summary>The user's egress port, opened when missing. Throws <see cref="PortRangeExhaustedException"/> when none is left.</summary>
+    /// <summary>The user's egress port, opened when missing. Throws <see cref="EgressPortUnavailableException"/> when none can be had.</summary>
     public Task<UserProxyPort> EnsurePortAsync(Guid userId, CancellationToken cancellationToken) => egress.EnsurePortAsync(userId, cancellationToken);
 
     /// <summary>A proxy token valid for <paramref name="lifetime"/>, and the URL that carries it.</summary>

@@ -65,9 +65,9 @@ public static class ExecutionEndpoints
         {
             return Refused(e);
         }
-        catch (PortRangeExhaustedException)
+        catch (EgressPortUnavailableException e)
         {
-            return Problems.Unavailable("Every egress port is taken, so this execution would have no way out; the operator must widen Egress:FirstPort–LastPort.");
+            return Problems.Unavailable($"This execution would have no way out. {e.Message}");
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class PortRegistryTests
         var first = int.Parse(server.Setting("Egress:FirstPort")!, System.Globalization.CultureInfo.InvariantCulture);
 
         // Every user asks three times at once, all users at once.
-        var results = await Task.WhenAll(users.SelectMany(u => Enumerable.Range(0, 3).Select(_ => registry.GetOrAllocateAsync(u.UserId, CancellationToken.None))));
+        var results = await Task.WhenAll(users.SelectMany(u => Enumerable.Range(0, 3).Select(_ => registry.GetOrAllocateAsync(u.UserId, new HashSet<int>(), CancellationToken.None))));
 
         var byUser = results.GroupBy(r => r.Port.UserId).ToList();
         Assert.Equal(12, byUser.Count);
@@ -72,5 +72,46 @@ public sealed class PortRegistryTests
     {
         using var socket = new System.Net.Sockets.TcpClient();
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => socket.ConnectAsync(IPAddress.Loopback, port));
+    }
+
+    /// <summary>
+    /// Issue 13, finding 10: a second server on a host where the first egress port was held by another program
+    /// answered 500. Now the held port is passed over; a user whose own port is held gets a 503 problem that says so.
+    /// </summary>
+    [Fact]
+    public async Task A_port_another_program_holds_is_passed_over_and_a_held_own_port_is_a_clear_503()
+    {
+        var first = FreePorts.FindBlock(3);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Egress:FirstPort"] = first.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Egress:LastPort"] = (first + 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, first);
+        squatter.Start();
+        var dataDirectory = Directory.CreateTempSubdirectory("polydev-test-").FullName;
+        TestAccount user;
+        await using (var server = await RunningServer.StartAsync(RunningServer.Sqlite, dataDirectory, null, settings))
+        {
+            user = await TestAccount.SignUpAsync(server);
+            using var status = await user.Client(server).GetAsync(ApiRoutes.Egress);
+            Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+            Assert.Equal(first + 1, (await status.ReadAsync<EgressStatusResponse>())!.Port);
+            Assert.Equal(HttpStatusCode.Created, (await user.Client(server).PostJsonAsync(ApiRoutes.EgressTokens, new CreateEgressTokenRequest(null))).StatusCode);
+            Assert.Contains($"Egress port {first} is held by another program", server.Logs.Text, StringComparison.Ordinal);
+            await server.StopKeepingStorageAsync();
+        }
+
+        // The user's port is theirs for life: when another program holds it at the next start, the user is told, not moved.
+        using var secondSquatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, first + 1);
+        secondSquatter.Start();
+        await using (var server = await RunningServer.StartAsync(RunningServer.Sqlite, dataDirectory, null, settings))
+        {
+            await user.LogInAsync(server);
+            using var refused = await user.Client(server).GetAsync(ApiRoutes.Egress);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains($"Your egress port {first + 1} is in use by another program", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
     }
 }

@@ -43,7 +43,8 @@ internal sealed class PortListener
     public ConcurrentDictionary<ProxyConnection, byte> Connections { get; } = new();
 
     /// <summary>Binds <see cref="ProxyContext.BindAddress"/>:<paramref name="port"/> (0: a free port) and starts accepting.</summary>
-    /// <exception cref="InvalidOperationException">The port cannot be bound; the message says why.</exception>
+    /// <exception cref="PortInUseException">Another socket on this host holds the port.</exception>
+    /// <exception cref="InvalidOperationException">The port cannot be bound for another reason; the message says why.</exception>
     public static PortListener Open(ProxyContext context, UserEgress user, int port)
     {
         var address = context.BindAddress;
@@ -68,7 +69,8 @@ internal sealed class PortListener
                 SocketError.AccessDenied => "permission denied",
                 _ => e.SocketErrorCode.ToString(),
             };
-            throw new InvalidOperationException($"Egress port {port} cannot be opened on {address}: {why}.", e);
+            var message = $"Egress port {port} cannot be opened on {address}: {why}.";
+            throw e.SocketErrorCode == SocketError.AddressAlreadyInUse ? new PortInUseException(message, e) : new InvalidOperationException(message, e);
         }
 
         var listener = new PortListener(context, user, ((IPEndPoint)socket.LocalEndPoint!).Port, socket);
@@ -155,3 +157,6 @@ internal sealed class PortListener
         }
     }
 }
+
+/// <summary>Another socket on this host (another program, or another server) holds the port.</summary>
+public sealed class PortInUseException(string message, Exception inner) : InvalidOperationException(message, inner);
