@@ -27,7 +27,7 @@ internal static class EgressProxyHost
         new ConfigurationBuilder().AddEnvironmentVariables("POLYDEV_").Build().GetSection(EgressOptions.Section).Bind(options);
 
         var registry = Metrics.NewCustomRegistry();
-        await using var proxy = new EgressProxy(Options.Create(options), new OneToken(userId, token), new EgressMetrics(registry), TimeProvider.System, NullLogger<EgressProxy>.Instance);
+        await using var proxy = new EgressProxy(Options.Create(options), new OneToken(userId, token), new SystemNetwork(), new EgressMetrics(registry), TimeProvider.System, NullLogger<EgressProxy>.Instance);
         await proxy.OpenAsync(userId, 0, CancellationToken.None);
         Console.WriteLine($"listening {proxy.OpenPorts.Single()}");
 

@@ -75,7 +75,7 @@ public sealed class EgressMetrics
         /// <summary>502: the upstream proxy refused Polydev's credentials, was unreachable, timed out or refused the destination.</summary>
         public const string Upstream = "upstream";
 
-        /// <summary>502/504: a direct destination could not be resolved, refused or did not answer in time.</summary>
+        /// <summary>502: a direct destination could not be resolved, refused or did not answer in time.</summary>
         public const string Unreachable = "unreachable";
 
         /// <summary>400/431/501: malformed or oversized requests.</summary>

@@ -18,6 +18,7 @@ public static class EgressServices
         services.AddUserDataOwner<EgressTokenStore>();
         services.AddSingleton<EgressTokenAuthenticator>();
         services.AddSingleton<IEgressAuthenticator>(sp => sp.GetRequiredService<EgressTokenAuthenticator>());
+        services.AddSingleton<IDirectNetwork, SystemNetwork>();
         services.AddSingleton<EgressProxy>();
         services.AddSingleton<EgressService>();
         services.AddHostedService(sp => sp.GetRequiredService<EgressService>());

@@ -1,3 +1,4 @@
+using Polydev.Server.Egress.Proxy;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -110,7 +111,8 @@ public sealed class AbuseTests(TargetFixture fixture) : IClassFixture<TargetFixt
 
         var response = await slow.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10));
         Assert.Equal(408, response.Status);
-        Assert.Contains("not complete within 1 s", response.Text, StringComparison.Ordinal);
+        Assert.Equal(ProxyResponses.PublicReason(408), response.Text.Trim());
+        await harness.AssertLoggedAsync("not complete within 1 s");
         Assert.InRange(watch.Elapsed.TotalSeconds, 0.9, 3);
         Assert.True(await slow.IsClosedAsync(TimeSpan.FromSeconds(3)));
         Assert.True(await silent.IsClosedAsync(TimeSpan.FromSeconds(3)), "a connection that sent nothing outlived the headers timeout");

@@ -1,3 +1,4 @@
+using Polydev.Server.Egress.Proxy;
 using System.Net;
 using System.Text;
 using Polydev.Testing;
@@ -55,7 +56,8 @@ public sealed class AuthenticationTests(TargetFixture fixture) : IClassFixture<T
                 var response = await raw.ReadResponseAsync();
                 Assert.True(response.Status == 407, $"{kind}, {name}: {response.Status} {response.Text}\n{harness.Logs.Text}");
                 Assert.Equal("Basic realm=\"polydev\"", response.Header("Proxy-Authenticate"));
-                Assert.Contains(reason, response.Text, StringComparison.Ordinal);
+                Assert.Equal(ProxyResponses.PublicReason(407), response.Text.Trim());
+                await harness.AssertLoggedAsync(reason);
                 Assert.Equal("text/plain; charset=utf-8", response.Header("Content-Type"));
             }
 

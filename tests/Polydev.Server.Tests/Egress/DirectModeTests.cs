@@ -54,8 +54,8 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
                 await raw.SendAsync(request);
                 var response = await raw.ReadResponseAsync();
                 Assert.True(response.Status == 403, $"{authority}: {response.Status} {response.Text}");
-                Assert.Contains($"a {kind} address", response.Text, StringComparison.Ordinal);
-                Assert.Contains("direct egress does not go there", response.Text, StringComparison.Ordinal);
+                Assert.Equal(ProxyResponses.PublicReason(403), response.Text.Trim());
+                await harness.AssertLoggedAsync($"a {kind} address");
             }
         }
 
@@ -68,7 +68,7 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
     [Fact]
     public void The_destination_policy_normalizes_mapped_addresses_and_honours_the_allow_list()
     {
-        var strict = new DestinationPolicy([]);
+        var strict = new DestinationPolicy([], null);
         Assert.Null(strict.Refusal(IPAddress.Parse("93.184.216.34")));
         Assert.Null(strict.Refusal(IPAddress.Parse("2606:2800:220:1:248:1893:25c8:1946")));
         Assert.Equal("loopback", strict.Refusal(IPAddress.Parse("::ffff:127.0.0.2")));
@@ -76,7 +76,7 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
         Assert.Equal("private", strict.Refusal(IPAddress.Parse("172.31.255.255")));
         Assert.Null(strict.Refusal(IPAddress.Parse("172.32.0.1")));
 
-        var allowing = new DestinationPolicy(["127.0.0.1/32", "10.20.0.0/16", "fd00::1"]);
+        var allowing = new DestinationPolicy(["127.0.0.1/32", "10.20.0.0/16", "fd00::1"], null);
         Assert.Null(allowing.Refusal(IPAddress.Parse("127.0.0.1")));
         Assert.Null(allowing.Refusal(IPAddress.Parse("::ffff:127.0.0.1")));
         Assert.Equal("loopback", allowing.Refusal(IPAddress.Parse("127.0.0.2")));
@@ -84,7 +84,7 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
         Assert.Equal("private", allowing.Refusal(IPAddress.Parse("10.21.0.1")));
         Assert.Null(allowing.Refusal(IPAddress.Parse("fd00::1")));
 
-        var bad = Assert.Throws<ArgumentException>(() => new DestinationPolicy(["10.0.0.0/33"]));
+        var bad = Assert.Throws<ArgumentException>(() => new DestinationPolicy(["10.0.0.0/33"], null));
         Assert.Contains("'10.0.0.0/33'", bad.Message, StringComparison.Ordinal);
     }
 
@@ -208,7 +208,8 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
             await raw.SendAsync($"GET {url}{path} HTTP/1.1\r\nHost: x\r\n{auth}\r\n");
             var response = await raw.ReadResponseAsync();
             Assert.True(response.Status == 502, $"{path}: {response.Status} {response.Text}");
-            Assert.Contains(reason, response.Text, StringComparison.Ordinal);
+            Assert.Equal(ProxyResponses.PublicReason(502), response.Text.Trim());
+            await harness.AssertLoggedAsync(reason);
         }
 
         await harness.AssertDrainedAsync(origin.Port);
@@ -242,7 +243,8 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
             await raw.SendAsync(request);
             var response = await raw.ReadResponseAsync();
             Assert.True(response.Status == status, $"{name}: {response.Status} {response.Text}");
-            Assert.Contains(reason, response.Text, StringComparison.Ordinal);
+            Assert.Equal(ProxyResponses.PublicReason(status), response.Text.Trim());
+            await harness.AssertLoggedAsync(reason);
             Assert.True(await raw.IsClosedAsync(TimeSpan.FromSeconds(5)), name + ": connection left open");
         }
 
@@ -293,12 +295,14 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
         await raw.SendAsync($"CONNECT 127.0.0.1:{closed} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: {RawConnection.Basic(harness.Token)}\r\n\r\n");
         var response = await raw.ReadResponseAsync();
         Assert.Equal(502, response.Status);
-        Assert.Equal($"127.0.0.1:{closed} refused the connection", response.Text.Trim());
+        Assert.Equal(ProxyResponses.PublicReason(502), response.Text.Trim());
+        await harness.AssertLoggedAsync($"127.0.0.1:{closed} refused the connection");
 
         await raw.SendAsync($"CONNECT no-such-host.invalid:443 HTTP/1.1\r\nHost: x\r\nProxy-Authorization: {RawConnection.Basic(harness.Token)}\r\n\r\n");
         response = await raw.ReadResponseAsync();
         Assert.Equal(502, response.Status);
-        Assert.Contains("could not be resolved", response.Text, StringComparison.Ordinal);
+        Assert.Equal(ProxyResponses.PublicReason(502), response.Text.Trim());
+        await harness.AssertLoggedAsync("could not be resolved");
         await raw.DisposeAsync();
         await harness.AssertDrainedAsync(closed);
     }
@@ -326,7 +330,8 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
             await third.SendAsync($"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\nHost: x\r\nProxy-Authorization: {RawConnection.Basic(harness.Token)}\r\n\r\n");
             var refused = await third.ReadResponseAsync();
             Assert.Equal(429, refused.Status);
-            Assert.Contains("already has 2 open connections", refused.Text, StringComparison.Ordinal);
+            Assert.Equal(ProxyResponses.PublicReason(429), refused.Text.Trim());
+            await harness.AssertLoggedAsync("already has 2 open connections");
         }
 
         // Another user's cap is their own.
@@ -426,27 +431,27 @@ public sealed class DirectModeTests(TargetFixture fixture) : IClassFixture<Targe
         squatter.Start();
         var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
 
-        var inUse = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Proxy.OpenAsync(Guid.NewGuid(), taken, CancellationToken.None));
+        var inUse = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => harness.Proxy.OpenAsync(Guid.NewGuid(), taken, CancellationToken.None));
         Assert.Equal($"Egress port {taken} cannot be opened on 127.0.0.1: it is in use by another process.", inUse.Message);
 
-        var mine = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Proxy.OpenAsync(Guid.NewGuid(), harness.Port, CancellationToken.None));
+        var mine = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => harness.Proxy.OpenAsync(Guid.NewGuid(), harness.Port, CancellationToken.None));
         Assert.Contains("already open for another user", mine.Message, StringComparison.Ordinal);
 
         // A user moved to another port: the old one closes; when the new one cannot be had, neither is open.
         var (moving, _, oldPort) = await harness.AddUserAsync();
-        await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Proxy.OpenAsync(moving, taken, CancellationToken.None));
+        await Assert.ThrowsAsync<PortInUseException>(() => harness.Proxy.OpenAsync(moving, taken, CancellationToken.None));
         Assert.DoesNotContain(oldPort, harness.Proxy.OpenPorts);
         await Assert.ThrowsAsync<SocketException>(() => RawConnection.ConnectAsync(oldPort));
 
         var bind = Assert.Throws<ArgumentException>(() => new EgressProxy(
             Microsoft.Extensions.Options.Options.Create(new Polydev.Server.Egress.EgressOptions { BindAddress = "gateway" }),
-            harness.Tokens, new Polydev.Server.Egress.EgressMetrics(Prometheus.Metrics.NewCustomRegistry()), TimeProvider.System,
+            harness.Tokens, new SystemNetwork(), new Polydev.Server.Egress.EgressMetrics(Prometheus.Metrics.NewCustomRegistry()), TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<EgressProxy>.Instance));
         Assert.Contains("BindAddress", bind.Message, StringComparison.Ordinal);
 
         var upstream = Assert.Throws<ArgumentException>(() => new EgressProxy(
             Microsoft.Extensions.Options.Options.Create(new Polydev.Server.Egress.EgressOptions { Upstream = { Url = "socks5://user:hunter2@gate.example:7000" } }),
-            harness.Tokens, new Polydev.Server.Egress.EgressMetrics(Prometheus.Metrics.NewCustomRegistry()), TimeProvider.System,
+            harness.Tokens, new SystemNetwork(), new Polydev.Server.Egress.EgressMetrics(Prometheus.Metrics.NewCustomRegistry()), TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<EgressProxy>.Instance));
         Assert.DoesNotContain("hunter2", upstream.Message, StringComparison.Ordinal);
         Assert.Single(harness.Proxy.OpenPorts);

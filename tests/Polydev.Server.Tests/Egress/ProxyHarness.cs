@@ -32,6 +32,20 @@ public sealed class ProxyHarness : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
+    /// <summary>
+    /// Waits (briefly: the exchange's log line is written just after its answer) until the logs hold
+    /// <paramref name="reason"/>: what a refusal tells the operator and no longer the client.
+    /// </summary>
+    public async Task AssertLoggedAsync(string reason)
+    {
+        for (var i = 0; i < 100 && !Logs.Text.Contains(reason, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(Logs.Text.Contains(reason, StringComparison.Ordinal), $"'{reason}' is not in the proxy's logs:\n{Logs.Text}");
+    }
+
     public CollectorRegistry Registry { get; }
 
     public Guid UserId { get; private set; }
@@ -43,7 +57,8 @@ public sealed class ProxyHarness : IAsyncDisposable
     public Uri ProxyUri => new($"http://127.0.0.1:{Port}");
 
     /// <summary>Direct mode with loopback allowed unless <paramref name="configure"/> says otherwise.</summary>
-    public static async Task<ProxyHarness> StartAsync(Action<EgressOptions>? configure = null)
+    /// <param name="network">The dialer's network; the machine's own unless a test changes DNS answers or records connects.</param>
+    public static async Task<ProxyHarness> StartAsync(Action<EgressOptions>? configure = null, IDirectNetwork? network = null)
     {
         var options = new EgressOptions
         {
@@ -60,6 +75,7 @@ public sealed class ProxyHarness : IAsyncDisposable
         var proxy = new EgressProxy(
             Microsoft.Extensions.Options.Options.Create(options),
             tokens,
+            network ?? new SystemNetwork(),
             new EgressMetrics(registry),
             TimeProvider.System,
             new Logger<EgressProxy>(new LoggerFactory([logs])));

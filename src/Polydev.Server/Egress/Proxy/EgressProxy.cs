@@ -31,9 +31,9 @@ public sealed class EgressProxy : IAsyncDisposable
     private Task? _shutdown;
     private bool _disposed;
 
-    public EgressProxy(IOptions<EgressOptions> options, IEgressAuthenticator authenticator, EgressMetrics metrics, TimeProvider clock, ILogger<EgressProxy> logger)
+    public EgressProxy(IOptions<EgressOptions> options, IEgressAuthenticator authenticator, IDirectNetwork network, EgressMetrics metrics, TimeProvider clock, ILogger<EgressProxy> logger)
     {
-        _context = new ProxyContext(options.Value, authenticator, metrics, clock, logger);
+        _context = new ProxyContext(options.Value, authenticator, network, metrics, clock, logger);
         _usage = new UsageLedger(options.Value.BandwidthBytesPerSecond);
 
         var shortest = Math.Min(options.Value.RequestHeadersTimeout.TotalMilliseconds, options.Value.IdleTimeout.TotalMilliseconds);

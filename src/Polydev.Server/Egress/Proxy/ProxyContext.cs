@@ -12,7 +12,7 @@ internal sealed class ProxyContext
 {
     private volatile bool _shuttingDown;
 
-    public ProxyContext(EgressOptions options, IEgressAuthenticator authenticator, EgressMetrics metrics, TimeProvider clock, ILogger logger)
+    public ProxyContext(EgressOptions options, IEgressAuthenticator authenticator, IDirectNetwork network, EgressMetrics metrics, TimeProvider clock, ILogger logger)
     {
         EgressOptionsValidation.Validate(options);
         Options = options;
@@ -24,7 +24,7 @@ internal sealed class ProxyContext
         Clock = clock;
         Logger = logger;
         Upstream = UpstreamProxy.Create(options.Upstream);
-        DirectDialer = new DirectDialer(options, new DestinationPolicy(options.AllowedDestinations), metrics, clock);
+        DirectDialer = new DirectDialer(options, new DestinationPolicy(options.AllowedDestinations, new HostAddresses(network, clock)), network, metrics, clock);
         UpstreamDialer = new UpstreamDialer(options, metrics, clock, logger);
         Connections = new ConnectionTracker(options.MaxTunnelsPerUser, metrics);
         IdleTicks = ToTicks(options.IdleTimeout, clock);

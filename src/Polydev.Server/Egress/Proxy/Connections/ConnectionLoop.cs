@@ -33,7 +33,7 @@ internal static class ConnectionLoop
                     connection.Exchange.Begin();
                     context.Metrics.Refusals.WithLabels(refusal.MetricReason).Inc();
                     await connection.TrySendAsync(refusal.ToResponse(keepAlive: false));
-                    connection.Exchange.End("refused", refusal.Status);
+                    connection.Exchange.End("refused: " + refusal.Message, refusal.Status);
                     return;
                 }
 
@@ -57,11 +57,10 @@ internal static class ConnectionLoop
                 // A client too slow to send its request (or one that never does): say so, then close.
                 connection.Exchange.Begin();
                 context.Metrics.Refusals.WithLabels(EgressMetrics.RefusalReasons.Timeout).Inc();
-                var seconds = ProxyResponses.Seconds(context.Options.RequestHeadersTimeout);
-                await connection.TrySendAsync(ProxyResponses.Build(408, $"the request was not complete within {seconds} s", keepAlive: false));
+                await connection.TrySendAsync(ProxyResponses.Build(408, keepAlive: false));
                 if (connection.HeadBytesSeen)
                 {
-                    connection.Exchange.End("timeout", 408);
+                    connection.Exchange.End($"timeout: the request was not complete within {ProxyResponses.Seconds(context.Options.RequestHeadersTimeout)} s", 408);
                 }
                 else
                 {
@@ -116,7 +115,7 @@ internal static class ConnectionLoop
             var keepAlive = refusal.KeepAlive && !exchange.RequestHasBody && head.Http11 && !head.Headers.HasToken("Connection", "close")
                 && !context.IsShuttingDown && (refusal.Status != 407 || ++connection.FailedAuthentications <= MaxFailedAuthentications);
             await connection.TrySendAsync(refusal.ToResponse(keepAlive));
-            exchange.Outcome = "refused";
+            exchange.Outcome = "refused: " + refusal.Message;
             exchange.Status = refusal.Status;
             return keepAlive;
         }

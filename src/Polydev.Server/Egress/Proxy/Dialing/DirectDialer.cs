@@ -4,11 +4,12 @@ using System.Net.Sockets;
 namespace Polydev.Server.Egress.Proxy;
 
 /// <summary>
-/// Opens direct connections toward destinations (no upstream configured): resolve once, check
-/// every address against the <see cref="DestinationPolicy"/>, connect to a checked address —
-/// never resolve twice, so DNS rebinding cannot swap in a private address.
+/// Opens direct connections toward destinations (no upstream configured): resolve once, check every address against
+/// the <see cref="DestinationPolicy"/>, connect only to the checked addresses — never resolve twice, so a DNS answer
+/// that changes (rebinding) cannot swap in a private address between the check and the connect. What went wrong is
+/// logged and counted; the client gets one uniform answer per kind (<see cref="ProxyResponses"/>).
 /// </summary>
-internal sealed class DirectDialer(EgressOptions options, DestinationPolicy policy, EgressMetrics metrics, TimeProvider clock)
+internal sealed class DirectDialer(EgressOptions options, DestinationPolicy policy, IDirectNetwork network, EgressMetrics metrics, TimeProvider clock)
 {
     /// <summary>A direct TCP connection to <paramref name="target"/>.</summary>
     public async Task<Socket> ConnectAsync(ProxyTarget target, CancellationToken cancellationToken)
@@ -26,21 +27,21 @@ internal sealed class DirectDialer(EgressOptions options, DestinationPolicy poli
         {
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(target.Host, linked.Token);
+                addresses = await network.ResolveAsync(target.Host, linked.Token);
             }
-            catch (SocketException)
+            catch (SocketException e)
             {
-                throw new ProxyRefusal(502, $"{target.Host} could not be resolved", EgressMetrics.RefusalReasons.Unreachable, keepAlive: true);
+                throw Unreachable($"{target.Host} could not be resolved ({e.SocketErrorCode})");
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new ProxyRefusal(504, $"resolving {target.Host} took longer than {ProxyResponses.Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout, keepAlive: true);
+                throw Unreachable($"resolving {target.Host} took longer than {ProxyResponses.Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout);
             }
         }
 
         if (addresses.Length == 0)
         {
-            throw new ProxyRefusal(502, $"{target.Host} has no addresses", EgressMetrics.RefusalReasons.Unreachable, keepAlive: true);
+            throw Unreachable($"{target.Host} has no addresses");
         }
 
         for (var i = 0; i < addresses.Length; i++)
@@ -49,39 +50,34 @@ internal sealed class DirectDialer(EgressOptions options, DestinationPolicy poli
             if (policy.Refusal(addresses[i]) is { } kind)
             {
                 var what = literal is null ? $"{target.Host} resolves to {addresses[i]}, a {kind} address" : $"{addresses[i]} is a {kind} address";
-                throw new ProxyRefusal(403, what + "; direct egress does not go there (Egress:AllowedDestinations)", EgressMetrics.RefusalReasons.Blocked, keepAlive: true);
+                throw new ProxyRefusal(403, what, EgressMetrics.RefusalReasons.Blocked, keepAlive: true);
             }
         }
 
         SocketException? last = null;
         foreach (var address in addresses.Distinct())
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, target.Port), linked.Token);
+                var socket = await network.ConnectAsync(new IPEndPoint(address, target.Port), linked.Token);
                 metrics.ConnectDirect.Observe(clock.GetElapsedTime(started).TotalSeconds);
                 return socket;
             }
             catch (SocketException e)
             {
-                socket.Dispose();
                 last = e;
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                socket.Dispose();
-                throw new ProxyRefusal(504, $"{target.Display} did not accept a connection within {ProxyResponses.Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout, keepAlive: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
+                throw Unreachable($"{target.Display} did not accept a connection within {ProxyResponses.Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout);
             }
         }
 
-        throw new ProxyRefusal(502, $"{target.Display} {Describe(last?.SocketErrorCode)}", EgressMetrics.RefusalReasons.Unreachable, keepAlive: true);
+        throw Unreachable($"{target.Display} {Describe(last?.SocketErrorCode)}");
     }
+
+    private static ProxyRefusal Unreachable(string why, string metricReason = EgressMetrics.RefusalReasons.Unreachable) =>
+        new(502, why, metricReason, keepAlive: true);
 
     private static string Describe(SocketError? error) => error switch
     {
