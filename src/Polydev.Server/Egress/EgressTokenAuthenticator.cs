@@ -28,7 +28,7 @@ public sealed class EgressTokenAuthenticator(EgressTokenStore tokens, TimeProvid
         {
             var record = await tokens.FindByHashAsync(hash, cancellationToken);
             entry = new Entry(
-                record is { RevokedAt: null } ? new EgressPrincipal(Guid.Parse(record.UserId), Guid.Parse(record.Id)) : null,
+                record is { RevokedAt: null } ? new EgressPrincipal(Guid.Parse(record.UserId), Guid.Parse(record.Id), record.BoundAddress is { } bound ? System.Net.IPAddress.Parse(bound) : null) : null,
                 record is null ? DateTimeOffset.MinValue : UnixTime.ToDateTimeOffset(record.ExpiresAt),
                 now);
             if (_cache.Count > 100_000)

@@ -13,22 +13,27 @@ public sealed class EgressTokenRecord
     public long CreatedAt { get; set; }
     public long ExpiresAt { get; set; }
     public long? RevokedAt { get; set; }
+
+    /// <summary>The client address the token works from (an execution's sandbox); null: any.</summary>
+    public string? BoundAddress { get; set; }
 }
 
 /// <summary>
-/// Proxy tokens (<c>pd_p_…</c>): short-lived, revocable, each for one user's port. Later issues
-/// mint one per execution and hand it to that execution's sandbox.
+/// Proxy tokens (<c>pd_p_…</c>): short-lived, revocable, each for one user's port. An execution gets one of its own,
+/// bound to its sandbox's address and revoked when the execution ends; a user asks for their own with
+/// <c>polydev egress token</c>.
 /// </summary>
 public sealed class EgressTokenStore(Database database, TimeProvider clock) : IUserDataOwner
 {
-    private const string Columns = "id, user_id, token_hash, created_at, expires_at, revoked_at";
+    private const string Columns = "id, user_id, token_hash, created_at, expires_at, revoked_at, bound_address";
 
     public IReadOnlyList<string> Tables { get; } = ["egress_tokens"];
 
     public Task ForgetUserAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken) =>
         UserData.DeleteByUserAsync(connection, transaction, userId, Tables, cancellationToken);
 
-    public async Task<(string Token, EgressTokenRecord Record)> IssueAsync(Guid userId, TimeSpan lifetime, CancellationToken cancellationToken)
+    /// <param name="boundTo">The only client address the token will work from; null: any.</param>
+    public async Task<(string Token, EgressTokenRecord Record)> IssueAsync(Guid userId, TimeSpan lifetime, CancellationToken cancellationToken, System.Net.IPAddress? boundTo = null)
     {
         var (token, hash) = BearerTokens.Issue(BearerTokens.EgressPrefix);
         var now = clock.GetUtcNow();
@@ -39,10 +44,11 @@ public sealed class EgressTokenStore(Database database, TimeProvider clock) : IU
             TokenHash = hash,
             CreatedAt = now.ToUnixTimeMilliseconds(),
             ExpiresAt = (now + lifetime).ToUnixTimeMilliseconds(),
+            BoundAddress = boundTo?.ToString(),
         };
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO egress_tokens ({Columns}) VALUES (@Id, @UserId, @TokenHash, @CreatedAt, @ExpiresAt, @RevokedAt)",
+            $"INSERT INTO egress_tokens ({Columns}) VALUES (@Id, @UserId, @TokenHash, @CreatedAt, @ExpiresAt, @RevokedAt, @BoundAddress)",
             record,
             cancellationToken: cancellationToken));
         return (token, record);

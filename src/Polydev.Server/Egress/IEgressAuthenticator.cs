@@ -11,8 +11,12 @@ public interface IEgressAuthenticator
 }
 
 /// <param name="UserId">Whose egress port the token opens.</param>
-/// <param name="TokenId">Which token it was (later: which execution).</param>
-public sealed record EgressPrincipal(Guid UserId, Guid TokenId);
+/// <param name="TokenId">Which token it was.</param>
+/// <param name="BoundAddress">
+/// The only client address the token works from: an execution's token is bound to its sandbox's address, so a copy
+/// taken out of the sandbox is worth nothing elsewhere. Null for a user's own tokens (<c>polydev egress token</c>).
+/// </param>
+public sealed record EgressPrincipal(Guid UserId, Guid TokenId, System.Net.IPAddress? BoundAddress = null);
 
 /// <summary>Bytes one user moved through their port, and their open connections.</summary>
 /// <param name="BytesUp">Client to destination.</param>

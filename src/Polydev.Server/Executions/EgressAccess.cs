@@ -31,10 +31,15 @@ public sealed class EgressAccess(
     /// <summary>The user's egress port, opened when missing. Throws <see cref="EgressPortUnavailableException"/> when none can be had.</summary>
     public Task<UserProxyPort> EnsurePortAsync(Guid userId, CancellationToken cancellationToken) => egress.EnsurePortAsync(userId, cancellationToken);
 
-    /// <summary>A proxy token valid for <paramref name="lifetime"/>, and the URL that carries it.</summary>
-    public async Task<(string TokenId, string ProxyUrl)> GrantAsync(Guid userId, UserProxyPort port, TimeSpan lifetime, CancellationToken cancellationToken)
+    /// <summary>
+    /// A proxy token for one execution, valid for <paramref name="lifetime"/> at most (it is revoked when the execution
+    /// ends) and only from <paramref name="sandboxAddress"/>, and the URL that carries it. The user's own tokens never
+    /// enter a sandbox.
+    /// </summary>
+    public async Task<(string TokenId, string ProxyUrl)> GrantAsync(
+        Guid userId, UserProxyPort port, TimeSpan lifetime, System.Net.IPAddress? sandboxAddress, CancellationToken cancellationToken)
     {
-        var (token, record) = await tokens.IssueAsync(userId, lifetime, cancellationToken);
+        var (token, record) = await tokens.IssueAsync(userId, lifetime, cancellationToken, sandboxAddress);
         return (record.Id, $"http://polydev:{token}@{network.EgressAddress}:{port.Port}");
     }
 

@@ -68,7 +68,7 @@ public sealed class ExecutionAdmission(
             }
 
             var lifetime = limits.StartWindow + limits.MaxRunTime + TimeSpan.FromMinutes(1);
-            var (tokenId, proxyUrl) = await egress.GrantAsync(userId, port, lifetime, cancellationToken);
+            var (tokenId, proxyUrl) = await egress.GrantAsync(userId, port, lifetime, allocated.Sandbox.Handle.Address, cancellationToken);
             return new Admission(allocated, tokenId, proxyUrl, sandboxes.ServerId, userLock);
         }
         catch

@@ -25,6 +25,8 @@ public sealed class ExecutionFinisher(
         var record = execution.Record;
         try
         {
+            // Revoked before the end is recorded: an execution anyone sees as ended never has a working egress token.
+            await egress.RevokeAsync(Guid.Parse(record.UserId), record.EgressTokenId);
             await store.FinishAsync(record.Id, state, reason, exitCode, outputBytes, chunks, CancellationToken.None);
         }
         finally
@@ -32,7 +34,6 @@ public sealed class ExecutionFinisher(
             execution.Output.Complete();
             active.Remove(record.Id);
             telemetry.Finished(record, state, reason, exitCode, chunks, outputBytes, execution.Started);
-            await egress.RevokeAsync(Guid.Parse(record.UserId), record.EgressTokenId);
             await sandboxes.RetireAsync(execution.Sandbox, reason == ExecutionReasons.Completed ? "used" : reason, CancellationToken.None);
         }
 

@@ -93,7 +93,12 @@ public sealed record SandboxNetwork(string? Name)
 /// <param name="Id">Polydev's id (<see cref="SandboxSpec.Id"/>).</param>
 /// <param name="EngineId">The engine's id: a Docker container id, a Nomad allocation id.</param>
 /// <param name="Name">A readable name, unique on the engine.</param>
-public sealed record SandboxHandle(string Id, string EngineId, string Name);
+/// <param name="Address">
+/// The sandbox's address on its network, as the egress proxy sees its connections come from (an execution's egress
+/// token works only from it). Reported by <see cref="ISandboxEngine.CreateAsync"/>; null without a network, or for a
+/// handle rebuilt from a listing.
+/// </param>
+public sealed record SandboxHandle(string Id, string EngineId, string Name, System.Net.IPAddress? Address = null);
 
 /// <summary>A process to start inside a sandbox.</summary>
 public sealed record SandboxCommand(IReadOnlyList<string> Arguments)

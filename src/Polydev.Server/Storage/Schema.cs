@@ -143,5 +143,8 @@ public static class Schema
                 PRIMARY KEY (execution_id, sequence)
             );
             """),
+        new(4, "execution egress tokens bound to their sandbox's address", """
+            ALTER TABLE egress_tokens ADD COLUMN bound_address TEXT NULL;
+            """),
     ];
 }

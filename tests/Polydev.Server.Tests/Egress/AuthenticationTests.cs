@@ -132,4 +132,31 @@ public sealed class AuthenticationTests(TargetFixture fixture) : IClassFixture<T
     }
 
     private static string Line(string? authorization) => authorization is null ? "" : $"Proxy-Authorization: {authorization}\r\n";
+
+    /// <summary>Issue 13, finding 2: an execution's token is bound to its sandbox's address; a copy elsewhere is refused.</summary>
+    [Fact]
+    public async Task A_token_bound_to_an_address_works_only_from_that_address()
+    {
+        await using var harness = await ProxyHarness.StartAsync();
+        var sandbox = IPAddress.Parse("127.0.0.2");
+        var bound = harness.Tokens.Issue(harness.UserId, sandbox);
+        var request = $"CONNECT localhost:{Target.HttpsPort} HTTP/1.1\r\nHost: localhost\r\nProxy-Authorization: {RawConnection.Basic(bound)}\r\n\r\n";
+
+        await using (var elsewhere = await RawConnection.ConnectAsync(harness.Port))
+        {
+            await elsewhere.SendAsync(request);
+            var refused = await elsewhere.ReadResponseAsync();
+            Assert.Equal(407, refused.Status);
+            Assert.Equal(ProxyResponses.PublicReason(407), refused.Text.Trim());
+            await harness.AssertLoggedAsync("address 127.0.0.2");
+        }
+
+        using var fromSandbox = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        fromSandbox.Bind(new IPEndPoint(sandbox, 0));
+        await fromSandbox.ConnectAsync(IPAddress.Loopback, harness.Port);
+        await fromSandbox.SendAsync(Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[256];
+        var read = await fromSandbox.ReceiveAsync(buffer);
+        Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+    }
 }

@@ -14,11 +14,14 @@ public sealed class TokenAuthenticator : IEgressAuthenticator
 
     public int Checks;
 
-    public string Issue(Guid userId)
+    public string Issue(Guid userId) => Issue(userId, null);
+
+    /// <param name="boundTo">The only client address the token works from, as an execution's token; null: any.</param>
+    public string Issue(Guid userId, System.Net.IPAddress? boundTo)
     {
         // Not in the pd_x_ form the log redactor knows: a token in the logs would show, not be masked.
         var token = "egress" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
-        _tokens[token] = new EgressPrincipal(userId, Guid.NewGuid());
+        _tokens[token] = new EgressPrincipal(userId, Guid.NewGuid(), boundTo);
         return token;
     }
 

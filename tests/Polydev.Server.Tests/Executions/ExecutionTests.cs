@@ -34,6 +34,9 @@ public sealed class ExecutionTests
         Assert.StartsWith("http://polydev:pd_p_", created.ProxyUrl, StringComparison.Ordinal);
         Assert.Contains("@10.214.0.1:", created.ProxyUrl, StringComparison.Ordinal);
 
+        // Issue 13, finding 2: the execution's token works only from its sandbox. Copied out to the host, it is refused.
+        Assert.Equal(407, await ProxyStatusFromHostAsync(created.ProxyUrl));
+
         var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         var start = await harness.StartAsync(created, harness.Job(created, apiKey, prompt, outputKey));
         Assert.Equal(HttpStatusCode.OK, start.StatusCode);
@@ -51,6 +54,18 @@ public sealed class ExecutionTests
         Assert.Equal(frames.Count, execution.Chunks);
         Assert.True(execution.Warm);
         Assert.Equal(0, execution.ExitCode);
+
+        // …and once the execution has ended, the token is revoked: it is refused everywhere.
+        await using (var connection = await harness.Server.Database.OpenAsync())
+        {
+            var token = await Dapper.SqlMapper.QuerySingleAsync(connection,
+                "SELECT t.revoked_at, t.bound_address FROM egress_tokens t JOIN job_executions e ON e.egress_token_id = t.id WHERE e.id = @id",
+                new { id = created.Id.ToString("D") });
+            Assert.NotNull((object?)token.revoked_at);
+            Assert.StartsWith("10.214.0.", (string)token.bound_address, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(407, await ProxyStatusFromHostAsync(created.ProxyUrl));
 
         // The provider got the user's own credential, through the user's port (the only way out of the sandbox).
         Assert.NotEmpty(harness.Stub.ReceivedCredentials);
@@ -322,5 +337,20 @@ public sealed class ExecutionTests
         var result = await ChildProcess.RunAsync(file, arguments);
         Assert.True(result.ExitCode == 0, $"{file} {string.Join(' ', arguments)}: {result.Errors}");
         return result.Output;
+    }
+
+    /// <summary>The status the egress proxy answers a CONNECT with <paramref name="proxyUrl"/>'s token, sent from the host.</summary>
+    private static async Task<int> ProxyStatusFromHostAsync(string proxyUrl)
+    {
+        var url = new Uri(proxyUrl);
+        var token = Uri.UnescapeDataString(url.UserInfo.Split(':', 2)[1]);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(url.Host, url.Port);
+        var stream = client.GetStream();
+        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("polydev:" + token));
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\nProxy-Authorization: Basic {basic}\r\n\r\n"));
+        var buffer = new byte[64];
+        var read = await stream.ReadAsync(buffer);
+        return int.Parse(System.Text.Encoding.ASCII.GetString(buffer, 0, read).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -20,6 +20,27 @@ internal static class DockerContainerState
             startedAt);
     }
 
+    /// <summary>The container's address on <paramref name="network"/> (IPv4, else IPv6), or null when it has none there.</summary>
+    public static System.Net.IPAddress? Address(JsonElement container, string network)
+    {
+        if (!container.TryGetProperty("NetworkSettings", out var settings)
+            || !settings.TryGetProperty("Networks", out var networks)
+            || !networks.TryGetProperty(network, out var endpoint))
+        {
+            return null;
+        }
+
+        foreach (var field in new[] { "IPAddress", "GlobalIPv6Address" })
+        {
+            if (endpoint.TryGetProperty(field, out var value) && System.Net.IPAddress.TryParse(value.GetString(), out var address))
+            {
+                return address;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A sandbox as an entry of <c>GET /containers/json</c> describes it, or null for a container without an owner label.</summary>
     public static SandboxInfo? Info(JsonElement container)
     {

@@ -46,11 +46,12 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             containerId = await _client.CreateContainerAsync(name, body, CancellationToken.None);
             cancellationToken.ThrowIfCancellationRequested();
             await _client.StartContainerAsync(containerId, cancellationToken);
+            var address = spec.Network.Name is null ? null : DockerContainerState.Address(await _client.InspectContainerAsync(containerId, cancellationToken), spec.Network.Name);
             var elapsed = Stopwatch.GetElapsedTime(started);
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Ok, elapsed);
             SandboxLog.Created(_logger, spec.Id, spec.Runtime, spec.Image, spec.ImageVersion, EngineName, containerId[..12], elapsed.TotalMilliseconds,
                 spec.Limits.User, spec.Limits.MemoryBytes, spec.Limits.Cpus, spec.Limits.PidsLimit, spec.Network.Name ?? "none");
-            return new SandboxHandle(spec.Id, containerId, name);
+            return new SandboxHandle(spec.Id, containerId, name, address);
         }
         catch (Exception e)
         {

@@ -62,6 +62,18 @@ public abstract partial class SandboxEngineConformance
         Assert.All(crossed, Assert.Null);
     }
 
+    /// <summary>The address an execution's egress token is bound to (issue 13, finding 2) is the one the sandbox has.</summary>
+    [Fact]
+    public async Task Create_reports_the_address_the_sandbox_has_on_its_network()
+    {
+        var networked = await Sandboxes.CreateAsync(Networked());
+        Assert.NotNull(networked.Address);
+        Assert.Equal(await AddressInsideAsync(networked), networked.Address);
+
+        var isolated = await Sandboxes.CreateAsync(Sandboxes.Spec() with { Network = SandboxNetwork.None });
+        Assert.Null(isolated.Address);
+    }
+
     [Fact]
     public async Task A_sandbox_without_a_network_has_only_loopback()
     {
