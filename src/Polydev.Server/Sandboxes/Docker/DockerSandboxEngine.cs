@@ -17,6 +17,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
     private readonly SandboxEngineMetrics _metrics;
     private readonly ILogger _logger;
     private readonly DockerScratch _scratch;
+    private readonly DockerEmbeddedDns _dns = new();
 
     public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger, DockerScratch? scratch = null)
     {
@@ -46,7 +47,14 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             containerId = await _client.CreateContainerAsync(name, body, CancellationToken.None);
             cancellationToken.ThrowIfCancellationRequested();
             await _client.StartContainerAsync(containerId, cancellationToken);
-            var address = spec.Network.Name is null ? null : DockerContainerState.Address(await _client.InspectContainerAsync(containerId, cancellationToken), spec.Network.Name);
+            System.Net.IPAddress? address = null;
+            if (spec.Network.Name is { } network)
+            {
+                var container = await _client.InspectContainerAsync(containerId, cancellationToken);
+                address = DockerContainerState.Address(container, network);
+                await _dns.BlockAsync(container.GetProperty("State").GetProperty("Pid").GetInt32(), cancellationToken);
+            }
+
             var elapsed = Stopwatch.GetElapsedTime(started);
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Ok, elapsed);
             SandboxLog.Created(_logger, spec.Id, spec.Runtime, spec.Image, spec.ImageVersion, EngineName, containerId[..12], elapsed.TotalMilliseconds,

@@ -62,6 +62,27 @@ public abstract partial class SandboxEngineConformance
         Assert.All(crossed, Assert.Null);
     }
 
+    /// <summary>
+    /// Issue 13, finding 5: Docker's embedded resolver (127.0.0.11) told one sandbox the address of another by its
+    /// name or id. No resolver a sandbox can reach may answer for another sandbox, asked by default or directly.
+    /// </summary>
+    [Fact]
+    public async Task One_sandbox_cannot_resolve_another_by_name_or_id()
+    {
+        var a = await Sandboxes.CreateAsync(Networked());
+        var b = await Sandboxes.CreateAsync(Networked());
+        var addressOfB = await AddressInsideAsync(b);
+        foreach (var name in new[] { b.Name, b.EngineId[..12], b.Id })
+        {
+            foreach (var server in new[] { "", " 127.0.0.11" })
+            {
+                var lookup = await RunAsync(a, $"/bin/busybox timeout 5 /bin/busybox nslookup {name}{server}");
+                Assert.DoesNotContain(addressOfB.ToString(), lookup.Stdout + lookup.Stderr, StringComparison.Ordinal);
+                Assert.NotEqual(0, lookup.Exit);
+            }
+        }
+    }
+
     /// <summary>The address an execution's egress token is bound to (issue 13, finding 2) is the one the sandbox has.</summary>
     [Fact]
     public async Task Create_reports_the_address_the_sandbox_has_on_its_network()
