@@ -5,7 +5,7 @@ namespace Polydev.Testing;
 /// <summary>
 /// A tiny root file system for sandbox tests, made at run time without any registry: Debian's static
 /// busybox (package busybox-static, installed by scripts/test) as <c>/bin/busybox</c> with
-/// <c>/bin/sh</c> beside it, and an <c>/etc/passwd</c> naming the non-root user 1000 <c>sandbox</c>.
+/// <c>/bin/sh</c> beside it, and an <c>/etc/passwd</c> naming the non-root user 1900000000 <c>sandbox</c> (<c>SandboxUser</c>).
 /// The tarball is imported as an image (<c>docker import</c>, Engine API <c>/images/create?fromSrc=-</c>).
 /// </summary>
 public static class SandboxTestImage
@@ -13,7 +13,7 @@ public static class SandboxTestImage
     public const string Repository = "polydev-test/busybox";
 
     /// <summary>Bump when the contents change, so an old import is not reused.</summary>
-    public const string Tag = "1";
+    public const string Tag = "2";
 
     public const string Reference = Repository + ":" + Tag;
 
@@ -37,8 +37,8 @@ public static class SandboxTestImage
 
             tar.WriteEntry(Busybox, "bin/busybox");
             tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "bin/sh") { LinkName = "busybox", Mode = Mode("777") });
-            WriteText(tar, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000:sandbox:/home/sandbox:/bin/sh\n");
-            WriteText(tar, "etc/group", "root:x:0:\nsandbox:x:1000:\n");
+            WriteText(tar, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1900000000:1900000000:sandbox:/home/sandbox:/bin/sh\n");
+            WriteText(tar, "etc/group", "root:x:0:\nsandbox:x:1900000000:\n");
         }
 
         output.Position = 0;

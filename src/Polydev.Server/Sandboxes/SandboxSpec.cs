@@ -33,8 +33,8 @@ public sealed record SandboxLimits
 {
     public static SandboxLimits Default { get; } = new();
 
-    /// <summary>Numeric <c>uid:gid</c> the sandbox runs as; root (uid 0) is refused.</summary>
-    public string User { get; init; } = "1000:1000";
+    /// <summary>Numeric <c>uid:gid</c> the sandbox runs as; root (uid 0) is refused. One no host account owns (<see cref="SandboxUser"/>).</summary>
+    public string User { get; init; } = SandboxUser.Default;
 
     /// <summary>The user's home: a tmpfs, the only writable place besides <see cref="ScratchPath"/>.</summary>
     public string HomePath { get; init; } = "/home/sandbox";

@@ -68,6 +68,54 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         Assert.Null(await _sandboxes.ConnectAsync(sandbox, gateway, hostService));
     }
 
+    /// <summary>
+    /// Issue 13, finding 1: sandboxes ran as uid 1000, a real account on most hosts, which could read a sandbox
+    /// process's environment (the API key, the egress token) through /proc. Now they run as an id no host account owns.
+    /// </summary>
+    [Fact]
+    public async Task The_hosts_uid_1000_cannot_read_a_sandbox_processs_environment()
+    {
+        var secret = "canary-" + Guid.NewGuid().ToString("N");
+        var sandbox = await _sandboxes.CreateAsync(_sandboxes.Spec() with { Environment = new Dictionary<string, string> { ["POLYDEV_TEST_SECRET"] = secret } });
+        var pid = (await HostAsync("docker", "inspect", "-f", "{{.State.Pid}}", sandbox.EngineId)).Stdout.Trim();
+
+        // The process is the sandbox's, it holds the secret, and it runs as the sandbox user (root sees it all)…
+        var status = await File.ReadAllTextAsync($"/proc/{pid}/status");
+        Assert.Matches($@"(?m)^Uid:\s+{SandboxUser.Id}\s", status);
+        Assert.Contains(secret, await File.ReadAllTextAsync($"/proc/{pid}/environ"), StringComparison.Ordinal);
+        Assert.Null(SandboxUser.HostOwner(SandboxUser.Id, SandboxUser.Id));
+
+        // …but the host's uid 1000 reads neither its environment nor its memory map.
+        foreach (var file in new[] { "environ", "maps", "cmdline" })
+        {
+            var read = await HostAsync("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "cat", $"/proc/{pid}/{file}");
+            if (file == "cmdline")
+            {
+                Assert.Equal(0, read.Exit); // world-readable by design: which is why nothing secret is ever an argument
+                continue;
+            }
+
+            Assert.NotEqual(0, read.Exit);
+            Assert.Contains("Permission denied", read.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, read.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> HostAsync(string program, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     [Fact]
     public async Task The_home_is_a_tmpfs_and_scratch_a_1_GB_disk_of_its_own_not_memory_removed_with_the_sandbox()
     {
@@ -76,7 +124,7 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         var home = mounts.Stdout.Split('\n').Single(l => l.Contains(" /home/sandbox ", StringComparison.Ordinal));
         Assert.StartsWith("tmpfs /home/sandbox tmpfs rw,nosuid,nodev", home, StringComparison.Ordinal);
         Assert.Contains("size=1048576k", home, StringComparison.Ordinal);
-        Assert.Contains("mode=700,uid=1000,gid=1000", home, StringComparison.Ordinal);
+        Assert.Contains($"mode=700,uid={SandboxUser.Id},gid={SandboxUser.Id}", home, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^/dev/loop\d+ /tmp ext4 rw,nosuid,nodev", mounts.Stdout);
         Assert.Matches(@"(?m)^\S+ / \S+ ro,", mounts.Stdout);
 

@@ -59,6 +59,13 @@ public sealed class DockerSandboxNetwork : ISandboxNetworkSetup
 
         CheckExisting(existing.Value, Options);
         await _firewall.InstallAsync(cancellationToken);
+
+        // The other half of the host's side of isolation: no account here may share the sandboxes' uid.
+        if (SandboxUser.HostOwner(SandboxUser.Id, SandboxUser.Id) is { } owner)
+        {
+            throw new SandboxEngineException("docker", "sandbox user", 500,
+                $"Sandboxes run as uid and gid {SandboxUser.Id}, but on this host {owner}: that account could read every sandbox's processes. Give it another id.");
+        }
     }
 
     /// <summary>(Re)installs the firewall rules alone (see <see cref="DockerSandboxFirewall"/>).</summary>

@@ -9,7 +9,7 @@ public abstract partial class SandboxEngineConformance
     [Fact]
     public async Task Every_process_runs_as_the_specs_non_root_user_without_capabilities_or_a_way_to_gain_privileges()
     {
-        // Not the image's user 1000: the spec's, so an engine that ignores it fails.
+        // Not the image's user (SandboxUser.Id): the spec's, so an engine that ignores it fails.
         var spec = Sandboxes.Spec() with { Limits = SandboxLimits.Default with { User = "2345:2346" } };
         var sandbox = await Sandboxes.CreateAsync(spec);
 

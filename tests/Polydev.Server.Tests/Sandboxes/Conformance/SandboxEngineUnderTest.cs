@@ -13,7 +13,7 @@ namespace Polydev.Server.Tests.Sandboxes.Conformance;
 /// </summary>
 /// <remarks>
 /// The image must be a small Linux root file system with a static busybox at <c>/bin/busybox</c> (the suite's
-/// programs are busybox applets: sh, nc, dd, ip, kill …) and an <c>/etc/passwd</c> with the user 1000, as
+/// programs are busybox applets: sh, nc, dd, ip, kill …) and an <c>/etc/passwd</c> with the sandbox user, as
 /// <see cref="Polydev.Testing.SandboxTestImage"/> builds it.
 /// </remarks>
 public abstract class SandboxEngineUnderTest : IAsyncLifetime
