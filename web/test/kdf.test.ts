@@ -49,6 +49,12 @@ test("downgrade rule refuses weak parameters with the documented messages", () =
   refuse({ algorithm: "PBKDF2-SHA256", iterations: 600000, salt: new Uint8Array(65) },
     "The server sent a KDF salt of 65 bytes; this client accepts at most 64.");
   ensureAcceptable({ algorithm: "PBKDF2-SHA256", iterations: 600000, salt: new Uint8Array(64) });
+  // Issue 13, finding 15a: no upper bound made a client spin for as long as a server liked.
+  refuse({ algorithm: "PBKDF2-SHA256", iterations: 10000001, salt },
+    "The server asked for 10000001 PBKDF2 iterations; this client does at most 10000000.");
+  refuse({ algorithm: "PBKDF2-SHA256", iterations: 2147483647, salt },
+    "The server asked for 2147483647 PBKDF2 iterations; this client does at most 10000000.");
+  ensureAcceptable({ algorithm: "PBKDF2-SHA256", iterations: 10000000, salt });
 });
 
 test("deriveMasterKey checks the downgrade rule before deriving", async () => {

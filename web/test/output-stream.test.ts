@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { concat, i2osp, importAesGcmKey, toHex } from "../src/crypto/bytes.ts";
 import {
-  outputAssociatedData, outputNonce, OutputFrameSplitter, OutputStreamDecryptor, readFrameHeader, readOutputStream, sealOutputChunk,
+  outputAssociatedData, outputNonce, OutputFrameSplitter, OutputStreamDecryptor, OutputStreamError, readFrameHeader, readOutputStream, sealOutputChunk,
 } from "../src/crypto/output-stream.ts";
 import { hex, loadVectors, type OutputStreamVectors } from "./vectors.ts";
 
@@ -54,4 +54,20 @@ test("a frame length out of range is refused before buffering", () => {
   const splitter = new OutputFrameSplitter();
   assert.throws(() => splitter.push(i2osp(0xffffffff, 4)), (e: unknown) => (e as { failure?: string }).failure === "malformed");
   assert.throws(() => new OutputFrameSplitter().push(i2osp(25, 4)), /out of range/);
+});
+
+// Issue 13, finding 15b: the decryptor kept opening chunks after one had failed.
+test("after one chunk fails every later chunk is refused, even a good one", async () => {
+  const key = await importAesGcmKey(hex(vectors.key));
+  const frames = vectors.chunks.map((c) => hex(c.frame));
+  assert.ok(frames.length >= 3);
+  const decryptor = new OutputStreamDecryptor(key);
+  await decryptor.open(frames[0]!);
+  const tampered = frames[1]!.slice();
+  tampered[tampered.length - 1]! ^= 1;
+  await assert.rejects(decryptor.open(tampered), (e: unknown) => e instanceof OutputStreamError && e.failure === "authentication");
+  for (const frame of frames.slice(1)) {
+    await assert.rejects(decryptor.open(frame), (e: unknown) => e instanceof OutputStreamError && e.failure === "afterFailure");
+  }
+  assert.equal(decryptor.isFinished, false);
 });

@@ -45,6 +45,18 @@ internal static class KeyWrapping
         try
         {
             var privateKey = Envelope.Open(userKey, account.PrivateKey.Envelope, new EnvelopeContext(EnvelopeKinds.UserPrivateKey, account.UserId, account.UserId));
+            // The stored public key is what login sandboxes seal captured credentials to: it must be this private key's,
+            // or a server could hand out a key of its own and read what is sealed to it (the web client checks the same).
+            using (var pair = UserKeyPair.ImportPkcs8(privateKey))
+            {
+                if (!CryptographicOperations.FixedTimeEquals(pair.PublicKey, account.PublicKey ?? []))
+                {
+                    CryptographicOperations.ZeroMemory(privateKey);
+                    CryptographicOperations.ZeroMemory(userKey);
+                    throw new CliException("your account's public key does not match your private key: the server sent a foreign key.");
+                }
+            }
+
             return new VaultKeys(account.UserId, userKey, privateKey);
         }
         catch (CryptographicException)

@@ -22,6 +22,12 @@ public sealed record KdfParameters(string Algorithm, int Iterations, byte[] Salt
     /// <summary>The fewest iterations a client accepts (downgrade defence; OWASP 2023 figure for PBKDF2-HMAC-SHA256).</summary>
     public const int MinimumIterations = 600_000;
 
+    /// <summary>
+    /// The most iterations a client accepts: a server could otherwise make a client spin for hours on a count near
+    /// int.MaxValue. Ten million is about 17 times the default, seconds on a phone; the server refuses more at sign-up.
+    /// </summary>
+    public const int MaximumIterations = 10_000_000;
+
     /// <summary>The iteration count used for new accounts.</summary>
     public const int DefaultIterations = 600_000;
 
@@ -37,7 +43,8 @@ public sealed record KdfParameters(string Algorithm, int Iterations, byte[] Salt
 
     /// <summary>Refuses parameters weaker than this client's minimum, before any work is done with them.</summary>
     /// <exception cref="WeakKdfParametersException">
-    /// The algorithm is unknown, the iteration count is below <see cref="MinimumIterations"/>, or the salt is
+    /// The algorithm is unknown, the iteration count is below <see cref="MinimumIterations"/> or above
+    /// <see cref="MaximumIterations"/>, or the salt is
     /// shorter than <see cref="SaltLength"/> or longer than 64 bytes.
     /// </exception>
     public void EnsureAcceptable()
@@ -53,6 +60,12 @@ public sealed record KdfParameters(string Algorithm, int Iterations, byte[] Salt
         {
             throw new WeakKdfParametersException(
                 $"The server asked for {Iterations} PBKDF2 iterations; this client requires at least {MinimumIterations}.");
+        }
+
+        if (Iterations > MaximumIterations)
+        {
+            throw new WeakKdfParametersException(
+                $"The server asked for {Iterations} PBKDF2 iterations; this client does at most {MaximumIterations}.");
         }
 
         int saltLength = Salt?.Length ?? 0;

@@ -5,13 +5,16 @@ namespace Polydev.Crypto;
 /// <summary>
 /// Opens an output stream's frames and enforces their order: each frame must carry the next sequence number,
 /// nothing may follow the final chunk, and <see cref="Complete"/> fails unless the final chunk was seen. So a
-/// dropped, reordered, replayed or truncated stream is detected, never silently accepted.
+/// dropped, reordered, replayed or truncated stream is detected, never silently accepted. After one frame fails, every
+/// later one does too: a caller that catches the first failure and carries on cannot be fed the rest of a stream
+/// whose order can no longer be vouched for.
 /// </summary>
 public sealed class OutputStreamDecryptor : IDisposable
 {
     private readonly AesGcm _aes;
     private long _next;
     private bool _finished;
+    private OutputStreamFailure? _failed;
 
     /// <summary>Creates a decryptor.</summary>
     /// <param name="outputKey">The job's 32-byte output key.</param>
@@ -35,6 +38,25 @@ public sealed class OutputStreamDecryptor : IDisposable
     /// <exception cref="OutputStreamException">The frame is malformed, out of order, after the final chunk, or not authentic.</exception>
     public OutputChunk Open(ReadOnlySpan<byte> frame)
     {
+        try
+        {
+            return OpenNext(frame);
+        }
+        catch (OutputStreamException e) when (e.Failure != OutputStreamFailure.AfterFailure)
+        {
+            _failed ??= e.Failure;
+            throw;
+        }
+    }
+
+    private OutputChunk OpenNext(ReadOnlySpan<byte> frame)
+    {
+        if (_failed is { } failure)
+        {
+            throw new OutputStreamException(
+                OutputStreamFailure.AfterFailure, $"An earlier output chunk failed ({failure}); nothing more of this stream is opened.");
+        }
+
         if (_finished)
         {
             throw new OutputStreamException(OutputStreamFailure.AfterFinal, "A chunk followed the output stream's final chunk.");

@@ -17,6 +17,9 @@ public enum OutputStreamFailure
 
     /// <summary>Something followed the final chunk.</summary>
     AfterFinal,
+
+    /// <summary>A frame came after one that failed: once a stream is found untrustworthy, nothing more of it is opened.</summary>
+    AfterFailure,
 }
 
 /// <summary>An output stream that must not be trusted. The message never contains key material or plaintext.</summary>

@@ -39,6 +39,19 @@ public sealed class KdfParametersTests
         Assert.Equal($"The server asked for {iterations} PBKDF2 iterations; this client requires at least 600000.", exception.Message);
     }
 
+    /// <summary>Issue 13, finding 15a: no upper bound made a client spin for as long as a server liked.</summary>
+    [Theory]
+    [InlineData(10_000_001)]
+    [InlineData(int.MaxValue)]
+    public void Too_many_iterations_are_refused_before_any_work(int iterations)
+    {
+        var parameters = new KdfParameters(KdfParameters.Pbkdf2Sha256, iterations, Salt);
+
+        var exception = Assert.Throws<WeakKdfParametersException>(parameters.EnsureAcceptable);
+        Assert.Equal($"The server asked for {iterations} PBKDF2 iterations; this client does at most 10000000.", exception.Message);
+        new KdfParameters(KdfParameters.Pbkdf2Sha256, KdfParameters.MaximumIterations, Salt).EnsureAcceptable();
+    }
+
     [Theory]
     [InlineData("PBKDF2-SHA1")]
     [InlineData("pbkdf2-sha256")]

@@ -107,6 +107,28 @@ public sealed class OutputStreamTests
         Assert.Equal(["b", "c"], (await reader.ReadAllAsync()).Select(c => Encoding.UTF8.GetString(c.Plaintext)));
     }
 
+    /// <summary>Issue 13, finding 15b: the decryptor kept opening chunks after one had failed.</summary>
+    [Fact]
+    public void After_one_chunk_fails_every_later_chunk_is_refused_even_a_good_one()
+    {
+        using var encryptor = new OutputStreamEncryptor(Key);
+        byte[][] frames = [encryptor.Seal("a"u8, false), encryptor.Seal("b"u8, false), encryptor.Seal("c"u8, true)];
+        var tampered = (byte[])frames[1].Clone();
+        tampered[^1] ^= 1;
+
+        using var decryptor = new OutputStreamDecryptor(Key);
+        Assert.Equal("a", Encoding.UTF8.GetString(decryptor.Open(frames[0]).Plaintext));
+        Assert.Equal(OutputStreamFailure.Authentication, Assert.Throws<OutputStreamException>(() => decryptor.Open(tampered)).Failure);
+        foreach (var next in new[] { frames[1], frames[2] })
+        {
+            var refused = Assert.Throws<OutputStreamException>(() => decryptor.Open(next));
+            Assert.Equal(OutputStreamFailure.AfterFailure, refused.Failure);
+            Assert.Contains("Authentication", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.False(decryptor.IsFinished);
+    }
+
     [Fact]
     public async Task Oversized_length_prefix_is_refused_before_reading_the_frame()
     {

@@ -3,6 +3,8 @@ import { isWellFormed, subtle, utf8 } from "./bytes.ts";
 
 export const kdfAlgorithm = "PBKDF2-SHA256";
 export const minimumIterations = 600000;
+/** A server must not make the client spin: the C# client's bound too (KdfParameters.MaximumIterations). */
+export const maximumIterations = 10000000;
 export const minimumSaltLength = 16;
 export const maximumSaltLength = 64;
 
@@ -26,6 +28,10 @@ export function ensureAcceptable(parameters: KdfParameters): void {
   if (!Number.isSafeInteger(parameters.iterations) || parameters.iterations < minimumIterations) {
     throw new WeakKdfParametersError(
       `The server asked for ${parameters.iterations} PBKDF2 iterations; this client requires at least ${minimumIterations}.`);
+  }
+  if (parameters.iterations > maximumIterations) {
+    throw new WeakKdfParametersError(
+      `The server asked for ${parameters.iterations} PBKDF2 iterations; this client does at most ${maximumIterations}.`);
   }
   if (parameters.salt.length < minimumSaltLength) {
     throw new WeakKdfParametersError(

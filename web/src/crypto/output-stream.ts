@@ -12,7 +12,7 @@ export const maxFrameLength = minFrameLength + maxPlaintextLength;
 const maxSequence = (1n << 63n) - 1n;
 const aadLabel = utf8("polydev/output-stream/v1");
 
-export type OutputStreamFailure = "malformed" | "outOfOrder" | "authentication" | "afterFinal" | "truncated";
+export type OutputStreamFailure = "malformed" | "outOfOrder" | "authentication" | "afterFinal" | "truncated" | "afterFailure";
 
 export class OutputStreamError extends Error {
   override name = "OutputStreamError";
@@ -85,6 +85,8 @@ export class OutputFrameSplitter {
 export class OutputStreamDecryptor {
   private next: bigint;
   private finished = false;
+  // After one frame fails, every later one does too (as in the C# decryptor): no rest of an untrustworthy stream.
+  private failed: OutputStreamFailure | undefined;
 
   constructor(private readonly outputKey: CryptoKey, nextSequence: bigint = 0n) {
     if (nextSequence < 0n || nextSequence > maxSequence) throw new RangeError("The next sequence number is out of range.");
@@ -95,6 +97,18 @@ export class OutputStreamDecryptor {
   get isFinished(): boolean { return this.finished; }
 
   async open(frame: Uint8Array<ArrayBuffer>): Promise<OutputChunk> {
+    try {
+      return await this.openNext(frame);
+    } catch (error) {
+      if (error instanceof OutputStreamError && error.failure !== "afterFailure") this.failed ??= error.failure;
+      throw error;
+    }
+  }
+
+  private async openNext(frame: Uint8Array<ArrayBuffer>): Promise<OutputChunk> {
+    if (this.failed !== undefined) {
+      throw new OutputStreamError("afterFailure", `An earlier output chunk failed (${this.failed}); nothing more of this stream is opened.`);
+    }
     if (this.finished) throw new OutputStreamError("afterFinal", "A chunk followed the output stream's final chunk.");
     const { sequence, isFinal } = readFrameHeader(frame);
     if (sequence !== this.next) {
