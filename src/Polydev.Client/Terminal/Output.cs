@@ -4,6 +4,8 @@ using Polydev.Contracts;
 namespace Polydev.Client.Terminal;
 
 /// <summary>
+/// Everything printed goes through <see cref="TerminalText.Printable"/>: no text from elsewhere reaches the terminal
+/// as control sequences.
 /// The two faces of every verb: results on stdout (human text, or one JSON document with <c>--json</c>) and
 /// everything meant for the person — notes, warnings, progress — on stderr.
 /// </summary>
@@ -16,12 +18,12 @@ internal sealed class Output(bool json)
     {
         if (!Json)
         {
-            Console.Out.WriteLine(text);
+            Console.Out.WriteLine(TerminalText.Printable(text));
         }
     }
 
     /// <summary>A note for the person (stderr), in both modes.</summary>
-    public static void Note(string text) => Console.Error.WriteLine(text);
+    public static void Note(string text) => Console.Error.WriteLine(TerminalText.Printable(text));
 
     /// <summary>The machine-readable result; written only in JSON mode.</summary>
     public void Result(object value)
@@ -60,7 +62,7 @@ internal sealed class Output(bool json)
         var widths = headers.Select((_, i) => all.Max(row => row[i].Length)).ToArray();
         foreach (var row in all)
         {
-            var cells = row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]));
+            var cells = row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i])).Select(cell => TerminalText.Printable(cell, keepLineBreaks: false));
             Console.Out.WriteLine(string.Join("  ", cells).TrimEnd());
         }
     }

@@ -120,7 +120,7 @@ internal static class RunVerb
             switch (received.Event)
             {
                 case TextEvent { Text: var text } when !json:
-                    Console.Out.Write(text);
+                    Console.Out.Write(Terminal.TerminalText.Printable(text));
                     Console.Out.Flush();
                     _midLine = text.Length > 0 && text[^1] != '\n';
                     break;

@@ -19,7 +19,7 @@ internal static class VerbAction
             }
             catch (CliException e)
             {
-                await Console.Error.WriteLineAsync($"polydev {verb}: {e.Message}");
+                await Console.Error.WriteLineAsync(Terminal.TerminalText.Printable($"polydev {verb}: {e.Message}"));
                 return e.ExitCode;
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -30,7 +30,7 @@ internal static class VerbAction
             catch (Exception e)
             {
                 // Our own exceptions never carry secrets; the platform's describe what failed, not the data.
-                await Console.Error.WriteLineAsync($"polydev {verb}: unexpected error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}");
+                await Console.Error.WriteLineAsync(Terminal.TerminalText.Printable($"polydev {verb}: unexpected error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}"));
                 return ExitCodes.Failure;
             }
         });

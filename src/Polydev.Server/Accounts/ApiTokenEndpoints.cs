@@ -34,6 +34,8 @@ public static class ApiTokenEndpoints
             errors.Add("name", $"name must be 1 to {MaxNameLength} characters.");
         }
 
+        AccountRules.CheckDisplayName(request.Name, "name", errors);
+
         var maxDays = options.Value.MaxApiTokenDays;
         if (request.ExpiresInDays is { } days && (days < 1 || days > maxDays))
         {

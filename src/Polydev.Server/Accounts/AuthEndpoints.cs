@@ -95,6 +95,8 @@ public static class AuthEndpoints
             errors.Add("deviceName", $"deviceName may be at most {AccountRules.MaxDeviceNameLength} characters.");
         }
 
+        AccountRules.CheckDisplayName(request.DeviceName, "deviceName", errors);
+
         if (errors.Any)
         {
             return errors.ToProblem();

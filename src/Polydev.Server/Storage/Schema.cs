@@ -146,5 +146,58 @@ public static class Schema
         new(4, "execution egress tokens bound to their sandbox's address", """
             ALTER TABLE egress_tokens ADD COLUMN bound_address TEXT NULL;
             """),
+        // Vault ids are the client's choice and now unique per user, not across users: creating a record with an id
+        // another user holds succeeds like any fresh id, so the answer says nothing about other users' ids. The new
+        // tables are filled before the old ones go (children first: dropping a parent would cascade into them).
+        new(5, "vault record ids unique per user", """
+            CREATE TABLE chats_v5 (
+                id          TEXT NOT NULL,
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                title       {blob} NOT NULL,
+                revision    BIGINT NOT NULL,
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL,
+                PRIMARY KEY (user_id, id)
+            );
+            INSERT INTO chats_v5 (id, user_id, title, revision, created_at, updated_at)
+                SELECT id, user_id, title, revision, created_at, updated_at FROM chats;
+
+            CREATE TABLE chat_messages_v5 (
+                id          TEXT NOT NULL,
+                chat_id     TEXT NOT NULL,
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                body        {blob} NOT NULL,
+                revision    BIGINT NOT NULL,
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL,
+                PRIMARY KEY (user_id, id),
+                FOREIGN KEY (user_id, chat_id) REFERENCES chats_v5 (user_id, id) ON DELETE CASCADE
+            );
+            INSERT INTO chat_messages_v5 (id, chat_id, user_id, body, revision, created_at, updated_at)
+                SELECT id, chat_id, user_id, body, revision, created_at, updated_at FROM chat_messages;
+
+            CREATE TABLE provider_credentials_v5 (
+                id          TEXT NOT NULL,
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                provider    TEXT NOT NULL,
+                secret      {blob} NOT NULL,
+                revision    BIGINT NOT NULL,
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL,
+                PRIMARY KEY (user_id, id)
+            );
+            INSERT INTO provider_credentials_v5 (id, user_id, provider, secret, revision, created_at, updated_at)
+                SELECT id, user_id, provider, secret, revision, created_at, updated_at FROM provider_credentials;
+
+            DROP TABLE chat_messages;
+            DROP TABLE chats;
+            DROP TABLE provider_credentials;
+            ALTER TABLE chats_v5 RENAME TO chats;
+            ALTER TABLE chat_messages_v5 RENAME TO chat_messages;
+            ALTER TABLE provider_credentials_v5 RENAME TO provider_credentials;
+            CREATE INDEX ix_chats_user_created ON chats (user_id, created_at, id);
+            CREATE INDEX ix_chat_messages_chat_created ON chat_messages (user_id, chat_id, created_at, id);
+            CREATE INDEX ix_provider_credentials_user ON provider_credentials (user_id, created_at, id);
+            """),
     ];
 }

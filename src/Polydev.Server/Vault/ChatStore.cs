@@ -11,8 +11,8 @@ public sealed class ChatStore(Database database) : IUserDataOwner
 {
     // Appends do not write the chat row (see CreateMessageAsync); activity is read from the messages' index instead.
     private const string ChatColumns = "id, user_id, title, revision, created_at, updated_at, "
-        + "(SELECT COUNT(*) FROM chat_messages m WHERE m.chat_id = chats.id) AS message_count, "
-        + "(SELECT MAX(created_at) FROM chat_messages m WHERE m.chat_id = chats.id) AS last_message_at";
+        + "(SELECT COUNT(*) FROM chat_messages m WHERE m.user_id = chats.user_id AND m.chat_id = chats.id) AS message_count, "
+        + "(SELECT MAX(created_at) FROM chat_messages m WHERE m.user_id = chats.user_id AND m.chat_id = chats.id) AS last_message_at";
     private const string MessageColumns = "id, chat_id, user_id, body, revision, created_at, updated_at";
 
     private readonly VaultTable<ChatRecord> _chats = new(database, "chats", ChatColumns, "title");
