@@ -50,7 +50,7 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task A_sandbox_from_the_image_runs_the_pinned_cli_as_1000_on_a_read_only_root_under_the_idle_agent(string provider)
+    public async Task A_sandbox_from_the_image_runs_the_pinned_cli_as_the_sandbox_user_on_a_read_only_root_under_the_idle_agent(string provider)
     {
         var pin = RuntimeImageSetup.Pin(provider);
         var needsNode = RuntimeImageBuilder.NeedsNode(RuntimeImageSetup.HostExecutable(provider));
@@ -79,7 +79,7 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         var id = await RunAsync(sandbox, ["sh", "-c", "id -u; id -g; id -un"]);
-        Assert.Equal("1000\n1000\nsandbox\n", id.Stdout);
+        Assert.Equal($"{SandboxUser.Id}\n{SandboxUser.Id}\nsandbox\n", id.Stdout);
 
         var root = await RunAsync(sandbox, ["sh", "-c", "touch /usr/local/bin/x || touch /opt/polydev/x || touch /x; echo $?; echo ok > \"$HOME/w\" && cat \"$HOME/w\"; test -s /etc/ssl/certs/ca-certificates.crt && echo certs"]);
         Assert.Contains("Read-only file system", root.Stderr);
