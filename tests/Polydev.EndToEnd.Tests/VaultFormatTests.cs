@@ -11,16 +11,17 @@ public sealed class VaultFormatTests
 {
     private static readonly Guid UserId = Guid.Parse("01936f0e-0000-7000-8000-000000000001");
     private static readonly Guid RecordId = Guid.Parse("01936f0e-0000-7000-8000-000000000002");
+    private static readonly Guid ChatId = Guid.Parse("01936f0e-0000-7000-8000-000000000003");
 
     [Fact]
     public void Chat_message_is_camel_case_json_with_nulls_written()
     {
         using var keys = Keys();
-        var sealedValue = new ChatMessageBody("user", "héllo\n\"you\"", null, null).Seal(new VaultCipher(keys), RecordId);
+        var sealedValue = new ChatMessageBody("user", "héllo\n\"you\"", null, null).Seal(new VaultCipher(keys), ChatId, RecordId);
 
         Assert.Equal(EnvelopeKinds.ChatMessage, sealedValue.Kind);
         Assert.Equal(RecordId, sealedValue.RecordId);
-        var json = Encoding.UTF8.GetString(Envelope.Open(keys.UserKey, sealedValue.Envelope, new EnvelopeContext(EnvelopeKinds.ChatMessage, UserId, RecordId)));
+        var json = Encoding.UTF8.GetString(Envelope.Open(keys.UserKey, sealedValue.Envelope, new EnvelopeContext(EnvelopeKinds.ChatMessage, UserId, RecordId, ChatId)));
         Assert.Equal("""{"role":"user","text":"h\u00E9llo\n\u0022you\u0022","provider":null,"model":null}""", json);
     }
 
@@ -31,9 +32,11 @@ public sealed class VaultFormatTests
         var plaintext = """{"role":"assistant","text":"Done.","provider":"anthropic","later":[1,2]}"""u8.ToArray();
         var value = new Contracts.EncryptedValue(EnvelopeKinds.ChatMessage, RecordId, Envelope.Seal(keys.UserKey, plaintext, new EnvelopeContext(EnvelopeKinds.ChatMessage, UserId, RecordId)));
 
-        var body = ChatMessageBody.Open(new VaultCipher(keys), RecordId, value);
+        // Sealed the way clients did before issue 13 (no chat in the associated data): still read, marked legacy.
+        var opened = ChatMessageBody.Open(new VaultCipher(keys), ChatId, RecordId, value);
 
-        Assert.Equal(new ChatMessageBody("assistant", "Done.", "anthropic", null), body);
+        Assert.Equal(new ChatMessageBody("assistant", "Done.", "anthropic", null), opened.Body);
+        Assert.True(opened.Legacy);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class ZeroKnowledgeTests
         }
 
         var stored = Assert.Single(database.Rows("chat_messages"));
-        var messageJson = Envelope.Open(userKey, (byte[])stored["body"]!, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, Guid.Parse((string)stored["id"]!)));
+        var messageJson = Envelope.Open(userKey, (byte[])stored["body"]!, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, Guid.Parse((string)stored["id"]!), Guid.Parse((string)stored["chat_id"]!)));
         using (var document = JsonDocument.Parse(messageJson))
         {
             Assert.Equal(message, document.RootElement.GetProperty("text").GetString());

@@ -85,6 +85,8 @@ internal sealed class PolydevApi : IDisposable
 
     public Task<MessageResponse> CreateMessageAsync(Guid chatId, CreateMessageRequest request, CancellationToken ct) => SendAsync<MessageResponse>(HttpMethod.Post, ApiRoutes.Messages(chatId), request, ct);
 
+    public Task<MessageResponse> UpdateMessageAsync(Guid chatId, Guid messageId, UpdateMessageRequest request, CancellationToken ct) => SendAsync<MessageResponse>(HttpMethod.Put, ApiRoutes.Message(chatId, messageId), request, ct);
+
     // Provider credentials.
     public Task<List<CredentialResponse>> ListCredentialsAsync(string? provider, CancellationToken ct) =>
         AllPagesAsync<CredentialResponse>(provider is null ? ApiRoutes.Credentials : $"{ApiRoutes.Credentials}?provider={Uri.EscapeDataString(provider)}", ct);

@@ -122,10 +122,10 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
     {
         var userId = Guid.CreateVersion7();
         var prompt = new ChatMessageBody(ChatMessageBody.User, request.Prompt, request.Provider, request.Model);
-        await api.CreateMessageAsync(chatId, new CreateMessageRequest(userId, prompt.Seal(cipher, userId)), cancellationToken);
+        await api.CreateMessageAsync(chatId, new CreateMessageRequest(userId, prompt.Seal(cipher, chatId, userId)), cancellationToken);
         var answerId = Guid.CreateVersion7();
         var reply = new ChatMessageBody(ChatMessageBody.Assistant, answer, request.Provider, request.Model);
-        await api.CreateMessageAsync(chatId, new CreateMessageRequest(answerId, reply.Seal(cipher, answerId)), cancellationToken);
+        await api.CreateMessageAsync(chatId, new CreateMessageRequest(answerId, reply.Seal(cipher, chatId, answerId)), cancellationToken);
     }
 }
 

@@ -13,9 +13,24 @@ internal sealed record ChatMessageBody(string Role, string Text, string? Provide
     public const string User = "user";
     public const string Assistant = "assistant";
 
-    public EncryptedValue Seal(VaultCipher cipher, Guid messageId) =>
-        cipher.Seal(EnvelopeKinds.ChatMessage, messageId, JsonSerializer.SerializeToUtf8Bytes(this, PolydevJson.Options));
+    /// <summary>Seals the message bound to its chat (issue 13): the server cannot move it to another chat.</summary>
+    public EncryptedValue Seal(VaultCipher cipher, Guid chatId, Guid messageId) =>
+        cipher.Seal(EnvelopeKinds.ChatMessage, messageId, JsonSerializer.SerializeToUtf8Bytes(this, PolydevJson.Options), chatId);
 
-    public static ChatMessageBody Open(VaultCipher cipher, Guid messageId, EncryptedValue value) =>
-        VaultJson.Read<ChatMessageBody>(cipher.Open(EnvelopeKinds.ChatMessage, messageId, value), "chat message", messageId);
+    /// <summary>
+    /// Opens a message of <paramref name="chatId"/>. One sealed before messages were bound to their chat opens too,
+    /// with <see cref="Opened.Legacy"/> set so the caller can re-seal it; one bound to another chat does not open.
+    /// </summary>
+    public static Opened Open(VaultCipher cipher, Guid chatId, Guid messageId, EncryptedValue value)
+    {
+        if (cipher.TryOpen(EnvelopeKinds.ChatMessage, messageId, value, chatId) is { } bound)
+        {
+            return new Opened(VaultJson.Read<ChatMessageBody>(bound, "chat message", messageId), Legacy: false);
+        }
+
+        return new Opened(VaultJson.Read<ChatMessageBody>(cipher.Open(EnvelopeKinds.ChatMessage, messageId, value), "chat message", messageId), Legacy: true);
+    }
+
+    /// <param name="Legacy">Sealed without its chat (before issue 13): readable, but the server could have moved it.</param>
+    public sealed record Opened(ChatMessageBody Body, bool Legacy);
 }

@@ -61,7 +61,7 @@ internal static class ChatVerbs
 
         var id = Guid.CreateVersion7();
         var message = new ChatMessageBody(ChatMessageBody.User, body, Provider: null, Model: null);
-        var created = await api.CreateMessageAsync(chat.Id, new CreateMessageRequest(id, message.Seal(cipher, id)), context.Cancellation);
+        var created = await api.CreateMessageAsync(chat.Id, new CreateMessageRequest(id, message.Seal(cipher, chat.Id, id)), context.Cancellation);
 
         context.Output.Result(new { id = created.Id, chatId = chat.Id, createdAt = created.CreatedAt });
         context.Output.Line($"Added message {created.Id} to chat {chat.Id}.");
@@ -91,9 +91,14 @@ internal static class ChatVerbs
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
         var (chat, title) = await FindAsync(context, api, cipher, chatText);
-        var messages = (await api.ListMessagesAsync(chat.Id, context.Cancellation))
-            .Select(m => (m.Id, m.CreatedAt, Body: ChatMessageBody.Open(cipher, m.Id, m.Body)))
+        // A message's place is its id (a UUIDv7: its creation time leads), which its envelope authenticates; the server's
+        // order is not trusted, so a server that reorders messages changes nothing that is shown.
+        var opened = (await api.ListMessagesAsync(chat.Id, context.Cancellation))
+            .Select(m => (Message: m, Opened: ChatMessageBody.Open(cipher, chat.Id, m.Id, m.Body)))
+            .OrderBy(m => m.Message.Id.ToString("D"), StringComparer.Ordinal)
             .ToList();
+        await RebindLegacyAsync(context, api, cipher, chat.Id, opened);
+        var messages = opened.Select(m => (m.Message.Id, m.Message.CreatedAt, m.Opened.Body)).ToList();
 
         context.Output.Result(new
         {
@@ -113,6 +118,32 @@ internal static class ChatVerbs
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Messages sealed before they were bound to their chat (issue 13) are re-sealed bound to it, in place, once their
+    /// owner reads them: from then on the server cannot move them either. A message changed meanwhile is left for the
+    /// next read.
+    /// </summary>
+    private static async Task RebindLegacyAsync(VerbContext context, PolydevApi api, VaultCipher cipher, Guid chatId, IReadOnlyList<(MessageResponse Message, ChatMessageBody.Opened Opened)> messages)
+    {
+        var rebound = 0;
+        foreach (var (message, opened) in messages.Where(m => m.Opened.Legacy))
+        {
+            try
+            {
+                await api.UpdateMessageAsync(chatId, message.Id, new UpdateMessageRequest(opened.Body.Seal(cipher, chatId, message.Id), message.Revision), context.Cancellation);
+                rebound++;
+            }
+            catch (ApiException e) when (e.Status == System.Net.HttpStatusCode.Conflict)
+            {
+            }
+        }
+
+        if (rebound > 0)
+        {
+            Output.Note($"Re-sealed {rebound} older message{(rebound == 1 ? "" : "s")} of this chat so that each is bound to it.");
+        }
     }
 
     /// <summary>

@@ -9,12 +9,17 @@ namespace Polydev.Crypto;
 /// <param name="Kind">One of <see cref="EnvelopeKinds"/>.</param>
 /// <param name="UserId">The owning user.</param>
 /// <param name="RecordId">The record the envelope is stored in; <see cref="EnvelopeKinds"/> says which id each kind uses.</param>
+/// <param name="ContainerId">
+/// The record that holds this one, when where it lives is part of what it means: a chat message's chat. Null for
+/// records that stand alone, and for chat messages sealed before issue 13 (which a client re-seals with it).
+/// </param>
 /// <remarks>
-/// The associated data is <c>version || algorithm || UTF-8("polydev/v1|" + kind + "|" + userId + "|" + recordId)</c>
-/// with both ids lower-case and hyphenated. Only known kinds are allowed, and none contains '|', so the joined
-/// string can be split back into exactly one context.
+/// The associated data is <c>version || algorithm || UTF-8("polydev/v1|" + kind + "|" + userId + "|" + recordId)</c>,
+/// with <c>"|" + containerId</c> appended when there is one, all ids lower-case and hyphenated. Only known kinds are
+/// allowed, and none contains '|', so the joined string can be split back into exactly one context; with and without
+/// a container the field counts differ, so neither form can pass for the other.
 /// </remarks>
-public readonly record struct EnvelopeContext(string Kind, Guid UserId, Guid RecordId)
+public readonly record struct EnvelopeContext(string Kind, Guid UserId, Guid RecordId, Guid? ContainerId = null)
 {
     private const string Domain = "polydev/v1";
     private const char Separator = '|';
@@ -30,6 +35,11 @@ public readonly record struct EnvelopeContext(string Kind, Guid UserId, Guid Rec
         // Checked again here because default(EnvelopeContext) never runs the validation above.
         string kind = RequireKnownKind(Kind);
         string text = string.Join(Separator, Domain, kind, UserId.ToString("D"), RecordId.ToString("D"));
+        if (ContainerId is { } container)
+        {
+            text += Separator + container.ToString("D");
+        }
+
 
         var associatedData = new byte[Envelope.HeaderLength + Encoding.UTF8.GetByteCount(text)];
         associatedData[0] = version;

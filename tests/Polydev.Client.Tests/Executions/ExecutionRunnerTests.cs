@@ -56,10 +56,10 @@ public sealed class ExecutionRunnerTests
         Assert.Equal(("http://exec:TOKEN@10.89.0.1:10001", "https://gateway.example/v1", (string?)null), (job.ProxyUrl, job.BaseUrl, job.CaBundle));
         Assert.Equal(32, job.OutputKey.Length);
 
-        // The prompt, then the answer, each sealed under the user key.
+        // The prompt, then the answer, each sealed under the user key and bound to the chat (not legacy).
         Assert.Equal(
-            [(ChatMessageBody.User, "Say hello"), (ChatMessageBody.Assistant, "Hello world")],
-            server.Messages.Select(m => ChatMessageBody.Open(server.Cipher, m.Id, m.Body)).Select(b => (b.Role, b.Text)));
+            [(ChatMessageBody.User, "Say hello", false), (ChatMessageBody.Assistant, "Hello world", false)],
+            server.Messages.Select(m => ChatMessageBody.Open(server.Cipher, chatId, m.Id, m.Body)).Select(o => (o.Body.Role, o.Body.Text, o.Legacy)));
     }
 
     [Fact]

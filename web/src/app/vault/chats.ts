@@ -1,7 +1,9 @@
 // Chats and their messages, sealed and opened in the page under userKey (docs/vault.md): a chat's title is its
-// UTF-8 text (kind chat.title), a message is UTF-8 JSON {role, text, provider, model} (kind chat.message). Each
-// envelope is opened with the context this page expects (the record it asked for), never the labels the server
-// sends beside it, so an envelope moved to another record fails instead of showing in the wrong place.
+// UTF-8 text (kind chat.title), a message is UTF-8 JSON {role, text, provider, model} (kind chat.message), bound to
+// its chat. Each envelope is opened with the context this page expects (the record it asked for), never the labels
+// the server sends beside it, so an envelope moved to another record or chat fails instead of showing in the wrong
+// place. Messages are shown in the order of their ids (UUIDv7: creation time first), which their envelopes
+// authenticate, not in the server's order.
 import type { Keys } from "../account/keys.ts";
 import type { Api } from "../api/client.ts";
 import { routes } from "../api/routes.ts";
@@ -33,6 +35,8 @@ export interface Message {
   readonly createdAt: string;
   /** null when the envelope would not open or its JSON is not a chat message. */
   readonly body: ChatMessageBody | null;
+  /** Sealed before messages were bound to their chat (issue 13): readable, re-sealed bound once read. */
+  readonly legacy: boolean;
 }
 
 /** A record that does not open shows as unreadable instead of failing the whole page. */
@@ -59,15 +63,23 @@ export async function openChat(keys: Keys, chat: ChatResponse): Promise<Chat> {
   };
 }
 
-/** All four fields are written, nulls included (docs/vault.md). */
-export function sealMessage(keys: Keys, messageId: string, body: ChatMessageBody): Promise<EncryptedValue> {
+/** All four fields are written, nulls included (docs/vault.md); the envelope is bound to the chat. */
+export function sealMessage(keys: Keys, chatId: string, messageId: string, body: ChatMessageBody): Promise<EncryptedValue> {
   const { role, text, provider, model } = body;
-  return sealJson(keys, "chat.message", messageId, { role, text, provider, model });
+  return sealJson(keys, "chat.message", messageId, { role, text, provider, model }, chatId);
 }
 
-export async function openMessage(keys: Keys, message: MessageResponse): Promise<Message> {
-  const json = await openOrNull(keys, "chat.message", message.id, message.body);
-  return { id: message.id, createdAt: message.createdAt, body: json === null ? null : parseMessageBody(json) };
+/** Opens a message of `chatId`; one sealed before messages were bound opens too, marked legacy. */
+export async function openMessage(keys: Keys, chatId: string, message: MessageResponse): Promise<Message> {
+  let json: string | null = null;
+  let legacy = false;
+  try {
+    json = await openText(keys, "chat.message", message.id, message.body, "message", chatId);
+  } catch {
+    json = await openOrNull(keys, "chat.message", message.id, message.body);
+    legacy = json !== null;
+  }
+  return { id: message.id, createdAt: message.createdAt, body: json === null ? null : parseMessageBody(json), legacy };
 }
 
 /** Readers require role and text, accept provider and model missing (as null), and ignore unknown fields. */
@@ -117,15 +129,28 @@ export class ChatVault {
     return this.api.deleteChat(id);
   }
 
-  /** Every message of a chat, oldest first. */
+  /**
+   * Every message of a chat, oldest first by id (authenticated), not by the server's order. Messages sealed before
+   * they were bound to their chat are re-sealed bound, in place, as they are read; one changed meanwhile waits.
+   */
   async messages(chatId: string, signal?: AbortSignal): Promise<Message[]> {
-    const items = await this.api.listMessages(chatId, signal);
-    return Promise.all(items.map((m) => openMessage(this.keys, m)));
+    const items = [...await this.api.listMessages(chatId, signal)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const opened = await Promise.all(items.map((m) => openMessage(this.keys, chatId, m)));
+    for (const [i, message] of opened.entries()) {
+      if (!message.legacy || message.body === null) continue;
+      try {
+        await this.api.updateMessage(chatId, message.id, { body: await sealMessage(this.keys, chatId, message.id, message.body), revision: items[i]!.revision });
+        opened[i] = { ...message, legacy: false };
+      } catch {
+        // Changed or gone meanwhile: it is read again (and re-sealed) next time.
+      }
+    }
+    return opened;
   }
 
   async addMessage(chatId: string, body: ChatMessageBody): Promise<Message> {
     const id = newId();
-    const saved = await this.api.createMessage(chatId, { id, body: await sealMessage(this.keys, id, body) });
-    return { id: saved.id, createdAt: saved.createdAt, body };
+    const saved = await this.api.createMessage(chatId, { id, body: await sealMessage(this.keys, chatId, id, body) });
+    return { id: saved.id, createdAt: saved.createdAt, body, legacy: false };
   }
 }

@@ -11,25 +11,29 @@ export class RecordError extends UserFacingError {
   override name = "RecordError";
 }
 
-export async function sealBytes(keys: Keys, kind: EnvelopeKind, recordId: string, plaintext: Uint8Array<ArrayBuffer>): Promise<EncryptedValue> {
-  const envelope = await sealEnvelope(keys.userKey, plaintext, { kind, userId: keys.userId, recordId });
+export async function sealBytes(
+  keys: Keys, kind: EnvelopeKind, recordId: string, plaintext: Uint8Array<ArrayBuffer>, containerId?: string,
+): Promise<EncryptedValue> {
+  const envelope = await sealEnvelope(keys.userKey, plaintext, { kind, userId: keys.userId, recordId, ...(containerId === undefined ? {} : { containerId }) });
   return { kind, recordId, envelope: toBase64(envelope) };
 }
 
-export async function openBytes(keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string): Promise<Uint8Array<ArrayBuffer>> {
+export async function openBytes(
+  keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string, containerId?: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   try {
-    return await openEnvelope(keys.userKey, fromBase64(value.envelope), { kind, userId: keys.userId, recordId });
+    return await openEnvelope(keys.userKey, fromBase64(value.envelope), { kind, userId: keys.userId, recordId, ...(containerId === undefined ? {} : { containerId }) });
   } catch {
     throw new RecordError(`This ${what} does not decrypt with your key: it was altered or is not yours.`);
   }
 }
 
-export function sealText(keys: Keys, kind: EnvelopeKind, recordId: string, text: string): Promise<EncryptedValue> {
-  return sealBytes(keys, kind, recordId, utf8(text));
+export function sealText(keys: Keys, kind: EnvelopeKind, recordId: string, text: string, containerId?: string): Promise<EncryptedValue> {
+  return sealBytes(keys, kind, recordId, utf8(text), containerId);
 }
 
-export async function openText(keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string): Promise<string> {
-  const bytes = await openBytes(keys, kind, recordId, value, what);
+export async function openText(keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string, containerId?: string): Promise<string> {
+  const bytes = await openBytes(keys, kind, recordId, value, what, containerId);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
@@ -39,8 +43,8 @@ export async function openText(keys: Keys, kind: EnvelopeKind, recordId: string,
   }
 }
 
-export function sealJson(keys: Keys, kind: EnvelopeKind, recordId: string, value: unknown): Promise<EncryptedValue> {
-  return sealText(keys, kind, recordId, JSON.stringify(value));
+export function sealJson(keys: Keys, kind: EnvelopeKind, recordId: string, value: unknown, containerId?: string): Promise<EncryptedValue> {
+  return sealText(keys, kind, recordId, JSON.stringify(value), containerId);
 }
 
 /** The parsed JSON object of a record; the caller checks its fields. */

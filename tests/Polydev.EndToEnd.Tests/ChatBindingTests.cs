@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Polydev.Contracts;
+using Polydev.Contracts.Vault;
+using Polydev.Crypto;
+using Polydev.EndToEnd.Tests.Infrastructure;
+
+namespace Polydev.EndToEnd.Tests;
+
+/// <summary>
+/// Issue 13, finding 13: chat messages were not bound to their chat or position, so the server could move a message
+/// into another chat or reorder a chat unnoticed. Now a message's envelope binds its chat, the client orders messages
+/// by their authenticated ids, and messages sealed before are re-sealed bound when their owner reads them.
+/// </summary>
+public sealed class ChatBindingTests
+{
+    [Fact]
+    public async Task A_moved_message_is_refused_a_reordered_chat_shows_in_order_and_an_older_message_is_rebound_on_read()
+    {
+        await using var server = await ServerProcess.StartSqliteAsync();
+        using var cli = new Cli(server.Url);
+        var password = Needles.Canary("password");
+        await cli.SignupAsync($"binding-{Guid.NewGuid():N}@example.com", password);
+        var chatA = Guid.Parse((await cli.RunAsync("chats", "new", "A", "--json")).Succeeded().Json().GetProperty("id").GetString()!);
+        var chatB = Guid.Parse((await cli.RunAsync("chats", "new", "B", "--json")).Succeeded().Json().GetProperty("id").GetString()!);
+        (await cli.RunAsync("chats", "append", chatA.ToString(), "first in A")).Succeeded();
+        (await cli.RunAsync("chats", "append", chatA.ToString(), "second in A")).Succeeded();
+        (await cli.RunAsync("chats", "append", chatB.ToString(), "only in B")).Succeeded();
+
+        // The server reorders A: its first message now sorts last by the server's own time.
+        await using var db = new SqliteConnection($"Data Source={server.SqlitePath}");
+        await db.OpenAsync();
+        await Execute(db, $"UPDATE chat_messages SET created_at = 9000000000000 WHERE id = (SELECT MIN(id) FROM chat_messages WHERE chat_id = '{chatA:D}')");
+        var shown = (await cli.RunAsync("chats", "show", chatA.ToString())).Succeeded().Stdout;
+        Assert.True(shown.IndexOf("first in A", StringComparison.Ordinal) < shown.IndexOf("second in A", StringComparison.Ordinal), shown);
+
+        // The server moves B's message into A: A no longer opens, and says which message.
+        await Execute(db, $"UPDATE chat_messages SET chat_id = '{chatA:D}' WHERE chat_id = '{chatB:D}'");
+        var moved = await cli.RunAsync("chats", "show", chatA.ToString());
+        Assert.NotEqual(0, moved.ExitCode);
+        Assert.Contains("does not decrypt with your key", moved.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("only in B", moved.Stdout, StringComparison.Ordinal);
+        await Execute(db, $"UPDATE chat_messages SET chat_id = '{chatB:D}' WHERE chat_id = '{chatA:D}' AND id = (SELECT MAX(id) FROM chat_messages WHERE chat_id = '{chatA:D}')");
+
+        // A message sealed the old way (no chat in its associated data), as an older client left it: still shown, and
+        // re-sealed bound to its chat on that read.
+        var (userId, userKey) = await UserKeyAsync(db, password);
+        var legacyId = Guid.CreateVersion7();
+        var legacy = Envelope.Seal(userKey, Encoding.UTF8.GetBytes("""{"role":"user","text":"sealed before binding","provider":null,"model":null}"""),
+            new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId));
+        using (var http = new HttpClient())
+        {
+            using var state = JsonDocument.Parse(await File.ReadAllTextAsync(cli.StatePath));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", state.RootElement.GetProperty("token").GetString());
+            var created = await http.PostAsJsonAsync(server.Url + ApiRoutes.Messages(chatB), new CreateMessageRequest(legacyId, new EncryptedValue(EnvelopeKinds.ChatMessage, legacyId, legacy)), PolydevJson.Options);
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        var read = (await cli.RunAsync("chats", "show", chatB.ToString())).Succeeded();
+        Assert.Contains("sealed before binding", read.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Re-sealed 1 older message", read.Stderr, StringComparison.Ordinal);
+        var stored = (byte[])(await Scalar(db, $"SELECT body FROM chat_messages WHERE id = '{legacyId:D}'"))!;
+        Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId, chatB));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId)));
+        Assert.DoesNotContain("Re-sealed", (await cli.RunAsync("chats", "show", chatB.ToString())).Succeeded().Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The user key, from the password and the user's row, as the client derives it.</summary>
+    private static async Task<(Guid UserId, byte[] UserKey)> UserKeyAsync(SqliteConnection db, string password)
+    {
+        await using var command = db.CreateCommand();
+        command.CommandText = "SELECT id, kdf_algorithm, kdf_iterations, kdf_salt, user_key FROM users";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var userId = Guid.Parse(reader.GetString(0));
+        var masterKey = MasterKey.Derive(password, new KdfParameters(reader.GetString(1), reader.GetInt32(2), (byte[])reader[3]));
+        var userKey = Envelope.Open(MasterKey.DeriveKek(masterKey), (byte[])reader[4], new EnvelopeContext(EnvelopeKinds.UserKey, userId, userId));
+        return (userId, userKey);
+    }
+
+    private static async Task Execute(SqliteConnection db, string sql)
+    {
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
+    private static async Task<object?> Scalar(SqliteConnection db, string sql)
+    {
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+}
