@@ -30,6 +30,10 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         await session.Page.EvaluateAsync("() => localStorage.setItem('polydev.idleMinutes', '0.15')");
         await session.Page.ReloadAsync();
         await web.WaitForPageAsync("unlock");
+
+        // Issue 13, finding 15g: the session survives a reload of the tab (sessionStorage), never on disk (localStorage).
+        Assert.NotNull(await session.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('polydev.session')"));
+        Assert.Null(await session.Page.EvaluateAsync<string?>("() => localStorage.getItem('polydev.session')"));
         await web.UnlockAsync(password);
         await web.WaitForPageAsync("providers", 60_000);
         await session.Page.GetByText(label).WaitForAsync();
@@ -170,6 +174,7 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         await deletion.GetByRole(AriaRole.Button, new() { Name = "Delete account" }).ClickAsync();
         await web.WaitForPageAsync("signin", 60_000);
         Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('polydev.session')"));
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('polydev.session')"));
 
         foreach (var secret in new[] { password, newPassword, title, renamed, label, firstCode, secondCode })
         {

@@ -64,15 +64,6 @@ export class App implements ShellActions {
   start(): void {
     window.addEventListener("popstate", () => void this.render());
     document.addEventListener("click", this.onLinkClick);
-    // Another tab signed out or in: follow it, so two tabs never disagree about who is signed in.
-    window.addEventListener("storage", (event) => {
-      if (event.key === "polydev.session" && loadSession()?.token !== this.session?.token) {
-        this.dropKeys();
-        this.session = loadSession();
-        this.api.setToken(this.session?.token ?? null);
-        void this.render();
-      }
-    });
     void this.render();
   }
 

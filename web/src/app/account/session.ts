@@ -1,5 +1,6 @@
-// The signed-in session, kept in localStorage so a reload asks only for the password (unlock), not a new sign-in.
-// It holds the session token and who is signed in; never a key, a password or anything decrypted.
+// The signed-in session, kept in sessionStorage: a reload of the tab asks only for the password (unlock), not a new
+// sign-in, but the token is gone when the tab closes instead of lying on disk for the session's 30 days (issue 13,
+// finding 15g). It holds the session token and who is signed in; never a key, a password or anything decrypted.
 
 export interface Session {
   readonly token: string;
@@ -17,7 +18,9 @@ function isSession(value: unknown): value is Session {
     && typeof v["userId"] === "string" && typeof v["email"] === "string";
 }
 
-export function loadSession(storage: Storage = localStorage): Session | null {
+export function loadSession(storage: Storage = sessionStorage): Session | null {
+  // Earlier versions kept the session in localStorage: take that long-lived copy off the disk.
+  if (storage === globalThis.sessionStorage) globalThis.localStorage?.removeItem(storageKey);
   try {
     const parsed: unknown = JSON.parse(storage.getItem(storageKey) ?? "null");
     return isSession(parsed) ? parsed : null;
@@ -26,12 +29,12 @@ export function loadSession(storage: Storage = localStorage): Session | null {
   }
 }
 
-export function saveSession(session: Session, storage: Storage = localStorage): void {
+export function saveSession(session: Session, storage: Storage = sessionStorage): void {
   const { token, sessionId, userId, email } = session;
   storage.setItem(storageKey, JSON.stringify({ token, sessionId, userId, email }));
 }
 
-export function clearSession(storage: Storage = localStorage): void {
+export function clearSession(storage: Storage = sessionStorage): void {
   storage.removeItem(storageKey);
 }
 

@@ -5,7 +5,7 @@ import type { Keys } from "./keys.ts";
 import { openKeys, type PasswordKeys } from "./protocol.ts";
 import { deviceName, type Session } from "./session.ts";
 
-/** The session a login answer opens (what localStorage keeps; never a key). */
+/** The session a login answer opens (what sessionStorage keeps; never a key). */
 export function sessionOf(login: LoginResponse): Session {
   return { token: login.token, sessionId: login.sessionId, userId: login.account.userId, email: login.account.email };
 }
