@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Polydev.Server.Sandboxes.Docker;
 
 /// <summary>
@@ -23,21 +21,13 @@ internal sealed class DockerEmbeddedDns(string nsenter = "nsenter", string iptab
             throw new SandboxEngineException("docker", "dns block", 500, "the sandbox has no running process whose network namespace could be closed to Docker's resolver");
         }
 
-        var start = new ProcessStartInfo(nsenter) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["--target", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--net", "--", iptables, "-w", "-I", "OUTPUT", "-d", ResolverAddress, "-j", "REJECT"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new SandboxEngineException("docker", "dns block", 500, $"{nsenter} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        await stdout;
-        if (process.ExitCode != 0)
+        var (exit, error) = await HostCommand.RunAsync(nsenter,
+            ["--target", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--net", "--", iptables, "-w", "-I", "OUTPUT", "-d", ResolverAddress, "-j", "REJECT"],
+            cancellationToken);
+        if (exit != 0)
         {
             throw new SandboxEngineException("docker", "dns block", 500,
-                $"closing Docker's resolver in the sandbox's network namespace failed ({nsenter} … {iptables} exited {process.ExitCode}: {(await stderr).Trim()}); the server must run as root beside dockerd");
+                $"closing Docker's resolver in the sandbox's network namespace failed ({nsenter} … {iptables} exited {exit}: {error.Trim()}); the server must run as root beside dockerd");
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Polydev.Server.Sandboxes.Docker;
 
 /// <summary>
@@ -90,26 +88,7 @@ internal sealed class DockerSandboxFirewall(DockerSandboxNetworkOptions options,
     private async Task<bool> TryIptablesAsync(string[] arguments, CancellationToken cancellationToken) =>
         (await RunAsync(arguments, cancellationToken)).Exit == 0;
 
-    private async Task<(int Exit, string Error)> RunAsync(string[] arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(_iptables)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // -w: wait for the xtables lock instead of failing beside dockerd.
-        start.ArgumentList.Add("-w");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new SandboxEngineException("docker", "firewall", 500, $"{_iptables} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        await stdout;
-        return (process.ExitCode, await stderr);
-    }
+    // -w: wait for the xtables lock instead of failing beside dockerd.
+    private Task<(int Exit, string Error)> RunAsync(string[] arguments, CancellationToken cancellationToken) =>
+        HostCommand.RunAsync(_iptables, ["-w", .. arguments], cancellationToken);
 }
