@@ -382,7 +382,10 @@ internal sealed class JobRunner
         JobCredential credential = _job.Credential!;
         if (credential.Type == JobCredential.ApiKey)
         {
-            env[_spec.ApiKeyVariable] = credential.Value;
+            foreach (var (relativePath, content) in _spec.ApiKeyFiles(home, credential.Value!))
+            {
+                WritePrivateFile(Path.Combine(home, relativePath), content);
+            }
         }
         else
         {
@@ -402,7 +405,7 @@ internal sealed class JobRunner
 
         if (_spec == ProviderSpec.OpenAi)
         {
-            WritePrivateFile(Path.Combine(home, CodexConfig.RelativePath), CodexConfig.Create(_job.BaseUrl, credential.Type == JobCredential.ApiKey ? _spec.ApiKeyVariable : null));
+            WritePrivateFile(Path.Combine(home, CodexConfig.RelativePath), CodexConfig.Create(_job.BaseUrl));
         }
 
         if (_job.BaseUrl is { } baseUrl && _spec.BaseUrlVariable is { } baseUrlVariable)

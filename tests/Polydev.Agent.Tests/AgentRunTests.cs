@@ -36,12 +36,17 @@ public sealed class AgentRunTests
         checks.AppendLine($"[ \"$prompt\" = '{prompt}' ] || fail 'prompt on stdin'");
         checks.AppendLine($"[ \"${{HTTP_PROXY:-}}\" = '{Proxy}' ] && [ \"${{HTTPS_PROXY:-}}\" = '{Proxy}' ] || fail 'HTTP(S)_PROXY'");
         checks.AppendLine($"[ \"$HOME\" = '{sandbox.Home}' ] || fail HOME");
+        // Issue 13, finding 1: an API key is never in the CLI's environment (every process it starts would inherit it).
         foreach (string variable in FakeClis.AllKeyVariables)
         {
-            bool present = credentialType == "api_key" && variable == provider.KeyVariable;
-            checks.AppendLine(present
-                ? $"[ \"${{{variable}:-}}\" = '{credential}' ] || fail '{variable} missing'"
-                : $"[ -z \"${{{variable}:-}}\" ] || fail '{variable} set'");
+            checks.AppendLine($"[ -z \"${{{variable}:-}}\" ] || fail '{variable} set'");
+        }
+
+        checks.AppendLine($"env | grep -qF '{credential}' && fail 'credential in environment'");
+        if (credentialType == "api_key")
+        {
+            checks.AppendLine($"grep -qF '{credential}' \"$HOME/{provider.KeyFile}\" || fail 'key file content'");
+            checks.AppendLine($"[ \"$(stat -c %a \"$HOME/{provider.KeyFile}\")\" = 600 ] || fail 'key file mode'");
         }
 
         if (credentialType == "credential_file")
@@ -49,7 +54,7 @@ public sealed class AgentRunTests
             checks.AppendLine($"[ \"$(cat \"$HOME/{provider.CredentialFile}\")\" = '{credential}' ] || fail 'credential file content'");
             checks.AppendLine($"[ \"$(stat -c %a \"$HOME/{provider.CredentialFile}\")\" = 600 ] || fail 'credential file mode'");
         }
-        else
+        else if (provider.CredentialFile != provider.KeyFile)
         {
             checks.AppendLine($"[ ! -e \"$HOME/{provider.CredentialFile}\" ] || fail 'credential file written for an API key'");
         }
@@ -182,7 +187,7 @@ public sealed class AgentRunTests
             cat > /dev/null
             touch '{{{started}}}'
             sleep 1
-            echo "fatal: bad key $CODEX_API_KEY" >&2
+            echo "fatal: bad key $(sed 's/.*"OPENAI_API_KEY":"\([^"]*\)".*/\1/' "$HOME/.codex/auth.json")" >&2
             echo '{"type":"turn.failed","error":{"message":"401 Unauthorized"}}'
             exit 1
             """);

@@ -68,11 +68,12 @@ internal static class FakeClis
         """{"type":"exit","exitCode":0,"reason":"ok"}""",
     ];
 
-    public sealed record Provider(string Name, string Override, string KeyVariable, string CredentialFile, string Arguments, string Stream, string[] Events);
+    /// <param name="KeyFile">Where (relative to HOME) the agent puts an API key for this CLI: never its environment.</param>
+    public sealed record Provider(string Name, string Override, string KeyFile, string CredentialFile, string Arguments, string Stream, string[] Events);
 
-    public static readonly Provider Claude = new("anthropic", "POLYDEV_AGENT_CLAUDE", "ANTHROPIC_API_KEY", ".claude/.credentials.json", "-p --output-format stream-json --verbose --no-session-persistence", ClaudeStream, ClaudeEvents);
-    public static readonly Provider Codex = new("openai", "POLYDEV_AGENT_CODEX", "CODEX_API_KEY", ".codex/auth.json", "exec --json --skip-git-repo-check --ephemeral", CodexStream, CodexEvents);
-    public static readonly Provider Gemini = new("google", "POLYDEV_AGENT_GEMINI", "GEMINI_API_KEY", ".gemini/oauth_creds.json", "--output-format stream-json --skip-trust", GeminiStream, GeminiEvents);
+    public static readonly Provider Claude = new("anthropic", "POLYDEV_AGENT_CLAUDE", ".claude/polydev-api-key", ".claude/.credentials.json", "-p --output-format stream-json --verbose --no-session-persistence", ClaudeStream, ClaudeEvents);
+    public static readonly Provider Codex = new("openai", "POLYDEV_AGENT_CODEX", ".codex/auth.json", ".codex/auth.json", "exec --json --skip-git-repo-check --ephemeral", CodexStream, CodexEvents);
+    public static readonly Provider Gemini = new("google", "POLYDEV_AGENT_GEMINI", ".gemini/.env", ".gemini/oauth_creds.json", "--output-format stream-json --skip-trust", GeminiStream, GeminiEvents);
 
     public static Provider Get(string name) => name switch
     {

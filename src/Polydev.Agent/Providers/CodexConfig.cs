@@ -13,8 +13,7 @@ internal static class CodexConfig
     public const string RelativePath = ".codex/config.toml";
 
     /// <param name="baseUrl">The job's endpoint (conventionally ending in <c>/v1</c>), or null for OpenAI itself.</param>
-    /// <param name="apiKeyVariable">The variable holding an API key, or null when the credential is <c>auth.json</c>.</param>
-    public static string Create(string? baseUrl, string? apiKeyVariable)
+    public static string Create(string? baseUrl)
     {
         var toml = new StringBuilder("# Written by polydev-agent for this job.\n");
         if (baseUrl is not null)
@@ -34,9 +33,8 @@ internal static class CodexConfig
             toml.Append("\n[model_providers.polydev]\nname = \"Polydev job endpoint\"\n");
             toml.Append(CultureInfo.InvariantCulture, $"base_url = {Quote(baseUrl)}\n");
             toml.Append("wire_api = \"responses\"\nsupports_websockets = false\n");
-            toml.Append(apiKeyVariable is null
-                ? "requires_openai_auth = true\n"
-                : string.Create(CultureInfo.InvariantCulture, $"env_key = {Quote(apiKeyVariable)}\n"));
+            // Both credential forms are ~/.codex/auth.json (an API key as `codex login --with-api-key` stores it).
+            toml.Append("requires_openai_auth = true\n");
         }
 
         return toml.ToString();

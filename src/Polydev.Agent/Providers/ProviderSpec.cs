@@ -12,7 +12,11 @@ internal sealed class ProviderSpec
     /// <summary>Environment variable (of the agent) that overrides the executable path, for tests and images.</summary>
     public required string ExecutableOverride { get; init; }
 
-    public required string ApiKeyVariable { get; init; }
+    /// <summary>
+    /// The files (relative to HOME, and their content) through which the CLI gets an API key, so the key is never in
+    /// its environment, where every process it starts would inherit it and <c>/proc/&lt;pid&gt;/environ</c> shows it.
+    /// </summary>
+    public required Func<string, string, IReadOnlyList<(string RelativePath, string Content)>> ApiKeyFiles { get; init; }
 
     /// <summary>
     /// The CLI's own environment variable for its API base URL, set from the job's <c>baseUrl</c> (a
@@ -38,7 +42,13 @@ internal sealed class ProviderSpec
         Name = "anthropic",
         DefaultExecutable = "claude",
         ExecutableOverride = "POLYDEV_AGENT_CLAUDE",
-        ApiKeyVariable = "ANTHROPIC_API_KEY",
+        // apiKeyHelper: a command whose output is the key (checked against the real CLI 2.1.332, which sends it as
+        // x-api-key); the key itself is a 0600 file in the tmpfs home.
+        ApiKeyFiles = (home, key) =>
+        [
+            (".claude/polydev-api-key", key),
+            (".claude/settings.json", "{\"apiKeyHelper\":\"" + JsonEncodedText.Encode("/bin/cat " + ShellQuote(Path.Combine(home, ".claude", "polydev-api-key"))) + "\"}\n"),
+        ],
         // Honoured for both credential forms: the API key goes as x-api-key, the credential file's OAuth access token
         // as a bearer token (checked against the real CLI 2.1.332).
         BaseUrlVariable = "ANTHROPIC_BASE_URL",
@@ -62,8 +72,8 @@ internal sealed class ProviderSpec
         Name = "openai",
         DefaultExecutable = "codex",
         ExecutableOverride = "POLYDEV_AGENT_CODEX",
-        // codex exec reads CODEX_API_KEY; it ignores OPENAI_API_KEY unless a login stored that key.
-        ApiKeyVariable = "CODEX_API_KEY",
+        // What `codex login --with-api-key` stores; codex exec reads it from there (checked against the real CLI 0.171.0).
+        ApiKeyFiles = (_, key) => [(".codex/auth.json", "{\"OPENAI_API_KEY\":\"" + JsonEncodedText.Encode(key) + "\"}\n")],
         // No environment variable sets codex's base URL (OPENAI_BASE_URL is ignored): ~/.codex/config.toml does (CodexConfig).
         BaseUrlVariable = null,
         CredentialFile = ".codex/auth.json",
@@ -78,7 +88,8 @@ internal sealed class ProviderSpec
         Name = "google",
         DefaultExecutable = "gemini",
         ExecutableOverride = "POLYDEV_AGENT_GEMINI",
-        ApiKeyVariable = "GEMINI_API_KEY",
+        // Gemini CLI loads ~/.gemini/.env into its own process (not into /proc/<pid>/environ, which is fixed at exec).
+        ApiKeyFiles = (_, key) => [(".gemini/.env", "GEMINI_API_KEY=" + DotenvQuote(key) + "\n")],
         // Read for the API-key login only; the Google-login (oauth_creds.json) path talks to Code Assist instead.
         BaseUrlVariable = "GOOGLE_GEMINI_BASE_URL",
         CredentialFile = ".gemini/oauth_creds.json",
@@ -101,4 +112,10 @@ internal sealed class ProviderSpec
 
     private static string[] WithModel(string[] arguments, string flag, string? model) =>
         string.IsNullOrEmpty(model) ? arguments : [.. arguments, flag, model];
+
+    /// <summary>A POSIX shell single-quoted word.</summary>
+    private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>A dotenv double-quoted value (backslash and quote escaped; keys have no line breaks).</summary>
+    private static string DotenvQuote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

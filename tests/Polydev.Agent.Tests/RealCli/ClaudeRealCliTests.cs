@@ -83,8 +83,9 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
         (AgentResult result, List<JsonObject> events) = await RunAsync("api_key", apiKey);
 
         Assert.Equal([apiKey], _stub.ReceivedCredentials.Distinct());
-        // CLAUDE_CODE_MAX_RETRIES=3 (ProviderSpec): the first try and three retries, then the CLI gives up.
-        Assert.Equal(4, _stub.Requests.Count(r => r.PathAndQuery.StartsWith("/v1/messages", StringComparison.Ordinal)));
+        // CLAUDE_CODE_MAX_RETRIES=3 (ProviderSpec): the first try and three retries, then the CLI gives up; a 401 also
+        // makes the CLI ask its apiKeyHelper for the key again and try once more with it (two more requests).
+        Assert.Equal(status == 401 ? 6 : 4, _stub.Requests.Count(r => r.PathAndQuery.StartsWith("/v1/messages", StringComparison.Ordinal)));
         JsonObject error = Assert.Single(events, e => (string?)e["type"] == "error" && (string?)e["source"] == "cli");
         Assert.Contains($"{status}", (string?)error["message"]);
         Assert.DoesNotContain(events, e => (string?)e["type"] == "text");
