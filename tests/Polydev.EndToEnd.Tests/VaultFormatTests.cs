@@ -21,7 +21,7 @@ public sealed class VaultFormatTests
 
         Assert.Equal(EnvelopeKinds.ChatMessage, sealedValue.Kind);
         Assert.Equal(RecordId, sealedValue.RecordId);
-        var json = Encoding.UTF8.GetString(Envelope.Open(keys.UserKey, sealedValue.Envelope, new EnvelopeContext(EnvelopeKinds.ChatMessage, UserId, RecordId, ChatId)));
+        var json = Encoding.UTF8.GetString(Envelope.Open(keys.UserKey, sealedValue.Envelope, new EnvelopeContext(EnvelopeKinds.ChatMessage, UserId, RecordId, ChatId.ToString("D"))));
         Assert.Equal("""{"role":"user","text":"h\u00E9llo\n\u0022you\u0022","provider":null,"model":null}""", json);
     }
 
@@ -44,11 +44,14 @@ public sealed class VaultFormatTests
     {
         using var keys = Keys();
         var credential = new CredentialSecret("work", CredentialSecret.ApiKey, "sk-123");
-        var value = credential.Seal(new VaultCipher(keys), RecordId);
+        var value = credential.Seal(new VaultCipher(keys), RecordId, "anthropic");
 
-        var json = Encoding.UTF8.GetString(Envelope.Open(keys.UserKey, value.Envelope, new EnvelopeContext(EnvelopeKinds.CredentialSecret, UserId, RecordId)));
+        var json = Encoding.UTF8.GetString(Envelope.Open(keys.UserKey, value.Envelope, new EnvelopeContext(EnvelopeKinds.CredentialSecret, UserId, RecordId, "anthropic")));
         Assert.Equal("""{"label":"work","type":"api_key","secret":"sk-123"}""", json);
-        Assert.Equal(credential, CredentialSecret.Open(new VaultCipher(keys), RecordId, value));
+        Assert.Equal(new CredentialSecret.Opened(credential, Legacy: false), CredentialSecret.Open(new VaultCipher(keys), RecordId, "anthropic", value));
+
+        // Issue 13, finding 15d: the provider is bound; as another provider's the same envelope does not open.
+        Assert.Throws<CliException>(() => CredentialSecret.Open(new VaultCipher(keys), RecordId, "openai", value));
         Assert.DoesNotContain("sk-123", credential.ToString(), StringComparison.Ordinal);
     }
 

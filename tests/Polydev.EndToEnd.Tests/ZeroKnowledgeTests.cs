@@ -86,7 +86,7 @@ public sealed class ZeroKnowledgeTests
 
         var credential = Assert.Single(database.Rows("provider_credentials"));
         var credentialId = Guid.Parse((string)credential["id"]!);
-        var credentialJson = Envelope.Open(userKey, (byte[])credential["secret"]!, new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, credentialId));
+        var credentialJson = Envelope.Open(userKey, (byte[])credential["secret"]!, new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, credentialId, (string)credential["provider"]!));
         using (var document = JsonDocument.Parse(credentialJson))
         {
             Assert.Equal(secret, document.RootElement.GetProperty("secret").GetString());
@@ -95,7 +95,7 @@ public sealed class ZeroKnowledgeTests
         }
 
         var stored = Assert.Single(database.Rows("chat_messages"));
-        var messageJson = Envelope.Open(userKey, (byte[])stored["body"]!, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, Guid.Parse((string)stored["id"]!), Guid.Parse((string)stored["chat_id"]!)));
+        var messageJson = Envelope.Open(userKey, (byte[])stored["body"]!, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, Guid.Parse((string)stored["id"]!), (string)stored["chat_id"]!));
         using (var document = JsonDocument.Parse(messageJson))
         {
             Assert.Equal(message, document.RootElement.GetProperty("text").GetString());

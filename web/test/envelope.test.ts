@@ -11,7 +11,7 @@ const vectors = polydev();
 
 for (const v of vectors.envelopes) {
   test(`envelopes: ${v.name}`, async () => {
-    const context = { kind: v.kind, userId: v.userId, recordId: v.recordId, ...(v.containerId === undefined ? {} : { containerId: v.containerId }) };
+    const context = { kind: v.kind, userId: v.userId, recordId: v.recordId, ...(v.binding === undefined ? {} : { binding: v.binding }) };
     assert.equal(toHex(envelopeAssociatedData(context)), v.associatedData);
     const key = await importAesGcmKey(hex(v.key));
     assert.equal(toHex(await openEnvelope(key, hex(v.envelope), context)), v.plaintext);
@@ -25,7 +25,7 @@ for (const v of vectors.envelopesThatMustNotOpen) {
     assert.equal(validateEnvelopeShape(envelope) === null, v.failure === "authentication");
     const key = await importAesGcmKey(hex(v.key));
     await assert.rejects(
-      openEnvelope(key, envelope, { kind: v.kind, userId: v.userId, recordId: v.recordId, ...(v.containerId === undefined ? {} : { containerId: v.containerId }) }),
+      openEnvelope(key, envelope, { kind: v.kind, userId: v.userId, recordId: v.recordId, ...(v.binding === undefined ? {} : { binding: v.binding }) }),
       (e: unknown) => e instanceof EnvelopeError && (v.failure === "shape" ? /^Envelope (is|version)/ : /authentication/).test(e.message));
   });
 }

@@ -30,11 +30,11 @@ export interface MasterKeyVector {
   masterKey: string; authKey: string; kek: string;
 }
 export interface EnvelopeVector {
-  name: string; kind: string; userId: string; recordId: string; containerId?: string; key: string; nonce: string;
+  name: string; kind: string; userId: string; recordId: string; binding?: string; key: string; nonce: string;
   plaintext: string; associatedData: string; envelope: string;
 }
 export interface BadEnvelopeVector {
-  name: string; kind: string; userId: string; recordId: string; containerId?: string; key: string; envelope: string; failure: "authentication" | "shape";
+  name: string; kind: string; userId: string; recordId: string; binding?: string; key: string; envelope: string; failure: "authentication" | "shape";
 }
 export interface RecoveryCodeVector { bytes: string; code: string; alsoParses: string[]; wrappingKey: string; authKey: string }
 export interface SealedBoxVector {

@@ -93,6 +93,8 @@ internal sealed class PolydevApi : IDisposable
 
     public Task<CredentialResponse> CreateCredentialAsync(CreateCredentialRequest request, CancellationToken ct) => SendAsync<CredentialResponse>(HttpMethod.Post, ApiRoutes.Credentials, request, ct);
 
+    public Task<CredentialResponse> UpdateCredentialAsync(Guid id, UpdateCredentialRequest request, CancellationToken ct) => SendAsync<CredentialResponse>(HttpMethod.Put, ApiRoutes.Credential(id), request, ct);
+
     public Task DeleteCredentialAsync(Guid id, CancellationToken ct) => SendAsync(HttpMethod.Delete, ApiRoutes.Credential(id), null, ct);
 
     // Egress.

@@ -42,7 +42,8 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         var chosen = idOrPrefix is null
             ? credentials.OrderByDescending(c => c.CreatedAt).First()
             : IdPrefix.Single(credentials, c => c.Id, idOrPrefix, "credential", "polydev credentials list");
-        return CredentialSecret.Open(cipher, chosen.Id, chosen.Secret);
+        // Opened as the provider asked for, not as the server labels it: a relabelled credential does not open.
+        return CredentialSecret.Open(cipher, chosen.Id, provider, chosen.Secret).Secret;
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal sealed record ChatMessageBody(string Role, string Text, string? Provide
 
     /// <summary>Seals the message bound to its chat (issue 13): the server cannot move it to another chat.</summary>
     public EncryptedValue Seal(VaultCipher cipher, Guid chatId, Guid messageId) =>
-        cipher.Seal(EnvelopeKinds.ChatMessage, messageId, JsonSerializer.SerializeToUtf8Bytes(this, PolydevJson.Options), chatId);
+        cipher.Seal(EnvelopeKinds.ChatMessage, messageId, JsonSerializer.SerializeToUtf8Bytes(this, PolydevJson.Options), chatId.ToString("D"));
 
     /// <summary>
     /// Opens a message of <paramref name="chatId"/>. One sealed before messages were bound to their chat opens too,
@@ -23,7 +23,7 @@ internal sealed record ChatMessageBody(string Role, string Text, string? Provide
     /// </summary>
     public static Opened Open(VaultCipher cipher, Guid chatId, Guid messageId, EncryptedValue value)
     {
-        if (cipher.TryOpen(EnvelopeKinds.ChatMessage, messageId, value, chatId) is { } bound)
+        if (cipher.TryOpen(EnvelopeKinds.ChatMessage, messageId, value, chatId.ToString("D")) is { } bound)
         {
             return new Opened(VaultJson.Read<ChatMessageBody>(bound, "chat message", messageId), Legacy: false);
         }

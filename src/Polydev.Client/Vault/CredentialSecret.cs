@@ -21,11 +21,29 @@ internal sealed record CredentialSecret(
 {
     public const string ApiKey = "api_key";
 
-    public EncryptedValue Seal(VaultCipher cipher, Guid credentialId) =>
-        cipher.Seal(EnvelopeKinds.CredentialSecret, credentialId, JsonSerializer.SerializeToUtf8Bytes(this, PolydevJson.Options));
+    /// <summary>Seals the secret bound to its provider (issue 13): the server cannot relabel it as another provider's.</summary>
+    public EncryptedValue Seal(VaultCipher cipher, Guid credentialId, string provider) =>
+        cipher.Seal(EnvelopeKinds.CredentialSecret, credentialId, JsonSerializer.SerializeToUtf8Bytes(this, PolydevJson.Options), provider);
 
-    public static CredentialSecret Open(VaultCipher cipher, Guid credentialId, EncryptedValue value) =>
-        VaultJson.Read<CredentialSecret>(cipher.Open(EnvelopeKinds.CredentialSecret, credentialId, value), "credential", credentialId);
+    /// <summary>
+    /// Opens a credential the caller expects to be <paramref name="provider"/>'s. One sealed before credentials were bound
+    /// to their provider opens too, with <see cref="Opened.Legacy"/> set so the caller can re-seal it.
+    /// </summary>
+    public static Opened Open(VaultCipher cipher, Guid credentialId, string provider, EncryptedValue value)
+    {
+        if (cipher.TryOpen(EnvelopeKinds.CredentialSecret, credentialId, value, provider) is { } bound)
+        {
+            return new Opened(VaultJson.Read<CredentialSecret>(bound, "credential", credentialId), Legacy: false);
+        }
+
+        return new Opened(VaultJson.Read<CredentialSecret>(cipher.Open(EnvelopeKinds.CredentialSecret, credentialId, value), "credential", credentialId), Legacy: true);
+    }
+
+    /// <param name="Legacy">Sealed without its provider (before issue 13): readable, but the server could have relabelled it.</param>
+    public sealed record Opened(CredentialSecret Secret, bool Legacy)
+    {
+        public override string ToString() => $"Opened {{ Secret = {Secret}, Legacy = {Legacy} }}";
+    }
 
     /// <summary>Never print the secret, not even by accident through a record's generated ToString.</summary>
     public override string ToString() => $"CredentialSecret {{ Label = {Label}, Type = {Type}, BaseUrl = {BaseUrl} }}";

@@ -11,12 +11,12 @@ namespace Polydev.Client.Vault;
 /// </summary>
 internal sealed class VaultCipher(VaultKeys keys)
 {
-    /// <param name="containerId">The record holding this one (a message's chat), bound into the envelope; null for none.</param>
-    public EncryptedValue Seal(string kind, Guid recordId, byte[] plaintext, Guid? containerId = null)
+    /// <param name="binding">What else the record is bound to (a message's chat id, a credential's provider); null for none.</param>
+    public EncryptedValue Seal(string kind, Guid recordId, byte[] plaintext, string? binding = null)
     {
         try
         {
-            return new EncryptedValue(kind, recordId, Envelope.Seal(keys.UserKey, plaintext, new EnvelopeContext(kind, keys.UserId, recordId, containerId)));
+            return new EncryptedValue(kind, recordId, Envelope.Seal(keys.UserKey, plaintext, new EnvelopeContext(kind, keys.UserId, recordId, binding)));
         }
         finally
         {
@@ -27,16 +27,16 @@ internal sealed class VaultCipher(VaultKeys keys)
     /// <summary>Opens <paramref name="value"/>, which must be of <paramref name="kind"/> and bound to <paramref name="recordId"/>.</summary>
     /// <exception cref="CliException">The envelope does not open: it was altered, swapped or sealed by someone else.</exception>
     public byte[] Open(string kind, Guid recordId, EncryptedValue value) =>
-        TryOpen(kind, recordId, value, containerId: null)
+        TryOpen(kind, recordId, value, binding: null)
         ?? throw new CliException($"the {kind} record {recordId} does not decrypt with your key; it was altered or is not yours.");
 
     /// <summary>The plaintext, or null when the envelope does not open in exactly this context.</summary>
-    public byte[]? TryOpen(string kind, Guid recordId, EncryptedValue value, Guid? containerId)
+    public byte[]? TryOpen(string kind, Guid recordId, EncryptedValue value, string? binding)
     {
         // The context comes from what we asked for, not from the server's labels, so a relabelled envelope fails.
         try
         {
-            return Envelope.Open(keys.UserKey, value.Envelope, new EnvelopeContext(kind, keys.UserId, recordId, containerId));
+            return Envelope.Open(keys.UserKey, value.Envelope, new EnvelopeContext(kind, keys.UserId, recordId, binding));
         }
         catch (CryptographicException)
         {

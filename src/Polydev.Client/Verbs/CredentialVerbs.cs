@@ -50,7 +50,7 @@ internal static class CredentialVerbs
 
         var id = Guid.CreateVersion7();
         var plaintext = new CredentialSecret(label is { Length: > 0 } ? label : provider, CredentialSecret.ApiKey, secret, baseUrl, caBundle);
-        var created = await api.CreateCredentialAsync(new CreateCredentialRequest(id, provider, plaintext.Seal(new VaultCipher(keys), id)), context.Cancellation);
+        var created = await api.CreateCredentialAsync(new CreateCredentialRequest(id, provider, plaintext.Seal(new VaultCipher(keys), id, provider)), context.Cancellation);
 
         context.Output.Result(new { id = created.Id, provider, label = plaintext.Label, type = plaintext.Type, createdAt = created.CreatedAt });
         context.Output.Line($"Stored credential {created.Id} ({provider}, {Output.OneLine(plaintext.Label)}).");
@@ -76,11 +76,31 @@ internal static class CredentialVerbs
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
         var credentials = await api.ListCredentialsAsync(provider, context.Cancellation);
-        var rows = credentials.Select(c =>
+        var opened = credentials.Select(c => (Record: c, Opened: CredentialSecret.Open(cipher, c.Id, provider ?? c.Provider, c.Secret))).ToList();
+
+        // Credentials sealed before they were bound to their provider (issue 13) are re-sealed bound, in place.
+        var rebound = 0;
+        foreach (var (record, legacy) in opened.Where(o => o.Opened.Legacy))
         {
-            // Only the label and type leave this scope; the secret is dropped right here.
-            var plaintext = CredentialSecret.Open(cipher, c.Id, c.Secret);
-            return new { id = c.Id, provider = c.Provider, label = plaintext.Label, type = plaintext.Type, baseUrl = plaintext.BaseUrl, createdAt = c.CreatedAt };
+            try
+            {
+                await api.UpdateCredentialAsync(record.Id, new UpdateCredentialRequest(legacy.Secret.Seal(cipher, record.Id, record.Provider), record.Revision), context.Cancellation);
+                rebound++;
+            }
+            catch (Api.ApiException e) when (e.Status == System.Net.HttpStatusCode.Conflict)
+            {
+            }
+        }
+
+        if (rebound > 0)
+        {
+            Output.Note($"Re-sealed {rebound} older credential{(rebound == 1 ? "" : "s")} so that each is bound to its provider.");
+        }
+
+        // Only the label and type leave this scope; the secret is dropped right here.
+        var rows = opened.Select(o => new
+        {
+            id = o.Record.Id, provider = o.Record.Provider, label = o.Opened.Secret.Label, type = o.Opened.Secret.Type, baseUrl = o.Opened.Secret.BaseUrl, createdAt = o.Record.CreatedAt,
         }).ToList();
 
         context.Output.List(

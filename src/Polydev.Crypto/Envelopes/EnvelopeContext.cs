@@ -9,17 +9,18 @@ namespace Polydev.Crypto;
 /// <param name="Kind">One of <see cref="EnvelopeKinds"/>.</param>
 /// <param name="UserId">The owning user.</param>
 /// <param name="RecordId">The record the envelope is stored in; <see cref="EnvelopeKinds"/> says which id each kind uses.</param>
-/// <param name="ContainerId">
-/// The record that holds this one, when where it lives is part of what it means: a chat message's chat. Null for
-/// records that stand alone, and for chat messages sealed before issue 13 (which a client re-seals with it).
+/// <param name="Binding">
+/// What else the record is bound to, when it is part of what the record means: a chat message's chat id, a
+/// credential's provider. Null for records that stand alone, and for records sealed before issue 13 (which a client
+/// re-seals with it). Must not be empty or contain '|'.
 /// </param>
 /// <remarks>
 /// The associated data is <c>version || algorithm || UTF-8("polydev/v1|" + kind + "|" + userId + "|" + recordId)</c>,
-/// with <c>"|" + containerId</c> appended when there is one, all ids lower-case and hyphenated. Only known kinds are
+/// with <c>"|" + binding</c> appended when there is one, all ids lower-case and hyphenated. Only known kinds are
 /// allowed, and none contains '|', so the joined string can be split back into exactly one context; with and without
-/// a container the field counts differ, so neither form can pass for the other.
+/// a binding the field counts differ, so neither form can pass for the other.
 /// </remarks>
-public readonly record struct EnvelopeContext(string Kind, Guid UserId, Guid RecordId, Guid? ContainerId = null)
+public readonly record struct EnvelopeContext(string Kind, Guid UserId, Guid RecordId, string? Binding = null)
 {
     private const string Domain = "polydev/v1";
     private const char Separator = '|';
@@ -35,9 +36,14 @@ public readonly record struct EnvelopeContext(string Kind, Guid UserId, Guid Rec
         // Checked again here because default(EnvelopeContext) never runs the validation above.
         string kind = RequireKnownKind(Kind);
         string text = string.Join(Separator, Domain, kind, UserId.ToString("D"), RecordId.ToString("D"));
-        if (ContainerId is { } container)
+        if (Binding is { } binding)
         {
-            text += Separator + container.ToString("D");
+            if (binding.Length == 0 || binding.Contains(Separator, StringComparison.Ordinal))
+            {
+                throw new ArgumentException("An envelope binding must not be empty or contain '|'.", nameof(Binding));
+            }
+
+            text += Separator + binding;
         }
 
 

@@ -87,7 +87,7 @@ internal sealed class FakeExecutionServer : HttpMessageHandler
 
         if (request.Method == HttpMethod.Get && path == ApiRoutes.Credentials)
         {
-            var credential = new CredentialResponse(CredentialId, Providers.Anthropic, Credential.Seal(Cipher, CredentialId), 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+            var credential = new CredentialResponse(CredentialId, Providers.Anthropic, Credential.Seal(Cipher, CredentialId, Providers.Anthropic), 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
             return Json(new Page<CredentialResponse>([credential], null));
         }
 

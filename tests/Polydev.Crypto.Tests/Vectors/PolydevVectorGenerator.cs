@@ -61,7 +61,8 @@ internal static class PolydevVectorGenerator
             EnvelopeVector("chat.message under the user key, non-ASCII UTF-8 text", userKey, EnvelopeKinds.ChatMessage, MessageId, Encoding.UTF8.GetBytes("Gr\u00FC\u00DFe \u2014 \uD55C\uAE00 \u2713")),
             EnvelopeVector("credential.secret under the user key", userKey, EnvelopeKinds.CredentialSecret, CredentialId, "{\"provider\":\"claude\",\"apiKey\":\"sk-test-not-a-real-key\"}"u8),
             EnvelopeVector("chat.message with an empty plaintext: header, nonce and tag only", userKey, EnvelopeKinds.ChatMessage, MessageId, []),
-            EnvelopeVector("chat.message bound to its chat (containerId): what clients seal since issue 13", userKey, EnvelopeKinds.ChatMessage, MessageId, "{\"role\":\"user\",\"text\":\"bound\"}"u8, ChatId),
+            EnvelopeVector("chat.message bound to its chat (binding): what clients seal since issue 13", userKey, EnvelopeKinds.ChatMessage, MessageId, "{\"role\":\"user\",\"text\":\"bound\"}"u8, ChatId.ToString("D")),
+            EnvelopeVector("credential.secret bound to its provider (binding): what clients seal since issue 13", userKey, EnvelopeKinds.CredentialSecret, CredentialId, "{\"label\":\"work\",\"type\":\"api_key\",\"secret\":\"sk-test-not-a-real-key\"}"u8, "anthropic"),
         ];
 
         byte[] chatTitle = Convert.FromHexString(envelopes[3].Text("envelope"));
@@ -73,9 +74,11 @@ internal static class PolydevVectorGenerator
             FailingEnvelope("envelopes[3] with the last tag bit flipped", userKey, EnvelopeKinds.ChatTitle, ChatId, [.. chatTitle[..^1], (byte)(chatTitle[^1] ^ 0x80)], "authentication"),
             FailingEnvelope("envelopes[3] with version byte 2", userKey, EnvelopeKinds.ChatTitle, ChatId, [0x02, .. chatTitle[1..]], "shape"),
             FailingEnvelope("envelopes[3] cut to 29 bytes", userKey, EnvelopeKinds.ChatTitle, ChatId, chatTitle[..29], "shape"),
-            FailingEnvelope("envelopes[7] opened in another chat (a message moved)", userKey, EnvelopeKinds.ChatMessage, MessageId, boundMessage, "authentication", OtherChatId),
+            FailingEnvelope("envelopes[7] opened in another chat (a message moved)", userKey, EnvelopeKinds.ChatMessage, MessageId, boundMessage, "authentication", OtherChatId.ToString("D")),
             FailingEnvelope("envelopes[7] opened without its chat (passed off as an older, unbound message)", userKey, EnvelopeKinds.ChatMessage, MessageId, boundMessage, "authentication"),
-            FailingEnvelope("envelopes[4] (unbound) opened as bound to a chat", userKey, EnvelopeKinds.ChatMessage, MessageId, Convert.FromHexString(envelopes[4].Text("envelope")), "authentication", ChatId),
+            FailingEnvelope("envelopes[4] (unbound) opened as bound to a chat", userKey, EnvelopeKinds.ChatMessage, MessageId, Convert.FromHexString(envelopes[4].Text("envelope")), "authentication", ChatId.ToString("D")),
+            FailingEnvelope("envelopes[8] opened as another provider's (a key relabelled)", userKey, EnvelopeKinds.CredentialSecret, CredentialId, Convert.FromHexString(envelopes[8].Text("envelope")), "authentication", "openai"),
+            FailingEnvelope("envelopes[8] opened without its provider", userKey, EnvelopeKinds.CredentialSecret, CredentialId, Convert.FromHexString(envelopes[8].Text("envelope")), "authentication"),
         ];
 
         JsonObject[] recoveryCodes =
@@ -140,9 +143,9 @@ internal static class PolydevVectorGenerator
         };
     }
 
-    private static JsonObject EnvelopeVector(string name, byte[] key, string kind, Guid recordId, ReadOnlySpan<byte> plaintext, Guid? containerId = null)
+    private static JsonObject EnvelopeVector(string name, byte[] key, string kind, Guid recordId, ReadOnlySpan<byte> plaintext, string? binding = null)
     {
-        var context = new EnvelopeContext(kind, UserId, recordId, containerId);
+        var context = new EnvelopeContext(kind, UserId, recordId, binding);
         byte[] nonce = FixedBytes("nonce/" + name, Envelope.NonceLength);
         return new JsonObject
         {
@@ -155,10 +158,10 @@ internal static class PolydevVectorGenerator
             ["plaintext"] = Hex(plaintext),
             ["associatedData"] = Hex(context.GetAssociatedData(Envelope.Version1, Envelope.AlgorithmAes256Gcm)),
             ["envelope"] = Hex(Envelope.Seal(key, plaintext, context, nonce)),
-        }.WithContainer(containerId);
+        }.WithBinding(binding);
     }
 
-    private static JsonObject FailingEnvelope(string name, byte[] key, string kind, Guid recordId, byte[] envelope, string failure, Guid? containerId = null) => new JsonObject
+    private static JsonObject FailingEnvelope(string name, byte[] key, string kind, Guid recordId, byte[] envelope, string failure, string? binding = null) => new JsonObject
     {
         ["name"] = name,
         ["kind"] = kind,
@@ -167,14 +170,14 @@ internal static class PolydevVectorGenerator
         ["key"] = Hex(key),
         ["envelope"] = Hex(envelope),
         ["failure"] = failure,
-    }.WithContainer(containerId);
+    }.WithBinding(binding);
 
-    /// <summary>Adds <c>containerId</c> only where there is one, so the vectors from before issue 13 stay byte for byte.</summary>
-    private static JsonObject WithContainer(this JsonObject vector, Guid? containerId)
+    /// <summary>Adds <c>binding</c> only where there is one, so the vectors from before issue 13 stay byte for byte.</summary>
+    private static JsonObject WithBinding(this JsonObject vector, string? binding)
     {
-        if (containerId is { } id)
+        if (binding is not null)
         {
-            vector["containerId"] = id.ToString("D");
+            vector["binding"] = binding;
         }
 
         return vector;

@@ -54,7 +54,7 @@ public sealed class PolydevVectorTests
     public void Envelopes_are_reproduced_and_open(int index)
     {
         JsonNode vector = Item("envelopes", index);
-        var context = new EnvelopeContext(vector.Text("kind"), Guid.Parse(vector.Text("userId")), Guid.Parse(vector.Text("recordId")), ContainerId(vector));
+        var context = new EnvelopeContext(vector.Text("kind"), Guid.Parse(vector.Text("userId")), Guid.Parse(vector.Text("recordId")), Binding(vector));
         byte[] key = vector.Bytes("key");
 
         byte[] envelope = Envelope.Seal(key, vector.Bytes("plaintext"), context, vector.Bytes("nonce"));
@@ -99,7 +99,7 @@ public sealed class PolydevVectorTests
     public void Envelopes_that_must_not_open_do_not(int index)
     {
         JsonNode vector = Item("envelopesThatMustNotOpen", index);
-        var context = new EnvelopeContext(vector.Text("kind"), Guid.Parse(vector.Text("userId")), Guid.Parse(vector.Text("recordId")), ContainerId(vector));
+        var context = new EnvelopeContext(vector.Text("kind"), Guid.Parse(vector.Text("userId")), Guid.Parse(vector.Text("recordId")), Binding(vector));
         byte[] envelope = vector.Bytes("envelope");
 
         Assert.Throws<EnvelopeException>(() => Envelope.Open(vector.Bytes("key"), envelope, context));
@@ -153,7 +153,6 @@ public sealed class PolydevVectorTests
     private static TheoryData<int> Indexes(string section) =>
         new(Enumerable.Range(0, VectorFiles.Load(VectorFiles.Polydev).Items(section).Count()));
 
-    /// <summary>A vector's containerId (a chat message's chat), or null when it has none.</summary>
-    private static Guid? ContainerId(JsonNode vector) =>
-        vector["containerId"]?.GetValue<string>() is { } id ? Guid.Parse(id) : null;
+    /// <summary>A vector's binding (a chat message's chat, a credential's provider), or null when it has none.</summary>
+    private static string? Binding(JsonNode vector) => vector["binding"]?.GetValue<string>();
 }

@@ -31,8 +31,8 @@ export interface EnvelopeContext {
   readonly kind: string;
   readonly userId: string;
   readonly recordId: string;
-  /** The record holding this one when its place is part of its meaning (a chat message's chat); absent otherwise. */
-  readonly containerId?: string;
+  /** What else the record is bound to (a chat message's chat id, a credential's provider); absent otherwise. */
+  readonly binding?: string;
 }
 
 export class EnvelopeError extends Error {
@@ -41,17 +41,20 @@ export class EnvelopeError extends Error {
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** aad = version || algorithm || UTF8("polydev/v1|kind|userId|recordId"), with "|containerId" appended when there is one. */
+/** aad = version || algorithm || UTF8("polydev/v1|kind|userId|recordId"), with "|binding" appended when there is one. */
 export function envelopeAssociatedData(context: EnvelopeContext): Uint8Array<ArrayBuffer> {
   if (!(envelopeKinds as readonly string[]).includes(context.kind)) {
     throw new EnvelopeError("Unknown envelope kind.");
   }
-  if (!uuid.test(context.userId) || !uuid.test(context.recordId) || (context.containerId !== undefined && !uuid.test(context.containerId))) {
+  if (!uuid.test(context.userId) || !uuid.test(context.recordId)) {
     throw new EnvelopeError("Envelope ids must be lower-case hyphenated UUIDs.");
+  }
+  if (context.binding !== undefined && (context.binding.length === 0 || context.binding.includes("|"))) {
+    throw new EnvelopeError("An envelope binding must not be empty or contain '|'.");
   }
   return concat(
     Uint8Array.of(envelopeVersion1, algorithmAes256Gcm),
-    utf8(`polydev/v1|${context.kind}|${context.userId}|${context.recordId}${context.containerId === undefined ? "" : `|${context.containerId}`}`));
+    utf8(`polydev/v1|${context.kind}|${context.userId}|${context.recordId}${context.binding === undefined ? "" : `|${context.binding}`}`));
 }
 
 /** The server's key-less check: length and header. Returns the rejection message, or null when the shape is fine. */

@@ -129,6 +129,7 @@ export class Api {
     return this.allPages(provider ? `${routes.credentials}?provider=${provider}` : routes.credentials, signal);
   }
   createCredential(request: T.CreateCredentialRequest): Promise<T.CredentialResponse> { return this.json("POST", routes.credentials, request); }
+  updateCredential(id: string, request: T.UpdateCredentialRequest): Promise<T.CredentialResponse> { return this.json("PUT", routes.credential(id), request); }
   deleteCredential(id: string): Promise<void> { return this.call("DELETE", routes.credential(id)); }
 
   // Executions (the stream is read with send(), see run/)

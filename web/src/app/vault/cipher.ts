@@ -12,28 +12,28 @@ export class RecordError extends UserFacingError {
 }
 
 export async function sealBytes(
-  keys: Keys, kind: EnvelopeKind, recordId: string, plaintext: Uint8Array<ArrayBuffer>, containerId?: string,
+  keys: Keys, kind: EnvelopeKind, recordId: string, plaintext: Uint8Array<ArrayBuffer>, binding?: string,
 ): Promise<EncryptedValue> {
-  const envelope = await sealEnvelope(keys.userKey, plaintext, { kind, userId: keys.userId, recordId, ...(containerId === undefined ? {} : { containerId }) });
+  const envelope = await sealEnvelope(keys.userKey, plaintext, { kind, userId: keys.userId, recordId, ...(binding === undefined ? {} : { binding }) });
   return { kind, recordId, envelope: toBase64(envelope) };
 }
 
 export async function openBytes(
-  keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string, containerId?: string,
+  keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string, binding?: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
   try {
-    return await openEnvelope(keys.userKey, fromBase64(value.envelope), { kind, userId: keys.userId, recordId, ...(containerId === undefined ? {} : { containerId }) });
+    return await openEnvelope(keys.userKey, fromBase64(value.envelope), { kind, userId: keys.userId, recordId, ...(binding === undefined ? {} : { binding }) });
   } catch {
     throw new RecordError(`This ${what} does not decrypt with your key: it was altered or is not yours.`);
   }
 }
 
-export function sealText(keys: Keys, kind: EnvelopeKind, recordId: string, text: string, containerId?: string): Promise<EncryptedValue> {
-  return sealBytes(keys, kind, recordId, utf8(text), containerId);
+export function sealText(keys: Keys, kind: EnvelopeKind, recordId: string, text: string, binding?: string): Promise<EncryptedValue> {
+  return sealBytes(keys, kind, recordId, utf8(text), binding);
 }
 
-export async function openText(keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string, containerId?: string): Promise<string> {
-  const bytes = await openBytes(keys, kind, recordId, value, what, containerId);
+export async function openText(keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string, binding?: string): Promise<string> {
+  const bytes = await openBytes(keys, kind, recordId, value, what, binding);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
@@ -43,13 +43,15 @@ export async function openText(keys: Keys, kind: EnvelopeKind, recordId: string,
   }
 }
 
-export function sealJson(keys: Keys, kind: EnvelopeKind, recordId: string, value: unknown, containerId?: string): Promise<EncryptedValue> {
-  return sealText(keys, kind, recordId, JSON.stringify(value), containerId);
+export function sealJson(keys: Keys, kind: EnvelopeKind, recordId: string, value: unknown, binding?: string): Promise<EncryptedValue> {
+  return sealText(keys, kind, recordId, JSON.stringify(value), binding);
 }
 
 /** The parsed JSON object of a record; the caller checks its fields. */
-export async function openJson(keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string): Promise<Record<string, unknown>> {
-  const text = await openText(keys, kind, recordId, value, what);
+export async function openJson(
+  keys: Keys, kind: EnvelopeKind, recordId: string, value: EncryptedValue, what: string, binding?: string,
+): Promise<Record<string, unknown>> {
+  const text = await openText(keys, kind, recordId, value, what, binding);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

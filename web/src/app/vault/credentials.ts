@@ -48,8 +48,20 @@ function fromPlaintext(value: Record<string, unknown>): CredentialSecret {
   };
 }
 
+/**
+ * Opens a credential bound to its provider (issue 13): one the server relabelled as another provider's does not open.
+ * One sealed before credentials were bound opens too, marked legacy.
+ */
+async function openCredentialRecord(keys: Keys, credential: CredentialResponse): Promise<{ secret: CredentialSecret; legacy: boolean }> {
+  try {
+    return { secret: fromPlaintext(await openJson(keys, "credential.secret", credential.id, credential.secret, "credential", credential.provider)), legacy: false };
+  } catch {
+    return { secret: fromPlaintext(await openJson(keys, "credential.secret", credential.id, credential.secret, "credential")), legacy: true };
+  }
+}
+
 export async function openCredential(keys: Keys, credential: CredentialResponse): Promise<CredentialSecret> {
-  return fromPlaintext(await openJson(keys, "credential.secret", credential.id, credential.secret, "credential"));
+  return (await openCredentialRecord(keys, credential)).secret;
 }
 
 /** Every credential (of one provider, or all), decrypted here; one that does not open is listed with its error. */
@@ -57,7 +69,13 @@ export async function listCredentials(api: Api, keys: Keys, provider?: Provider,
   const stored = await api.listCredentials(provider, signal);
   return Promise.all(stored.map(async (c): Promise<OpenedCredential> => {
     try {
-      return { id: c.id, provider: c.provider, revision: c.revision, secret: await openCredential(keys, c) };
+      const { secret, legacy } = await openCredentialRecord(keys, c);
+      if (legacy) {
+        // Sealed before credentials were bound to their provider: re-sealed bound, in place (a changed one waits).
+        await api.updateCredential(c.id, { secret: await sealCredential(keys, c.id, c.provider as Provider, secret), revision: c.revision })
+          .then((saved) => { c = saved; }, () => undefined);
+      }
+      return { id: c.id, provider: c.provider, revision: c.revision, secret };
     } catch (error) {
       return { id: c.id, provider: c.provider, revision: c.revision, error: error instanceof Error ? error.message : "It does not open." };
     }
@@ -66,5 +84,9 @@ export async function listCredentials(api: Api, keys: Keys, provider?: Provider,
 
 export async function addCredential(api: Api, keys: Keys, provider: Provider, secret: CredentialSecret): Promise<CredentialResponse> {
   const id = newId();
-  return api.createCredential({ id, provider, secret: await sealJson(keys, "credential.secret", id, toPlaintext(secret)) });
+  return api.createCredential({ id, provider, secret: await sealCredential(keys, id, provider, secret) });
+}
+
+function sealCredential(keys: Keys, id: string, provider: Provider, secret: CredentialSecret) {
+  return sealJson(keys, "credential.secret", id, toPlaintext(secret), provider);
 }

@@ -11,11 +11,12 @@ using Polydev.EndToEnd.Tests.Infrastructure;
 namespace Polydev.EndToEnd.Tests;
 
 /// <summary>
-/// Issue 13, finding 13: chat messages were not bound to their chat or position, so the server could move a message
-/// into another chat or reorder a chat unnoticed. Now a message's envelope binds its chat, the client orders messages
-/// by their authenticated ids, and messages sealed before are re-sealed bound when their owner reads them.
+/// Issue 13, findings 13 and 15d: chat messages were not bound to their chat or position, and credentials not to
+/// their provider, so the server could move a message into another chat, reorder a chat, or relabel a key as another
+/// provider's, unnoticed. Now each envelope binds them, the client orders messages by their authenticated ids, and
+/// records sealed before are re-sealed bound when their owner reads them.
 /// </summary>
-public sealed class ChatBindingTests
+public sealed class VaultBindingTests
 {
     [Fact]
     public async Task A_moved_message_is_refused_a_reordered_chat_shows_in_order_and_an_older_message_is_rebound_on_read()
@@ -63,9 +64,52 @@ public sealed class ChatBindingTests
         Assert.Contains("sealed before binding", read.Stdout, StringComparison.Ordinal);
         Assert.Contains("Re-sealed 1 older message", read.Stderr, StringComparison.Ordinal);
         var stored = (byte[])(await Scalar(db, $"SELECT body FROM chat_messages WHERE id = '{legacyId:D}'"))!;
-        Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId, chatB));
+        Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId, chatB.ToString("D")));
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId)));
         Assert.DoesNotContain("Re-sealed", (await cli.RunAsync("chats", "show", chatB.ToString())).Succeeded().Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_relabelled_credential_is_refused_and_an_older_one_is_rebound_when_listed()
+    {
+        await using var server = await ServerProcess.StartSqliteAsync();
+        using var cli = new Cli(server.Url);
+        var password = Needles.Canary("password");
+        await cli.SignupAsync($"binding-{Guid.NewGuid():N}@example.com", password);
+        (await cli.RunAsync(["credentials", "add", "anthropic", "--label", "mine"], stdin: Needles.Canary("key"))).Succeeded();
+        Assert.Contains("mine", (await cli.RunAsync("credentials", "list")).Succeeded().Stdout, StringComparison.Ordinal);
+
+        // The server relabels the Anthropic key as OpenAI's: it no longer opens, listed or picked for a run.
+        await using var db = new SqliteConnection($"Data Source={server.SqlitePath}");
+        await db.OpenAsync();
+        await Execute(db, "UPDATE provider_credentials SET provider = 'openai' WHERE provider = 'anthropic'");
+        var relabelled = await cli.RunAsync("credentials", "list");
+        Assert.NotEqual(0, relabelled.ExitCode);
+        Assert.Contains("does not decrypt with your key", relabelled.Stderr, StringComparison.Ordinal);
+        var run = await cli.RunAsync(["run", "--provider", "openai", "-"], stdin: "hello");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("does not decrypt with your key", run.Stderr, StringComparison.Ordinal);
+        await Execute(db, "DELETE FROM provider_credentials WHERE provider = 'openai'");
+
+        // A credential sealed the old way (no provider in its associated data): listed, and re-sealed bound on that read.
+        var (userId, userKey) = await UserKeyAsync(db, password);
+        var legacyId = Guid.CreateVersion7();
+        var legacy = Envelope.Seal(userKey, Encoding.UTF8.GetBytes("""{"label":"older","type":"api_key","secret":"sk-older"}"""),
+            new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, legacyId));
+        using (var http = new HttpClient())
+        {
+            using var state = JsonDocument.Parse(await File.ReadAllTextAsync(cli.StatePath));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", state.RootElement.GetProperty("token").GetString());
+            var created = await http.PostAsJsonAsync(server.Url + ApiRoutes.Credentials, new CreateCredentialRequest(legacyId, "google", new EncryptedValue(EnvelopeKinds.CredentialSecret, legacyId, legacy)), PolydevJson.Options);
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        var listed = (await cli.RunAsync("credentials", "list")).Succeeded();
+        Assert.Contains("older", listed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Re-sealed 1 older credential", listed.Stderr, StringComparison.Ordinal);
+        var stored = (byte[])(await Scalar(db, $"SELECT secret FROM provider_credentials WHERE id = '{legacyId:D}'"))!;
+        Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, legacyId, "google"));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, legacyId)));
     }
 
     /// <summary>The user key, from the password and the user's row, as the client derives it.</summary>
