@@ -174,3 +174,11 @@ test("signInWith logs in with the authKey only and opens the account the login a
   assert.equal(toBase64(keys.publicKey), vectorAccount.publicKey);
   assert.equal(keys.userKey.extractable, false);
 });
+
+// Issue 13, finding 15f: sign-up takes the salt pre-login gave for the e-mail, so pre-login answers the same after.
+test("createAccount uses the KDF parameters pre-login gave, and still refuses weak ones", async () => {
+  const offered = { algorithm: "PBKDF2-SHA256", iterations: 600000, salt: toBase64(new Uint8Array(16).fill(7)) };
+  const account = await createAccount("new@example.com", "a password", offered);
+  assert.deepEqual(account.request.kdf, offered);
+  await assert.rejects(createAccount("new@example.com", "a password", { ...offered, iterations: 1000 }), /iterations/);
+});

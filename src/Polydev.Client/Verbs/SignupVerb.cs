@@ -24,11 +24,17 @@ internal static class SignupVerb
     private static async Task<int> RunAsync(VerbContext context, string email)
     {
         var server = context.SignInServer;
+        // The parameters pre-login gives for this e-mail while it has no account (the server's stable decoy): signing up
+        // with them makes pre-login answer the same after as before, so it cannot tell who has an account (issue 13,
+        // finding 15f). They pass the same downgrade rule as any server-given parameters, before a password is asked for.
+        using var api = context.AnonymousApi(server);
+        var parameters = Session.AcceptableParameters((await api.PreloginAsync(email, context.Cancellation)).Kdf);
+
         Output.Note("Polydev never sees your password and cannot reset it. Without your password or your recovery code, your data is gone for good.");
         var password = Secrets.NewPassword(Secrets.PasswordVariable, "Choose a password: ");
 
         var userId = Guid.CreateVersion7();
-        using var passwordKeys = await PasswordKeys.DeriveAsync(password, KdfParameters.CreateDefault());
+        using var passwordKeys = await PasswordKeys.DeriveAsync(password, parameters);
         var userKey = UserKey.Generate();
         using var keyPair = UserKeyPair.Generate();
         var recoveryCode = RecoveryCode.Generate();
@@ -53,7 +59,6 @@ internal static class SignupVerb
             CryptographicOperations.ZeroMemory(recoveryWrappingKey);
         }
 
-        using var api = context.AnonymousApi(server);
         var created = await api.SignupAsync(request, context.Cancellation);
         if (!context.Output.Json)
         {

@@ -140,10 +140,15 @@ export interface NewAccount {
   readonly keys: Keys;
 }
 
-/** Sign-up: every key made here; the request carries only the authKey, wrapped keys and the public key. */
-export async function createAccount(email: string, password: string): Promise<NewAccount> {
+/**
+ * Sign-up: every key made here; the request carries only the authKey, wrapped keys and the public key.
+ * `kdf` is what pre-login answered for this e-mail before the account existed: using it makes pre-login answer the
+ * same after sign-up as before (issue 13, finding 15f), so pre-login cannot tell who has an account. Checked by the
+ * downgrade rule like any server-given parameters; without it, fresh ones.
+ */
+export async function createAccount(email: string, password: string, kdf: T.KdfDto = newKdf()): Promise<NewAccount> {
   const userId = newId();
-  const passwordKeys = await derivePasswordKeys(password, newKdf());
+  const passwordKeys = await derivePasswordKeys(password, kdf);
   const userKey = await generateUserKey();
   const { keyPair, pkcs8 } = await generateUserKeyPair();
   try {

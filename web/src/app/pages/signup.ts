@@ -46,7 +46,8 @@ export function signupPage(): Page<PublicContext> {
         void whileBusy(submit, "Creating your keys…", async () => {
           try {
             const address = email.input.value.trim();
-            const account = await createAccount(address, password.password.value);
+            const { kdf } = await ctx.api.prelogin(address);
+            const account = await createAccount(address, password.password.value, kdf);
             const created = await ctx.api.signup(account.request);
             if (ctx.signal.aborted) return;
             // The account exists now: whatever happens next, the recovery code must reach the user.
