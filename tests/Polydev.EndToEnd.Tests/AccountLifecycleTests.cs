@@ -38,11 +38,29 @@ public sealed class AccountLifecycleTests
         // Recovery signed the old machine out.
         Assert.Contains("polydev login", (await cli.RunAsync("chats", "list")).FailedWithOneLine(), StringComparison.Ordinal);
 
+        // Issue 13, finding 14: the code just used is spent; the new one recovery showed (once, on stderr) works.
+        using var thirdMachine = new Cli(server.Url);
+        var reused = await thirdMachine.RunAsync(["account", "recover", "--email", email], stdin: typed + "\n", environment: new Dictionary<string, string?>
+        {
+            ["POLYDEV_NEW_PASSWORD"] = "an attacker's password",
+        });
+        Assert.NotEqual(0, reused.ExitCode);
+        var newCode = System.Text.RegularExpressions.Regex.Match(recovered.Stderr, "([A-Z2-7]{4}-){7}[A-Z2-7]{4}").Value;
+        Assert.NotEqual("", newCode);
+        Assert.NotEqual(recoveryCode, newCode);
+        using var fourthMachine = new Cli(server.Url);
+        var again = (await fourthMachine.RunAsync(["account", "recover", "--email", email], stdin: newCode + "\n", environment: new Dictionary<string, string?>
+        {
+            ["POLYDEV_NEW_PASSWORD"] = "the newest password",
+        })).Succeeded();
+        fourthMachine.Session = again.ExportedSession();
+        Assert.Contains("Kept through recovery", (await fourthMachine.RunAsync("chats", "list")).Succeeded().Stdout, StringComparison.Ordinal);
+
         // Deletion needs a confirmation: without a terminal, --yes.
-        Assert.Contains("--yes", (await newMachine.RunWithPasswordAsync("the new password", "account", "delete")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
-        (await newMachine.RunWithPasswordAsync("the new password", "account", "delete", "--yes")).Succeeded();
-        Assert.False(File.Exists(newMachine.StatePath));
-        var login = await newMachine.RunWithPasswordAsync("the new password", "login", "--email", email);
+        Assert.Contains("--yes", (await fourthMachine.RunWithPasswordAsync("the newest password", "account", "delete")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        (await fourthMachine.RunWithPasswordAsync("the newest password", "account", "delete", "--yes")).Succeeded();
+        Assert.False(File.Exists(fourthMachine.StatePath));
+        var login = await fourthMachine.RunWithPasswordAsync("the newest password", "login", "--email", email);
         Assert.Contains("password is wrong", login.Stderr, StringComparison.Ordinal);
     }
 }

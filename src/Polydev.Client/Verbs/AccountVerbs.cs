@@ -68,15 +68,30 @@ internal static class AccountVerbs
         try
         {
             using var passwordKeys = await PasswordKeys.DeriveAsync(password, KdfParameters.CreateDefault());
+
+            // The code just used is spent: a new one replaces it in the same request (issue 13, finding 14).
+            var newCode = RecoveryCode.Generate();
+            var newWrappingKey = newCode.DeriveWrappingKey();
+            RecoveryDto newRecovery;
+            try
+            {
+                newRecovery = new RecoveryDto(newCode.DeriveAuthKey(), KeyWrapping.WrapForRecovery(newWrappingKey, userKey, verified.UserId));
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(newWrappingKey);
+            }
+
             await api.RecoveryResetAsync(
-                new RecoveryResetRequest(email, recoveryAuthKey, passwordKeys.Kdf, passwordKeys.AuthKey, KeyWrapping.WrapUserKey(passwordKeys.Kek, userKey, verified.UserId)),
+                new RecoveryResetRequest(email, recoveryAuthKey, passwordKeys.Kdf, passwordKeys.AuthKey, KeyWrapping.WrapUserKey(passwordKeys.Kek, userKey, verified.UserId), newRecovery),
                 context.Cancellation);
+            SignupVerb.ShowRecoveryCode(newCode); // on stderr, in --json mode too: it is never shown again
 
             var (login, state) = await Session.LoginAsync(context, api, server, email, passwordKeys.AuthKey);
             using var keys = KeyWrapping.WithPrivateKey(login.Account, (byte[])userKey.Clone());
             var session = Session.Start(context, state, keys);
             return Session.ReportSignedIn(
-                context, state, session, $"New password set for {state.Email}; every other session was signed out. Your recovery code still works: keep it safe.");
+                context, state, session, $"New password set for {state.Email}; every other session was signed out. The recovery code you used no longer works: keep the new one above safe.");
         }
         finally
         {

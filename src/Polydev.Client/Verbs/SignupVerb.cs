@@ -93,7 +93,7 @@ internal static class SignupVerb
         return ExitCodes.Success;
     }
 
-    private static void ShowRecoveryCode(RecoveryCode code)
+    internal static void ShowRecoveryCode(RecoveryCode code)
     {
         Output.Note("");
         Output.Note("Your recovery code. It will not be shown again:");

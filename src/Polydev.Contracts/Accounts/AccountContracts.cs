@@ -57,7 +57,11 @@ public sealed record RecoveryVerifyRequest(string Email, byte[] RecoveryAuthKey)
 public sealed record RecoveryVerifyResponse(Guid UserId, EncryptedValue RecoveryUserKey);
 
 /// <summary>Reset with the recovery code: a new password wrapping the same userKey.</summary>
-public sealed record RecoveryResetRequest(string Email, byte[] RecoveryAuthKey, KdfDto Kdf, byte[] AuthKey, EncryptedValue UserKey);
+/// <param name="NewRecovery">
+/// A new recovery code's proof and wrapped user key, stored in the same step: the code just used never works again
+/// either way, and without a new one the account has no recovery code until the user sets one.
+/// </param>
+public sealed record RecoveryResetRequest(string Email, byte[] RecoveryAuthKey, KdfDto Kdf, byte[] AuthKey, EncryptedValue UserKey, RecoveryDto? NewRecovery = null);
 
 public sealed record SessionResponse(
     Guid Id,

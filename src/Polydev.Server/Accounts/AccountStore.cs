@@ -46,7 +46,11 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
     /// Replaces the password-derived parts (KDF, authKey hash, wrapped userKey) and revokes
     /// every session but <paramref name="keepSessionId"/>, in one transaction.
     /// </summary>
-    public async Task ReplacePasswordAsync(Guid userId, string kdfAlgorithm, int kdfIterations, byte[] kdfSalt, string authKeyHash, byte[] userKey, Guid? keepSessionId, long now, CancellationToken cancellationToken)
+    /// <param name="recovery">For a reset with the recovery code: the new recovery code's hash and wrapped key, or both
+    /// null to leave the account without one; the used code is replaced either way. Null (the default) keeps it.</param>
+    public async Task ReplacePasswordAsync(
+        Guid userId, string kdfAlgorithm, int kdfIterations, byte[] kdfSalt, string authKeyHash, byte[] userKey, Guid? keepSessionId, long now, CancellationToken cancellationToken,
+        (string? AuthHash, byte[]? UserKey)? recovery = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -56,6 +60,14 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
             new { id, kdfAlgorithm, kdfIterations, kdfSalt, authKeyHash, userKey, now },
             transaction,
             cancellationToken: cancellationToken));
+        if (recovery is { } replaced)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET recovery_auth_hash = @authHash, recovery_user_key = @recoveryUserKey WHERE id = @id",
+                new { id, authHash = replaced.AuthHash, recoveryUserKey = replaced.UserKey },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE auth_sessions SET revoked_at = @now WHERE user_id = @id AND revoked_at IS NULL AND (@keep IS NULL OR id <> @keep)",
             new { id, now, keep = keepSessionId?.ToString("D") },

@@ -42,7 +42,7 @@ export function recoverPage(): Page<PublicContext> {
 
       return h("section", { class: "page narrow" },
         heading("Set a new password with your recovery code"),
-        h("p", {}, "Your data stays as it is: the recovery code opens your key, and the new password wraps it again. Every device is signed out. Your recovery code keeps working."),
+        h("p", {}, "Your data stays as it is: the recovery code opens your key, and the new password wraps it again. Every device is signed out. The recovery code you use here is spent: it never works again, so set a new one under Settings once you are signed in."),
         form,
         h("p", {}, link("/signin", "Back to sign in")));
     },
