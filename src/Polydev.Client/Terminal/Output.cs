@@ -58,13 +58,21 @@ internal sealed class Output(bool json)
             return;
         }
 
-        var all = rows.Prepend(headers).ToList();
-        var widths = headers.Select((_, i) => all.Max(row => row[i].Length)).ToArray();
-        foreach (var row in all)
+        foreach (var line in TableLines(headers, rows))
         {
-            var cells = row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i])).Select(cell => TerminalText.Printable(cell, keepLineBreaks: false));
-            Console.Out.WriteLine(string.Join("  ", cells).TrimEnd());
+            Console.Out.WriteLine(line);
         }
+    }
+
+    /// <summary>
+    /// The table's lines, every cell made printable first, so that the columns line up with what is shown (an escaped
+    /// character is wider than the character).
+    /// </summary>
+    internal static IEnumerable<string> TableLines(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var all = rows.Prepend(headers).Select(row => row.Select(cell => TerminalText.Printable(cell, keepLineBreaks: false)).ToList()).ToList();
+        var widths = headers.Select((_, i) => all.Max(row => row[i].Length)).ToArray();
+        return all.Select(row => string.Join("  ", row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
     }
 
     /// <summary>User text squeezed onto one table line: line breaks and tabs become spaces.</summary>

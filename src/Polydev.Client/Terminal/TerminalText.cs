@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace Polydev.Client.Terminal;
 
@@ -38,6 +39,25 @@ internal static class TerminalText
         }
 
         return printable.ToString();
+    }
+
+    /// <summary>
+    /// A JSON document from elsewhere (an event a sandbox streamed) written again with the default encoder, which
+    /// escapes every control, format and non-ASCII character as <c>\uXXXX</c>: the same JSON to a program reading it,
+    /// nothing that steers a terminal showing it. JSON allows such characters raw inside strings (a right-to-left
+    /// override, a C1 CSI), and the sender's encoder is not this client's to trust. What is not JSON is shown as text.
+    /// </summary>
+    public static string PrintableJson(ReadOnlyMemory<byte> utf8Json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(utf8Json);
+            return JsonSerializer.Serialize(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return Printable(Encoding.UTF8.GetString(utf8Json.Span), keepLineBreaks: false);
+        }
     }
 
     private static bool NeedsEscaping(string text, bool keepLineBreaks)

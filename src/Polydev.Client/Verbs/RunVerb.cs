@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Polydev.Client.Executions;
 using Polydev.Client.Terminal;
 using Polydev.Client.Vault;
@@ -136,7 +135,7 @@ internal static class RunVerb
 
             if (json)
             {
-                Console.Out.WriteLine(Encoding.UTF8.GetString(received.Json.Span));
+                Console.Out.WriteLine(TerminalText.PrintableJson(received.Json));
                 Console.Out.Flush();
             }
         }

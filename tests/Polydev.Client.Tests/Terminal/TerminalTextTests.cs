@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Polydev.Client.Terminal;
 
 namespace Polydev.Client.Tests.Terminal;
@@ -25,4 +28,32 @@ public sealed class TerminalTextTests
     [Fact]
     public void In_a_table_cell_line_breaks_are_shown_too() =>
         Assert.Equal("a\\u{000A}b\\u{0009}c", TerminalText.Printable("a\nb\tc", keepLineBreaks: false));
+
+    [Fact]
+    public void A_json_event_is_printed_as_the_same_json_with_nothing_that_steers_a_terminal()
+    {
+        // JSON lets these stand raw inside a string: a C1 CSI, a right-to-left override, a line separator, DEL.
+        const string Text = "a\u009B2Jb\u202Egpj.exe\u2028c\u007F \u0441\u043B\u043E\u0432\u043E \U0001F680";
+        var sent = Encoding.UTF8.GetBytes("{\"type\":\"text\",\"text\":\"" + Text + "\"}");
+
+        var printed = TerminalText.PrintableJson(sent);
+
+        Assert.DoesNotContain(printed, c => char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.Surrogate);
+        using var reread = JsonDocument.Parse(printed);
+        Assert.Equal(Text, reread.RootElement.GetProperty("text").GetString());
+        Assert.Equal("text", reread.RootElement.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void What_is_not_json_is_printed_as_text() =>
+        Assert.Equal("{\\u{001B}[2J", TerminalText.PrintableJson(Encoding.UTF8.GetBytes("{\u001B[2J")));
+
+    [Fact]
+    public void Table_columns_line_up_with_the_escaped_cells()
+    {
+        var lines = Output.TableLines(["NAME", "ID"], [["ci\u202Ex", "1"], ["deploy", "2"]]).ToList();
+
+        Assert.Equal(["NAME         ID", "ci\\u{202E}x  1", "deploy       2"], lines);
+    }
 }
