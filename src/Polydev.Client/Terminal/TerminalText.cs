@@ -1,44 +1,36 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Polydev.Contracts;
 
 namespace Polydev.Client.Terminal;
 
 /// <summary>
 /// Text from elsewhere (the server's answers and problem details, names a user or a script chose, a model's output)
-/// made safe to print: every character that could steer the terminal or hide what is shown — C0 and C1 controls
-/// (ESC starts terminal sequences), DEL, bidirectional overrides and isolates, zero-width and other format characters,
-/// line and paragraph separators, lone surrogates — is shown as a visible <c>\u{…}</c> escape instead of acting.
+/// made safe to print: every <see cref="SteeringCharacters"/> one (ESC, C1 controls, bidirectional overrides,
+/// zero-width characters, …) is shown as a visible <c>\u{…}</c> escape instead of acting.
 /// Line feeds (and tabs) stay where multi-line text is printed on purpose.
 /// </summary>
 internal static class TerminalText
 {
     public static string Printable(string? text, bool keepLineBreaks = true)
     {
-        if (string.IsNullOrEmpty(text) || !NeedsEscaping(text, keepLineBreaks))
+        var next = text is null ? -1 : SteeringCharacters.IndexIn(text, keepLineBreaks);
+        if (next < 0)
         {
             return text ?? "";
         }
 
-        var printable = new StringBuilder(text.Length + 16);
-        for (var i = 0; i < text.Length; i++)
+        var printable = new StringBuilder(text!.Length + 16);
+        var copied = 0;
+        while (next >= 0)
         {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                printable.Append(c).Append(text[++i]);
-            }
-            else if (IsUnsafe(c, keepLineBreaks))
-            {
-                printable.Append(CultureInfo.InvariantCulture, $"\\u{{{(int)c:X4}}}");
-            }
-            else
-            {
-                printable.Append(c);
-            }
+            printable.Append(text, copied, next - copied).Append(CultureInfo.InvariantCulture, $"\\u{{{(int)text[next]:X4}}}");
+            copied = next + 1;
+            next = SteeringCharacters.IndexIn(text, keepLineBreaks, copied);
         }
 
-        return printable.ToString();
+        return printable.Append(text, copied, text.Length - copied).ToString();
     }
 
     /// <summary>
@@ -58,37 +50,5 @@ internal static class TerminalText
         {
             return Printable(Encoding.UTF8.GetString(utf8Json.Span), keepLineBreaks: false);
         }
-    }
-
-    private static bool NeedsEscaping(string text, bool keepLineBreaks)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (IsUnsafe(text[i], keepLineBreaks))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsUnsafe(char c, bool keepLineBreaks)
-    {
-        if (keepLineBreaks && c is '\n' or '\t')
-        {
-            return false;
-        }
-
-        return char.GetUnicodeCategory(c) switch
-        {
-            UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
-                or UnicodeCategory.Surrogate => true,
-            _ => false,
-        };
     }
 }

@@ -15,32 +15,14 @@ public sealed class AccountRules(IOptions<AccountsOptions> options)
     public const int MaxDeviceNameLength = 100;
 
     /// <summary>
-    /// A name people will read back (an API token's, a login's device): no control characters (CR, LF, NUL, ESC…), no
-    /// format characters (bidirectional overrides and isolates, zero-width ones), no line or paragraph separators,
-    /// no lone surrogates. A terminal or a page that prints the name must show exactly what it says.
+    /// A name people will read back (an API token's, a login's device) holds no <see cref="SteeringCharacters"/>: a
+    /// terminal or a page that prints the name must show exactly what it says.
     /// </summary>
     public static void CheckDisplayName(string? name, string field, RequestErrors errors)
     {
-        if (name is null)
+        if (name is not null && SteeringCharacters.IndexIn(name) is var i and >= 0)
         {
-            return;
-        }
-
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.IsHighSurrogate(name[i]) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
-            {
-                i++;
-                continue;
-            }
-
-            if (char.GetUnicodeCategory(name[i]) is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
-                or System.Globalization.UnicodeCategory.Surrogate)
-            {
-                errors.Add(field, $"{field} must not contain control, line-break, bidirectional or zero-width characters (found U+{(int)name[i]:X4} at position {i + 1}).");
-                return;
-            }
+            errors.Add(field, $"{field} must not contain control, line-break, bidirectional or zero-width characters (found U+{(int)name[i]:X4} at position {i + 1}).");
         }
     }
 
