@@ -23,12 +23,8 @@ internal sealed record ChatMessageBody(string Role, string Text, string? Provide
     /// </summary>
     public static Opened Open(VaultCipher cipher, Guid chatId, Guid messageId, EncryptedValue value)
     {
-        if (cipher.TryOpen(EnvelopeKinds.ChatMessage, messageId, value, chatId.ToString("D")) is { } bound)
-        {
-            return new Opened(VaultJson.Read<ChatMessageBody>(bound, "chat message", messageId), Legacy: false);
-        }
-
-        return new Opened(VaultJson.Read<ChatMessageBody>(cipher.Open(EnvelopeKinds.ChatMessage, messageId, value), "chat message", messageId), Legacy: true);
+        var (plaintext, legacy) = cipher.OpenBound(EnvelopeKinds.ChatMessage, messageId, value, chatId.ToString("D"));
+        return new Opened(VaultJson.Read<ChatMessageBody>(plaintext, "chat message", messageId), legacy);
     }
 
     /// <param name="Legacy">Sealed without its chat (before issue 13): readable, but the server could have moved it.</param>

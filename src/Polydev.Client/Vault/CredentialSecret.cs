@@ -31,12 +31,8 @@ internal sealed record CredentialSecret(
     /// </summary>
     public static Opened Open(VaultCipher cipher, Guid credentialId, string provider, EncryptedValue value)
     {
-        if (cipher.TryOpen(EnvelopeKinds.CredentialSecret, credentialId, value, provider) is { } bound)
-        {
-            return new Opened(VaultJson.Read<CredentialSecret>(bound, "credential", credentialId), Legacy: false);
-        }
-
-        return new Opened(VaultJson.Read<CredentialSecret>(cipher.Open(EnvelopeKinds.CredentialSecret, credentialId, value), "credential", credentialId), Legacy: true);
+        var (plaintext, legacy) = cipher.OpenBound(EnvelopeKinds.CredentialSecret, credentialId, value, provider);
+        return new Opened(VaultJson.Read<CredentialSecret>(plaintext, "credential", credentialId), legacy);
     }
 
     /// <param name="Legacy">Sealed without its provider (before issue 13): readable, but the server could have relabelled it.</param>

@@ -30,8 +30,16 @@ internal sealed class VaultCipher(VaultKeys keys)
         TryOpen(kind, recordId, value, binding: null)
         ?? throw new CliException($"the {kind} record {recordId} does not decrypt with your key; it was altered or is not yours.");
 
+    /// <summary>
+    /// Opens a record bound to <paramref name="binding"/> (a message's chat id, a credential's provider). One sealed
+    /// before records were bound (issue 13) opens too, marked legacy so the caller can re-seal it
+    /// (<see cref="LegacyRecords"/>); one bound to anything else does not open.
+    /// </summary>
+    public (byte[] Plaintext, bool Legacy) OpenBound(string kind, Guid recordId, EncryptedValue value, string binding) =>
+        TryOpen(kind, recordId, value, binding) is { } bound ? (bound, false) : (Open(kind, recordId, value), true);
+
     /// <summary>The plaintext, or null when the envelope does not open in exactly this context.</summary>
-    public byte[]? TryOpen(string kind, Guid recordId, EncryptedValue value, string? binding)
+    private byte[]? TryOpen(string kind, Guid recordId, EncryptedValue value, string? binding)
     {
         // The context comes from what we asked for, not from the server's labels, so a relabelled envelope fails.
         try

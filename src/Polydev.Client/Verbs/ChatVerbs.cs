@@ -97,7 +97,10 @@ internal static class ChatVerbs
             .Select(m => (Message: m, Opened: ChatMessageBody.Open(cipher, chat.Id, m.Id, m.Body)))
             .OrderBy(m => m.Message.Id.ToString("D"), StringComparer.Ordinal)
             .ToList();
-        await RebindLegacyAsync(context, api, cipher, chat.Id, opened);
+        await LegacyRecords.ResealAsync(
+            opened.Where(m => m.Opened.Legacy).Select(m => (Func<Task>)(() => api.UpdateMessageAsync(
+                chat.Id, m.Message.Id, new UpdateMessageRequest(m.Opened.Body.Seal(cipher, chat.Id, m.Message.Id), m.Message.Revision), context.Cancellation))),
+            "older message of this chat", "older messages of this chat", "it");
         var messages = opened.Select(m => (m.Message.Id, m.Message.CreatedAt, m.Opened.Body)).ToList();
 
         context.Output.Result(new
@@ -118,32 +121,6 @@ internal static class ChatVerbs
         }
 
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// Messages sealed before they were bound to their chat (issue 13) are re-sealed bound to it, in place, once their
-    /// owner reads them: from then on the server cannot move them either. A message changed meanwhile is left for the
-    /// next read.
-    /// </summary>
-    private static async Task RebindLegacyAsync(VerbContext context, PolydevApi api, VaultCipher cipher, Guid chatId, IReadOnlyList<(MessageResponse Message, ChatMessageBody.Opened Opened)> messages)
-    {
-        var rebound = 0;
-        foreach (var (message, opened) in messages.Where(m => m.Opened.Legacy))
-        {
-            try
-            {
-                await api.UpdateMessageAsync(chatId, message.Id, new UpdateMessageRequest(opened.Body.Seal(cipher, chatId, message.Id), message.Revision), context.Cancellation);
-                rebound++;
-            }
-            catch (ApiException e) when (e.Status == System.Net.HttpStatusCode.Conflict)
-            {
-            }
-        }
-
-        if (rebound > 0)
-        {
-            Output.Note($"Re-sealed {rebound} older message{(rebound == 1 ? "" : "s")} of this chat so that each is bound to it.");
-        }
     }
 
     /// <summary>

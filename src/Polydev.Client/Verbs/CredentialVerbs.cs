@@ -78,24 +78,10 @@ internal static class CredentialVerbs
         var credentials = await api.ListCredentialsAsync(provider, context.Cancellation);
         var opened = credentials.Select(c => (Record: c, Opened: CredentialSecret.Open(cipher, c.Id, provider ?? c.Provider, c.Secret))).ToList();
 
-        // Credentials sealed before they were bound to their provider (issue 13) are re-sealed bound, in place.
-        var rebound = 0;
-        foreach (var (record, legacy) in opened.Where(o => o.Opened.Legacy))
-        {
-            try
-            {
-                await api.UpdateCredentialAsync(record.Id, new UpdateCredentialRequest(legacy.Secret.Seal(cipher, record.Id, record.Provider), record.Revision), context.Cancellation);
-                rebound++;
-            }
-            catch (Api.ApiException e) when (e.Status == System.Net.HttpStatusCode.Conflict)
-            {
-            }
-        }
-
-        if (rebound > 0)
-        {
-            Output.Note($"Re-sealed {rebound} older credential{(rebound == 1 ? "" : "s")} so that each is bound to its provider.");
-        }
+        await LegacyRecords.ResealAsync(
+            opened.Where(o => o.Opened.Legacy).Select(o => (Func<Task>)(() => api.UpdateCredentialAsync(
+                o.Record.Id, new UpdateCredentialRequest(o.Opened.Secret.Seal(cipher, o.Record.Id, o.Record.Provider), o.Record.Revision), context.Cancellation))),
+            "older credential", "older credentials", "its provider");
 
         // Only the label and type leave this scope; the secret is dropped right here.
         var rows = opened.Select(o => new
