@@ -116,6 +116,26 @@ internal sealed class ProviderSpec
     /// <summary>A POSIX shell single-quoted word.</summary>
     private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    /// <summary>A dotenv double-quoted value (backslash and quote escaped; keys have no line breaks).</summary>
-    private static string DotenvQuote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    /// <summary>
+    /// A .env value as Gemini CLI's bundled dotenv reads it back: it strips one pair of matching quotes and unescapes
+    /// nothing (but <c>\\n</c> inside double quotes), so the value goes between a quote it does not contain.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key holds a line break, or all three quote characters.</exception>
+    private static string DotenvQuote(string value)
+    {
+        if (value.AsSpan().ContainsAny('\r', '\n'))
+        {
+            throw new ArgumentException("An API key with a line break cannot be handed to Gemini CLI.", nameof(value));
+        }
+
+        foreach (char quote in (char[])['\'', '`', '"'])
+        {
+            if (!value.Contains(quote, StringComparison.Ordinal) && !(quote == '"' && value.Contains("\\n", StringComparison.Ordinal)))
+            {
+                return quote + value + quote;
+            }
+        }
+
+        throw new ArgumentException("An API key holding ', ` and \" at once cannot be handed to Gemini CLI.", nameof(value));
+    }
 }
