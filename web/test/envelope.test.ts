@@ -69,3 +69,15 @@ test("a fresh seal round-trips and uses a random nonce", async () => {
   assert.notDeepEqual(a, b);
   assert.deepEqual(await openEnvelope(key, a, context), new Uint8Array([1, 2, 3]));
 });
+
+// A binding (a message's chat, a credential's provider) is one more field: never empty, never with "|".
+test("a binding that could blur the associated data's fields is refused", async () => {
+  const key = await importAesGcmKey(new Uint8Array(32));
+  const id = "5f0c6a2e-8d4b-4c1e-9a3f-2b7d1e6c9a01";
+  for (const binding of ["", "anthropic|openai", "|"]) {
+    await assert.rejects(sealEnvelope(key, new Uint8Array(1), { kind: "credential.secret", userId: id, recordId: id, binding }), EnvelopeError);
+  }
+  const bound = await sealEnvelope(key, new Uint8Array(1), { kind: "credential.secret", userId: id, recordId: id, binding: "anthropic" });
+  await assert.rejects(openEnvelope(key, bound, { kind: "credential.secret", userId: id, recordId: id, binding: "openai" }));
+  await assert.rejects(openEnvelope(key, bound, { kind: "credential.secret", userId: id, recordId: id }));
+});

@@ -178,4 +178,22 @@ public sealed class EnvelopeTests
     {
         Assert.IsAssignableFrom<CryptographicException>(new EnvelopeException("x"));
     }
+
+    /// <summary>A binding (a message's chat, a credential's provider) is one more field: never empty, never with '|'.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("anthropic|openai")]
+    [InlineData("|")]
+    public void A_binding_that_could_blur_the_fields_is_refused(string binding)
+    {
+        var context = Context with { Binding = binding };
+        Assert.Throws<ArgumentException>(() => Envelope.Seal(Key, [1], context));
+        Assert.Throws<ArgumentException>(() => Envelope.Open(Key, Envelope.Seal(Key, [1], Context), context));
+
+        // A valid binding opens only as itself.
+        var bound = Envelope.Seal(Key, [1], Context with { Binding = "anthropic" });
+        Assert.Equal([1], Envelope.Open(Key, bound, Context with { Binding = "anthropic" }));
+        Assert.Throws<EnvelopeException>(() => Envelope.Open(Key, bound, Context with { Binding = "openai" }));
+        Assert.Throws<EnvelopeException>(() => Envelope.Open(Key, bound, Context));
+    }
 }
