@@ -12,6 +12,7 @@ public static class ApiRoutes
     public const string RecoveryReset = "/api/auth/recovery/reset";
     public const string Account = "/api/account";
     public const string AccountPassword = "/api/account/password";
+    public const string AccountKeys = "/api/account/keys";
     public const string AccountRecovery = "/api/account/recovery";
     public const string AccountDelete = "/api/account/delete";
     public const string Tokens = "/api/tokens";

@@ -48,7 +48,7 @@ public sealed class VaultBindingTests
 
         // A message sealed the old way (no chat in its associated data), as an older client left it: still shown, and
         // re-sealed bound to its chat on that read.
-        var (userId, userKey) = await UserKeyAsync(db, password);
+        var (userId, userKey) = await StoredKeys.UserKeyAsync(db, password);
         var legacyId = Guid.CreateVersion7();
         var legacy = Envelope.Seal(userKey, Encoding.UTF8.GetBytes("""{"role":"user","text":"sealed before binding","provider":null,"model":null}"""),
             new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId));
@@ -86,7 +86,7 @@ public sealed class VaultBindingTests
         await Execute(db, "DELETE FROM provider_credentials WHERE provider = 'openai'");
 
         // A credential sealed the old way (no provider in its associated data): listed, and re-sealed bound on that read.
-        var (userId, userKey) = await UserKeyAsync(db, password);
+        var (userId, userKey) = await StoredKeys.UserKeyAsync(db, password);
         var legacyId = Guid.CreateVersion7();
         var legacy = Envelope.Seal(userKey, Encoding.UTF8.GetBytes("""{"label":"older","type":"api_key","secret":"sk-older"}"""),
             new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, legacyId));
@@ -108,19 +108,6 @@ public sealed class VaultBindingTests
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", state.RootElement.GetProperty("token").GetString());
         using var created = await http.PostAsJsonAsync(server.Url + path, body, PolydevJson.Options);
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>The user key, from the password and the user's row, as the client derives it.</summary>
-    private static async Task<(Guid UserId, byte[] UserKey)> UserKeyAsync(SqliteConnection db, string password)
-    {
-        await using var command = db.CreateCommand();
-        command.CommandText = "SELECT id, kdf_algorithm, kdf_iterations, kdf_salt, user_key FROM users";
-        await using var reader = await command.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync());
-        var userId = Guid.Parse(reader.GetString(0));
-        var masterKey = MasterKey.Derive(password, new KdfParameters(reader.GetString(1), reader.GetInt32(2), (byte[])reader[3]));
-        var userKey = Envelope.Open(MasterKey.DeriveKek(masterKey), (byte[])reader[4], new EnvelopeContext(EnvelopeKinds.UserKey, userId, userId));
-        return (userId, userKey);
     }
 
     private static async Task Execute(SqliteConnection db, string sql)

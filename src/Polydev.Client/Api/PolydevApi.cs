@@ -59,6 +59,8 @@ internal sealed class PolydevApi : IDisposable
 
     public Task<AccountKeysResponse> GetAccountAsync(CancellationToken ct) => SendAsync<AccountKeysResponse>(HttpMethod.Get, ApiRoutes.Account, null, ct);
 
+    public Task<AccountKeysResponse> RotateKeysAsync(RotateKeysRequest request, CancellationToken ct) => SendAsync<AccountKeysResponse>(HttpMethod.Put, ApiRoutes.AccountKeys, request, ct);
+
     public Task ChangePasswordAsync(ChangePasswordRequest request, CancellationToken ct) => SendAsync(HttpMethod.Put, ApiRoutes.AccountPassword, request, ct);
 
     public Task DeleteAccountAsync(DeleteAccountRequest request, CancellationToken ct) => SendAsync(HttpMethod.Post, ApiRoutes.AccountDelete, request, ct);

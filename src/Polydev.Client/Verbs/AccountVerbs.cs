@@ -7,7 +7,7 @@ using Polydev.Crypto;
 
 namespace Polydev.Client.Verbs;
 
-/// <summary><c>polydev account delete</c> and <c>polydev account recover</c>.</summary>
+/// <summary><c>polydev account delete</c>, <c>recover</c> and <c>rotate-keys</c>.</summary>
 internal static class AccountVerbs
 {
     public static Command Create(GlobalOptions globals)
@@ -20,7 +20,7 @@ internal static class AccountVerbs
         var recover = new Command("recover", "Set a new password with your recovery code (from a hidden prompt or stdin; new password from a prompt or POLYDEV_NEW_PASSWORD).") { email };
         VerbAction.Set(recover, globals, context => RecoverAsync(context, context.Parse.GetValue(email)));
 
-        return new Command("account", "Manage your account.") { delete, recover };
+        return new Command("account", "Manage your account.") { delete, recover, KeyRotationVerb.Create(globals) };
     }
 
     private static async Task<int> DeleteAsync(VerbContext context, bool confirmed)
@@ -68,30 +68,19 @@ internal static class AccountVerbs
         try
         {
             using var passwordKeys = await PasswordKeys.DeriveAsync(password, KdfParameters.CreateDefault());
-
-            // The code just used is spent: a new one replaces it in the same request (issue 13, finding 14).
-            var newCode = RecoveryCode.Generate();
-            var newWrappingKey = newCode.DeriveWrappingKey();
-            RecoveryDto newRecovery;
-            try
-            {
-                newRecovery = new RecoveryDto(newCode.DeriveAuthKey(), KeyWrapping.WrapForRecovery(newWrappingKey, userKey, verified.UserId));
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(newWrappingKey);
-            }
-
             await api.RecoveryResetAsync(
-                new RecoveryResetRequest(email, recoveryAuthKey, passwordKeys.Kdf, passwordKeys.AuthKey, KeyWrapping.WrapUserKey(passwordKeys.Kek, userKey, verified.UserId), newRecovery),
+                new RecoveryResetRequest(email, recoveryAuthKey, passwordKeys.Kdf, passwordKeys.AuthKey, KeyWrapping.WrapUserKey(passwordKeys.Kek, userKey, verified.UserId)),
                 context.Cancellation);
-            SignupVerb.ShowRecoveryCode(newCode); // on stderr, in --json mode too: it is never shown again
 
+            // The code just used is spent, and whoever held it could open the user key: the keys are rotated right away,
+            // which makes the new recovery code (issue 13, finding 14). Should this fail, the next sign-in rotates.
             var (login, state) = await Session.LoginAsync(context, api, server, email, passwordKeys.AuthKey);
+            context.SaveState(state);
             using var keys = KeyWrapping.WithPrivateKey(login.Account, (byte[])userKey.Clone());
-            var session = Session.Start(context, state, keys);
-            return Session.ReportSignedIn(
-                context, state, session, $"New password set for {state.Email}; every other session was signed out. The recovery code you used no longer works: keep the new one above safe.");
+            using var signedIn = context.SignedInApi(out _);
+            var rotated = await KeyRotationVerb.RunAsync(context, signedIn, keys, passwordKeys.AuthKey, passwordKeys.Kek, newPassword: null);
+            using var next = rotated.Keys;
+            return KeyRotationVerb.Report(context, state, rotated, $"New password set for {state.Email}; keys rotated");
         }
         finally
         {

@@ -53,6 +53,11 @@ internal static class LoginVerbs
         context.SaveState(state);
 
         using var keys = KeyWrapping.Unlock(login.Account, passwordKeys.Kek);
+        if (login.Account.KeyRotationRequired)
+        {
+            return await FinishRecoveryAsync(context, state, keys, passwordKeys);
+        }
+
         var session = Session.Start(context, state, keys);
         return Session.ReportSignedIn(context, state, session, $"Signed in to {server} as {state.Email}.");
     }
@@ -65,11 +70,28 @@ internal static class LoginVerbs
         var password = Secrets.Password();
         using var passwordKeys = await PasswordKeys.DeriveAsync(password, parameters);
         using var keys = KeyWrapping.Unlock(account, passwordKeys.Kek);
+        if (account.KeyRotationRequired)
+        {
+            return await FinishRecoveryAsync(context, state, keys, passwordKeys);
+        }
 
         var session = Session.Start(context, state, keys);
         context.Output.Result(new { session });
         Session.PrintExport(context, session);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A reset with the recovery code left the keys to be rotated (the rotation right after it did not finish): the
+    /// server takes no vault writes until they are, so signing in does it first.
+    /// </summary>
+    private static async Task<int> FinishRecoveryAsync(VerbContext context, State.LocalState state, VaultKeys keys, PasswordKeys passwordKeys)
+    {
+        Output.Note("Your password was reset with the recovery code; your keys are rotated now, before anything else.");
+        using var api = context.SignedInApi(out _);
+        var rotated = await KeyRotationVerb.RunAsync(context, api, keys, passwordKeys.AuthKey, passwordKeys.Kek, newPassword: null);
+        using var next = rotated.Keys;
+        return KeyRotationVerb.Report(context, state, rotated, $"Signed in as {state.Email}; keys rotated");
     }
 
     private static int Lock(VerbContext context)

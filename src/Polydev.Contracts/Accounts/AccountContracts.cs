@@ -41,7 +41,8 @@ public sealed record AccountKeysResponse(
     byte[] PublicKey,
     EncryptedValue PrivateKey,
     bool HasRecovery,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool KeyRotationRequired = false);
 
 /// <summary>Password change: proof of the current password and the userKey re-wrapped under the new one.</summary>
 public sealed record ChangePasswordRequest(byte[] CurrentAuthKey, KdfDto Kdf, byte[] AuthKey, EncryptedValue UserKey);
@@ -56,12 +57,37 @@ public sealed record RecoveryVerifyRequest(string Email, byte[] RecoveryAuthKey)
 
 public sealed record RecoveryVerifyResponse(Guid UserId, EncryptedValue RecoveryUserKey);
 
-/// <summary>Reset with the recovery code: a new password wrapping the same userKey.</summary>
-/// <param name="NewRecovery">
-/// A new recovery code's proof and wrapped user key, stored in the same step: the code just used never works again
-/// either way, and without a new one the account has no recovery code until the user sets one.
-/// </param>
-public sealed record RecoveryResetRequest(string Email, byte[] RecoveryAuthKey, KdfDto Kdf, byte[] AuthKey, EncryptedValue UserKey, RecoveryDto? NewRecovery = null);
+/// <summary>
+/// Reset with the recovery code: a new password wrapping the same userKey. The code is spent by it, and the account's
+/// keys must be rotated (<see cref="RotateKeysRequest"/>) before its vault takes writes again.
+/// </summary>
+public sealed record RecoveryResetRequest(string Email, byte[] RecoveryAuthKey, KdfDto Kdf, byte[] AuthKey, EncryptedValue UserKey);
+
+/// <summary>
+/// Key rotation: a new userKey and key pair, and every vault record re-sealed under the new userKey, stored in one
+/// step. Each record names the revision it was read at; if the vault holds any other record or revision, nothing is
+/// stored (409) and the client reads it again.
+/// </summary>
+/// <param name="CurrentAuthKey">Proof of the current password.</param>
+/// <param name="UserKey">The new userKey, wrapped by the kek of the new password if <paramref name="NewPassword"/> is set, else of the current one.</param>
+/// <param name="Recovery">A new recovery code for the new userKey; without it the account has none (the old code opens only the old key).</param>
+/// <param name="NewPassword">A new password, changed in the same step.</param>
+public sealed record RotateKeysRequest(
+    byte[] CurrentAuthKey,
+    EncryptedValue UserKey,
+    byte[] PublicKey,
+    EncryptedValue PrivateKey,
+    RecoveryDto? Recovery,
+    IReadOnlyList<ResealedRecord> Chats,
+    IReadOnlyList<ResealedRecord> Messages,
+    IReadOnlyList<ResealedRecord> Credentials,
+    NewPasswordDto? NewPassword = null);
+
+/// <summary>A vault record's envelope sealed under the new userKey, and the revision the old one was read at.</summary>
+public sealed record ResealedRecord(Guid Id, long Revision, EncryptedValue Value);
+
+/// <summary>A new password's KDF parameters and authKey.</summary>
+public sealed record NewPasswordDto(KdfDto Kdf, byte[] AuthKey);
 
 public sealed record SessionResponse(
     Guid Id,

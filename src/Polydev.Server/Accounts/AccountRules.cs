@@ -26,11 +26,11 @@ public sealed class AccountRules(IOptions<AccountsOptions> options)
         }
     }
 
-    public void CheckKdf(KdfDto? kdf, RequestErrors errors)
+    public void CheckKdf(KdfDto? kdf, RequestErrors errors, string field = "kdf")
     {
         if (kdf is null)
         {
-            errors.Add("kdf", "kdf is required.");
+            errors.Add(field, $"{field} is required.");
             return;
         }
 
@@ -40,12 +40,12 @@ public sealed class AccountRules(IOptions<AccountsOptions> options)
         }
         catch (WeakKdfParametersException e)
         {
-            errors.Add("kdf", e.Message);
+            errors.Add(field, e.Message);
         }
 
         if (kdf.Iterations > options.Value.MaxKdfIterations)
         {
-            errors.Add("kdf.iterations", $"kdf.iterations may be at most {options.Value.MaxKdfIterations}.");
+            errors.Add($"{field}.iterations", $"{field}.iterations may be at most {options.Value.MaxKdfIterations}.");
         }
     }
 
@@ -79,6 +79,17 @@ public sealed class AccountRules(IOptions<AccountsOptions> options)
         EncryptedValueRules.Check(recovery.UserKey, "recovery.userKey", EnvelopeKinds.UserRecoveryKey, userId, MaxKeyEnvelopeBytes, errors);
     }
 
+    /// <summary>A public key login sandboxes can seal to, and a private key wrapped by the user key.</summary>
+    public static void CheckKeyPair(byte[]? publicKey, EncryptedValue? privateKey, Guid userId, RequestErrors errors)
+    {
+        if (publicKey is null || !UserKeyPair.IsValidPublicKey(publicKey))
+        {
+            errors.Add("publicKey", "publicKey must be an uncompressed P-256 point (65 bytes, base64).");
+        }
+
+        EncryptedValueRules.Check(privateKey, "privateKey", EnvelopeKinds.UserPrivateKey, userId, MaxKeyEnvelopeBytes, errors);
+    }
+
     public void CheckSignup(SignupRequest request, RequestErrors errors, out string email)
     {
         if (request.UserId == Guid.Empty)
@@ -90,12 +101,7 @@ public sealed class AccountRules(IOptions<AccountsOptions> options)
         CheckKdf(request.Kdf, errors);
         CheckProof(request.AuthKey, "authKey", errors);
         CheckWrappedUserKey(request.UserKey, request.UserId, errors);
-        if (request.PublicKey is null || !UserKeyPair.IsValidPublicKey(request.PublicKey))
-        {
-            errors.Add("publicKey", "publicKey must be an uncompressed P-256 point (65 bytes, base64).");
-        }
-
-        EncryptedValueRules.Check(request.PrivateKey, "privateKey", EnvelopeKinds.UserPrivateKey, request.UserId, MaxKeyEnvelopeBytes, errors);
+        CheckKeyPair(request.PublicKey, request.PrivateKey, request.UserId, errors);
         CheckRecovery(request.Recovery, request.UserId, errors);
     }
 }

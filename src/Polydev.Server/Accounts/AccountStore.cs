@@ -1,4 +1,7 @@
+using System.Data.Common;
 using Dapper;
+using Polydev.Contracts.Accounts;
+using Polydev.Server.Vault;
 
 namespace Polydev.Server.Accounts;
 
@@ -9,6 +12,8 @@ namespace Polydev.Server.Accounts;
 public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> owners)
 {
     private const string Columns = "id, email, kdf_algorithm, kdf_iterations, kdf_salt, auth_key_hash, user_key, public_key, private_key, recovery_auth_hash, recovery_user_key, created_at, updated_at";
+
+    private const string SelectColumns = Columns + ", key_rotation_required";
 
     /// <summary>Inserts the account; false if the id or e-mail is taken.</summary>
     public async Task<bool> TryCreateAsync(UserRecord user, CancellationToken cancellationToken)
@@ -32,25 +37,27 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM users WHERE email = @email", new { email }, cancellationToken: cancellationToken));
+            $"SELECT {SelectColumns} FROM users WHERE email = @email", new { email }, cancellationToken: cancellationToken));
     }
 
     public async Task<UserRecord?> FindAsync(Guid userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM users WHERE id = @id", new { id = userId.ToString("D") }, cancellationToken: cancellationToken));
+            $"SELECT {SelectColumns} FROM users WHERE id = @id", new { id = userId.ToString("D") }, cancellationToken: cancellationToken));
     }
 
     /// <summary>
     /// Replaces the password-derived parts (KDF, authKey hash, wrapped userKey) and revokes
     /// every session but <paramref name="keepSessionId"/>, in one transaction.
     /// </summary>
-    /// <param name="recovery">For a reset with the recovery code: the new recovery code's hash and wrapped key, or both
-    /// null to leave the account without one; the used code is replaced either way. Null (the default) keeps it.</param>
+    /// <param name="spendRecovery">
+    /// For a reset with the recovery code: the code is removed (it never works twice) and the keys must be rotated
+    /// before the vault takes writes again, since whoever held the code could open the user key.
+    /// </param>
     public async Task ReplacePasswordAsync(
         Guid userId, string kdfAlgorithm, int kdfIterations, byte[] kdfSalt, string authKeyHash, byte[] userKey, Guid? keepSessionId, long now, CancellationToken cancellationToken,
-        (string? AuthHash, byte[]? UserKey)? recovery = null)
+        bool spendRecovery = false)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -60,20 +67,74 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
             new { id, kdfAlgorithm, kdfIterations, kdfSalt, authKeyHash, userKey, now },
             transaction,
             cancellationToken: cancellationToken));
-        if (recovery is { } replaced)
+        if (spendRecovery)
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE users SET recovery_auth_hash = @authHash, recovery_user_key = @recoveryUserKey WHERE id = @id",
-                new { id, authHash = replaced.AuthHash, recoveryUserKey = replaced.UserKey },
+                "UPDATE users SET recovery_auth_hash = NULL, recovery_user_key = NULL, key_rotation_required = 1 WHERE id = @id",
+                new { id },
                 transaction,
                 cancellationToken: cancellationToken));
         }
-        await connection.ExecuteAsync(new CommandDefinition(
+
+        await RevokeSessionsAsync(connection, transaction, userId, keepSessionId, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Revokes every session and API token of the user but <paramref name="keepSessionId"/>.</summary>
+    internal static Task RevokeSessionsAsync(DbConnection connection, DbTransaction transaction, Guid userId, Guid? keepSessionId, long now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
             "UPDATE auth_sessions SET revoked_at = @now WHERE user_id = @id AND revoked_at IS NULL AND (@keep IS NULL OR id <> @keep)",
-            new { id, now, keep = keepSessionId?.ToString("D") },
+            new { id = userId.ToString("D"), now, keep = keepSessionId?.ToString("D") },
             transaction,
             cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Key rotation in one transaction: every vault envelope replaced (<see cref="VaultResealing"/>), the account's
+    /// keys, recovery code and (with a password change) password replaced, the rotation no longer required, and every
+    /// session but <paramref name="keepSessionId"/> revoked. The user row is locked first, so two rotations never
+    /// interleave.
+    /// </summary>
+    /// <returns>Null when stored; else why the vault no longer matches the request (nothing was changed).</returns>
+    public async Task<string?> RotateKeysAsync(Guid userId, RotatedKeys keys, RotateKeysRequest vault, Guid keepSessionId, long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = userId.ToString("D");
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"SELECT id FROM users WHERE id = @id{database.Dialect.ForUpdate}", new { id }, transaction, cancellationToken: cancellationToken));
+        if (await VaultResealing.ReplaceAsync(connection, transaction, userId, vault, now, cancellationToken) is { } stale)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return stale;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE users SET user_key = @UserKey, public_key = @PublicKey, private_key = @PrivateKey,
+                recovery_auth_hash = @RecoveryAuthHash, recovery_user_key = @RecoveryUserKey,
+                kdf_algorithm = COALESCE(@KdfAlgorithm, kdf_algorithm), kdf_iterations = COALESCE(@KdfIterations, kdf_iterations),
+                kdf_salt = COALESCE(@KdfSalt, kdf_salt), auth_key_hash = COALESCE(@AuthKeyHash, auth_key_hash),
+                key_rotation_required = 0, updated_at = @now
+            WHERE id = @id
+            """,
+            new
+            {
+                id, now, keys.UserKey, keys.PublicKey, keys.PrivateKey, keys.RecoveryAuthHash, keys.RecoveryUserKey,
+                keys.Password?.KdfAlgorithm, keys.Password?.KdfIterations, keys.Password?.KdfSalt, keys.Password?.AuthKeyHash,
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+        await RevokeSessionsAsync(connection, transaction, userId, keepSessionId, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    /// <summary>Whether a reset with the recovery code left the account waiting for its keys to be rotated.</summary>
+    public async Task<bool> IsKeyRotationRequiredAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT key_rotation_required FROM users WHERE id = @id", new { id = userId.ToString("D") }, cancellationToken: cancellationToken)) is 1;
     }
 
     public async Task SetRecoveryAsync(Guid userId, string recoveryAuthHash, byte[] recoveryUserKey, long now, CancellationToken cancellationToken)

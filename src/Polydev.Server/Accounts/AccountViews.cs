@@ -15,7 +15,8 @@ public static class AccountViews
         user.PublicKey,
         new EncryptedValue(EnvelopeKinds.UserPrivateKey, user.UserId, user.PrivateKey),
         user.RecoveryAuthHash is not null,
-        UnixTime.ToDateTimeOffset(user.CreatedAt));
+        UnixTime.ToDateTimeOffset(user.CreatedAt),
+        user.KeyRotationRequired);
 
     public static SessionResponse ToSession(SessionRecord session, Guid currentSessionId) => new(
         Guid.Parse(session.Id),

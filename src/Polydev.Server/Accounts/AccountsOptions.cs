@@ -42,6 +42,12 @@ public sealed class AccountsOptions
     /// <summary>Upper bound on the KDF cost a client may choose, so nobody stores parameters that lock other devices out.</summary>
     public int MaxKdfIterations { get; set; } = 10_000_000;
 
+    /// <summary>
+    /// Body limit of a key rotation, which carries the whole vault re-sealed in one request. A vault larger than this
+    /// cannot be rotated until the operator raises it.
+    /// </summary>
+    public long MaxKeyRotationBytes { get; set; } = 128L * 1024 * 1024;
+
     /// <summary>Longest lifetime of an API token, in days.</summary>
     public int MaxApiTokenDays { get; set; } = 3650;
 }

@@ -16,7 +16,7 @@ public static class AuthEndpoints
         anonymous.MapPost(ApiRoutes.Prelogin, PreloginAsync).RequireRateLimiting(AccountRateLimiting.Prelogin).WithSummary("KDF parameters for an e-mail; never reveals whether the account exists.");
         anonymous.MapPost(ApiRoutes.Login, LoginAsync).RequireRateLimiting(AccountRateLimiting.Login).WithSummary("Exchange authKey for a session token and the wrapped keys.");
         anonymous.MapPost(ApiRoutes.RecoveryVerify, RecoveryVerifyAsync).RequireRateLimiting(AccountRateLimiting.Login).WithSummary("Prove the recovery code; returns userKey wrapped by it.");
-        anonymous.MapPost(ApiRoutes.RecoveryReset, RecoveryResetAsync).RequireRateLimiting(AccountRateLimiting.Login).WithSummary("Set a new password with the recovery code (spent by it; a new one may come along); revokes every session.");
+        anonymous.MapPost(ApiRoutes.RecoveryReset, RecoveryResetAsync).RequireRateLimiting(AccountRateLimiting.Login).WithSummary("Set a new password with the recovery code (spent by it); revokes every session. The keys must be rotated before the vault takes writes again.");
 
         var signedIn = app.MapGroup("").WithTags("Sessions").RequireAuthorization();
         signedIn.MapPost(ApiRoutes.Logout, LogoutAsync).WithSummary("Revoke the token this request carries.");
@@ -183,21 +183,15 @@ public static class AuthEndpoints
         }
 
         AccountRules.CheckWrappedUserKey(request.UserKey, user.UserId, errors);
-        if (request.NewRecovery is not null)
-        {
-            AccountRules.CheckRecovery(request.NewRecovery, user.UserId, errors);
-        }
-
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        // The used recovery code is spent (issue 13, finding 14): replaced by the new one the client made, or removed.
-        var recovery = request.NewRecovery is { } next ? (hasher.Hash(next.AuthKey), next.UserKey.Envelope) : ((string?)null, (byte[]?)null);
+        // The used recovery code is spent, and the vault waits for a key rotation (issue 13, finding 14).
         await accounts.ReplacePasswordAsync(
             user.UserId, request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt, hasher.Hash(request.AuthKey), request.UserKey.Envelope, keepSessionId: null, UnixTime.Now(clock), cancellationToken,
-            recovery);
+            spendRecovery: true);
         metrics.PasswordChanges.Inc();
         return TypedResults.NoContent();
     }

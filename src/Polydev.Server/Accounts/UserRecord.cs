@@ -17,5 +17,8 @@ public sealed class UserRecord
     public long CreatedAt { get; set; }
     public long UpdatedAt { get; set; }
 
+    /// <summary>Set by a reset with the recovery code, cleared by a key rotation; while set, the vault takes no writes.</summary>
+    public bool KeyRotationRequired { get; set; }
+
     public Guid UserId => Guid.Parse(Id);
 }

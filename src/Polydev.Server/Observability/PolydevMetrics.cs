@@ -20,6 +20,9 @@ public sealed class PolydevMetrics
         Logins = registry.Counter("polydev_logins_total", "Login attempts by outcome.", "outcome");
         Recoveries = registry.Counter("polydev_recoveries_total", "Recovery-code attempts by step and outcome.", "step", "outcome");
         PasswordChanges = registry.Counter("polydev_password_changes_total", "Passwords changed (userKey re-wrapped).");
+        KeyRotations = registry.Counter(
+            "polydev_key_rotations_total", "Key rotations by why (recovery: forced after a reset; password: with a password change; requested) and outcome.", "reason", "outcome");
+        KeyRotationRecords = registry.Counter("polydev_key_rotation_records_total", "Vault records re-sealed by key rotations that were stored.");
         TokensIssued = registry.Counter("polydev_tokens_issued_total", "Bearer tokens issued by kind.", "kind");
         TokensRevoked = registry.Counter("polydev_tokens_revoked_total", "Bearer tokens revoked by kind.", "kind");
         AuthenticationFailures = registry.Counter("polydev_authentication_failures_total", "Requests whose bearer token was refused, by reason.", "reason");
@@ -46,6 +49,10 @@ public sealed class PolydevMetrics
     public Counter Recoveries { get; }
 
     public Counter PasswordChanges { get; }
+
+    public Counter KeyRotations { get; }
+
+    public Counter KeyRotationRecords { get; }
 
     public Counter TokensIssued { get; }
 

@@ -199,5 +199,10 @@ public static class Schema
             CREATE INDEX ix_chat_messages_chat_created ON chat_messages (user_id, chat_id, created_at, id);
             CREATE INDEX ix_provider_credentials_user ON provider_credentials (user_id, created_at, id);
             """),
+        // A reset with the recovery code leaves the vault under a key the code's holder knew: the account's vault takes
+        // no writes until its owner's client rotates the keys (issue 13, finding 14).
+        new(6, "key rotation required after recovery", """
+            ALTER TABLE users ADD COLUMN key_rotation_required INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 }

@@ -12,7 +12,8 @@ public static class ChatEndpoints
 
     public static void MapChatEndpoints(this IEndpointRouteBuilder app, VaultOptions options)
     {
-        var chats = app.MapGroup(ApiRoutes.Chats).WithTags("Vault: chats").RequireAuthorization().WithRequestBodyLimit(options.MaxRequestBodyBytes);
+        var chats = app.MapGroup(ApiRoutes.Chats).WithTags("Vault: chats").RequireAuthorization().WithRequestBodyLimit(options.MaxRequestBodyBytes)
+            .AddEndpointFilter<VaultWriteGate>();
         chats.MapGet("", ListChatsAsync).WithSummary("Your chats, newest first.");
         chats.MapPost("", CreateChatAsync).WithSummary("Create a chat; the client chooses its id.");
         chats.MapGet("{chatId:guid}", GetChatAsync);

@@ -14,7 +14,8 @@ public static class CredentialEndpoints
 
     public static void MapCredentialEndpoints(this IEndpointRouteBuilder app, VaultOptions options)
     {
-        var group = app.MapGroup(ApiRoutes.Credentials).WithTags("Vault: provider credentials").RequireAuthorization().WithRequestBodyLimit(options.MaxRequestBodyBytes);
+        var group = app.MapGroup(ApiRoutes.Credentials).WithTags("Vault: provider credentials").RequireAuthorization().WithRequestBodyLimit(options.MaxRequestBodyBytes)
+            .AddEndpointFilter<VaultWriteGate>();
         group.MapGet("", ListAsync).WithSummary("Your provider credentials, optionally of one provider.");
         group.MapPost("", CreateAsync).WithSummary("Store a credential; the client chooses its id.");
         group.MapGet("{id:guid}", GetAsync);

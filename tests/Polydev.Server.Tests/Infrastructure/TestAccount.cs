@@ -32,11 +32,11 @@ public sealed class TestAccount
 
     public byte[] Kek { get; private set; }
 
-    public byte[] UserKey { get; }
+    public byte[] UserKey { get; private set; }
 
-    public byte[] RecoveryAuthKey { get; }
+    public byte[] RecoveryAuthKey { get; private set; }
 
-    public byte[] RecoveryKey { get; }
+    public byte[] RecoveryKey { get; private set; }
 
     public string Token { get; private set; } = "";
 
@@ -101,6 +101,61 @@ public sealed class TestAccount
     /// <summary>A password change request that does not (yet) replace the current proof.</summary>
     public ChangePasswordRequest NewPasswordPreview() =>
         new(AuthKey, Kdf(), RandomNumberGenerator.GetBytes(32), Wrap(EnvelopeKinds.UserKey, UserId, RandomNumberGenerator.GetBytes(32), UserKey));
+
+    /// <summary>
+    /// A key rotation as a client makes one: reads the whole vault with this account's token, re-seals every record
+    /// under a new user key, and makes a new key pair and recovery code. The account takes the new keys as current
+    /// (call <see cref="ForgetRotation"/> if the server refused them).
+    /// </summary>
+    public async Task<RotateKeysRequest> RotationAsync(RunningServer server, bool withNewPassword = false)
+    {
+        using var client = Client(server);
+        var chats = (await (await client.GetAsync(ApiRoutes.Chats + "?limit=200")).ReadAsync<Page<ChatResponse>>())!.Items;
+        var credentials = (await (await client.GetAsync(ApiRoutes.Credentials + "?limit=200")).ReadAsync<Page<CredentialResponse>>())!.Items;
+        var messages = new List<MessageResponse>();
+        foreach (var chat in chats)
+        {
+            messages.AddRange((await (await client.GetAsync(ApiRoutes.Messages(chat.Id) + "?limit=200")).ReadAsync<Page<MessageResponse>>())!.Items);
+        }
+
+        _beforeRotation = (AuthKey, Kek, UserKey, RecoveryAuthKey, RecoveryKey);
+        var currentAuthKey = AuthKey;
+        var oldUserKey = UserKey;
+        UserKey = Crypto.UserKey.Generate();
+        RecoveryAuthKey = RandomNumberGenerator.GetBytes(32);
+        RecoveryKey = RandomNumberGenerator.GetBytes(32);
+        NewPasswordDto? newPassword = null;
+        if (withNewPassword)
+        {
+            AuthKey = RandomNumberGenerator.GetBytes(32);
+            Kek = RandomNumberGenerator.GetBytes(32);
+            newPassword = new NewPasswordDto(Kdf(), AuthKey);
+        }
+
+        ResealedRecord Reseal(string kind, Guid id, long revision, EncryptedValue value) =>
+            new(id, revision, Wrap(kind, id, UserKey, Envelope.Open(oldUserKey, value.Envelope, new EnvelopeContext(kind, UserId, id))));
+
+        using var keyPair = UserKeyPair.Generate();
+        return new RotateKeysRequest(
+            currentAuthKey,
+            Wrap(EnvelopeKinds.UserKey, UserId, Kek, UserKey),
+            keyPair.PublicKey,
+            Wrap(EnvelopeKinds.UserPrivateKey, UserId, UserKey, keyPair.ExportPkcs8()),
+            new RecoveryDto(RecoveryAuthKey, Wrap(EnvelopeKinds.UserRecoveryKey, UserId, RecoveryKey, UserKey)),
+            chats.Select(c => Reseal(EnvelopeKinds.ChatTitle, c.Id, c.Revision, c.Title)).ToList(),
+            messages.Select(m => Reseal(EnvelopeKinds.ChatMessage, m.Id, m.Revision, m.Body)).ToList(),
+            credentials.Select(c => Reseal(EnvelopeKinds.CredentialSecret, c.Id, c.Revision, c.Secret)).ToList(),
+            newPassword);
+    }
+
+    private (byte[] AuthKey, byte[] Kek, byte[] UserKey, byte[] RecoveryAuthKey, byte[] RecoveryKey)? _beforeRotation;
+
+    /// <summary>Takes back the keys of the last <see cref="RotationAsync"/>: the server refused it.</summary>
+    public void ForgetRotation()
+    {
+        (AuthKey, Kek, UserKey, RecoveryAuthKey, RecoveryKey) = _beforeRotation ?? throw new InvalidOperationException("No rotation to forget.");
+        _beforeRotation = null;
+    }
 
     public void UseSession(string token, Guid sessionId)
     {
