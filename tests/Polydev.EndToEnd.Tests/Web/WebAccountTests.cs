@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using Polydev.EndToEnd.Tests.Infrastructure;
 
@@ -98,6 +99,109 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         await session.Page.WaitForFunctionAsync("() => localStorage.getItem('polydev.idleMinutes') === '5'");
         Assert.Empty(session.Log.CspViolations);
         Assert.Empty(session.Log.PageErrors);
+    }
+
+    /// <summary>Issue 13, finding 14: key rotation from settings (alone and with a password change), forced by a recovery and by a sign-in after an unfinished one.</summary>
+    [Fact]
+    public async Task Keys_are_rotated_from_settings_and_after_a_recovery_and_each_rotation_shows_a_new_code()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url);
+        var web = new WebClient(session.Page);
+        var page = session.Page;
+        var email = $"rotate-{Guid.NewGuid():N}@example.com";
+        var (password, newPassword, recoveredPassword) = (Needles.Canary("password"), Needles.Canary("new-password"), Needles.Canary("recovered-password"));
+        var codes = new List<string> { await web.SignUpAsync(email, password) };
+        var title = Needles.Canary("title");
+        var label = Needles.Canary("label");
+        await web.NewChatAsync(title);
+        await web.GoToAsync("Providers", "providers");
+        await web.AddApiKeyAsync("anthropic", label, Needles.Canary("key"));
+        await using var db = new SqliteConnection($"Data Source={server.SqlitePath}");
+        await db.OpenAsync();
+        var keys = new List<byte[]> { (await StoredKeys.UserKeyAsync(db, password)).UserKey };
+
+        // Rotate keys, alone: two records re-encrypted, a new code, and the page goes on with the new keys.
+        await web.GoToAsync("Settings", "settings");
+        var rotation = page.Locator("section[aria-labelledby=settings-rotation]");
+        await rotation.GetByLabel("Password").FillAsync(password);
+        await rotation.GetByRole(AriaRole.Button, new() { Name = "Rotate keys" }).ClickAsync();
+        codes.Add(await SavedCodeAsync(page, "Done", records: 2));
+        keys.Add((await StoredKeys.UserKeyAsync(db, password)).UserKey);
+        await web.GoToAsync("Chats", "chats");
+        await page.GetByRole(AriaRole.Link, new() { Name = title }).WaitForAsync();
+
+        // A password change with the box ticked rotates in the same step.
+        await web.GoToAsync("Settings", "settings");
+        var passwordCard = page.Locator("section[aria-labelledby=settings-password]");
+        await passwordCard.GetByLabel("Current password").FillAsync(password);
+        await passwordCard.GetByLabel("New password").FillAsync(newPassword);
+        await passwordCard.GetByLabel("Confirm password").FillAsync(newPassword);
+        await passwordCard.GetByLabel("Also rotate my keys").CheckAsync();
+        await passwordCard.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        codes.Add(await SavedCodeAsync(page, "Done"));
+        await passwordCard.GetByRole(AriaRole.Status).GetByText("Password changed and keys rotated").WaitForAsync();
+        keys.Add((await StoredKeys.UserKeyAsync(db, newPassword)).UserKey);
+        await web.GoToAsync("Providers", "providers");
+        await page.GetByText(label).WaitForAsync();
+
+        // Recovery with the last code: reset, sign-in and rotation, with yet another code shown once.
+        await web.GoToAsync("Settings", "settings");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+        await web.WaitForPageAsync("signin");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Use your recovery code" }).ClickAsync();
+        await web.WaitForPageAsync("recover");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Recovery code").FillAsync(codes[^1]);
+        await page.GetByLabel("New password").FillAsync(recoveredPassword);
+        await page.GetByLabel("Confirm password").FillAsync(recoveredPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set new password" }).ClickAsync();
+        codes.Add(await SavedCodeAsync(page, "Continue"));
+        await web.WaitForPageAsync("chats", 60_000);
+        await page.GetByRole(AriaRole.Link, new() { Name = title }).WaitForAsync();
+        keys.Add((await StoredKeys.UserKeyAsync(db, recoveredPassword)).UserKey);
+
+        // A sign-in after a recovery that stopped before rotating rotates first.
+        await web.GoToAsync("Settings", "settings");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+        await web.WaitForPageAsync("signin");
+        await using (var command = db.CreateCommand())
+        {
+            command.CommandText = "UPDATE users SET key_rotation_required = 1";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(recoveredPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        codes.Add(await SavedCodeAsync(page, "Continue"));
+        await web.WaitForPageAsync("chats", 60_000);
+        keys.Add((await StoredKeys.UserKeyAsync(db, recoveredPassword)).UserKey);
+
+        Assert.Equal(codes.Count, codes.Distinct().Count());
+        Assert.Equal(keys.Count, keys.Select(Convert.ToHexString).Distinct().Count());
+        foreach (var secret in codes.Concat([password, newPassword, recoveredPassword, title, label]))
+        {
+            await session.Log.AssertNeverSentAsync(secret);
+        }
+
+        Assert.Empty(session.Log.CspViolations);
+        Assert.Empty(session.Log.PageErrors);
+    }
+
+    /// <summary>
+    /// The recovery code a rotation of <paramref name="records"/> vault records shows once; confirms it was saved and
+    /// goes on with <paramref name="button"/>.
+    /// </summary>
+    private static async Task<string> SavedCodeAsync(IPage page, string button, int records = 2)
+    {
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Save your recovery code" }).WaitForAsync(new() { Timeout = 90_000 });
+        Assert.Equal(records.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.Locator("[data-rotated]").GetAttributeAsync("data-rotated"));
+        Assert.Contains("re-encrypted under a new key", await page.Locator("[data-rotated] [role=status]").InnerTextAsync(), StringComparison.Ordinal);
+        var code = (await page.Locator("#recovery-code").InnerTextAsync()).Trim();
+        await page.GetByLabel("I have saved my recovery code").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = button, Exact = true }).ClickAsync();
+        return code;
     }
 
     [Fact]

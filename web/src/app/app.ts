@@ -87,6 +87,10 @@ export class App implements ShellActions {
     this.navigate(target, { replace: true });
   }
 
+  rekeyed(keys: Keys): void {
+    if (this.session && this.keys) this.keys = keys;
+  }
+
   lock(): void {
     if (!this.keys) return;
     this.lockReason = "locked";

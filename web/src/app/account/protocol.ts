@@ -110,12 +110,17 @@ export async function openKeys(account: T.AccountKeysResponse, kek: CryptoKey): 
 
 /** Unlock: the account's wrapped keys (GET /api/account) and the password; no new sign-in. */
 export async function unlock(account: T.AccountKeysResponse, password: string): Promise<Keys> {
-  const keys = await derivePasswordKeys(password, account.kdf);
-  return openKeys(account, keys.kek);
+  return (await unlockWithPassword(account, password)).keys;
+}
+
+/** Unlock, keeping the password keys for what must follow it (the key rotation a reset left, say). */
+export async function unlockWithPassword(account: T.AccountKeysResponse, password: string): Promise<{ keys: Keys; passwordKeys: PasswordKeys }> {
+  const passwordKeys = await derivePasswordKeys(password, account.kdf);
+  return { keys: await openKeys(account, passwordKeys.kek), passwordKeys };
 }
 
 /** A new recovery code (display form, shown once) and what the server keeps of it. */
-interface NewRecovery {
+export interface NewRecovery {
   readonly code: string;
   readonly dto: T.RecoveryDto;
 }
@@ -149,27 +154,71 @@ export interface NewAccount {
 export async function createAccount(email: string, password: string, kdf: T.KdfDto = newKdf()): Promise<NewAccount> {
   const userId = newId();
   const passwordKeys = await derivePasswordKeys(password, kdf);
+  const made = await newKeySet(userId, passwordKeys.kek);
+  return {
+    request: {
+      userId, email, kdf: passwordKeys.kdf, authKey: passwordKeys.authKey, userKey: made.userKey,
+      publicKey: made.publicKey, privateKey: made.privateKey, recovery: made.recovery.dto,
+    },
+    recoveryCode: made.recovery.code,
+    authKey: passwordKeys.authKey,
+    keys: made.keys,
+  };
+}
+
+/** A user's whole key set, as sign-up and key rotation make it: what the server stores, the keys, the recovery code. */
+export interface NewKeySet {
+  /** userKey wrapped by the kek given. */
+  readonly userKey: T.EncryptedValue;
+  readonly publicKey: T.Base64;
+  /** The PKCS#8 private key wrapped by userKey. */
+  readonly privateKey: T.EncryptedValue;
+  readonly recovery: NewRecovery;
+  readonly keys: Keys;
+}
+
+/** A fresh userKey, P-256 key pair and recovery code; userKey wrapped by `kek`. */
+export async function newKeySet(userId: string, kek: CryptoKey): Promise<NewKeySet> {
   const userKey = await generateUserKey();
   const { keyPair, pkcs8 } = await generateUserKeyPair();
   try {
     const [wrappedUserKey, wrappedPrivateKey, recovery] = await Promise.all([
-      wrap(passwordKeys.kek, userKey.bytes, "user.key", userId),
+      wrap(kek, userKey.bytes, "user.key", userId),
       wrap(userKey.key, pkcs8, "user.private-key", userId),
       makeRecovery(userId, userKey.bytes),
     ]);
     return {
-      request: {
-        userId, email, kdf: passwordKeys.kdf, authKey: passwordKeys.authKey, userKey: wrappedUserKey,
-        publicKey: toBase64(keyPair.publicKey), privateKey: wrappedPrivateKey, recovery: recovery.dto,
-      },
-      recoveryCode: recovery.code,
-      authKey: passwordKeys.authKey,
+      userKey: wrappedUserKey, publicKey: toBase64(keyPair.publicKey), privateKey: wrappedPrivateKey, recovery,
       keys: { userId, userKey: userKey.key, privateKey: keyPair.privateKey, publicKey: keyPair.publicKey },
     };
   } finally {
     userKey.bytes.fill(0);
     pkcs8.fill(0);
   }
+}
+
+/**
+ * What a key rotation needs from passwords: proof of the current one, and the kek that wraps the new userKey — the
+ * current password's, or with `newPassword` the new one's (a password change and a rotation in one step).
+ */
+export interface RotationProof {
+  readonly currentAuthKey: T.Base64;
+  readonly kek: CryptoKey;
+  readonly newPassword: T.NewPasswordDto | null;
+}
+
+/** The current password is checked here first (it must open user.key), so a typo never reaches the server. */
+export async function rotationProof(account: T.AccountKeysResponse, currentPassword: string, newPassword?: string): Promise<RotationProof> {
+  const current = await derivePasswordKeys(currentPassword, account.kdf);
+  try {
+    (await openUserKeyBytes(account, current.kek)).fill(0);
+  } catch (error) {
+    if (error instanceof UserFacingError && error.message === wrongPassword) throw new UserFacingError("The current password is wrong.");
+    throw error;
+  }
+  if (newPassword === undefined) return { currentAuthKey: current.authKey, kek: current.kek, newPassword: null };
+  const next = await derivePasswordKeys(newPassword, newKdf());
+  return { currentAuthKey: current.authKey, kek: next.kek, newPassword: { kdf: next.kdf, authKey: next.authKey } };
 }
 
 /** Checks the current password locally (it must open user.key) and hands out its authKey and userKey's bytes. */
@@ -230,7 +279,10 @@ export async function recoveryProof(codeText: string): Promise<{ recoveryAuthKey
   }
 }
 
-/** Recovery: opens userKey with the recovery code and wraps it under a new password (POST /api/auth/recovery/reset). */
+/**
+ * Recovery: opens userKey with the recovery code and wraps it under a new password (POST /api/auth/recovery/reset).
+ * The code is spent by it and the keys must be rotated next (account/rotation.ts), which makes the new recovery code.
+ */
 export async function resetWithRecovery(
   email: string, verified: T.RecoveryVerifyResponse, proof: { recoveryAuthKey: T.Base64; wrappingKey: CryptoKey }, newPassword: string,
 ): Promise<{ request: T.RecoveryResetRequest; passwordKeys: PasswordKeys }> {

@@ -1,6 +1,6 @@
 // Signing in once the password keys are derived: the same last steps for sign-in, recovery and sign-up.
 import type { Api } from "../api/client.ts";
-import type { LoginResponse } from "../api/types.ts";
+import type { AccountKeysResponse, LoginResponse } from "../api/types.ts";
 import type { Keys } from "./keys.ts";
 import { openKeys, type PasswordKeys } from "./protocol.ts";
 import { deviceName, type Session } from "./session.ts";
@@ -13,7 +13,7 @@ export function sessionOf(login: LoginResponse): Session {
 /** Logs in with the authKey and opens the account's keys with the kek, both derived from the same password. */
 export async function signInWith(
   api: Api, email: string, passwordKeys: PasswordKeys,
-): Promise<{ session: Session; keys: Keys }> {
+): Promise<{ session: Session; keys: Keys; account: AccountKeysResponse }> {
   const login = await api.login({ email, authKey: passwordKeys.authKey, deviceName: deviceName() });
-  return { session: sessionOf(login), keys: await openKeys(login.account, passwordKeys.kek) };
+  return { session: sessionOf(login), keys: await openKeys(login.account, passwordKeys.kek), account: login.account };
 }

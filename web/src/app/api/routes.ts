@@ -10,6 +10,7 @@ export const routes = {
   recoveryReset: "/api/auth/recovery/reset",
   account: "/api/account",
   accountPassword: "/api/account/password",
+  accountKeys: "/api/account/keys",
   accountRecovery: "/api/account/recovery",
   accountDelete: "/api/account/delete",
   tokens: "/api/tokens",

@@ -78,6 +78,8 @@ export interface AccountKeysResponse {
   readonly privateKey: EncryptedValue;
   readonly hasRecovery: boolean;
   readonly createdAt: IsoTime;
+  /** Set by a reset with the recovery code: the keys must be rotated before the vault takes writes again. */
+  readonly keyRotationRequired?: boolean;
 }
 
 export interface LoginResponse {
@@ -92,6 +94,31 @@ export interface ChangePasswordRequest {
   readonly kdf: KdfDto;
   readonly authKey: Base64;
   readonly userKey: EncryptedValue;
+}
+
+/** PUT /api/account/keys: a new userKey, key pair and recovery code, and every vault record re-sealed under the new userKey. */
+export interface RotateKeysRequest {
+  readonly currentAuthKey: Base64;
+  readonly userKey: EncryptedValue;
+  readonly publicKey: Base64;
+  readonly privateKey: EncryptedValue;
+  readonly recovery: RecoveryDto | null;
+  readonly chats: readonly ResealedRecord[];
+  readonly messages: readonly ResealedRecord[];
+  readonly credentials: readonly ResealedRecord[];
+  readonly newPassword: NewPasswordDto | null;
+}
+
+/** A record's envelope sealed under the new userKey, and the revision the old one was read at. */
+export interface ResealedRecord {
+  readonly id: Uuid;
+  readonly revision: number;
+  readonly value: EncryptedValue;
+}
+
+export interface NewPasswordDto {
+  readonly kdf: KdfDto;
+  readonly authKey: Base64;
 }
 
 export interface SetRecoveryRequest {

@@ -1,8 +1,11 @@
 // Forgotten password: the recovery code proves itself (recovery authKey) and opens userKey, which is wrapped under a
-// new password. Every session is revoked by the server; this page signs in afresh.
+// new password. The server spends the code and revokes every session; this page signs in afresh and rotates the keys
+// (whoever held the code could open the old userKey), which makes the new recovery code it shows once.
 import { recoveryProof, resetWithRecovery } from "../account/protocol.ts";
 import { signInWith } from "../account/sign-in.ts";
+import { rotateAfterRecovery } from "./rotated-keys.ts";
 import { field, h, heading, link } from "../ui/dom.ts";
+import { userMessage } from "../api/errors.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import { newPasswordFields } from "../ui/new-password.ts";
 import type { Page, PublicContext } from "./page.ts";
@@ -24,25 +27,31 @@ export function recoverPage(): Page<PublicContext> {
         notice.clear();
         if (!password.confirmed()) return;
         void whileBusy(submit, "Recovering…", async () => {
+          let reset = false;
           try {
             const address = email.input.value.trim();
             const proof = await recoveryProof(code.input.value);
             const verified = await ctx.api.recoveryVerify({ email: address, recoveryAuthKey: proof.recoveryAuthKey });
-            const reset = await resetWithRecovery(address, verified, proof, password.password.value);
-            await ctx.api.recoveryReset(reset.request);
-            const { session, keys } = await signInWith(ctx.api, address, reset.passwordKeys);
+            const request = await resetWithRecovery(address, verified, proof, password.password.value);
+            await ctx.api.recoveryReset(request.request);
+            reset = true;
+            const { session, keys } = await signInWith(ctx.api, address, request.passwordKeys);
+            ctx.api.setToken(session.token);
+            const rotated = await rotateAfterRecovery(ctx.api, keys, request.passwordKeys, form, ctx.signal);
             if (ctx.signal.aborted) return;
-            ctx.shell.enter(session, keys);
+            ctx.shell.enter(session, rotated);
           } catch (error) {
             if (ctx.signal.aborted) return;
-            notice.error(error);
+            if (!reset) return notice.error(error);
+            ctx.api.setToken(null);
+            notice.error(`Your new password is set, but your keys are not rotated yet: sign in with it to finish. (${userMessage(error)})`);
           }
         });
       });
 
       return h("section", { class: "page narrow" },
         heading("Set a new password with your recovery code"),
-        h("p", {}, "Your data stays as it is: the recovery code opens your key, and the new password wraps it again. Every device is signed out. The recovery code you use here is spent: it never works again, so set a new one under Settings once you are signed in."),
+        h("p", {}, "Your data stays yours: the recovery code opens your key, then everything is re-encrypted under a new key and you get a new recovery code, shown once. Every device is signed out. The recovery code you use here is spent: it never works again."),
         form,
         h("p", {}, link("/signin", "Back to sign in")));
     },

@@ -1,7 +1,9 @@
-// Settings: password change (userKey re-wrapped, nothing re-encrypted), a new recovery code, the idle lock for this
-// device, signing out (here or everywhere), and deleting the account.
+// Settings: password change (userKey re-wrapped; or, asked for, the keys rotated in the same step), key rotation, a
+// new recovery code, the idle lock for this device, signing out (here or everywhere), and deleting the account.
 import { loadIdleMinutes, maxIdleMinutes, minIdleMinutes, saveIdleMinutes } from "../account/idle-lock.ts";
-import { changePassword, deleteAccountRequest, replaceRecoveryCode } from "../account/protocol.ts";
+import { changePassword, deleteAccountRequest, replaceRecoveryCode, rotationProof } from "../account/protocol.ts";
+import { rotateKeys } from "../account/rotation.ts";
+import { showRotated } from "./rotated-keys.ts";
 import { button, checkbox, field, h, heading } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import { newPasswordFields } from "../ui/new-password.ts";
@@ -16,6 +18,7 @@ export function settingsPage(): Page {
       heading("Settings"),
       h("p", {}, `Signed in as ${ctx.session.email}.`),
       passwordSection(ctx),
+      rotationSection(ctx),
       recoverySection(ctx),
       idleSection(ctx),
       sessionsSection(ctx),
@@ -27,19 +30,31 @@ function card(id: string, title: string, ...content: (HTMLElement | string)[]): 
   return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...content);
 }
 
+const rotateAdvice = "Do this if you think your password, a device or your recovery code was exposed: whoever had your old key opens nothing stored from then on.";
+
 function passwordSection(ctx: PageContext): HTMLElement {
   const notice = new Notice();
   const current = field({ label: "Current password", name: "current-password", type: "password", autocomplete: "current-password", required: true });
   const next = newPasswordFields("New password");
+  const rotate = checkbox("Also rotate my keys: re-encrypt everything under a new key and get a new recovery code", "rotate-keys", false);
   const submit = h("button", { type: "submit", class: "primary" }, "Change password");
-  const form = h("form", { class: "stack" }, current.root, ...next.roots, notice.root, submit);
+  const form = h("form", { class: "stack" }, current.root, ...next.roots, rotate.root, h("p", { class: "hint" }, rotateAdvice), notice.root, submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     notice.clear();
     if (!next.confirmed()) return;
-    void whileBusy(submit, "Changing…", async () => {
+    void whileBusy(submit, rotate.input.checked ? "Re-encrypting…" : "Changing…", async () => {
       try {
         const account = await ctx.api.getAccount(ctx.signal);
+        if (rotate.input.checked) {
+          const rotated = await rotateKeys(ctx.api, ctx.keys, await rotationProof(account, current.input.value, next.password.value), ctx.signal);
+          ctx.shell.rekeyed(rotated.keys);
+          if (ctx.signal.aborted) return;
+          form.reset();
+          await showRotated(rotated, form, "Password changed and keys rotated:", "Done");
+          notice.success("Password changed and keys rotated. Keep your new recovery code safe.");
+          return;
+        }
         await ctx.api.changePassword(await changePassword(account, current.input.value, next.password.value));
         if (ctx.signal.aborted) return;
         form.reset();
@@ -51,7 +66,36 @@ function passwordSection(ctx: PageContext): HTMLElement {
     });
   });
   return card("settings-password", "Change password",
-    h("p", {}, "Your data is not re-encrypted: the new password wraps the same key. Every other device is signed out."), form);
+    h("p", {}, "The new password wraps the same key, so nothing is re-encrypted, unless you also rotate your keys. Every other device is signed out."), form);
+}
+
+function rotationSection(ctx: PageContext): HTMLElement {
+  const notice = new Notice();
+  const current = field({ label: "Password", name: "rotate-password", type: "password", autocomplete: "current-password", required: true });
+  const submit = h("button", { type: "submit" }, "Rotate keys");
+  const form = h("form", { class: "stack" }, current.root, notice.root, submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    notice.clear();
+    void whileBusy(submit, "Re-encrypting…", async () => {
+      try {
+        const account = await ctx.api.getAccount(ctx.signal);
+        const rotated = await rotateKeys(ctx.api, ctx.keys, await rotationProof(account, current.input.value), ctx.signal);
+        ctx.shell.rekeyed(rotated.keys);
+        if (ctx.signal.aborted) return;
+        form.reset();
+        await showRotated(rotated, form, "Keys rotated:", "Done");
+        notice.success("Keys rotated. Keep your new recovery code safe.");
+        submit.focus();
+      } catch (error) {
+        if (ctx.signal.aborted) return;
+        notice.error(error);
+      }
+    });
+  });
+  return card("settings-rotation", "Rotate keys",
+    h("p", {}, `Makes a new key, key pair and recovery code, and re-encrypts every chat and credential under the new key in one step. ${rotateAdvice} Every other device is signed out.`),
+    form);
 }
 
 function recoverySection(ctx: PageContext): HTMLElement {

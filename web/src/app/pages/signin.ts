@@ -2,6 +2,7 @@
 // the login returned. The password never leaves the page.
 import { derivePasswordKeys } from "../account/protocol.ts";
 import { signInWith } from "../account/sign-in.ts";
+import { rotateAfterRecovery } from "./rotated-keys.ts";
 import { field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import type { Page, PublicContext } from "./page.ts";
@@ -26,9 +27,16 @@ export function signinPage(): Page<PublicContext> {
             const address = email.input.value.trim();
             const { kdf } = await ctx.api.prelogin(address);
             const derived = await derivePasswordKeys(password.input.value, kdf);
-            const { session, keys } = await signInWith(ctx.api, address, derived);
+            const { session, keys, account } = await signInWith(ctx.api, address, derived);
             if (ctx.signal.aborted) return;
             password.input.value = "";
+            if (account.keyRotationRequired) {
+              ctx.api.setToken(session.token);
+              const rotated = await rotateAfterRecovery(ctx.api, keys, derived, form, ctx.signal);
+              if (ctx.signal.aborted) return;
+              ctx.shell.enter(session, rotated);
+              return;
+            }
             ctx.shell.enter(session, keys);
           } catch (error) {
             if (ctx.signal.aborted) return;

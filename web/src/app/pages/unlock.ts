@@ -1,6 +1,7 @@
 // Unlock: the session is still valid, only the keys are gone (a reload, or the page locked). The password opens the
 // wrapped keys from GET /api/account; no new sign-in. data-page is "unlock" after a reload, "locked" after a lock.
-import { unlock } from "../account/protocol.ts";
+import { unlockWithPassword } from "../account/protocol.ts";
+import { rotateAfterRecovery } from "./rotated-keys.ts";
 import type { Keys } from "../account/keys.ts";
 import type { Session } from "../account/session.ts";
 import { button, field, h, heading } from "../ui/dom.ts";
@@ -25,11 +26,11 @@ export function unlockPage(session: Session, reason: "locked" | "reload", onUnlo
           performance.mark("polydev:unlock-start");
           try {
             const account = await ctx.api.getAccount(ctx.signal);
-            const keys = await unlock(account, password.input.value);
+            const { keys, passwordKeys } = await unlockWithPassword(account, password.input.value);
             if (ctx.signal.aborted) return;
             performance.mark("polydev:unlock-end");
             password.input.value = "";
-            onUnlocked(keys);
+            onUnlocked(account.keyRotationRequired ? await rotateAfterRecovery(ctx.api, keys, passwordKeys, form, ctx.signal) : keys);
           } catch (error) {
             if (ctx.signal.aborted) return;
             notice.error(error);
