@@ -303,6 +303,12 @@ public sealed class BlackBoxProbeTests(ITestOutputHelper output)
             {
                 ["currentAuthKey"] = Random32(), ["kdf"] = Copy("account", "kdf"), ["authKey"] = Random32(), ["userKey"] = Copy("account", "userKey"),
             },
+            "PUT /api/account/keys" => new JsonObject
+            {
+                ["currentAuthKey"] = Random32(), ["userKey"] = Copy("account", "userKey"), ["publicKey"] = Copy("account", "publicKey"),
+                ["privateKey"] = Copy("account", "privateKey"), ["recovery"] = null, ["chats"] = new JsonArray(), ["messages"] = new JsonArray(),
+                ["credentials"] = new JsonArray(), ["newPassword"] = null,
+            },
             "PUT /api/account/recovery" => new JsonObject
             {
                 ["currentAuthKey"] = Random32(), ["recovery"] = new JsonObject { ["authKey"] = Random32(), ["userKey"] = Copy("account", "userKey") },
