@@ -41,12 +41,53 @@ internal sealed class JobRunner
     private long _emitted;
     private bool _stopEmitting;
     private bool _cliReportedFailure;
+    private readonly SemaphoreSlim _emitting = new(1, 1);
+    private readonly FailureClassifier _failures;
+    private JobFailure? _endedFor;
 
     public JobRunner(Job job, AgentChannel channel)
     {
         _job = job;
         _spec = ProviderSpec.Find(job.Provider)!;
         _channel = channel;
+        Uri target = job.BaseUrl is { } baseUrl && Uri.TryCreate(baseUrl, UriKind.Absolute, out Uri? parsed) ? parsed : _spec.DefaultApiUrl;
+        _failures = new FailureClassifier(job.ProxyUrl is { } proxy ? new Uri(proxy) : null, target.Host, target.Port);
+    }
+
+    /// <summary>Ends the job now for <paramref name="failure"/> (a rejected credential, a refused egress): the CLI's retries would only delay what the user must do.</summary>
+    private void EndFor(JobFailure failure)
+    {
+        Interlocked.CompareExchange(ref _endedFor, failure, null);
+        Stop(ExitReasons.CliError);
+    }
+
+    /// <summary>Lets the classifier see <paramref name="e"/>: it may end the job, or ask the proxy about a failed connection.</summary>
+    private void Observe(AgentEvent e)
+    {
+        if (_failures.Observe(e) is { } now)
+        {
+            EndFor(now);
+        }
+        else if (_failures.WantsProbe(e))
+        {
+            string evidence = e switch { RetryEvent r => r.Message ?? "", ErrorEvent err => err.Message, ResultEvent res => res.Text ?? "", _ => "" };
+            _ = ProbeAsync(evidence);
+        }
+    }
+
+    private async Task ProbeAsync(string evidence)
+    {
+        try
+        {
+            if (await _failures.ProbeAsync(evidence, CancellationToken.None) is { } failure)
+            {
+                EndFor(failure);
+            }
+        }
+        catch (Exception)
+        {
+            // A probe that fails says nothing; the job ends as the CLI ends it.
+        }
     }
 
     private void Stop(string reason)
@@ -108,8 +149,10 @@ internal sealed class JobRunner
             > 128 when !_cliReportedFailure => ExitReasons.Killed,
             _ => ExitReasons.CliError,
         });
+        JobFailure? failure = _endedFor ?? await _failures.ConcludeAsync(reason, exitCode, _channel.CancelRequested.IsCancellationRequested);
         byte[] exit = JsonSerializer.SerializeToUtf8Bytes(
-            new ExitEvent { ExitCode = exitCode, Reason = reason }, Json.AgentEvent);
+            new ExitEvent { ExitCode = exitCode, Reason = reason, Failure = failure }, Json.AgentEvent);
+        await _emitting.WaitAsync();
         await _channel.SendOutputAsync(_encryptor.Seal(exit, isFinal: true));
         return _channel.CancelRequested.IsCancellationRequested ? AgentExitReason.Cancelled : AgentExitReason.Ok;
     }
@@ -126,8 +169,9 @@ internal sealed class JobRunner
         using var timer = new Timer(_ => Stop(ExitReasons.Timeout), null, TimeSpan.FromSeconds(_job.Options!.TimeLimitSeconds), Timeout.InfiniteTimeSpan);
 
         Task feed = FeedPromptAsync(process);
-        Task<string> errors = ReadTailAsync(process.StandardError.BaseStream);
-        await PumpAsync(process.StandardOutput.BaseStream, _spec.CreateMapper());
+        IEventMapper mapper = _spec.CreateMapper();
+        Task<string> errors = ReadTailAsync(process.StandardError.BaseStream, line => HandleStderrLineAsync(line, mapper));
+        await PumpAsync(process.StandardOutput.BaseStream, mapper);
         await process.WaitForExitAsync();
         await timer.DisposeAsync();
 
@@ -167,15 +211,42 @@ internal sealed class JobRunner
         }
     }
 
-    private static async Task<string> ReadTailAsync(Stream stream)
+    /// <summary>A retry the CLI reports only on stderr (Gemini) is an event now; the stderr itself goes once, at the end.</summary>
+    private async Task HandleStderrLineAsync(string line, IEventMapper mapper)
+    {
+        var events = new List<AgentEvent>();
+        mapper.MapStderr(line, events);
+        foreach (AgentEvent e in events)
+        {
+            await EmitAsync(e);
+            Observe(e);
+        }
+    }
+
+    /// <summary>The end of <paramref name="stream"/> (its last <see cref="StderrTailBytes"/>), each line handed to <paramref name="onLine"/> as it comes.</summary>
+    private static async Task<string> ReadTailAsync(Stream stream, Func<string, Task> onLine)
     {
         var tail = new byte[StderrTailBytes];
         int length = 0;
         long total = 0;
         var buffer = new byte[8192];
+        var line = new MemoryStream();
         int read;
         while ((read = await stream.ReadAsync(buffer)) > 0)
         {
+            for (int i = 0; i < read; i++)
+            {
+                if (buffer[i] == (byte)'\n')
+                {
+                    await onLine(Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length).TrimEnd('\r'));
+                    line.SetLength(0);
+                }
+                else if (line.Length < StderrTailBytes)
+                {
+                    line.WriteByte(buffer[i]);
+                }
+            }
+
             total += read;
             if (read >= tail.Length)
             {
@@ -274,11 +345,27 @@ internal sealed class JobRunner
             {
                 return;
             }
+
+            Observe(e);
         }
     }
 
     /// <summary>Seals one event (split or clipped to fit a chunk). False once the output limit stopped the job.</summary>
     private async Task<bool> EmitAsync(AgentEvent e, bool enforceLimit = true)
+    {
+        // stdout and stderr are read at once: one event at a time, in one sequence.
+        await _emitting.WaitAsync();
+        try
+        {
+            return await EmitLockedAsync(e, enforceLimit);
+        }
+        finally
+        {
+            _emitting.Release();
+        }
+    }
+
+    private async Task<bool> EmitLockedAsync(AgentEvent e, bool enforceLimit)
     {
         foreach (AgentEvent part in Fit(e))
         {

@@ -10,4 +10,22 @@ public static class Providers
     public static IReadOnlyList<string> All { get; } = [Anthropic, OpenAI, Google];
 
     public static bool IsKnown(string? provider) => provider is Anthropic or OpenAI or Google;
+
+    /// <summary>The company's name, as people write it ("Anthropic").</summary>
+    public static string DisplayName(string provider) => provider switch
+    {
+        Anthropic => "Anthropic",
+        OpenAI => "OpenAI",
+        Google => "Google",
+        _ => provider,
+    };
+
+    /// <summary>The provider's CLI, as people call it ("Claude Code").</summary>
+    public static string CliName(string provider) => provider switch
+    {
+        Anthropic => "Claude Code",
+        OpenAI => "Codex",
+        Google => "Gemini CLI",
+        _ => $"The {provider} CLI",
+    };
 }

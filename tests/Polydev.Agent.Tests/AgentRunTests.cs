@@ -114,6 +114,7 @@ public sealed class AgentRunTests
         List<JsonObject> events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
         Assert.Equal("thinking...", events[0]["text"]!.GetValue<string>());
         Assert.Equal("timeout", events[^1]["reason"]!.GetValue<string>());
+        Assert.Equal("time_limit", events[^1]["failure"]!["kind"]!.GetValue<string>());
         int grandchild = int.Parse(File.ReadAllText(pidFile).Trim());
         await WaitUntilAsync(() => !Directory.Exists($"/proc/{grandchild}") || File.ReadAllText($"/proc/{grandchild}/stat").Contains(") Z "));
     }
@@ -136,6 +137,7 @@ public sealed class AgentRunTests
         Assert.True(result.ExitCode == 0, result.Stderr);
         List<JsonObject> events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
         Assert.Equal("killed", events[^1]["reason"]!.GetValue<string>());
+        Assert.Equal("cli_crashed", events[^1]["failure"]!["kind"]!.GetValue<string>());
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
@@ -159,6 +161,7 @@ public sealed class AgentRunTests
         Assert.InRange(chunks.Take(chunks.Count - 1).Sum(c => c.Plaintext.Length), 9_000, 10_000);
         JsonObject exit = JsonNode.Parse(chunks[^1].Plaintext)!.AsObject();
         Assert.Equal("output_limit", exit["reason"]!.GetValue<string>());
+        Assert.Equal("output_limit", exit["failure"]!["kind"]!.GetValue<string>());
     }
 
     [Fact]
@@ -221,9 +224,12 @@ public sealed class AgentRunTests
                 """{"type":"error","source":"cli","message":"401 Unauthorized"}""",
                 """{"type":"result","isError":true}""",
                 "{\"type\":\"error\",\"source\":\"stderr\",\"message\":\"fatal: bad key " + apiKey + "\"}",
-                """{"type":"exit","exitCode":1,"reason":"cli_error"}""",
             ],
-            events.Select(e => e.ToJsonString()));
+            events.SkipLast(1).Select(e => e.ToJsonString()));
+        // The 401 ends the job at once (issue 14): the agent may kill the CLI before it exits by itself.
+        JsonObject exit = events[^1];
+        Assert.Equal("cli_error", (string?)exit["reason"]);
+        Assert.Equal("""{"kind":"credential_rejected","status":401,"detail":"401 Unauthorized"}""", exit["failure"]?.ToJsonString());
     }
 
     [Fact]

@@ -19,21 +19,23 @@ public sealed class ExitReasonTests
             """);
 
         Assert.Equal("killed", events[^1]["reason"]!.GetValue<string>());
+        Assert.Equal("cli_crashed", events[^1]["failure"]!["kind"]!.GetValue<string>());
         Assert.Equal(137, events[^1]["exitCode"]!.GetValue<int>());
     }
 
     [Fact]
-    public async Task A_cli_that_reported_a_failed_turn_and_exited_145_by_itself_is_reported_cli_error()
+    public async Task A_cli_that_reported_a_failed_turn_and_exited_244_by_itself_is_reported_cli_error_with_the_providers_status()
     {
         List<JsonObject> events = await RunGeminiAsync("""
             cat > /dev/null
-            echo '{"type":"result","status":"error","error":{"type":"unknown","message":"[API Error: 401]"},"stats":{"input_tokens":0,"output_tokens":0}}'
-            exit 145
+            echo '{"type":"result","status":"error","error":{"type":"unknown","message":"[API Error: 500]"},"stats":{"input_tokens":0,"output_tokens":0}}'
+            exit 244
             """);
 
         Assert.Contains(events, e => e["type"]!.GetValue<string>() == "result" && e["isError"]!.GetValue<bool>());
         Assert.Equal("cli_error", events[^1]["reason"]!.GetValue<string>());
-        Assert.Equal(145, events[^1]["exitCode"]!.GetValue<int>());
+        Assert.Equal(244, events[^1]["exitCode"]!.GetValue<int>());
+        Assert.Equal("""{"kind":"provider_error","status":500,"detail":"[API Error: 500]"}""", events[^1]["failure"]!.ToJsonString());
     }
 
     private static async Task<List<JsonObject>> RunGeminiAsync(string script)

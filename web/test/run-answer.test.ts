@@ -82,3 +82,27 @@ test("problem words per status and step", () => {
   assert.equal(problemMessage("status", 404, undefined, "google"), "This run no longer exists on the server.");
   assert.match(problemMessage("create", 500, undefined, "google"), /error 500/);
 });
+
+test("a classified failure is one sentence with the credential's name, its detail kept for the disclosure (issue 14)", () => {
+  const answer = new Answer("anthropic", { label: "work", kind: "API key" });
+  answer.apply({ type: "accepted", provider: "anthropic" });
+  answer.apply({ type: "retry", status: 401, attempt: 1, maxRetries: 3, message: "authentication_failed" });
+  assert.equal(answer.retrying, "Anthropic answered 401; Claude tries again.");
+  answer.apply({ type: "exit", exitCode: 137, reason: "cli_error", failure: { kind: "credential_rejected", status: 401, detail: "authentication_failed" } });
+  assert.equal(answer.status, "failed");
+  assert.equal(answer.retrying, "");
+  assert.equal(answer.problem, "Anthropic rejected the API key “work” (401). Replace it on the Providers page.");
+  assert.equal(answer.failure?.detail, "authentication_failed");
+});
+
+test("every failure kind reads as a sentence without setting names, fields or exception types", async () => {
+  const { failureMessage } = await import("../src/app/run/words.ts");
+  const kinds = ["credential_rejected", "rate_limited", "provider_error", "provider_unreachable", "egress_refused", "cli_crashed", "time_limit", "output_limit", "cancelled", "sandbox_lost"];
+  const sentences = kinds.map((kind) => failureMessage("google", { kind, status: 429 }, { label: "home", kind: "API key" }));
+  assert.equal(new Set(sentences).size, kinds.length);
+  for (const sentence of sentences) {
+    assert.match(sentence, /^[A-Z].*\.$/);
+    assert.doesNotMatch(sentence, /_|Exception|POLYDEV|\{|\bnull\b/);
+  }
+  assert.match(sentences[1]!, /^Google is limiting requests for the API key “home” \(429\)\./);
+});

@@ -58,3 +58,12 @@ test("a chunk that is not a JSON object is an error", () => {
   assert.throws(() => decode("not json"), SyntaxError);
   assert.throws(() => decodeEvent(Uint8Array.of(0xff, 0xfe)), TypeError); // not UTF-8
 });
+
+test("a retry and an exit's failure decode with every field (issue 14)", () => {
+  assert.deepEqual(decode('{"type":"retry","status":429,"attempt":2,"maxRetries":3,"delayMs":1085,"message":"rate_limit"}'),
+    { type: "retry", status: 429, attempt: 2, maxRetries: 3, delayMs: 1085, message: "rate_limit" });
+  assert.deepEqual(decode('{"type":"exit","exitCode":137,"reason":"cli_error","failure":{"kind":"credential_rejected","status":401,"detail":"authentication_failed"}}'),
+    { type: "exit", exitCode: 137, reason: "cli_error", failure: { kind: "credential_rejected", status: 401, detail: "authentication_failed" } });
+  // A failure without a kind says nothing: absent, like any wrong-typed optional field.
+  assert.deepEqual(decode('{"type":"exit","reason":"cli_error","failure":{"status":401}}'), { type: "exit", reason: "cli_error" });
+});

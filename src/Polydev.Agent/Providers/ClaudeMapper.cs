@@ -4,8 +4,8 @@ namespace Polydev.Agent;
 
 /// <summary>
 /// Claude Code, <c>claude -p --output-format stream-json --verbose</c> (with or without --include-partial-messages);
-/// line shapes checked against the real CLI 2.1.332. System lines other than <c>init</c> (e.g. <c>api_retry</c>) are
-/// progress notes and are ignored.
+/// line shapes checked against the real CLI 2.1.332. <c>system</c>/<c>api_retry</c> lines (the provider's status, the
+/// attempt) become <see cref="RetryEvent"/>s; other system lines are progress notes and are ignored.
 /// </summary>
 internal sealed class ClaudeMapper : IEventMapper
 {
@@ -17,6 +17,16 @@ internal sealed class ClaudeMapper : IEventMapper
         {
             case "system" when line.Str("subtype") == "init":
                 events.Add(new StartEvent { Session = line.Str("session_id"), Model = line.Str("model") });
+                break;
+            case "system" when line.Str("subtype") == "api_retry":
+                events.Add(new RetryEvent
+                {
+                    Status = (int?)line.Long("error_status"),
+                    Attempt = (int?)line.Long("attempt"),
+                    MaxRetries = (int?)line.Long("max_retries"),
+                    DelayMs = line.Long("retry_delay_ms"),
+                    Message = line.Str("error"),
+                });
                 break;
             case "stream_event":
                 JsonElement inner = line.Obj("event");

@@ -4,11 +4,15 @@ namespace Polydev.Agent;
 
 /// <summary>
 /// Codex CLI, <c>codex exec --json</c> (thread/turn/item JSONL events). The answer, usage and error lines are as
-/// codex-cli 0.171.0 writes them (retries too arrive as top-level <c>error</c> lines); the tool items follow its
-/// documentation.
+/// codex-cli 0.171.0 writes them; its retries arrive as top-level <c>error</c> lines ("Reconnecting... 2/5 (unexpected
+/// status 401 Unauthorized: …)", "Reconnecting... waiting for network (…)") and become <see cref="RetryEvent"/>s. The
+/// tool items follow its documentation.
 /// </summary>
-internal sealed class CodexMapper : IEventMapper
+internal sealed partial class CodexMapper : IEventMapper
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Reconnecting\.\.\. (?:(?<attempt>\d+)/(?<max>\d+)|waiting for network) \((?<message>.*)\)$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex Reconnecting();
+
     public void Map(JsonElement line, List<AgentEvent> events)
     {
         JsonElement item = line.Obj("item");
@@ -60,6 +64,15 @@ internal sealed class CodexMapper : IEventMapper
             case "turn.failed":
                 events.Add(Events.Error(ErrorSources.Cli, line.Obj("error").Str("message") ?? "turn failed"));
                 events.Add(new ResultEvent { IsError = true });
+                break;
+            case "error" when Reconnecting().Match(line.Str("message") ?? "") is { Success: true } retry:
+                events.Add(new RetryEvent
+                {
+                    Status = ProviderStatus.In(retry.Groups["message"].Value),
+                    Attempt = retry.Groups["attempt"].Success ? int.Parse(retry.Groups["attempt"].Value, System.Globalization.CultureInfo.InvariantCulture) : null,
+                    MaxRetries = retry.Groups["max"].Success ? int.Parse(retry.Groups["max"].Value, System.Globalization.CultureInfo.InvariantCulture) : null,
+                    Message = retry.Groups["message"].Value,
+                });
                 break;
             case "error":
                 events.Add(Events.Error(ErrorSources.Cli, line.Str("message") ?? "error"));

@@ -5,9 +5,27 @@ namespace Polydev.Agent;
 /// <summary>
 /// Gemini CLI, <c>--output-format stream-json</c> (init, message, tool_use, tool_result, error, result); field names
 /// checked against the real CLI 0.61.0 (docs/events.md). A failed turn is a <c>result</c> with <c>status</c> "error".
+/// Its retries show only on stderr ("Attempt 1 failed with status 429. Retrying with backoff...", "Attempt 1 failed.
+/// Retrying with backoff... Error: … fetch failed"): they become <see cref="RetryEvent"/>s.
 /// </summary>
-internal sealed class GeminiMapper : IEventMapper
+internal sealed partial class GeminiMapper : IEventMapper
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Attempt (?<attempt>\d+) failed(?: with status (?<status>\d{3}))?\. Retrying with backoff\.\.\.\s*(?<message>.*)$")]
+    private static partial System.Text.RegularExpressions.Regex Retrying();
+
+    public void MapStderr(string line, List<AgentEvent> events)
+    {
+        if (Retrying().Match(line) is { Success: true } retry)
+        {
+            events.Add(new RetryEvent
+            {
+                Status = retry.Groups["status"].Success ? int.Parse(retry.Groups["status"].Value, System.Globalization.CultureInfo.InvariantCulture) : null,
+                Attempt = int.Parse(retry.Groups["attempt"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                Message = retry.Groups["message"].Value,
+            });
+        }
+    }
+
     public void Map(JsonElement line, List<AgentEvent> events)
     {
         switch (line.Str("type"))

@@ -6,4 +6,12 @@ namespace Polydev.Agent;
 internal interface IEventMapper
 {
     void Map(JsonElement line, List<AgentEvent> events);
+
+    /// <summary>
+    /// One line of the CLI's stderr, as it comes: a CLI that reports its retries only there (Gemini) gets a
+    /// <see cref="RetryEvent"/> out of it. The stderr itself still reaches the client once, at the end.
+    /// </summary>
+    void MapStderr(string line, List<AgentEvent> events)
+    {
+    }
 }

@@ -24,6 +24,9 @@ internal sealed class ProviderSpec
     /// </summary>
     public required string? BaseUrlVariable { get; init; }
 
+    /// <summary>Where the CLI's API is when the job names no base URL: the host the agent asks the proxy about when a connection failed.</summary>
+    public required Uri DefaultApiUrl { get; init; }
+
     /// <summary>
     /// Fixed settings every run of this CLI gets: headless behaviour, and no traffic a sandbox does not need
     /// (telemetry, update checks), which would otherwise wait on the egress proxy for hosts the job never uses.
@@ -40,6 +43,7 @@ internal sealed class ProviderSpec
     public static readonly ProviderSpec Anthropic = new()
     {
         Name = "anthropic",
+        DefaultApiUrl = new Uri("https://api.anthropic.com"),
         DefaultExecutable = "claude",
         ExecutableOverride = "POLYDEV_AGENT_CLAUDE",
         // apiKeyHelper: a command whose output is the key (checked against the real CLI 2.1.332, which sends it as
@@ -70,6 +74,7 @@ internal sealed class ProviderSpec
     public static readonly ProviderSpec OpenAi = new()
     {
         Name = "openai",
+        DefaultApiUrl = new Uri("https://api.openai.com"),
         DefaultExecutable = "codex",
         ExecutableOverride = "POLYDEV_AGENT_CODEX",
         // What `codex login --with-api-key` stores; codex exec reads it from there (checked against the real CLI 0.171.0).
@@ -86,6 +91,7 @@ internal sealed class ProviderSpec
     public static readonly ProviderSpec Google = new()
     {
         Name = "google",
+        DefaultApiUrl = new Uri("https://generativelanguage.googleapis.com"),
         DefaultExecutable = "gemini",
         ExecutableOverride = "POLYDEV_AGENT_GEMINI",
         // Gemini CLI loads ~/.gemini/.env into its own process (not into /proc/<pid>/environ, which is fixed at exec).

@@ -71,14 +71,14 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
                 },
                 cancellationToken);
 
-            Guid? storedIn = null;
-            if (request.ChatId is { } chatId && transcript.ExitReason is not null)
+            var outcome = new RunOutcome(request, created, ending.Execution, transcript, StoredInChat: null);
+            if (request.ChatId is { } chatId && outcome.Failure?.Kind is not FailureKinds.Cancelled)
             {
-                await StoreExchangeAsync(chatId, request, transcript.Answer, cancellationToken);
-                storedIn = chatId;
+                await StoreExchangeAsync(chatId, request, outcome, cancellationToken);
+                outcome = outcome with { StoredInChat = chatId };
             }
 
-            return new RunOutcome(created, ending.Execution, transcript, storedIn);
+            return outcome;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -119,13 +119,16 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         CaBundle = request.BaseUrl is null ? request.CaBundle ?? request.Credential.CaBundle : request.CaBundle,
     };
 
-    private async Task StoreExchangeAsync(Guid chatId, RunRequest request, string answer, CancellationToken cancellationToken)
+    /// <summary>The prompt, and the answer — or, for a run that failed, the failure with its sentence (and only what arrived before it failed as text).</summary>
+    private async Task StoreExchangeAsync(Guid chatId, RunRequest request, RunOutcome outcome, CancellationToken cancellationToken)
     {
         var userId = Guid.CreateVersion7();
         var prompt = new ChatMessageBody(ChatMessageBody.User, request.Prompt, request.Provider, request.Model);
         await api.CreateMessageAsync(chatId, new CreateMessageRequest(userId, prompt.Seal(cipher, chatId, userId)), cancellationToken);
         var answerId = Guid.CreateVersion7();
-        var reply = new ChatMessageBody(ChatMessageBody.Assistant, answer, request.Provider, request.Model);
+        var reply = outcome.Failure is { } failure
+            ? new ChatMessageBody(ChatMessageBody.Assistant, outcome.Transcript.Answer, request.Provider, request.Model, new ChatFailure(failure.Kind, failure.Status, outcome.FailureSentence!))
+            : new ChatMessageBody(ChatMessageBody.Assistant, outcome.Transcript.Answer, request.Provider, request.Model);
         await api.CreateMessageAsync(chatId, new CreateMessageRequest(answerId, reply.Seal(cipher, chatId, answerId)), cancellationToken);
     }
 }
@@ -155,15 +158,29 @@ internal sealed record RunRequest(string Provider, string Prompt, CredentialSecr
 /// <summary>How a run ended.</summary>
 /// <param name="Execution">The execution as the server recorded its end.</param>
 /// <param name="StoredInChat">The chat the exchange was stored in, if any.</param>
-internal sealed record RunOutcome(ExecutionCreatedResponse Created, ExecutionResponse Execution, RunTranscript Transcript, Guid? StoredInChat)
+internal sealed record RunOutcome(RunRequest Request, ExecutionCreatedResponse Created, ExecutionResponse Execution, RunTranscript Transcript, Guid? StoredInChat)
 {
     /// <summary>The CLI exited with code 0.</summary>
     public bool Succeeded => Transcript.ExitReason == ExitReasons.Ok;
 
-    /// <summary>Why the run did not succeed, in one sentence; null when it did.</summary>
-    public string? Failure => Succeeded
-        ? null
-        : Transcript.ExitReason is { } reason
-            ? $"the {Created.Provider} CLI did not succeed: {reason}{(Transcript.ExitCode is { } code ? $" (exit code {code})" : "")}{(Transcript.LastError is { } error ? $": {Output.OneLine(error)}" : "")}."
-            : $"the execution {Execution.State}: {Execution.Reason ?? "no reason given"}; no complete answer arrived.";
+    /// <summary>
+    /// Why the run did not succeed: the agent's classification; for an agent too old to send one, what its exit says;
+    /// without an exit at all, the sandbox was lost (or the run cancelled). Null when it succeeded.
+    /// </summary>
+    public JobFailure? Failure => Succeeded ? null : Transcript.Failure ?? (Transcript.ExitReason switch
+    {
+        null when Execution.Reason == ExecutionReasons.Cancelled => new JobFailure { Kind = FailureKinds.Cancelled },
+        null => new JobFailure { Kind = FailureKinds.SandboxLost, Detail = Execution.Reason },
+        ExitReasons.Timeout => new JobFailure { Kind = FailureKinds.TimeLimit },
+        ExitReasons.OutputLimit => new JobFailure { Kind = FailureKinds.OutputLimit },
+        _ => new JobFailure { Kind = FailureKinds.CliCrashed, Detail = Transcript.LastError },
+    });
+
+    /// <summary>The run's time limit as the job said it.</summary>
+    public int TimeLimitSeconds => Math.Min(Request.TimeLimitSeconds ?? Created.Limits.MaxRunSeconds, Created.Limits.MaxRunSeconds);
+
+    /// <summary><see cref="Failure"/> in one sentence for the user; null when the run succeeded.</summary>
+    public string? FailureSentence => Failure is { } failure
+        ? FailureText.For(failure, Request.Provider, CredentialSecretName.Of(Request.Credential), TimeLimitSeconds, Transcript.ExitCode)
+        : null;
 }

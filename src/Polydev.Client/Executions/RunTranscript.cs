@@ -21,6 +21,9 @@ internal sealed class RunTranscript
 
     public int? ExitCode { get; private set; }
 
+    /// <summary>Why the job did not succeed, as the agent classified it (an older agent sends none).</summary>
+    public JobFailure? Failure { get; private set; }
+
     public void Add(AgentEvent e)
     {
         switch (e)
@@ -37,6 +40,7 @@ internal sealed class RunTranscript
             case ExitEvent exit:
                 ExitReason = exit.Reason is { Length: > 0 } reason ? reason : "unknown";
                 ExitCode = exit.ExitCode;
+                Failure = exit.Failure;
                 break;
         }
     }

@@ -7,8 +7,15 @@ namespace Polydev.Client.Vault;
 /// <summary>
 /// A chat message's plaintext: UTF-8 JSON <c>{"role":"user"|"assistant","text":"…","provider":null|"anthropic"|…,"model":null|"…"}</c>,
 /// kind <c>chat.message</c>, record id = message id (docs/vault.md). Provider and model may be missing; unknown fields are ignored.
+/// A run that failed is stored as an assistant message with <see cref="Failure"/> set (its text only what arrived
+/// before it failed): a failure, never an answer, and never part of a conversation's history.
 /// </summary>
-internal sealed record ChatMessageBody(string Role, string Text, string? Provider = null, string? Model = null)
+internal sealed record ChatMessageBody(
+    string Role,
+    string Text,
+    string? Provider = null,
+    string? Model = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] ChatFailure? Failure = null)
 {
     public const string User = "user";
     public const string Assistant = "assistant";
@@ -30,3 +37,6 @@ internal sealed record ChatMessageBody(string Role, string Text, string? Provide
     /// <param name="Legacy">Sealed without its chat (before issue 13): readable, but the server could have moved it.</param>
     public sealed record Opened(ChatMessageBody Body, bool Legacy);
 }
+
+/// <summary>Why a run stored in a chat failed: the agent's kind and status, and the sentence the user was shown.</summary>
+internal sealed record ChatFailure(string Kind, int? Status, string Message);

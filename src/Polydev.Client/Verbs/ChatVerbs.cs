@@ -108,7 +108,7 @@ internal static class ChatVerbs
             id = chat.Id,
             title,
             createdAt = chat.CreatedAt,
-            messages = messages.Select(m => new { id = m.Id, role = m.Body.Role, text = m.Body.Text, provider = m.Body.Provider, model = m.Body.Model, createdAt = m.CreatedAt }),
+            messages = messages.Select(m => new { id = m.Id, role = m.Body.Role, text = m.Body.Text, provider = m.Body.Provider, model = m.Body.Model, failure = m.Body.Failure, createdAt = m.CreatedAt }),
         });
 
         context.Output.Line($"{title}  ({chat.Id})");
@@ -116,8 +116,16 @@ internal static class ChatVerbs
         {
             var by = body.Provider is null ? body.Role : $"{body.Role}, {body.Provider}{(body.Model is null ? "" : "/" + body.Model)}";
             context.Output.Line();
-            context.Output.Line($"[{by}] {Output.When(createdAt)}");
-            context.Output.Line(body.Text);
+            context.Output.Line($"[{by}{(body.Failure is null ? "" : ", failed")}] {Output.When(createdAt)}");
+            if (body.Failure is { } failure)
+            {
+                context.Output.Line(failure.Message);
+            }
+
+            if (body.Failure is null || body.Text.Length > 0)
+            {
+                context.Output.Line(body.Text);
+            }
         }
 
         return ExitCodes.Success;

@@ -25,10 +25,11 @@ internal static class RunVerb
         var timeout = new Option<int?>("--timeout") { Description = "Seconds the CLI may run (default and most: the server's limit).", HelpName = "SECONDS" };
         var baseUrl = new Option<string?>("--base-url") { Description = "The provider API's base URL for the CLI (a compatible endpoint); chosen here, sealed in the job.", HelpName = "URL" };
         var caFile = new Option<string?>("--ca-file") { Description = "A PEM CA bundle the CLI should trust in addition to the system's (sealed in the job).", HelpName = "PATH" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also show what the CLI printed as errors, and the details of a failure." };
         var prompt = new Argument<string?>("PROMPT") { Description = "The prompt; '-' or nothing reads it from stdin.", Arity = ArgumentArity.ZeroOrOne };
         var run = new Command("run", "Run a prompt through your provider's CLI in a fresh sandbox and stream the answer.")
         {
-            provider, model, chat, credential, timeout, baseUrl, caFile, prompt,
+            provider, model, chat, credential, timeout, baseUrl, caFile, verbose, prompt,
         };
         VerbAction.Set(run, globals, context => RunAsync(context, new RunOptions(
             context.Parse.GetRequiredValue(provider),
@@ -38,11 +39,12 @@ internal static class RunVerb
             context.Parse.GetValue(timeout),
             context.Parse.GetValue(baseUrl),
             context.Parse.GetValue(caFile),
+            context.Parse.GetValue(verbose),
             context.Parse.GetValue(prompt))));
         return run;
     }
 
-    private sealed record RunOptions(string Provider, string? Model, string? Chat, string? Credential, int? Timeout, string? BaseUrl, string? CaFile, string? Prompt);
+    private sealed record RunOptions(string Provider, string? Model, string? Chat, string? Credential, int? Timeout, string? BaseUrl, string? CaFile, bool Verbose, string? Prompt);
 
     private static async Task<int> RunAsync(VerbContext context, RunOptions options)
     {
@@ -62,7 +64,7 @@ internal static class RunVerb
         var credential = await runner.FindCredentialAsync(options.Provider, options.Credential, context.Cancellation);
         (ChatResponse Chat, string Title)? chat = options.Chat is { } chatText ? await ChatVerbs.FindAsync(context, api, cipher, chatText) : null;
 
-        var printer = new EventPrinter(context.Output.Json);
+        var printer = new EventPrinter(context.Output.Json, options.Verbose, options.Provider);
         var request = new RunRequest(options.Provider, prompt, credential)
         {
             Model = options.Model,
@@ -78,9 +80,14 @@ internal static class RunVerb
         }
 
         printer.FinishLine();
-        if (outcome.Failure is { } failure)
+        if (outcome.FailureSentence is { } sentence)
         {
-            throw new CliException(failure);
+            if (options.Verbose && outcome.Failure?.Detail is { Length: > 0 } detail)
+            {
+                Output.Note($"[details] {outcome.Failure.Kind}: {Output.OneLine(detail)}");
+            }
+
+            throw new CliException(sentence);
         }
 
         if (!context.Output.Json)
@@ -107,10 +114,11 @@ internal static class RunVerb
         + (outcome.Transcript.Usage is { InputTokens: { } input, OutputTokens: { } output } ? $", {input} tokens in, {output} out]" : "]");
 
     /// <summary>
-    /// Prints normalized events (docs/events.md) as they arrive: the answer's text on stdout, tool use and errors on
-    /// stderr; with <c>--json</c>, every event as one JSON line on stdout.
+    /// Prints normalized events (docs/events.md) as they arrive: the answer's text on stdout, tool use and retries on
+    /// stderr, and with <c>--verbose</c> what the CLI printed as errors; with <c>--json</c>, every event as one JSON
+    /// line on stdout.
     /// </summary>
-    private sealed class EventPrinter(bool json)
+    private sealed class EventPrinter(bool json, bool verbose, string provider)
     {
         private bool _midLine;
 
@@ -127,7 +135,11 @@ internal static class RunVerb
                     FinishLine();
                     Output.Note($"[tool] {(tool.Name is { Length: > 0 } name ? name : "?")}");
                     break;
-                case ErrorEvent error when !json:
+                case RetryEvent retry when !json:
+                    FinishLine();
+                    Output.Note($"[retry] {Retrying(retry)}");
+                    break;
+                case ErrorEvent error when !json && verbose:
                     FinishLine();
                     Output.Note($"[{(error.Source is { Length: > 0 } source ? source : "error")}] {Output.OneLine(error.Message)}");
                     break;
@@ -138,6 +150,13 @@ internal static class RunVerb
                 Console.Out.WriteLine(TerminalText.PrintableJson(received.Json));
                 Console.Out.Flush();
             }
+        }
+
+        private string Retrying(RetryEvent retry)
+        {
+            var what = retry.Status is { } status ? $"{Providers.DisplayName(provider)} answered {status}" : $"no connection to {Providers.DisplayName(provider)}";
+            var attempt = retry.Attempt is { } n ? retry.MaxRetries is { } max ? $" (retry {n} of {max})" : $" (retry {n})" : "";
+            return $"{what}; {Providers.CliName(provider)} tries again{attempt}.";
         }
 
         public void FinishLine()

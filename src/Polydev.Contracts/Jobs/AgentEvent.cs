@@ -17,6 +17,7 @@ namespace Polydev.Contracts.Jobs;
 [JsonDerivedType(typeof(ToolResultEvent), EventTypes.ToolResult)]
 [JsonDerivedType(typeof(ResultEvent), EventTypes.Result)]
 [JsonDerivedType(typeof(ErrorEvent), EventTypes.Error)]
+[JsonDerivedType(typeof(RetryEvent), EventTypes.Retry)]
 [JsonDerivedType(typeof(ExitEvent), EventTypes.Exit)]
 public class AgentEvent
 {
@@ -124,6 +125,26 @@ public sealed class ErrorEvent : AgentEvent
     public string Message { get; set; } = "";
 }
 
+/// <summary>A request of the CLI to the provider failed and the CLI will try again (as far as the CLI reports it).</summary>
+public sealed class RetryEvent : AgentEvent
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.Retry;
+
+    /// <summary>The provider's HTTP status; absent when no answer came.</summary>
+    public int? Status { get; set; }
+
+    /// <summary>The number of this retry (1 for the first), when the CLI says.</summary>
+    public int? Attempt { get; set; }
+
+    /// <summary>How many retries the CLI allows, when it says.</summary>
+    public int? MaxRetries { get; set; }
+
+    public long? DelayMs { get; set; }
+
+    public string? Message { get; set; }
+}
+
 /// <summary>Always the final chunk, exactly once.</summary>
 public sealed class ExitEvent : AgentEvent
 {
@@ -135,4 +156,20 @@ public sealed class ExitEvent : AgentEvent
 
     /// <summary>One of <see cref="ExitReasons"/>.</summary>
     public string Reason { get; set; } = "";
+
+    /// <summary>Why the job did not succeed; absent when it did.</summary>
+    public JobFailure? Failure { get; set; }
+}
+
+/// <summary>A failure as the agent classified it.</summary>
+public sealed class JobFailure
+{
+    /// <summary>One of <see cref="FailureKinds"/>.</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary>The provider's (or the proxy's) HTTP status that decided the kind, when there was one.</summary>
+    public int? Status { get; set; }
+
+    /// <summary>What the CLI said about it, one line (for a "details" view; never shown by default).</summary>
+    public string? Detail { get; set; }
 }

@@ -51,7 +51,7 @@ public sealed class CodexRealCliTests
     }
 
     [Fact]
-    public async Task A_rejected_key_ends_in_an_error_result_and_cli_error_without_the_key_in_any_message()
+    public async Task A_rejected_key_ends_the_job_at_the_first_401_without_the_key_in_any_message()
     {
         await using var stub = new OpenAiStub { FailWithStatus = 401 };
         await stub.StartAsync();
@@ -62,9 +62,11 @@ public sealed class CodexRealCliTests
 
         Assert.True(run.Result.ExitCode == 0, run.Result.Stderr);
         Assert.Contains(apiKey, stub.ReceivedCredentials);
-        Assert.Contains(run.Events, e => Type(e) == "error" && (string?)e["source"] == "cli" && ((string?)e["message"] ?? "").Contains("401", StringComparison.Ordinal));
-        Assert.Contains(run.Events, e => Type(e) == "result" && (bool?)e["isError"] == true);
-        Assert.Equal("""{"type":"exit","exitCode":1,"reason":"cli_error"}""", run.Events[^1].ToJsonString());
+        // Codex retries a 401 five times; the agent ends the job on the first (issue 14).
+        Assert.Single(stub.Requests);
+        Assert.Contains(run.Events, e => Type(e) == "retry" && (int?)e["status"] == 401 && (int?)e["attempt"] == 1 && (int?)e["maxRetries"] == 5);
+        Assert.Equal("cli_error", (string?)run.Events[^1]["reason"]);
+        Assert.Equal("credential_rejected", (string?)run.Events[^1]["failure"]?["kind"]);
         foreach (JsonObject e in run.Events)
         {
             Assert.DoesNotContain(apiKey, e.ToJsonString(), StringComparison.Ordinal);

@@ -46,7 +46,7 @@ public sealed class GeminiRealCliTests
     }
 
     [Fact]
-    public async Task A_rejected_key_ends_in_a_failed_result_and_cli_error_without_the_key_in_any_error()
+    public async Task A_rejected_key_ends_in_a_classified_failure_without_the_key_in_any_error()
     {
         // 401 rather than 500: the CLI retries a 5xx with backoff for minutes, but gives up on a 401 at once.
         await using var stub = new GeminiStub { FailWithStatus = 401 };
@@ -59,12 +59,12 @@ public sealed class GeminiRealCliTests
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.All(stub.ReceivedCredentials, credential => Assert.Equal(key, credential));
         Assert.Contains(events, e => Type(e) == "error" && e["source"]!.GetValue<string>() == "cli" && e["message"]!.GetValue<string>().Contains("401", StringComparison.Ordinal));
-        JsonObject turn = Assert.Single(events, e => Type(e) == "result");
-        Assert.True(turn["isError"]!.GetValue<bool>());
         Assert.DoesNotContain(events, e => Type(e) == "text");
-        // The CLI exits with the HTTP status (401 & 0xFF = 145): its own exit, not a signal.
+        // The CLI exits with the HTTP status (401 & 0xFF = 145) unless the agent, ending the job on the 401 it saw
+        // (issue 14), killed it first; either way the exit says what to do about it.
         Assert.Equal("cli_error", events[^1]["reason"]!.GetValue<string>());
-        Assert.Equal(145, events[^1]["exitCode"]!.GetValue<int>());
+        Assert.Contains(events[^1]["exitCode"]!.GetValue<int>(), (int[])[145, 137]);
+        Assert.Equal("credential_rejected", events[^1]["failure"]!["kind"]!.GetValue<string>());
         AssertNowhere(key, result, events);
     }
 

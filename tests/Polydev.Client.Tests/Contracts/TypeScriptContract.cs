@@ -39,6 +39,7 @@ internal static class TypeScriptContract
         Union(ts, "EventType", typeof(EventTypes));
         Union(ts, "ExitReason", typeof(ExitReasons));
         Union(ts, "ErrorSource", typeof(ErrorSources));
+        Union(ts, "FailureKind", typeof(FailureKinds));
 
         var written = new HashSet<Type>();
         Interface(ts, JobJsonContext.Default.Job, JobJsonContext.Default, discriminator: null, written);

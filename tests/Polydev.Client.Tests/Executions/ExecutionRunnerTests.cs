@@ -96,18 +96,46 @@ public sealed class ExecutionRunnerTests
         var runner = new ExecutionRunner(api, server.Cipher);
 
         var received = new List<ReceivedEvent>();
-        var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential) { ChatId = Guid.NewGuid() }, received.Add, CancellationToken.None);
+        var chatId = Guid.NewGuid();
+        var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential) { ChatId = chatId }, received.Add, CancellationToken.None);
 
         Assert.Equal(3, received.Count);
         Assert.False(outcome.Succeeded);
         Assert.Null(outcome.Transcript.ExitReason);
-        Assert.Equal("the execution failed: server_restart; no complete answer arrived.", outcome.Failure);
-        Assert.Null(outcome.StoredInChat);
-        Assert.Empty(server.Messages);
+        Assert.Equal(FailureKinds.SandboxLost, outcome.Failure?.Kind);
+        Assert.Equal("The sandbox running Claude Code went away before it finished (the server may have restarted). Try again.", outcome.FailureSentence);
+
+        // Issue 14: stored as a failure with its sentence, never as an answer; what arrived before is kept as its text.
+        Assert.Equal(chatId, outcome.StoredInChat);
+        var stored = server.Messages.Select(m => ChatMessageBody.Open(server.Cipher, chatId, m.Id, m.Body).Body).ToList();
+        Assert.Equal(2, stored.Count);
+        Assert.Equal((ChatMessageBody.Assistant, outcome.Transcript.Answer), (stored[1].Role, stored[1].Text));
+        Assert.Equal(new ChatFailure(FailureKinds.SandboxLost, null, outcome.FailureSentence!), stored[1].Failure);
     }
 
     [Fact]
-    public async Task A_failed_cli_is_reported_with_its_reason_exit_code_and_last_error()
+    public async Task A_classified_failure_is_one_sentence_that_names_the_credential_and_what_to_do()
+    {
+        using var server = new FakeExecutionServer
+        {
+            Events =
+            [
+                """{"type":"accepted","provider":"anthropic"}""",
+                """{"type":"retry","status":401,"attempt":1,"maxRetries":3,"message":"authentication_failed"}""",
+                """{"type":"exit","exitCode":137,"reason":"cli_error","failure":{"kind":"credential_rejected","status":401,"detail":"authentication_failed"}}""",
+            ],
+        };
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+
+        var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential), _ => { }, CancellationToken.None);
+
+        Assert.Equal("Anthropic rejected the API key stored as 'work' (401). Replace it with `polydev credentials add anthropic`.", outcome.FailureSentence);
+        Assert.Equal("authentication_failed", outcome.Failure?.Detail);
+    }
+
+    [Fact]
+    public async Task A_failed_cli_from_an_agent_that_does_not_classify_is_reported_by_its_exit_and_last_error()
     {
         using var server = new FakeExecutionServer
         {
@@ -123,7 +151,9 @@ public sealed class ExecutionRunnerTests
 
         var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential), _ => { }, CancellationToken.None);
 
-        Assert.Equal("the anthropic CLI did not succeed: cli_error (exit code 1): Failed to authenticate. API Error: 401.", outcome.Failure);
+        // An agent too old to classify: what its exit says, in words, and the CLI's last error behind --verbose.
+        Assert.Equal("Claude Code stopped without finishing (exit code 1). Run again with --verbose to see what it printed.", outcome.FailureSentence);
+        Assert.Equal("Failed to authenticate.\nAPI Error: 401", outcome.Failure?.Detail);
     }
 
     [Fact]

@@ -44,6 +44,9 @@ public abstract class ProviderStub : IAsyncDisposable
     /// <summary>Every request (method, path and query), in arrival order.</summary>
     public IReadOnlyList<StubRequest> Requests => _requests.ToArray();
 
+    /// <summary>When the stub finished answering its first request; null before.</summary>
+    public DateTimeOffset? FirstAnsweredAt { get; private set; }
+
     /// <summary>Starts the stub on a free loopback port.</summary>
     public async Task StartAsync()
     {
@@ -70,6 +73,7 @@ public abstract class ProviderStub : IAsyncDisposable
         {
             _requests.Enqueue(new StubRequest(context.Request.Method, context.Request.Path + context.Request.QueryString));
             await next(context);
+            FirstAnsweredAt ??= DateTimeOffset.UtcNow;
         });
         MapRoutes(app);
         await app.StartAsync();
@@ -95,11 +99,13 @@ public abstract class ProviderStub : IAsyncDisposable
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+            _app = null;
         }
 
         if (_directory is not null)
         {
             Directory.Delete(_directory, recursive: true);
+            _directory = null;
         }
 
         GC.SuppressFinalize(this);

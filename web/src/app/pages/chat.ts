@@ -80,7 +80,10 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
         composer.showError(`Your ${providerName(option.provider)} credential “${option.label}” could not be opened. Check it on the Providers page.`);
         return;
       }
-      requests.push({ provider: option.provider, credential, prompt });
+      requests.push({
+        provider: option.provider, credential, prompt,
+        credentialName: { label: option.label, kind: credential.type === "api_key" ? "API key" : "sign-in" },
+      });
     }
     const pending = h("li", { class: "pending" }, messageView({ role: "user", text: prompt, provider: null, model: null }));
     const run = new PerspectivesRun(executions, requests);
@@ -92,7 +95,8 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
     setActive(null);
     if (ctx.signal.aborted) return;
 
-    const answered = perspectives.filter((p) => p.answer.text !== "");
+    // A failed run is kept as a failure with its sentence (issue 14), never as an answer; a cancelled one not at all.
+    const answered = perspectives.filter((p) => (p.answer.status === "done" && p.answer.text !== "") || p.answer.status === "failed");
     if (answered.length > 0) await save(prompt, answered, pending);
     if (perspectives.some((p) => p.answer.status === "done" && p.answer.text !== "")) {
       composer.clearPrompt();
@@ -118,8 +122,11 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
         }
         for (const p of answered) {
           if (savedAnswers.has(p)) continue;
+          const failure = p.answer.status === "failed"
+            ? { failure: { kind: p.answer.failure?.kind ?? "cli_crashed", status: p.answer.failure?.status ?? null, message: p.answer.problem } }
+            : {};
           await vault.addMessage(chatIdToSave, {
-            role: "assistant", text: p.answer.text, provider: p.request.provider, model: p.answer.model ?? p.request.model ?? null,
+            role: "assistant", text: p.answer.text, provider: p.request.provider, model: p.answer.model ?? p.request.model ?? null, ...failure,
           });
           savedAnswers.add(p);
         }

@@ -15,9 +15,14 @@ export function messageView(body: ChatMessageBody | null): HTMLElement {
       h("div", { class: "message-text" }, body.text));
   }
   const name = body.provider === null ? "Assistant" : providerName(body.provider);
-  return h("article", { class: "message message-assistant", "data-provider": body.provider ?? "", "aria-label": `${name}'s answer` },
-    h("header", { class: "message-author" }, h("h3", {}, name), body.model === null ? null : h("span", { class: "answer-model" }, body.model)),
-    h("div", { class: "message-text" }, body.text));
+  const failed = body.failure !== undefined;
+  return h("article", {
+    class: `message message-assistant${failed ? " message-failed" : ""}`, "data-provider": body.provider ?? "",
+    ...(failed ? { "data-failure": body.failure!.kind } : {}), "aria-label": failed ? `${name} failed` : `${name}'s answer`,
+  },
+  h("header", { class: "message-author" }, h("h3", {}, name), body.model === null ? null : h("span", { class: "answer-model" }, body.model)),
+  failed ? h("p", { class: "answer-problem" }, body.failure!.message) : null,
+  body.text === "" ? null : h("div", { class: "message-text" }, body.text));
 }
 
 /** Groups consecutive answers into one row, so a perspectives exchange reads as columns again after a reload. */

@@ -17,6 +17,7 @@ export class AnswerView {
   private readonly status: HTMLParagraphElement;
   private readonly body: HTMLDivElement;
   private readonly problem: HTMLParagraphElement;
+  private readonly details: HTMLDetailsElement;
   private readonly model: HTMLSpanElement;
   private readonly textNodes = new Map<TextPart, Text>();
   private readonly toolBlocks = new Map<ToolPart, HTMLElement>();
@@ -26,10 +27,11 @@ export class AnswerView {
     this.model = h("span", { class: "answer-model" });
     this.body = h("div", { class: "answer-body message-text", "aria-live": "off" });
     this.problem = h("p", { class: "answer-problem", role: "alert", hidden: true });
+    this.details = h("details", { class: "answer-details", hidden: true });
     this.cancelButton = button("Cancel", onCancel, { class: "secondary", "aria-label": `Cancel ${answer.providerName}` });
     this.root = h("article", { class: "answer", "data-provider": answer.provider, "aria-label": `${answer.providerName}'s answer` },
       h("header", { class: "answer-header" }, h("h3", {}, answer.providerName), this.model, this.cancelButton),
-      this.status, this.body, this.problem);
+      this.status, this.body, this.problem, this.details);
     this.root.dataset["status"] = answer.status;
   }
 
@@ -62,11 +64,17 @@ export class AnswerView {
   refreshStatus(): void {
     const { answer } = this;
     this.root.dataset["status"] = answer.status;
-    this.status.textContent = statusWords[answer.status];
+    this.status.textContent = answer.retrying !== "" && !answer.isFinished ? answer.retrying : statusWords[answer.status];
     this.model.textContent = answer.model ?? "";
     this.cancelButton.hidden = answer.isFinished;
     this.problem.hidden = answer.problem === "";
     this.problem.textContent = answer.problem;
+    const detail = answer.failure?.detail;
+    this.details.hidden = detail === undefined || detail === "";
+    if (!this.details.hidden) {
+      // What the CLI said, for those who want it: behind a disclosure, as text (never parsed as HTML).
+      this.details.replaceChildren(h("summary", {}, "Details"), h("p", { class: "hint" }, `${answer.failure!.kind}: ${detail!}`));
+    }
     if (answer.isFinished && answer.status === "done" && answer.text === "") {
       this.body.append(h("p", { class: "hint" }, `${answer.providerName} finished without an answer.`));
     }

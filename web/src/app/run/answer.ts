@@ -1,7 +1,7 @@
 // One provider's answer as it builds up from events: text, tool use (with its result), status, and the outcome in
 // words. Pure state, so the rules are tested in node and the page only draws what `apply` says changed.
 import type { RunEvent } from "./follow.ts";
-import { exitMessage, providerName, serverEndMessage } from "./words.ts";
+import { companyName, exitMessage, failureMessage, providerName, serverEndMessage, type CredentialName } from "./words.ts";
 
 export interface TextPart {
   readonly kind: "text";
@@ -36,10 +36,14 @@ export class Answer {
   problem = "";
   /** The user pressed Cancel: a later `killed` exit is the cancel, not a crash. */
   cancelled = false;
+  /** Why the run failed, as the agent classified it; what the CLI said is its `detail`, behind a disclosure. */
+  failure: { readonly kind: string; readonly status?: number | undefined; readonly detail?: string | undefined } | undefined;
+  /** The latest retry the CLI reported, in words ("" when none): shown while it runs. */
+  retrying = "";
   private lastError: string | undefined;
   private stderr: string | undefined;
 
-  constructor(readonly provider: string) {}
+  constructor(readonly provider: string, readonly credential?: CredentialName) {}
 
   get providerName(): string {
     return providerName(this.provider);
@@ -101,14 +105,27 @@ export class Answer {
         if (event.source === "stderr") this.stderr = event.message;
         else this.lastError = event.message;
         return { kind: "none" };
+      case "retry":
+        this.retrying = `${event.status !== undefined ? `${companyName(this.provider)} answered ${event.status}` : `No connection to ${companyName(this.provider)}`}; ${this.providerName} tries again.`;
+        return { kind: "status" };
       case "exit":
-        this.status = event.reason === "ok" ? "done" : event.reason === "killed" && this.cancelled ? "cancelled" : "failed";
+        this.retrying = "";
+        this.status = event.reason === "ok" ? "done" : (event.reason === "killed" || event.failure?.kind === "cancelled") && this.cancelled ? "cancelled" : "failed";
+        if (this.status === "failed") {
+          this.failure = event.failure ?? { kind: "cli_crashed", detail: this.lastError ?? this.stderrLine() };
+        }
         this.problem = this.status === "cancelled"
           ? "Cancelled."
-          : exitMessage(this.provider, event.reason, event.exitCode, this.lastError ?? this.stderrLine());
+          : this.status === "done"
+            ? ""
+            : event.failure !== undefined
+              ? failureMessage(this.provider, event.failure, this.credential)
+              : exitMessage(this.provider, event.reason, event.exitCode, this.lastError ?? this.stderrLine());
         return { kind: "status" };
       case "stopped":
+        this.retrying = "";
         this.status = event.reason === "cancelled" ? "cancelled" : event.state === "succeeded" ? "done" : "failed";
+        if (this.status === "failed") this.failure = { kind: "sandbox_lost", detail: event.reason ?? undefined };
         this.problem = serverEndMessage(this.provider, event.reason);
         return { kind: "status" };
     }

@@ -12,13 +12,16 @@ export const jobVersion = 1;
 export type CredentialType = "api_key" | "credential_file";
 
 /** `EventTypes`. */
-export type EventType = "accepted" | "start" | "text" | "tool_use" | "tool_result" | "result" | "error" | "exit";
+export type EventType = "accepted" | "start" | "text" | "tool_use" | "tool_result" | "result" | "error" | "retry" | "exit";
 
 /** `ExitReasons`. */
 export type ExitReason = "ok" | "timeout" | "output_limit" | "cli_error" | "killed";
 
 /** `ErrorSources`. */
 export type ErrorSource = "cli" | "stdout" | "stderr" | "agent";
+
+/** `FailureKinds`. */
+export type FailureKind = "credential_rejected" | "rate_limited" | "provider_error" | "provider_unreachable" | "egress_refused" | "cli_crashed" | "time_limit" | "output_limit" | "cancelled" | "sandbox_lost";
 
 export interface Job {
   readonly version: number;
@@ -94,10 +97,26 @@ export interface ErrorEvent {
   readonly message: string;
 }
 
+export interface RetryEvent {
+  readonly type: "retry";
+  readonly status?: number;
+  readonly attempt?: number;
+  readonly maxRetries?: number;
+  readonly delayMs?: number;
+  readonly message?: string;
+}
+
 export interface ExitEvent {
   readonly type: "exit";
   readonly exitCode?: number;
   readonly reason: string;
+  readonly failure?: JobFailure;
+}
+
+export interface JobFailure {
+  readonly kind: string;
+  readonly status?: number;
+  readonly detail?: string;
 }
 
 /** One event, the plaintext of one output chunk; `type` says which. */
@@ -109,4 +128,5 @@ export type AgentEvent =
   | ToolResultEvent
   | ResultEvent
   | ErrorEvent
+  | RetryEvent
   | ExitEvent;

@@ -5,13 +5,13 @@
 // added to the contract and not read here fails the type check.
 
 import type {
-  AcceptedEvent, AgentEvent, ErrorEvent, EventUsage, ExitEvent, ResultEvent, StartEvent, TextEvent, ToolResultEvent,
-  ToolUseEvent,
+  AcceptedEvent, AgentEvent, ErrorEvent, EventUsage, ExitEvent, JobFailure, ResultEvent, RetryEvent, StartEvent, TextEvent,
+  ToolResultEvent, ToolUseEvent,
 } from "./contract.generated.ts";
 import { present } from "./contract.ts";
 
 // The types are generated from the C# contract (src/Polydev.Contracts/Jobs), which the agent writes with.
-export type { AgentEvent, ErrorSource, EventUsage, ExitReason } from "./contract.generated.ts";
+export type { AgentEvent, ErrorSource, EventUsage, ExitReason, FailureKind, JobFailure } from "./contract.generated.ts";
 
 type Json = Record<string, unknown>;
 
@@ -54,8 +54,15 @@ function toEvent(e: Json): AgentEvent | null {
       });
     case "error":
       return present<ErrorEvent>({ type: "error", source: str(e["source"]) ?? "agent", message: str(e["message"]) ?? "" });
+    case "retry":
+      return present<RetryEvent>({
+        type: "retry", status: num(e["status"]), attempt: num(e["attempt"]), maxRetries: num(e["maxRetries"]),
+        delayMs: num(e["delayMs"]), message: str(e["message"]),
+      });
     case "exit":
-      return present<ExitEvent>({ type: "exit", exitCode: num(e["exitCode"]), reason: str(e["reason"]) ?? "unknown" });
+      return present<ExitEvent>({
+        type: "exit", exitCode: num(e["exitCode"]), reason: str(e["reason"]) ?? "unknown", failure: failure(e["failure"]),
+      });
     default:
       return null;
   }
@@ -67,6 +74,13 @@ function str(value: unknown): string | undefined {
 
 function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+function failure(value: unknown): JobFailure | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const f = value as Json;
+  const kind = str(f["kind"]);
+  return kind === undefined ? undefined : present<JobFailure>({ kind, status: num(f["status"]), detail: str(f["detail"]) });
 }
 
 function usage(value: unknown): EventUsage | undefined {

@@ -6,6 +6,8 @@ import { followOutput, type FollowOptions, type RunEvent } from "./follow.ts";
 import { sealJob, type CredentialType } from "./job.ts";
 
 /** The decrypted credential a run uses (docs/vault.md credential plaintext, optional baseUrl/caBundle included). */
+import type { CredentialName } from "./words.ts";
+
 export interface RunCredential {
   readonly type: CredentialType;
   readonly secret: string;
@@ -18,6 +20,8 @@ export interface RunRequest {
   readonly credential: RunCredential;
   readonly prompt: string;
   readonly model?: string | undefined;
+  /** The credential as its owner knows it, for a failure's sentence ("the API key “work”"). */
+  readonly credentialName?: CredentialName | undefined;
 }
 
 export class ExecutionRun {

@@ -25,7 +25,7 @@ export class PerspectivesRun {
     const columns = h("div", { class: `perspectives${requests.length > 1 ? " several" : ""}` });
     for (const request of requests) {
       const run = new ExecutionRun(client, request);
-      const answer = new Answer(request.provider);
+      const answer = new Answer(request.provider, request.credentialName);
       const view = new AnswerView(answer, () => void this.cancel(run, answer, view));
       this.runs.push(run);
       this.views.push(view);

@@ -62,6 +62,53 @@ export function problemMessage(step: RunStep, status: number, detail: string | u
   }
 }
 
+const companyNames: Record<string, string> = { anthropic: "Anthropic", openai: "OpenAI", google: "Google" };
+
+/** The company behind a provider id: "Anthropic", "OpenAI", "Google". */
+export function companyName(provider: string): string {
+  return companyNames[provider] ?? provider;
+}
+
+/** The credential a run used, as its owner knows it. */
+export interface CredentialName {
+  readonly label: string;
+  /** "API key" or "sign-in". */
+  readonly kind: string;
+}
+
+/**
+ * A run the agent classified as failed (docs/events.md, "Failures"), in one sentence: what happened and what to do,
+ * as src/Polydev.Client/Executions/FailureText.cs says it in the terminal, with the page's own places to act.
+ */
+export function failureMessage(provider: string, failure: { readonly kind: string; readonly status?: number | undefined }, credential: CredentialName | undefined): string {
+  const company = companyName(provider);
+  const name = providerName(provider);
+  const status = failure.status !== undefined ? ` (${failure.status})` : "";
+  const stored = credential !== undefined ? `the ${credential.kind} “${credential.label}”` : `your ${company} credential`;
+  switch (failure.kind) {
+    case "credential_rejected":
+      return `${company} rejected ${stored}${status}. Replace it on the Providers page.`;
+    case "rate_limited":
+      return `${company} is limiting requests for ${stored}${status}. Wait a little and send again, or choose another credential.`;
+    case "provider_error":
+      return `${company} answered with an error${status}. Send again in a moment.`;
+    case "provider_unreachable":
+      return `${company} could not be reached from the sandbox. Try again later; if it keeps happening, ask the server's operator whether it can reach the internet.`;
+    case "egress_refused":
+      return `The server's egress proxy would not connect the sandbox to ${company}${status}. Ask the server's operator to check Polydev's egress.`;
+    case "time_limit":
+      return `${name} did not finish in time and was stopped. The answer so far is kept.`;
+    case "output_limit":
+      return `${name}'s answer grew past the size the server allows and was cut off.`;
+    case "cancelled":
+      return "Cancelled.";
+    case "sandbox_lost":
+      return `${name}'s sandbox went away before it finished. Send again.`;
+    default:
+      return `${name} stopped without finishing. Open the details to see what it printed.`;
+  }
+}
+
 /** How the agent's `exit` reason reads when it is not `ok`; `lastError` is the CLI's last error message, if any. */
 export function exitMessage(provider: string, reason: string, exitCode: number | undefined, lastError: string | undefined): string {
   const name = providerName(provider);

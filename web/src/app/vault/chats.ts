@@ -18,6 +18,17 @@ export interface ChatMessageBody {
   readonly provider: string | null;
   /** For answers: the model as the provider names it; null when unknown. */
   readonly model: string | null;
+  /**
+   * A run that failed: why (the agent's kind and status) and the sentence the user was shown. Such a message is a
+   * failure, never an answer (its text is only what arrived before it failed). Absent for everything else.
+   */
+  readonly failure?: ChatFailure | undefined;
+}
+
+export interface ChatFailure {
+  readonly kind: string;
+  readonly status: number | null;
+  readonly message: string;
 }
 
 export interface Chat {
@@ -93,11 +104,21 @@ export function parseMessageBody(json: string): ChatMessageBody | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
   if ((v["role"] !== "user" && v["role"] !== "assistant") || typeof v["text"] !== "string") return null;
+  const f = v["failure"];
+  const failure = typeof f === "object" && f !== null && typeof (f as Record<string, unknown>)["kind"] === "string"
+    && typeof (f as Record<string, unknown>)["message"] === "string"
+    ? {
+      kind: (f as Record<string, unknown>)["kind"] as string,
+      status: typeof (f as Record<string, unknown>)["status"] === "number" ? (f as Record<string, unknown>)["status"] as number : null,
+      message: (f as Record<string, unknown>)["message"] as string,
+    }
+    : undefined;
   return {
     role: v["role"],
     text: v["text"],
     provider: typeof v["provider"] === "string" ? v["provider"] : null,
     model: typeof v["model"] === "string" ? v["model"] : null,
+    ...(failure === undefined ? {} : { failure }),
   };
 }
 
