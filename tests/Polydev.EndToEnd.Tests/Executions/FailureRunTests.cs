@@ -1,0 +1,66 @@
+using Polydev.EndToEnd.Tests.Infrastructure;
+using Polydev.Testing.ProviderStubs;
+
+namespace Polydev.EndToEnd.Tests.Executions;
+
+/// <summary>
+/// Issue 14, "Honest failures", as a user meets them: <c>polydev run</c> with real Claude Code in a warm sandbox, its
+/// traffic through the real per-user egress, against a stub that refuses the key, rate-limits, is down, and a
+/// destination the egress refuses. Each ends in one sentence that says what to do, within seconds where the CLI
+/// would otherwise retry; the chat keeps it as a failure, never as an answer.
+/// </summary>
+[Collection(SandboxCollection.Name)]
+public sealed class FailureRunTests
+{
+    [Fact]
+    public async Task Each_failure_is_one_sentence_that_says_what_to_do_and_is_kept_as_a_failure()
+    {
+        await using var provider = await ProviderUnderTest.StartAsync("anthropic");
+        var stub = (AnthropicStub)provider.Stub;
+        await using var server = await SandboxedServer.StartAsync("anthropic", SandboxedServer.NewServerId(), ServerProcess.FreePort());
+        using var cli = new Cli(server.Url);
+        await cli.SignupAsync($"failures-{Guid.NewGuid():N}@example.com", Needles.Canary("password"));
+        (await cli.RunAsync(["credentials", "add", "anthropic", "--label", "work", "--base-url", provider.BaseUrl, "--ca-file", provider.Stub.AuthorityPemPath], stdin: Needles.Canary("key"))).Succeeded();
+        (await cli.RunAsync("chats", "new", "failures")).Succeeded();
+
+        stub.FailWithStatus = 401;
+        var rejected = await RunAsync(server, cli, "--chat", "failures", "--verbose");
+        Assert.Equal("polydev run: Anthropic rejected the API key stored as 'work' (401). Replace it with `polydev credentials add anthropic`.", rejected.Sentence);
+        Assert.Contains("[details] credential_rejected:", rejected.Result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("[retry] Anthropic answered 401; Claude Code tries again", rejected.Result.Stderr, StringComparison.Ordinal);
+        Assert.True(rejected.Elapsed < TimeSpan.FromSeconds(15), $"took {rejected.Elapsed.TotalSeconds:F1} s");
+
+        stub.FailWithStatus = 429;
+        var limited = await RunAsync(server, cli);
+        Assert.StartsWith("polydev run: Anthropic is limiting requests for the API key stored as 'work' (429).", limited.Sentence, StringComparison.Ordinal);
+        Assert.DoesNotContain("[details]", limited.Result.Stderr, StringComparison.Ordinal); // details only with --verbose
+
+        var refused = await RunAsync(server, cli, "--base-url", "https://169.254.169.254", "--ca-file", provider.Stub.AuthorityPemPath);
+        Assert.Equal("polydev run: The server's egress proxy would not connect the sandbox to Anthropic (403). Ask the server's operator to check Polydev's egress.", refused.Sentence);
+        Assert.True(refused.Elapsed < TimeSpan.FromSeconds(20), $"took {refused.Elapsed.TotalSeconds:F1} s");
+
+        await provider.Stub.DisposeAsync();
+        var down = await RunAsync(server, cli);
+        Assert.StartsWith("polydev run: Anthropic could not be reached from the sandbox.", down.Sentence, StringComparison.Ordinal);
+        Assert.True(down.Elapsed < TimeSpan.FromSeconds(20), $"took {down.Elapsed.TotalSeconds:F1} s");
+
+        // The chat keeps the failure with its sentence, not an empty answer.
+        var chat = (await cli.RunAsync("chats", "show", "failures")).Succeeded().Stdout;
+        Assert.Contains("[assistant, anthropic, failed]", chat, StringComparison.Ordinal);
+        Assert.Contains("Anthropic rejected the API key stored as 'work' (401).", chat, StringComparison.Ordinal);
+    }
+
+    private sealed record FailedRun(CliResult Result, string Sentence, TimeSpan Elapsed);
+
+    /// <summary>A run that must fail with exit code 1; its last stderr line is the sentence.</summary>
+    private static async Task<FailedRun> RunAsync(ServerProcess server, Cli cli, params string[] more)
+    {
+        await SandboxedServer.WaitForReadyAsync(server, "anthropic", TimeSpan.FromSeconds(60));
+        var started = DateTime.UtcNow;
+        var result = await cli.RunAsync(["run", "--provider", "anthropic", .. more, "Say hello."]);
+        var elapsed = DateTime.UtcNow - started;
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}\n{result.Stderr}\n{server.Logs}");
+        var sentence = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        return new FailedRun(result, sentence, elapsed);
+    }
+}
