@@ -198,6 +198,11 @@ internal static class JobValidation
             return "prompt is empty.";
         }
 
+        if (job.History is { } history && history.Any(turn => turn is null || turn.Role is not (JobTurn.User or JobTurn.Assistant) || turn.Text is null))
+        {
+            return "history must be turns with role user or assistant and a text.";
+        }
+
         if (job.OutputKey is not { Length: OutputStream.KeyLength })
         {
             return $"outputKey must be {OutputStream.KeyLength} bytes (base64).";

@@ -203,7 +203,7 @@ internal sealed class JobRunner
         try
         {
             await using Stream input = process.StandardInput.BaseStream;
-            await input.WriteAsync(Encoding.UTF8.GetBytes(_job.Prompt!));
+            await input.WriteAsync(Encoding.UTF8.GetBytes(Conversation.Prompt(_job.History, _job.Prompt!)));
         }
         catch (IOException)
         {

@@ -106,6 +106,7 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         Provider = request.Provider,
         Credential = new JobCredential { Type = request.Credential.Type, Value = request.Credential.Secret },
         Prompt = request.Prompt,
+        History = request.History is { Count: > 0 } history ? [.. history] : null,
         Options = new JobOptions
         {
             Model = request.Model,
@@ -150,6 +151,9 @@ internal sealed record RunRequest(string Provider, string Prompt, CredentialSecr
 
     /// <summary>Store the prompt and the answer in this chat once the CLI has exited.</summary>
     public Guid? ChatId { get; init; }
+
+    /// <summary>The conversation so far in this provider's thread (<see cref="ConversationHistory"/>); none for a first turn.</summary>
+    public IReadOnlyList<JobTurn>? History { get; init; }
 
     /// <summary>Never the prompt or the credential, not even by accident through a record's generated ToString.</summary>
     public override string ToString() => $"RunRequest {{ Provider = {Provider}, Model = {Model}, ChatId = {ChatId} }}";

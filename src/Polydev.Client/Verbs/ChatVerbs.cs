@@ -91,17 +91,7 @@ internal static class ChatVerbs
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
         var (chat, title) = await FindAsync(context, api, cipher, chatText);
-        // A message's place is its id (a UUIDv7: its creation time leads), which its envelope authenticates; the server's
-        // order is not trusted, so a server that reorders messages changes nothing that is shown.
-        var opened = (await api.ListMessagesAsync(chat.Id, context.Cancellation))
-            .Select(m => (Message: m, Opened: ChatMessageBody.Open(cipher, chat.Id, m.Id, m.Body)))
-            .OrderBy(m => m.Message.Id.ToString("D"), StringComparer.Ordinal)
-            .ToList();
-        await LegacyRecords.ResealAsync(
-            opened.Where(m => m.Opened.Legacy).Select(m => (Func<Task>)(() => api.UpdateMessageAsync(
-                chat.Id, m.Message.Id, new UpdateMessageRequest(m.Opened.Body.Seal(cipher, chat.Id, m.Message.Id), m.Message.Revision), context.Cancellation))),
-            "older message of this chat", "older messages of this chat", "it");
-        var messages = opened.Select(m => (m.Message.Id, m.Message.CreatedAt, m.Opened.Body)).ToList();
+        var messages = await MessagesAsync(context, api, cipher, chat.Id);
 
         context.Output.Result(new
         {
@@ -135,6 +125,24 @@ internal static class ChatVerbs
     /// The chat <paramref name="text"/> names: a full id is fetched directly; anything else is matched against every
     /// chat's id prefix and decrypted title, and must name exactly one.
     /// </summary>
+    /// <summary>
+    /// A chat's messages, opened, in their authenticated order: a message's place is its id (a UUIDv7: its creation
+    /// time leads), which its envelope authenticates; the server's order is not trusted, so a server that reorders
+    /// messages changes nothing. Older, unbound messages are re-sealed bound on the way.
+    /// </summary>
+    internal static async Task<List<(Guid Id, DateTimeOffset CreatedAt, ChatMessageBody Body)>> MessagesAsync(VerbContext context, PolydevApi api, VaultCipher cipher, Guid chatId)
+    {
+        var opened = (await api.ListMessagesAsync(chatId, context.Cancellation))
+            .Select(m => (Message: m, Opened: ChatMessageBody.Open(cipher, chatId, m.Id, m.Body)))
+            .OrderBy(m => m.Message.Id.ToString("D"), StringComparer.Ordinal)
+            .ToList();
+        await LegacyRecords.ResealAsync(
+            opened.Where(m => m.Opened.Legacy).Select(m => (Func<Task>)(() => api.UpdateMessageAsync(
+                chatId, m.Message.Id, new UpdateMessageRequest(m.Opened.Body.Seal(cipher, chatId, m.Message.Id), m.Message.Revision), context.Cancellation))),
+            "older message of this chat", "older messages of this chat", "it");
+        return opened.Select(m => (m.Message.Id, m.Message.CreatedAt, m.Opened.Body)).ToList();
+    }
+
     internal static async Task<(ChatResponse Chat, string Title)> FindAsync(VerbContext context, PolydevApi api, VaultCipher cipher, string text)
     {
         if (Guid.TryParse(text, out var id))

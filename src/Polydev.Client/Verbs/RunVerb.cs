@@ -20,7 +20,8 @@ internal static class RunVerb
         var provider = new Option<string>("--provider", "-p") { Description = $"Whose CLI runs: {string.Join(", ", Providers.All)}.", Required = true, HelpName = "PROVIDER" };
         provider.AcceptOnlyFromAmong([.. Providers.All]);
         var model = new Option<string?>("--model", "-m") { Description = "The model the CLI should use (default: the CLI's).", HelpName = "MODEL" };
-        var chat = new Option<string?>("--chat") { Description = "Store the prompt and the answer in this chat (id, id prefix or title).", HelpName = "CHAT" };
+        var chat = new Option<string?>("--chat") { Description = "Continue this chat (id, id prefix or title): the provider gets the conversation so far, and the prompt and answer are stored in it.", HelpName = "CHAT" };
+        var continueLast = new Option<bool>("--continue", "-c") { Description = "Continue the chat with the latest activity, like --chat." };
         var credential = new Option<string?>("--credential") { Description = "Which of your credentials for the provider (id or id prefix; default: the newest).", HelpName = "ID" };
         var timeout = new Option<int?>("--timeout") { Description = "Seconds the CLI may run (default and most: the server's limit).", HelpName = "SECONDS" };
         var baseUrl = new Option<string?>("--base-url") { Description = "The provider API's base URL for the CLI (a compatible endpoint); chosen here, sealed in the job.", HelpName = "URL" };
@@ -29,12 +30,13 @@ internal static class RunVerb
         var prompt = new Argument<string?>("PROMPT") { Description = "The prompt; '-' or nothing reads it from stdin.", Arity = ArgumentArity.ZeroOrOne };
         var run = new Command("run", "Run a prompt through your provider's CLI in a fresh sandbox and stream the answer.")
         {
-            provider, model, chat, credential, timeout, baseUrl, caFile, verbose, prompt,
+            provider, model, chat, continueLast, credential, timeout, baseUrl, caFile, verbose, prompt,
         };
         VerbAction.Set(run, globals, context => RunAsync(context, new RunOptions(
             context.Parse.GetRequiredValue(provider),
             context.Parse.GetValue(model),
             context.Parse.GetValue(chat),
+            context.Parse.GetValue(continueLast),
             context.Parse.GetValue(credential),
             context.Parse.GetValue(timeout),
             context.Parse.GetValue(baseUrl),
@@ -44,7 +46,7 @@ internal static class RunVerb
         return run;
     }
 
-    private sealed record RunOptions(string Provider, string? Model, string? Chat, string? Credential, int? Timeout, string? BaseUrl, string? CaFile, bool Verbose, string? Prompt);
+    private sealed record RunOptions(string Provider, string? Model, string? Chat, bool Continue, string? Credential, int? Timeout, string? BaseUrl, string? CaFile, bool Verbose, string? Prompt);
 
     private static async Task<int> RunAsync(VerbContext context, RunOptions options)
     {
@@ -52,6 +54,11 @@ internal static class RunVerb
         if (options.Timeout is < 1)
         {
             throw new UsageException("--timeout must be at least 1 second.");
+        }
+
+        if (options.Continue && options.Chat is not null)
+        {
+            throw new UsageException("give --chat or --continue, not both.");
         }
 
         var baseUrl = Endpoint.ParseBaseUrl(options.BaseUrl, "--base-url");
@@ -62,7 +69,17 @@ internal static class RunVerb
         var cipher = new VaultCipher(keys);
         var runner = new ExecutionRunner(api, cipher);
         var credential = await runner.FindCredentialAsync(options.Provider, options.Credential, context.Cancellation);
-        (ChatResponse Chat, string Title)? chat = options.Chat is { } chatText ? await ChatVerbs.FindAsync(context, api, cipher, chatText) : null;
+        (ChatResponse Chat, string Title)? chat = options.Chat is { } chatText ? await ChatVerbs.FindAsync(context, api, cipher, chatText)
+            : options.Continue ? await LatestChatAsync(context, api, cipher)
+            : null;
+        // A chat is a conversation: the provider's own thread of it goes with the prompt (docs/executions.md, "Conversations").
+        var history = chat is { } continued
+            ? ConversationHistory.For((await ChatVerbs.MessagesAsync(context, api, cipher, continued.Chat.Id)).Select(m => m.Body).ToList(), options.Provider)
+            : null;
+        if (chat is { } named && history is { Count: > 0 } && !context.Output.Json)
+        {
+            Output.Note($"Continuing '{Terminal.TerminalText.Printable(named.Title)}': {history.Count(t => t.Role == JobTurn.User)} earlier prompt(s) go with this one.");
+        }
 
         var printer = new EventPrinter(context.Output.Json, options.Verbose, options.Provider);
         var request = new RunRequest(options.Provider, prompt, credential)
@@ -72,6 +89,7 @@ internal static class RunVerb
             BaseUrl = baseUrl,
             CaBundle = caBundle,
             ChatId = chat?.Chat.Id,
+            History = history,
         };
         var outcome = await runner.RunAsync(request, printer.Print, context.Cancellation);
         if (outcome.StoredInChat is { } chatId)
@@ -96,6 +114,14 @@ internal static class RunVerb
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>The chat with the latest message (or, without messages, the newest one).</summary>
+    private static async Task<(ChatResponse Chat, string Title)> LatestChatAsync(VerbContext context, Polydev.Client.Api.PolydevApi api, VaultCipher cipher)
+    {
+        var latest = (await api.ListChatsAsync(context.Cancellation)).MaxBy(c => c.LastMessageAt ?? c.CreatedAt)
+            ?? throw new CliException("you have no chat to continue; start one with `polydev chats new TITLE` and run with --chat.");
+        return (latest, ChatTitle.Open(cipher, latest.Id, latest.Title));
     }
 
     private static string ReadPrompt(string? argument)

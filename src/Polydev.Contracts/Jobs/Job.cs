@@ -22,6 +22,13 @@ public sealed class Job
     /// <summary>Written to the CLI's stdin, never to an argv.</summary>
     public string Prompt { get; set; } = "";
 
+    /// <summary>
+    /// The conversation so far, oldest first: the user's earlier prompts in this thread and this provider's answers
+    /// to them (never another provider's, never a failed run). The agent gives it to the CLI with the prompt
+    /// (docs/executions.md, "Conversations"); absent for a first turn.
+    /// </summary>
+    public List<JobTurn>? History { get; set; }
+
     public JobOptions Options { get; set; } = new();
 
     /// <summary>32 fresh bytes per job (base64 in JSON): the key of the output stream.</summary>
@@ -35,6 +42,18 @@ public sealed class Job
 
     /// <summary>PEM: a CA the CLI trusts in addition to the system's.</summary>
     public string? CaBundle { get; set; }
+}
+
+/// <summary>One earlier turn of a conversation.</summary>
+public sealed class JobTurn
+{
+    public const string User = "user";
+    public const string Assistant = "assistant";
+
+    /// <summary><see cref="User"/> or <see cref="Assistant"/>.</summary>
+    public string Role { get; set; } = "";
+
+    public string Text { get; set; } = "";
 }
 
 public sealed class JobCredential

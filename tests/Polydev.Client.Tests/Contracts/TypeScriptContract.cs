@@ -93,10 +93,11 @@ internal static class TypeScriptContract
             var optional = IsOptional(info.Type, property);
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             ts.Append($"  readonly {property.Name}{(optional ? "?" : "")}: {TypeName(type)};\n");
-            if (type.Namespace == typeof(Job).Namespace)
+            var element = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : type;
+            if (element.Namespace == typeof(Job).Namespace)
             {
-                nested.Add(context.GetTypeInfo(type)
-                    ?? throw new InvalidOperationException($"{type.Name} is not in the contract's JSON context."));
+                nested.Add(context.GetTypeInfo(element)
+                    ?? throw new InvalidOperationException($"{element.Name} is not in the contract's JSON context."));
             }
         }
 
@@ -131,6 +132,7 @@ internal static class TypeScriptContract
         // Any JSON value, as the CLI gave it.
         _ when type == typeof(JsonElement) => "unknown",
         _ when type.Namespace == typeof(Job).Namespace => type.Name,
+        _ when type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) => $"readonly {TypeName(type.GetGenericArguments()[0])}[]",
         _ => throw new NotSupportedException($"No TypeScript type for {type}; add one to TypeScriptContract.TypeName."),
     };
 

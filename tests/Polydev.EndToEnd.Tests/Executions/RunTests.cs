@@ -56,8 +56,27 @@ public sealed class RunTests
         Assert.Equal("exit", types[^1]);
         Assert.Equal("ok", events[^1].GetProperty("reason").GetString());
 
-        // Zero knowledge, while the server runs: its own environment and arguments, every container the engine has.
         var needles = new Needles().AddText("API key", apiKey).AddText("prompt", prompt).AddText("password", password);
+
+        // Issue 14: a follow-up carries the conversation. --continue picks the chat with the latest message, and the
+        // model's request for the new prompt holds the first turn, prompt and answer, with the new prompt after them.
+        var firstAnswer = provider.Stub.Answer;
+        provider.Stub.Answer = $"The {name} stub answers the follow-up {Guid.NewGuid():N}.";
+        var followUp = Needles.Canary("follow-up") + " And now?";
+        var bodiesBefore = provider.Stub.RequestBodies.Count;
+        var second = await SucceedsAsync(server, provider, cli.RunAsync(["run", "--provider", name, "--continue", "-"], stdin: followUp));
+        Assert.Contains(provider.Stub.Answer, second.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 earlier prompt(s)", second.Stderr, StringComparison.Ordinal);
+        // The canaries are ASCII without quotes or backslashes: JSON carries them as they are.
+        var followUpToken = followUp.Split(' ')[0];
+        var modelCall = provider.Stub.RequestBodies.Skip(bodiesBefore).Last(b => b.Contains(followUpToken, StringComparison.Ordinal));
+        Assert.True(modelCall.Contains(prompt, StringComparison.Ordinal) && modelCall.Contains(firstAnswer, StringComparison.Ordinal), modelCall[..Math.Min(3000, modelCall.Length)]);
+        Assert.True(modelCall.IndexOf(firstAnswer, StringComparison.Ordinal) < modelCall.LastIndexOf(followUpToken, StringComparison.Ordinal));
+        var thread = (await cli.RunAsync("chats", "show", "e2e run")).Succeeded().Stdout;
+        Assert.True(thread.IndexOf(firstAnswer, StringComparison.Ordinal) < thread.IndexOf(provider.Stub.Answer, StringComparison.Ordinal), thread);
+        needles.AddText("follow-up", followUp);
+
+        // Zero knowledge, while the server runs: its own environment and arguments, every container the engine has.
         needles.AssertAbsentFrom("the server's environment", [server.ReadEnviron()]);
         needles.AssertAbsentFrom("the server's arguments", [server.ReadCommandLine()]);
         needles.AssertAbsentFrom("docker inspect of every container", await Docker.InspectAllContainersAsync());

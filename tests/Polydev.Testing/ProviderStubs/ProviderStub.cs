@@ -44,6 +44,11 @@ public abstract class ProviderStub : IAsyncDisposable
     /// <summary>Every request (method, path and query), in arrival order.</summary>
     public IReadOnlyList<StubRequest> Requests => _requests.ToArray();
 
+    /// <summary>The body of every POST, as text, in arrival order (what the CLI sent the model).</summary>
+    public IReadOnlyList<string> RequestBodies => _bodies.ToArray();
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _bodies = new();
+
     /// <summary>When the stub finished answering its first request; null before.</summary>
     public DateTimeOffset? FirstAnsweredAt { get; private set; }
 
@@ -72,6 +77,17 @@ public abstract class ProviderStub : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             _requests.Enqueue(new StubRequest(context.Request.Method, context.Request.Path + context.Request.QueryString));
+            if (HttpMethods.IsPost(context.Request.Method))
+            {
+                context.Request.EnableBuffering();
+                using (var reader = new StreamReader(context.Request.Body, leaveOpen: true))
+                {
+                    _bodies.Enqueue(await reader.ReadToEndAsync(context.RequestAborted));
+                }
+
+                context.Request.Body.Position = 0;
+            }
+
             await next(context);
             FirstAnsweredAt ??= DateTimeOffset.UtcNow;
         });

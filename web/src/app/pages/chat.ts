@@ -7,9 +7,10 @@ import { Notice } from "../ui/feedback.ts";
 import { loadCredentialOptions, openRunCredential, type CredentialOption } from "../run/credential-choice.ts";
 import type { RunRequest } from "../run/execution-run.ts";
 import { ExecutionsClient } from "../run/executions.ts";
+import { conversationHistory } from "../run/history.ts";
 import { PerspectivesRun, type Perspective } from "../run/perspectives.ts";
 import { providerIds, providerName } from "../run/words.ts";
-import { ChatVault, type Chat } from "../vault/chats.ts";
+import { ChatVault, type Chat, type ChatMessageBody } from "../vault/chats.ts";
 import { chatTitle, deleteConfirm, renameForm } from "./chat-actions.ts";
 import { conversationItems, messageView } from "./conversation.ts";
 import type { Page, PageContext } from "./page.ts";
@@ -41,6 +42,8 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
     h("header", { class: "chat-header" }, title, headerActions), headerExtra, notice.root, loading, conversation, composer.root);
 
   let chat: Chat | null = null;
+  /** The chat's messages as the page knows them, oldest first: each provider's thread goes with the next prompt. */
+  let thread: (ChatMessageBody | null)[] = [];
 
   function showHeader(current: Chat): void {
     chat = current;
@@ -63,6 +66,7 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
       ]);
       if (ctx.signal.aborted) return;
       showHeader(current);
+      thread = messages.map((m) => m.body);
       conversation.replaceChildren(...conversationItems(messages));
       composer.setCredentials(credentials);
     } catch (error) {
@@ -83,6 +87,7 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
       requests.push({
         provider: option.provider, credential, prompt,
         credentialName: { label: option.label, kind: credential.type === "api_key" ? "API key" : "sign-in" },
+        history: conversationHistory(thread, option.provider),
       });
     }
     const pending = h("li", { class: "pending" }, messageView({ role: "user", text: prompt, provider: null, model: null }));
@@ -117,7 +122,9 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
     const attempt = async (): Promise<void> => {
       try {
         if (!savedPrompt) {
-          await vault.addMessage(chatIdToSave, { role: "user", text: prompt, provider: null, model: null });
+          const asked: ChatMessageBody = { role: "user", text: prompt, provider: null, model: null };
+          await vault.addMessage(chatIdToSave, asked);
+          thread.push(asked);
           savedPrompt = true;
         }
         for (const p of answered) {
@@ -125,9 +132,11 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
           const failure = p.answer.status === "failed"
             ? { failure: { kind: p.answer.failure?.kind ?? "cli_crashed", status: p.answer.failure?.status ?? null, message: p.answer.problem } }
             : {};
-          await vault.addMessage(chatIdToSave, {
+          const answer: ChatMessageBody = {
             role: "assistant", text: p.answer.text, provider: p.request.provider, model: p.answer.model ?? p.request.model ?? null, ...failure,
-          });
+          };
+          await vault.addMessage(chatIdToSave, answer);
+          thread.push(answer);
           savedAnswers.add(p);
         }
         status.textContent = "Saved to the chat.";

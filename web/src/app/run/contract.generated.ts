@@ -28,6 +28,7 @@ export interface Job {
   readonly provider: string;
   readonly credential: JobCredential;
   readonly prompt: string;
+  readonly history?: readonly JobTurn[];
   readonly options: JobOptions;
   readonly outputKey: string;
   readonly proxyUrl?: string;
@@ -38,6 +39,11 @@ export interface Job {
 export interface JobCredential {
   readonly type: string;
   readonly value: string;
+}
+
+export interface JobTurn {
+  readonly role: string;
+  readonly text: string;
 }
 
 export interface JobOptions {

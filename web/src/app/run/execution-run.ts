@@ -7,6 +7,7 @@ import { sealJob, type CredentialType } from "./job.ts";
 
 /** The decrypted credential a run uses (docs/vault.md credential plaintext, optional baseUrl/caBundle included). */
 import type { CredentialName } from "./words.ts";
+import type { JobTurn } from "./contract.generated.ts";
 
 export interface RunCredential {
   readonly type: CredentialType;
@@ -22,6 +23,8 @@ export interface RunRequest {
   readonly model?: string | undefined;
   /** The credential as its owner knows it, for a failure's sentence ("the API key “work”"). */
   readonly credentialName?: CredentialName | undefined;
+  /** The conversation so far in this provider's thread of the chat (run/history.ts). */
+  readonly history?: readonly JobTurn[] | undefined;
 }
 
 export class ExecutionRun {
@@ -46,7 +49,7 @@ export class ExecutionRun {
 
   /** Runs the prompt; yields the answer's events as they arrive. Throws RunError with words for the user. */
   async *events(): AsyncGenerator<RunEvent, void, undefined> {
-    const { provider, credential, prompt, model } = this.request;
+    const { provider, credential, prompt, model, history } = this.request;
     const created = await this.client.create(provider, this.abort.signal);
     this.created = created;
     if (this.cancelRequested) {
@@ -59,6 +62,7 @@ export class ExecutionRun {
       credentialType: credential.type,
       credential: credential.secret,
       prompt,
+      history,
       model,
       timeLimitSeconds: created.limits.maxRunSeconds,
       maxOutputBytes: 0,

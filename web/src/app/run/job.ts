@@ -6,7 +6,7 @@
 import { fromBase64, importAesGcmKey, randomBytes, toBase64, utf8 } from "../../crypto/bytes.ts";
 import { seal } from "../../crypto/sealed-box.ts";
 import {
-  jobVersion, sealedJobPurpose, type CredentialType, type Job, type JobCredential, type JobOptions,
+  jobVersion, sealedJobPurpose, type CredentialType, type Job, type JobCredential, type JobOptions, type JobTurn,
 } from "./contract.generated.ts";
 import { present } from "./contract.ts";
 
@@ -18,6 +18,8 @@ export interface JobInput {
   readonly credentialType: CredentialType;
   readonly credential: string;
   readonly prompt: string;
+  /** The conversation so far in this provider's thread (run/history.ts); none for a first turn. */
+  readonly history?: readonly JobTurn[] | undefined;
   readonly model?: string | undefined;
   /** 0 = the agent's default; callers pass the server's limit (ExecutionRunner does the same). */
   readonly timeLimitSeconds: number;
@@ -38,6 +40,7 @@ export function jobJson(input: JobInput, outputKey: Uint8Array): Job {
     provider: input.provider,
     credential: present<JobCredential>({ type: input.credentialType, value: input.credential }),
     prompt: input.prompt,
+    history: input.history !== undefined && input.history.length > 0 ? input.history : undefined,
     options: present<JobOptions>({
       model: input.model, timeLimitSeconds: input.timeLimitSeconds, maxOutputBytes: input.maxOutputBytes,
     }),
