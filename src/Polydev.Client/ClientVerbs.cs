@@ -23,6 +23,7 @@ public static class ClientVerbs
             TokenVerbs.Create(globals),
             EgressVerbs.Create(globals),
             RunVerb.Create(globals),
+            StatusVerb.Create(globals),
         ];
         foreach (var verb in verbs)
         {

@@ -24,6 +24,7 @@ public static class ApiRoutes
     public const string AdminEgressPorts = "/api/admin/egress/ports";
     public const string Executions = "/api/executions";
     public const string AdminSandboxes = "/api/admin/sandboxes";
+    public const string Runtimes = "/api/runtimes";
 
     public static string Chat(Guid id) => $"{Chats}/{id:D}";
     public static string Messages(Guid chatId) => $"{Chats}/{chatId:D}/messages";

@@ -20,10 +20,11 @@ public sealed class AccountLifecycleTests
         Assert.StartsWith("pd_t_", token.GetProperty("token").GetString(), StringComparison.Ordinal);
         var tokenId = token.GetProperty("id").GetString()!;
         var tokens = (await cli.RunAsync("tokens", "list")).Succeeded().Stdout;
-        Assert.Contains(tokenId, tokens, StringComparison.Ordinal);
+        Assert.Contains(tokenId[..8] + " ", tokens, StringComparison.Ordinal); // its shortest unique start
+        Assert.DoesNotContain(tokenId, tokens, StringComparison.Ordinal);
         Assert.DoesNotContain(token.GetProperty("token").GetString()!, tokens, StringComparison.Ordinal);
         (await cli.RunAsync("tokens", "revoke", tokenId[..20])).Succeeded();
-        Assert.DoesNotContain(tokenId, (await cli.RunAsync("tokens", "list")).Succeeded().Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(tokenId[..8], (await cli.RunAsync("tokens", "list")).Succeeded().Stdout, StringComparison.Ordinal);
 
         // A new machine that knows only the e-mail and the recovery code (typed in lower case, without dashes).
         using var newMachine = new Cli(server.Url);

@@ -44,7 +44,7 @@ public sealed partial class FullFlowTests
         (await cli.RunAsync("chats", "append", chatId, "@third, not a response file")).Succeeded();
         var list = (await cli.RunAsync("chats", "list")).Succeeded();
         Assert.Contains("Flow chat", list.Stdout, StringComparison.Ordinal);
-        Assert.Contains(chatId, list.Stdout, StringComparison.Ordinal);
+        Assert.Contains(chatId[..8] + " ", list.Stdout, StringComparison.Ordinal); // the shortest unique start of its id
 
         var show = (await cli.RunAsync("chats", "show", "Flow chat", "--json")).Succeeded().Json();
         Assert.Equal("Flow chat", show.GetProperty("title").GetString());

@@ -81,6 +81,10 @@ internal sealed class PolydevApi : IDisposable
 
     public Task<ChatResponse> GetChatAsync(Guid id, CancellationToken ct) => SendAsync<ChatResponse>(HttpMethod.Get, ApiRoutes.Chat(id), null, ct);
 
+    public Task<ChatResponse> UpdateChatAsync(Guid id, UpdateChatRequest request, CancellationToken ct) => SendAsync<ChatResponse>(HttpMethod.Put, ApiRoutes.Chat(id), request, ct);
+
+    public Task DeleteChatAsync(Guid id, CancellationToken ct) => SendAsync(HttpMethod.Delete, ApiRoutes.Chat(id), null, ct);
+
     public Task<ChatResponse> CreateChatAsync(CreateChatRequest request, CancellationToken ct) => SendAsync<ChatResponse>(HttpMethod.Post, ApiRoutes.Chats, request, ct);
 
     public Task<List<MessageResponse>> ListMessagesAsync(Guid chatId, CancellationToken ct) => AllPagesAsync<MessageResponse>(ApiRoutes.Messages(chatId), ct);
@@ -100,6 +104,8 @@ internal sealed class PolydevApi : IDisposable
     public Task DeleteCredentialAsync(Guid id, CancellationToken ct) => SendAsync(HttpMethod.Delete, ApiRoutes.Credential(id), null, ct);
 
     // Egress.
+    public Task<RuntimesResponse> GetRuntimesAsync(CancellationToken ct) => SendAsync<RuntimesResponse>(HttpMethod.Get, ApiRoutes.Runtimes, null, ct);
+
     public Task<EgressStatusResponse> GetEgressAsync(CancellationToken ct) => SendAsync<EgressStatusResponse>(HttpMethod.Get, ApiRoutes.Egress, null, ct);
 
     public Task<EgressCheckResponse> CheckEgressAsync(CancellationToken ct) => SendAsync<EgressCheckResponse>(HttpMethod.Post, ApiRoutes.EgressCheck, null, ct);

@@ -37,8 +37,15 @@ internal static class FailureText
             FailureKinds.OutputLimit =>
                 $"{cli}'s answer grew past the size the server allows and was cut off.",
             FailureKinds.Cancelled => "Cancelled.",
-            FailureKinds.SandboxLost =>
-                $"The sandbox running {cli} went away before it finished (the server may have restarted). Try again.",
+            FailureKinds.SandboxLost => failure.Detail switch
+            {
+                // The server's words for how the execution ended (docs/executions.md), said the user's way.
+                "server_restart" => $"The Polydev server restarted while {cli} ran. Try again.",
+                "out_of_memory" => $"{cli}'s sandbox ran out of memory and was stopped.",
+                "job_refused" => $"{cli}'s sandbox could not open the prompt. Try again.",
+                "not_started" => $"The run did not start in time. Try again.",
+                _ => $"The sandbox running {cli} went away before it finished. Try again.",
+            },
             _ => $"{cli} stopped without finishing{(exitCode is { } exit ? $" (exit code {exit})" : "")}. Run again with --verbose to see what it printed.",
         };
     }

@@ -8,7 +8,7 @@ using Polydev.Contracts.Vault;
 
 namespace Polydev.Client.Verbs;
 
-/// <summary><c>polydev chats new|append|list|show</c>: chats whose titles and messages only this client can read.</summary>
+/// <summary><c>polydev chats new|append|list|show|rename|delete|export</c>: chats whose titles and messages only this client can read.</summary>
 internal static class ChatVerbs
 {
     private const string ListVerb = "polydev chats list";
@@ -31,7 +31,24 @@ internal static class ChatVerbs
         var show = new Command("show", "Print a chat's messages, oldest first.") { showChat };
         VerbAction.Set(show, globals, context => ShowAsync(context, context.Parse.GetRequiredValue(showChat)));
 
-        return new Command("chats", "Your chats, end-to-end encrypted.") { create, append, list, show };
+        var renameChat = new Argument<string>("CHAT") { Description = "The chat's id, a unique start of it, or its exact title." };
+        var newTitle = new Argument<string>("TITLE") { Description = "The new title." };
+        var rename = new Command("rename", "Give a chat a new title.") { renameChat, newTitle };
+        VerbAction.Set(rename, globals, context => RenameAsync(context, context.Parse.GetRequiredValue(renameChat), context.Parse.GetRequiredValue(newTitle)));
+
+        var deleteChat = new Argument<string>("CHAT") { Description = "The chat's id, a unique start of it, or its exact title." };
+        var yes = new Option<bool>("--yes") { Description = "Do not ask to confirm." };
+        var delete = new Command("delete", "Delete a chat and all its messages, for good.") { deleteChat, yes };
+        VerbAction.Set(delete, globals, context => DeleteAsync(context, context.Parse.GetRequiredValue(deleteChat), context.Parse.GetValue(yes)));
+
+        var exportChat = new Argument<string>("CHAT") { Description = "The chat's id, a unique start of it, or its exact title." };
+        var format = new Option<string>("--format") { Description = "markdown or json.", DefaultValueFactory = _ => "markdown", HelpName = "FORMAT" };
+        format.AcceptOnlyFromAmong("markdown", "json");
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file (created with mode 0600) instead of stdout.", HelpName = "FILE" };
+        var export = new Command("export", "Write a chat, decrypted here, as Markdown or JSON.") { exportChat, format, output };
+        VerbAction.Set(export, globals, context => ExportAsync(context, context.Parse.GetRequiredValue(exportChat), context.Parse.GetRequiredValue(format), context.Parse.GetValue(output)));
+
+        return new Command("chats", "Your chats, end-to-end encrypted.") { create, append, list, show, rename, delete, export };
     }
 
     private static async Task<int> NewAsync(VerbContext context, string title)
@@ -77,11 +94,12 @@ internal static class ChatVerbs
             .Select(c => new { id = c.Id, title = ChatTitle.Open(cipher, c.Id, c.Title), messageCount = c.MessageCount, createdAt = c.CreatedAt, updatedAt = c.LastMessageAt is { } last && last > c.UpdatedAt ? last : c.UpdatedAt })
             .ToList();
 
+        var shortId = IdPrefix.Shortest(chats.Select(c => c.id));
         context.Output.List(
             chats,
             "No chats yet. Start one with: polydev chats new \"A title\"",
             ["ID", "UPDATED", "MESSAGES", "TITLE"],
-            c => [c.id.ToString("D"), Output.When(c.updatedAt), c.messageCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.OneLine(c.title)]);
+            c => [shortId(c.id), Output.When(c.updatedAt), c.messageCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.OneLine(c.title)]);
         return ExitCodes.Success;
     }
 
@@ -125,6 +143,83 @@ internal static class ChatVerbs
     /// The chat <paramref name="text"/> names: a full id is fetched directly; anything else is matched against every
     /// chat's id prefix and decrypted title, and must name exactly one.
     /// </summary>
+    private static async Task<int> RenameAsync(VerbContext context, string chatText, string title)
+    {
+        using var api = context.SignedInApi(out var state);
+        using var keys = await Session.KeysAsync(context, api, state);
+        var cipher = new VaultCipher(keys);
+        var (chat, old) = await FindAsync(context, api, cipher, chatText);
+        var renamed = await api.UpdateChatAsync(chat.Id, new UpdateChatRequest(ChatTitle.Seal(cipher, chat.Id, title), chat.Revision), context.Cancellation);
+
+        context.Output.Result(new { id = renamed.Id, title });
+        context.Output.Line($"Renamed '{Output.OneLine(old)}' to '{Output.OneLine(title)}'.");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> DeleteAsync(VerbContext context, string chatText, bool confirmed)
+    {
+        using var api = context.SignedInApi(out var state);
+        using var keys = await Session.KeysAsync(context, api, state);
+        var (chat, title) = await FindAsync(context, api, new VaultCipher(keys), chatText);
+        if (!confirmed)
+        {
+            if (!Prompt.CanAsk)
+            {
+                throw new UsageException("no terminal to confirm on; pass --yes to delete the chat.");
+            }
+
+            var answer = Prompt.ReadLine($"Delete '{Output.OneLine(title)}' and its {chat.MessageCount} message(s), for good? [y/N] ").Trim();
+            if (!answer.Equals("y", StringComparison.OrdinalIgnoreCase) && !answer.Equals("yes", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliException("nothing was deleted.");
+            }
+        }
+
+        await api.DeleteChatAsync(chat.Id, context.Cancellation);
+        context.Output.Result(new { id = chat.Id, deleted = true });
+        context.Output.Line($"Deleted '{Output.OneLine(title)}' and its {chat.MessageCount} message(s).");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> ExportAsync(VerbContext context, string chatText, string format, string? path)
+    {
+        using var api = context.SignedInApi(out var state);
+        using var keys = await Session.KeysAsync(context, api, state);
+        var cipher = new VaultCipher(keys);
+        var (chat, title) = await FindAsync(context, api, cipher, chatText);
+        var messages = await MessagesAsync(context, api, cipher, chat.Id);
+        var text = format == "json"
+            ? System.Text.Json.JsonSerializer.Serialize(
+                new { id = chat.Id, title, createdAt = chat.CreatedAt, messages = messages.Select(m => new { id = m.Id, role = m.Body.Role, text = m.Body.Text, provider = m.Body.Provider, model = m.Body.Model, failure = m.Body.Failure, createdAt = m.CreatedAt }) },
+                Polydev.Contracts.PolydevJson.Options) + "\n"
+            : ChatMarkdown.Write(title, messages.Select(m => (m.CreatedAt, m.Body)));
+        if (path is null)
+        {
+            // Into a file or a pipe the chat's own bytes go as they are; onto a terminal, escaped (issue 13, finding 12).
+            Console.Out.Write(Console.IsOutputRedirected ? text : TerminalText.Printable(text));
+            return ExitCodes.Success;
+        }
+
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            await using var file = new FileStream(path, options);
+            await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), context.Cancellation);
+        }
+        catch (IOException e) when (File.Exists(path))
+        {
+            throw new CliException($"{path} exists already; nothing was written ({e.GetType().Name}).");
+        }
+
+        Output.Note($"Wrote '{Output.OneLine(title)}' ({messages.Count} message(s), decrypted) to {path}.");
+        return ExitCodes.Success;
+    }
+
     /// <summary>
     /// A chat's messages, opened, in their authenticated order: a message's place is its id (a UUIDv7: its creation
     /// time leads), which its envelope authenticates; the server's order is not trusted, so a server that reorders
@@ -152,7 +247,8 @@ internal static class ChatVerbs
         }
 
         var matches = new List<(ChatResponse, string)>();
-        foreach (var chat in await api.ListChatsAsync(context.Cancellation))
+        var all = await api.ListChatsAsync(context.Cancellation);
+        foreach (var chat in all)
         {
             var title = ChatTitle.Open(cipher, chat.Id, chat.Title);
             if (title == text || IdPrefix.Matches(chat.Id, text))
@@ -161,11 +257,18 @@ internal static class ChatVerbs
             }
         }
 
-        return matches.Count switch
+        if (matches.Count == 1)
         {
-            1 => matches[0],
-            0 => throw new CliException($"no chat has this id, id prefix or title; see `{ListVerb}`."),
-            _ => throw new CliException($"{matches.Count} chats match this id prefix or title; use the chat's id (see `{ListVerb}`)."),
-        };
+            return matches[0];
+        }
+
+        if (matches.Count == 0)
+        {
+            throw new CliException($"no chat has this id, id prefix or title; see `{ListVerb}`.");
+        }
+
+        var shortId = IdPrefix.Shortest(all.Select(c => c.Id));
+        var candidates = string.Join(", ", matches.Take(5).Select(m => $"{shortId(m.Item1.Id)} ({Output.OneLine(m.Item2)})"));
+        throw new CliException($"{matches.Count} chats match '{text}': {candidates}{(matches.Count > 5 ? ", …" : "")}; give more of the id.");
     }
 }

@@ -89,11 +89,12 @@ internal static class CredentialVerbs
             id = o.Record.Id, provider = o.Record.Provider, label = o.Opened.Secret.Label, type = o.Opened.Secret.Type, baseUrl = o.Opened.Secret.BaseUrl, createdAt = o.Record.CreatedAt,
         }).ToList();
 
+        var shortId = IdPrefix.Shortest(rows.Select(r => r.id));
         context.Output.List(
             rows,
             "No credentials yet. Add one with: polydev credentials add anthropic < key.txt",
             ["ID", "PROVIDER", "LABEL", "CREATED"],
-            r => [r.id.ToString("D"), r.provider, Output.OneLine(r.label), Output.When(r.createdAt)]);
+            r => [shortId(r.id), r.provider, Output.OneLine(r.label), Output.When(r.createdAt)]);
         return ExitCodes.Success;
     }
 
@@ -102,7 +103,7 @@ internal static class CredentialVerbs
         // Ids are not secret: removing needs the session token, not the keys.
         using var api = context.SignedInApi(out _);
         var credentials = await api.ListCredentialsAsync(null, context.Cancellation);
-        var credential = IdPrefix.Single(credentials, c => c.Id, idText, "credential", ListVerb);
+        var credential = IdPrefix.Single(credentials, c => c.Id, idText, "credential", ListVerb, c => c.Provider);
         await api.DeleteCredentialAsync(credential.Id, context.Cancellation);
 
         context.Output.Result(new { removed = credential.Id });

@@ -42,18 +42,19 @@ internal static class TokenVerbs
     {
         using var api = context.SignedInApi(out _);
         var tokens = await api.ListTokensAsync(context.Cancellation);
+        var shortId = IdPrefix.Shortest(tokens.Select(t => t.Id));
         context.Output.List(
             tokens,
             "No API tokens. Create one with: polydev tokens create NAME",
             ["ID", "CREATED", "LAST USED", "EXPIRES", "NAME"],
-            t => [t.Id.ToString("D"), Output.When(t.CreatedAt), Output.When(t.LastUsedAt), Output.When(t.ExpiresAt), Output.OneLine(t.Name ?? "")]);
+            t => [shortId(t.Id), Output.When(t.CreatedAt), Output.When(t.LastUsedAt), Output.When(t.ExpiresAt), Output.OneLine(t.Name ?? "")]);
         return ExitCodes.Success;
     }
 
     private static async Task<int> RevokeAsync(VerbContext context, string idText)
     {
         using var api = context.SignedInApi(out _);
-        var token = IdPrefix.Single(await api.ListTokensAsync(context.Cancellation), t => t.Id, idText, "API token", "polydev tokens list");
+        var token = IdPrefix.Single(await api.ListTokensAsync(context.Cancellation), t => t.Id, idText, "API token", "polydev tokens list", t => t.Name ?? "");
         await api.RevokeTokenAsync(token.Id, context.Cancellation);
         context.Output.Result(new { revoked = token.Id });
         context.Output.Line($"Revoked API token {token.Id}.");

@@ -88,3 +88,14 @@ public static class ExecutionStreamFormat
 {
     public const string MediaType = "application/vnd.polydev.output-stream";
 }
+
+/// <summary>
+/// What a user may run on this server: one entry per provider whose CLI it runs. <paramref name="Ready"/> sandboxes
+/// wait warm; with none, the next run starts a sandbox first and takes longer.
+/// </summary>
+/// <param name="Sandboxes">Whether the server runs sandboxes at all (an engine is configured).</param>
+public sealed record RuntimesResponse(bool Sandboxes, IReadOnlyList<RuntimeResponse> Runtimes, ExecutionLimitsResponse Limits);
+
+/// <param name="Kind">The runtime kind (<c>claude</c>, <c>codex</c>, <c>gemini</c>).</param>
+/// <param name="ImageVersion">The runtime image's version the pool serves; null until it is known.</param>
+public sealed record RuntimeResponse(string Kind, string Provider, bool Enabled, int Ready, int WarmTarget, string? ImageVersion);

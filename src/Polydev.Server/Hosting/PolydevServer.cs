@@ -4,8 +4,8 @@ using Polydev.Server.Accounts;
 using Polydev.Server.Egress;
 using Polydev.Server.Executions;
 using Polydev.Server.Pools;
-using Polydev.Server.Sandboxes;
 using Polydev.Server.Runtimes;
+using Polydev.Server.Sandboxes;
 using Polydev.Server.Sandboxes.Docker;
 using Polydev.Server.Vault;
 using Polydev.Server.Web;
@@ -134,5 +134,6 @@ public static class PolydevServer
         app.MapVault();
         app.MapEgress();
         app.MapExecutionEndpoints(app.Services.GetRequiredService<IOptions<ExecutionsOptions>>().Value);
+        app.MapRuntimeEndpoints();
     }
 }

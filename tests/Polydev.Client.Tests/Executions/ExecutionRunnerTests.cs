@@ -103,7 +103,7 @@ public sealed class ExecutionRunnerTests
         Assert.False(outcome.Succeeded);
         Assert.Null(outcome.Transcript.ExitReason);
         Assert.Equal(FailureKinds.SandboxLost, outcome.Failure?.Kind);
-        Assert.Equal("The sandbox running Claude Code went away before it finished (the server may have restarted). Try again.", outcome.FailureSentence);
+        Assert.Equal("The Polydev server restarted while Claude Code ran. Try again.", outcome.FailureSentence);
 
         // Issue 14: stored as a failure with its sentence, never as an answer; what arrived before is kept as its text.
         Assert.Equal(chatId, outcome.StoredInChat);

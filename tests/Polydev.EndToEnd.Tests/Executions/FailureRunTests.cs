@@ -23,6 +23,14 @@ public sealed class FailureRunTests
         (await cli.RunAsync(["credentials", "add", "anthropic", "--label", "work", "--base-url", provider.BaseUrl, "--ca-file", provider.Stub.AuthorityPemPath], stdin: Needles.Canary("key"))).Succeeded();
         (await cli.RunAsync("chats", "new", "failures")).Succeeded();
 
+        // polydev status: the warm sandbox the next run takes (issue 14, "The terminal").
+        await SandboxedServer.WaitForReadyAsync(server, "anthropic", TimeSpan.FromSeconds(60));
+        var status = (await cli.RunAsync("status", "--json")).Succeeded().Json();
+        var runtime = status.GetProperty("runtimes").EnumerateArray().Single(r => r.GetProperty("provider").GetString() == "anthropic");
+        Assert.True(runtime.GetProperty("enabled").GetBoolean());
+        Assert.Equal(1, runtime.GetProperty("ready").GetInt32());
+        Assert.Contains("Claude Code (anthropic): 1 warm sandbox ready", (await cli.RunAsync("status")).Succeeded().Stdout, StringComparison.Ordinal);
+
         stub.FailWithStatus = 401;
         var rejected = await RunAsync(server, cli, "--chat", "failures", "--verbose");
         Assert.Equal("polydev run: Anthropic rejected the API key stored as 'work' (401). Replace it with `polydev credentials add anthropic`.", rejected.Sentence);

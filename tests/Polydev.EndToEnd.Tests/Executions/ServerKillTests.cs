@@ -62,7 +62,7 @@ public sealed class ServerKillTests
         Assert.True(result.ExitCode != 0, $"polydev run exited 0 after its server was killed.\nstdout:\n{result.Stdout}\nstderr:\n{result.Stderr}");
         var line = Assert.Single(result.ErrorLines);
         Assert.StartsWith("polydev run: ", line, StringComparison.Ordinal);
-        // The CLI waits out the restart and reports how the server recorded the end.
-        Assert.Contains("server_restart", line, StringComparison.Ordinal);
+        // The CLI waits out the restart and says how the server recorded the end, in the user's words (issue 14).
+        Assert.Equal("polydev run: The Polydev server restarted while Claude Code ran. Try again.", line);
     }
 }
