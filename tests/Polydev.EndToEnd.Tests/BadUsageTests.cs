@@ -102,6 +102,19 @@ public sealed class BadUsageTests(BadUsageTests.SignedInUser user) : IClassFixtu
         Assert.Contains("POLYDEV_PASSWORD", (await cli.RunAsync("signup", "--email", "nobody@example.com")).ErrorLines[^1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_new_password_shorter_than_the_web_clients_minimum_is_refused_before_anything_is_made()
+    {
+        using var cli = new Cli(user.Server.Url);
+        var email = $"short-{Guid.NewGuid():N}@example.com";
+        var refused = await cli.RunAsync(["signup", "--email", email], environment: new Dictionary<string, string?> { ["POLYDEV_PASSWORD"] = "7 chars" });
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("at least 8 characters", refused.ErrorLines[^1], StringComparison.Ordinal);
+        Assert.False(File.Exists(cli.StatePath));
+        var login = await cli.RunAsync(["login", "--email", email], environment: new Dictionary<string, string?> { ["POLYDEV_PASSWORD"] = "7 chars" });
+        Assert.NotEqual(0, login.ExitCode); // no account was made
+    }
+
     /// <summary>One server and one signed-in, unlocked user for all these tests: sign-up costs a PBKDF2 run.</summary>
     public sealed class SignedInUser : IAsyncLifetime
     {

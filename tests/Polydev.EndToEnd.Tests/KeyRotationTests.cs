@@ -64,7 +64,7 @@ public sealed class KeyRotationTests
 
         // The code from the rotation before is spent too; the last one recovers.
         using var recovering = new Cli(server.Url);
-        Assert.NotEqual(0, (await recovering.RunAsync(["account", "recover", "--email", email], stdin: newCode + "\n", environment: new Dictionary<string, string?> { ["POLYDEV_NEW_PASSWORD"] = "x" })).ExitCode);
+        Assert.NotEqual(0, (await recovering.RunAsync(["account", "recover", "--email", email], stdin: newCode + "\n", environment: new Dictionary<string, string?> { ["POLYDEV_NEW_PASSWORD"] = "a password long enough" })).ExitCode);
         var lastCode = changed.GetProperty("recoveryCode").GetString()!;
         var recovered = (await recovering.RunAsync(["account", "recover", "--email", email], stdin: lastCode + "\n", environment: new Dictionary<string, string?>
         {

@@ -12,9 +12,23 @@ internal static class Secrets
     /// <summary>The account password: <c>POLYDEV_PASSWORD</c>, else asked once.</summary>
     public static string Password(string question = "Password: ") => FromEnvironmentOrPrompt(PasswordVariable, question, confirm: false);
 
-    /// <summary>A password being chosen (sign-up, change, recovery): from <paramref name="variable"/>, else asked twice.</summary>
-    public static string NewPassword(string variable, string question = "New password: ") =>
-        FromEnvironmentOrPrompt(variable, question, confirm: true);
+    /// <summary>
+    /// The shortest new password either client accepts (web/src/app/ui/new-password.ts: the same rule, in UTF-16 code
+    /// units as a browser's <c>minlength</c> counts). The server never sees a password, so only the clients can check.
+    /// </summary>
+    public const int MinNewPasswordLength = 8;
+
+    /// <summary>A password being chosen (sign-up, change, recovery): from <paramref name="variable"/>, else asked twice; at least <see cref="MinNewPasswordLength"/> characters.</summary>
+    public static string NewPassword(string variable, string question = "New password: ")
+    {
+        var password = FromEnvironmentOrPrompt(variable, question, confirm: true);
+        if (password.Length < MinNewPasswordLength)
+        {
+            throw new UsageException($"choose a password of at least {MinNewPasswordLength} characters (the web client asks the same); nothing was changed.");
+        }
+
+        return password;
+    }
 
     /// <summary>The value of a secret environment variable, or null when it is unset or empty.</summary>
     public static string? FromEnvironment(string variable) =>

@@ -41,8 +41,9 @@ internal static class ImagesVerb
             return await BuildAsync(new RuntimeImageBuildRequest(sources, parse.GetValue(providers) ?? [], parse.GetValue(stage)), cancellationToken);
         }));
 
-        var list = new Command("list", "List the runtime images on the sandbox engine: provider, reference, version, size, created.");
-        list.SetAction((_, cancellationToken) => RunAsync("list", () => ListAsync(cancellationToken)));
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (provider, reference, version, sizeBytes, created, latest) instead of the table." };
+        var list = new Command("list", "List the runtime images on the sandbox engine: provider, reference, version, size, created.") { json };
+        list.SetAction((parse, cancellationToken) => RunAsync("list", () => ListAsync(parse.GetValue(json), cancellationToken)));
 
         return new Command("images", "The runtime sandbox images: one per provider, with the pinned CLI and the sandbox agent.") { build, list };
     }
@@ -58,9 +59,17 @@ internal static class ImagesVerb
         return 0;
     }
 
-    private static async Task<int> ListAsync(CancellationToken cancellationToken)
+    private static async Task<int> ListAsync(bool json, CancellationToken cancellationToken)
     {
         using var host = ImageCatalogHost.Open();
+        if (json)
+        {
+            var images = (await host.Catalog.ListAsync(cancellationToken))
+                .Select(i => new { provider = i.Provider, reference = i.Reference, version = i.Version, sizeBytes = i.Size, created = i.Created, latest = i.Latest });
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(images, Polydev.Contracts.PolydevJson.Options));
+            return 0;
+        }
+
         var rows = new List<string[]> { new[] { "PROVIDER", "REFERENCE", "VERSION", "SIZE", "CREATED", "LATEST" } };
         foreach (var image in await host.Catalog.ListAsync(cancellationToken))
         {
