@@ -106,3 +106,13 @@ test("every failure kind reads as a sentence without setting names, fields or ex
   }
   assert.match(sentences[1]!, /^Google is limiting requests for the API key “home” \(429\)\./);
 });
+
+test("tokens and cost per answer, as the CLI reported them (issue 14)", async () => {
+  const { usageLine } = await import("../src/app/run/words.ts");
+  const answer = new Answer("anthropic");
+  answer.apply({ type: "result", isError: false, usage: { inputTokens: 1234, outputTokens: 56, cachedInputTokens: 0 }, costUsd: 0.000908 });
+  assert.equal(usageLine(answer.usage), "1,234 tokens in · 56 out · $0.00091");
+  assert.equal(usageLine({ inputTokens: 10, costUsd: 1.5 }), "10 tokens in · $1.50");
+  assert.equal(usageLine(undefined), "");
+  assert.equal(usageLine(new Answer("openai").usage), "");
+});

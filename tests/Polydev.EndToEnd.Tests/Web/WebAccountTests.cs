@@ -101,6 +101,31 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Empty(session.Log.PageErrors);
     }
 
+    /// <summary>Issue 14: dark mode follows the system; a chat says when a provider cannot run here before anyone sends.</summary>
+    [Fact]
+    public async Task Dark_mode_follows_the_system_and_the_composer_says_which_providers_this_server_cannot_run()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url);
+        var web = new WebClient(session.Page);
+        var page = session.Page;
+        await web.SignUpAsync($"first-use-{Guid.NewGuid():N}@example.com", Needles.Canary("password"));
+        await web.GoToAsync("Providers", "providers");
+        await web.AddApiKeyAsync("anthropic", "work", Needles.Canary("key"));
+        await web.GoToAsync("Chats", "chats");
+        await web.NewChatAsync("First use");
+        await page.GetByText("This server does not run Claude.").WaitForAsync(new() { Timeout = 30_000 });
+
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        Assert.Equal("rgb(255, 255, 255)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        Assert.Equal("rgb(13, 17, 23)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+        Assert.Equal("rgb(230, 237, 243)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).color"));
+        await session.ScreenshotAsync("chat-dark");
+        Assert.Empty(session.Log.CspViolations);
+        Assert.Empty(session.Log.PageErrors);
+    }
+
     /// <summary>Issue 13, finding 14: key rotation from settings (alone and with a password change), forced by a recovery and by a sign-in after an unfinished one.</summary>
     [Fact]
     public async Task Keys_are_rotated_from_settings_and_after_a_recovery_and_each_rotation_shows_a_new_code()

@@ -103,6 +103,7 @@ export class Api {
   logout(): Promise<void> { return this.call("POST", routes.logout); }
   getAccount(signal?: AbortSignal): Promise<T.AccountKeysResponse> { return this.json("GET", routes.account, undefined, signal); }
   changePassword(request: T.ChangePasswordRequest): Promise<void> { return this.call("PUT", routes.accountPassword, request); }
+  runtimes(signal?: AbortSignal): Promise<T.RuntimesResponse> { return this.json("GET", routes.runtimes, undefined, signal); }
   rotateKeys(request: T.RotateKeysRequest, signal?: AbortSignal): Promise<T.AccountKeysResponse> { return this.json("PUT", routes.accountKeys, request, signal); }
   setRecovery(request: T.SetRecoveryRequest): Promise<void> { return this.call("PUT", routes.accountRecovery, request); }
   deleteAccount(request: T.DeleteAccountRequest): Promise<void> { return this.call("POST", routes.accountDelete, request); }

@@ -11,6 +11,7 @@ export const routes = {
   account: "/api/account",
   accountPassword: "/api/account/password",
   accountKeys: "/api/account/keys",
+  runtimes: "/api/runtimes",
   accountRecovery: "/api/account/recovery",
   accountDelete: "/api/account/delete",
   tokens: "/api/tokens",

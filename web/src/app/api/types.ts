@@ -259,3 +259,19 @@ export interface ExecutionResponse {
   readonly startedAt: IsoTime | null;
   readonly finishedAt: IsoTime | null;
 }
+
+/** GET /api/runtimes: the providers this server runs and how many sandboxes wait warm for each. */
+export interface RuntimesResponse {
+  readonly sandboxes: boolean;
+  readonly runtimes: readonly RuntimeResponse[];
+  readonly limits: { readonly maxRunSeconds: number; readonly maxOutputBytes: number };
+}
+
+export interface RuntimeResponse {
+  readonly kind: string;
+  readonly provider: string;
+  readonly enabled: boolean;
+  readonly ready: number;
+  readonly warmTarget: number;
+  readonly imageVersion: string | null;
+}

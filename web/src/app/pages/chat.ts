@@ -11,6 +11,7 @@ import { conversationHistory } from "../run/history.ts";
 import { PerspectivesRun, type Perspective } from "../run/perspectives.ts";
 import { providerIds, providerName } from "../run/words.ts";
 import { ChatVault, type Chat, type ChatMessageBody } from "../vault/chats.ts";
+import type { RuntimesResponse } from "../api/types.ts";
 import { chatTitle, deleteConfirm, renameForm } from "./chat-actions.ts";
 import { conversationItems, messageView } from "./conversation.ts";
 import type { Page, PageContext } from "./page.ts";
@@ -69,6 +70,10 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
       thread = messages.map((m) => m.body);
       conversation.replaceChildren(...conversationItems(messages));
       composer.setCredentials(credentials);
+      // First use: say when a run will have to start a sandbox first, or cannot run at all here.
+      ctx.api.runtimes(ctx.signal).then((runtimes) => {
+        if (!ctx.signal.aborted) composer.setRuntimes(runtimes);
+      }, () => { /* only a hint: the runs themselves say what is wrong */ });
     } catch (error) {
       if (!ctx.signal.aborted) notice.error(error);
     } finally {
@@ -231,6 +236,18 @@ class Composer {
       this.providers.append(h("p", { class: "hint" }, `To use ${missing.join(" or ")}, add a key on the `, link("/providers", "Providers page"), "."));
     }
     this.send.disabled = false;
+  }
+
+  /** Hints from the server's runtimes: providers it does not run, and those with no warm sandbox (a slower first run). */
+  setRuntimes(runtimes: RuntimesResponse): void {
+    this.providers.querySelector(".runtime-hint")?.remove();
+    const offered = new Set(this.choices.map((c) => c.checkbox.value));
+    const off = runtimes.runtimes.filter((r) => offered.has(r.provider) && (!runtimes.sandboxes || !r.enabled)).map((r) => providerName(r.provider));
+    const cold = runtimes.runtimes.filter((r) => offered.has(r.provider) && runtimes.sandboxes && r.enabled && r.ready === 0).map((r) => providerName(r.provider));
+    const lines: string[] = [];
+    if (off.length > 0) lines.push(`This server does not run ${off.join(" or ")}.`);
+    if (cold.length > 0) lines.push(`No ${cold.join(" or ")} sandbox is warm right now: the first run starts one, which takes longer.`);
+    if (lines.length > 0) this.providers.append(h("p", { class: "hint runtime-hint", role: "status" }, lines.join(" ")));
   }
 
   showError(message: string): void {

@@ -2,6 +2,7 @@
 // never parsed), each tool use as its own block (tool name, input summary, then its result), and a Cancel button.
 import { button, h } from "../ui/dom.ts";
 import { Answer, toolInputSummary, type AnswerChange, type TextPart, type ToolPart } from "./answer.ts";
+import { usageLine } from "./words.ts";
 
 const statusWords: Record<Answer["status"], string> = {
   starting: "Starting a sandbox…",
@@ -18,6 +19,7 @@ export class AnswerView {
   private readonly body: HTMLDivElement;
   private readonly problem: HTMLParagraphElement;
   private readonly details: HTMLDetailsElement;
+  private readonly usage: HTMLParagraphElement;
   private readonly model: HTMLSpanElement;
   private readonly textNodes = new Map<TextPart, Text>();
   private readonly toolBlocks = new Map<ToolPart, HTMLElement>();
@@ -28,10 +30,11 @@ export class AnswerView {
     this.body = h("div", { class: "answer-body message-text", "aria-live": "off" });
     this.problem = h("p", { class: "answer-problem", role: "alert", hidden: true });
     this.details = h("details", { class: "answer-details", hidden: true });
+    this.usage = h("p", { class: "answer-usage hint", hidden: true });
     this.cancelButton = button("Cancel", onCancel, { class: "secondary", "aria-label": `Cancel ${answer.providerName}` });
     this.root = h("article", { class: "answer", "data-provider": answer.provider, "aria-label": `${answer.providerName}'s answer` },
       h("header", { class: "answer-header" }, h("h3", {}, answer.providerName), this.model, this.cancelButton),
-      this.status, this.body, this.problem, this.details);
+      this.status, this.body, this.problem, this.details, this.usage);
     this.root.dataset["status"] = answer.status;
   }
 
@@ -69,6 +72,9 @@ export class AnswerView {
     this.cancelButton.hidden = answer.isFinished;
     this.problem.hidden = answer.problem === "";
     this.problem.textContent = answer.problem;
+    const usage = answer.isFinished ? usageLine(answer.usage) : "";
+    this.usage.hidden = usage === "";
+    this.usage.textContent = usage;
     const detail = answer.failure?.detail;
     this.details.hidden = detail === undefined || detail === "";
     if (!this.details.hidden) {

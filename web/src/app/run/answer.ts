@@ -40,6 +40,8 @@ export class Answer {
   failure: { readonly kind: string; readonly status?: number | undefined; readonly detail?: string | undefined } | undefined;
   /** The latest retry the CLI reported, in words ("" when none): shown while it runs. */
   retrying = "";
+  /** Tokens and cost as the CLI reported them in its result, when it did. */
+  usage: { readonly inputTokens?: number | undefined; readonly outputTokens?: number | undefined; readonly costUsd?: number | undefined } | undefined;
   private lastError: string | undefined;
   private stderr: string | undefined;
 
@@ -96,6 +98,9 @@ export class Answer {
         return { kind: "tool", part: orphan, isNewPart: true };
       }
       case "result":
+        if (event.usage !== undefined || event.costUsd !== undefined) {
+          this.usage = { inputTokens: event.usage?.inputTokens, outputTokens: event.usage?.outputTokens, costUsd: event.costUsd };
+        }
         if (this.parts.every((p) => p.kind !== "text") && event.text !== undefined && event.text !== "") {
           // A CLI that reported its answer only in the result line: show it as the answer.
           return this.apply({ type: "text", text: event.text });

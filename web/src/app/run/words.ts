@@ -165,3 +165,14 @@ function oneLine(text: string): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
+
+/** "1,234 tokens in · 56 out · $0.0009": what an answer cost, as far as the CLI said; "" when it said nothing. */
+export function usageLine(usage: { readonly inputTokens?: number | undefined; readonly outputTokens?: number | undefined; readonly costUsd?: number | undefined } | undefined): string {
+  if (usage === undefined) return "";
+  const parts: string[] = [];
+  const count = (n: number) => n.toLocaleString("en-US");
+  if (usage.inputTokens !== undefined) parts.push(`${count(usage.inputTokens)} tokens in`);
+  if (usage.outputTokens !== undefined) parts.push(`${count(usage.outputTokens)} out`);
+  if (usage.costUsd !== undefined && usage.costUsd > 0) parts.push(`$${usage.costUsd < 0.01 ? usage.costUsd.toPrecision(2) : usage.costUsd.toFixed(2)}`);
+  return parts.join(" · ");
+}
