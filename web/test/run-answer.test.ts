@@ -116,3 +116,15 @@ test("tokens and cost per answer, as the CLI reported them (issue 14)", async ()
   assert.equal(usageLine(undefined), "");
   assert.equal(usageLine(new Answer("openai").usage), "");
 });
+
+test("the run's phases are kept in order, each once, for the answer's timeline (issue 14)", () => {
+  const answer = new Answer("openai");
+  answer.apply({ type: "allocated", warm: true });
+  answer.apply({ type: "accepted", provider: "openai" });
+  answer.apply({ type: "start", model: "gpt-5" });
+  answer.apply({ type: "text", text: "Hel" });
+  answer.apply({ type: "text", text: "lo" });
+  answer.apply({ type: "exit", exitCode: 0, reason: "ok" });
+  assert.deepEqual(answer.phases.map((p) => p.name), ["warm sandbox", "credential delivered", "CLI started", "first output", "done"]);
+  assert.ok(answer.phases.every((p, i) => i === 0 || p.ms >= answer.phases[i - 1]!.ms));
+});

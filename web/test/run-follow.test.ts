@@ -47,7 +47,8 @@ test("a run: create, seal to the sandbox key, start, stream and decrypt every ev
   server.connections.push(async (key) => ({ pieces: split(concat(...await sealedFrames(key, agentEvents)), 5), end: "close" }));
   const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(error, undefined);
-  assert.deepEqual(events, agentEvents);
+  // The page's own "allocated" (issue 14: the run's phases) comes first, then the agent's events as they were sent.
+  assert.deepEqual(events, [{ type: "allocated", warm: true }, ...agentEvents]);
   assert.deepEqual(server.requests.map((r) => `${r.method} ${r.path}`), [
     "POST /api/executions",
     `POST /api/executions/${executionId}/start`,
@@ -81,7 +82,8 @@ test("a dropped connection (inside a frame) resumes from the next sequence numbe
   });
   const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(error, undefined);
-  assert.deepEqual(events, agentEvents);
+  // The page's own "allocated" (issue 14: the run's phases) comes first, then the agent's events as they were sent.
+  assert.deepEqual(events, [{ type: "allocated", warm: true }, ...agentEvents]);
   assert.deepEqual(server.streamRequests, ["from=0", "from=3"]);
 });
 
@@ -92,7 +94,7 @@ test("a stream that ends cleanly without its final chunk asks the server; a canc
   const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
   assert.equal(error, undefined);
   assert.deepEqual(events.at(-1), { type: "stopped", state: "cancelled", reason: "cancelled" });
-  assert.equal(events.length, 4);
+  assert.equal(events.length, 5); // the page's "allocated" first
 });
 
 test("a modified chunk stops the answer with words; the events before it stay", async () => {
@@ -104,7 +106,7 @@ test("a modified chunk stops the answer with words; the events before it stay", 
     return { pieces: [frames[0]!, frames[1]!, frames[2]!, bad], end: "close" };
   });
   const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
-  assert.equal(events.length, 3);
+  assert.equal(events.length, 4); // the page's "allocated" first
   assert.ok(error instanceof RunError);
   assert.match(error.message, /could not be read to the end/);
 });
@@ -114,7 +116,7 @@ test("a replayed chunk on a resumed stream is refused, not shown twice", async (
   server.connections.push(async (key) => ({ pieces: (await sealedFrames(key, agentEvents)).slice(0, 2), end: "error" }));
   server.connections.push(async (key) => ({ pieces: (await sealedFrames(key, agentEvents)).slice(1), end: "close" }));
   const { events, error } = await collect(new ExecutionRun(new ExecutionsClient(server.transport), request, noDelay));
-  assert.equal(events.length, 2);
+  assert.equal(events.length, 3); // the page's "allocated" first
   assert.ok(error instanceof RunError);
 });
 

@@ -52,14 +52,26 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
     /// </summary>
     /// <exception cref="OperationCanceledException">The caller cancelled; the execution was cancelled too.</exception>
     /// <exception cref="CliException">The server refused, or the stream kept breaking.</exception>
-    public async Task<RunOutcome> RunAsync(RunRequest request, Action<ReceivedEvent> onEvent, CancellationToken cancellationToken)
+    /// <param name="onPhase">Each phase of the run as it is reached (<see cref="RunPhases"/>), the agent's included.</param>
+    public async Task<RunOutcome> RunAsync(RunRequest request, Action<ReceivedEvent> onEvent, CancellationToken cancellationToken, Action<RunPhase, RunPhases>? onPhase = null)
     {
+        var phases = new RunPhases(time);
+        void Reached(RunPhase? phase)
+        {
+            if (phase is not null)
+            {
+                onPhase?.Invoke(phase, phases);
+            }
+        }
+
         var created = await api.CreateExecutionAsync(new CreateExecutionRequest(request.Provider), cancellationToken);
+        Reached(phases.OnAllocated(created.Warm));
         var outputKey = ExecutionJob.NewOutputKey();
         try
         {
             var sealedJob = ExecutionJob.Seal(JobFor(request, created, outputKey), Convert.FromBase64String(created.SandboxPublicKey));
             await api.StartExecutionAsync(created.Id, new StartExecutionRequest(Convert.ToBase64String(sealedJob)), cancellationToken);
+            Reached(phases.OnDelivered());
             var transcript = new RunTranscript();
             var ending = await new ExecutionStreamFollower(api, time).FollowAsync(
                 created.Id,
@@ -67,11 +79,13 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
                 received =>
                 {
                     transcript.Add(received.Event);
+                    // The phase first: a status line must make way before the first words are printed.
+                    Reached(phases.OnEvent(received.Event));
                     onEvent(received);
                 },
                 cancellationToken);
 
-            var outcome = new RunOutcome(request, created, ending.Execution, transcript, StoredInChat: null);
+            var outcome = new RunOutcome(request, created, ending.Execution, transcript, StoredInChat: null) { Phases = phases };
             if (request.ChatId is { } chatId && outcome.Failure?.Kind is not FailureKinds.Cancelled)
             {
                 await StoreExchangeAsync(chatId, request, outcome, cancellationToken);
@@ -166,6 +180,9 @@ internal sealed record RunOutcome(RunRequest Request, ExecutionCreatedResponse C
 {
     /// <summary>The CLI exited with code 0.</summary>
     public bool Succeeded => Transcript.ExitReason == ExitReasons.Ok;
+
+    /// <summary>When each phase of the run was reached.</summary>
+    public RunPhases? Phases { get; init; }
 
     /// <summary>
     /// Why the run did not succeed: the agent's classification; for an agent too old to send one, what its exit says;

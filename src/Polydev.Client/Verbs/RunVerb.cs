@@ -81,7 +81,7 @@ internal static class RunVerb
             Output.Note($"Continuing '{Terminal.TerminalText.Printable(named.Title)}': {history.Count(t => t.Role == JobTurn.User)} earlier prompt(s) go with this one.");
         }
 
-        var printer = new EventPrinter(context.Output.Json, options.Verbose, options.Provider);
+        using var printer = new EventPrinter(context.Output.Json, options.Verbose, options.Provider);
         var request = new RunRequest(options.Provider, prompt, credential)
         {
             Model = options.Model,
@@ -91,7 +91,7 @@ internal static class RunVerb
             ChatId = chat?.Chat.Id,
             History = history,
         };
-        var outcome = await runner.RunAsync(request, printer.Print, context.Cancellation);
+        var outcome = await runner.RunAsync(request, printer.Print, context.Cancellation, printer.Phase);
         if (outcome.StoredInChat is { } chatId)
         {
             Output.Note($"Stored the prompt and the answer in chat {chatId}.");
@@ -137,19 +137,62 @@ internal static class RunVerb
 
     private static string Summary(RunOutcome outcome) =>
         $"[{outcome.Created.Provider}, {(outcome.Created.Warm ? "warm" : "cold")} sandbox, execution {outcome.Created.Id}"
+        + (outcome.Phases?.Find(RunPhases.FirstOutput) is { } first ? $", first output after {Seconds(first.ElapsedMs)}" : "")
+        + (outcome.Phases?.Find(RunPhases.Done) is { } done ? $", done in {Seconds(done.ElapsedMs)}" : "")
         + (outcome.Transcript.Usage is { InputTokens: { } input, OutputTokens: { } output } ? $", {input} tokens in, {output} out]" : "]");
+
+    private static string Seconds(long milliseconds) => $"{milliseconds / 1000.0:0.0} s";
 
     /// <summary>
     /// Prints normalized events (docs/events.md) as they arrive: the answer's text on stdout, tool use and retries on
     /// stderr, and with <c>--verbose</c> what the CLI printed as errors; with <c>--json</c>, every event as one JSON
     /// line on stdout.
     /// </summary>
-    private sealed class EventPrinter(bool json, bool verbose, string provider)
+    private sealed class EventPrinter(bool json, bool verbose, string provider) : IDisposable
     {
+        private readonly StatusLine _status = new(enabled: !json);
         private bool _midLine;
+
+        /// <summary>
+        /// A phase of the run: on a terminal, the status line until the first output; with <c>--json</c>, a line
+        /// <c>{"type":"phase","phase":…,"elapsedMs":…}</c> among the events; with <c>--verbose</c> in a log, a note.
+        /// </summary>
+        public void Phase(RunPhase phase, RunPhases phases)
+        {
+            if (json)
+            {
+                object line = phase.Name == RunPhases.Allocated
+                    ? new { type = "phase", phase = phase.Name, elapsedMs = phase.ElapsedMs, warm = phases.Warm }
+                    : new { type = "phase", phase = phase.Name, elapsedMs = phase.ElapsedMs };
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(line, Polydev.Contracts.PolydevJson.Options));
+                Console.Out.Flush();
+                return;
+            }
+
+            if (phase.Name is RunPhases.FirstOutput or RunPhases.Done)
+            {
+                _status.Clear();
+            }
+            else if (_status.Enabled)
+            {
+                _status.Show($"{Providers.CliName(provider)}: {string.Join(" · ", phases.Reached.Select(p => p.Words(phases.Warm)))}");
+            }
+
+            if (verbose && !_status.Enabled)
+            {
+                Output.Note($"[phase] {phase.Words(phases.Warm)} at {phase.ElapsedMs} ms");
+            }
+        }
+
+        public void Dispose() => _status.Dispose();
 
         public void Print(ReceivedEvent received)
         {
+            if (!json && received.Event is TextEvent or ToolUseEvent or RetryEvent or ErrorEvent)
+            {
+                _status.Clear();
+            }
+
             switch (received.Event)
             {
                 case TextEvent { Text: var text } when !json:

@@ -114,6 +114,24 @@ public sealed class ExecutionRunnerTests
     }
 
     [Fact]
+    public async Task Each_phase_of_a_run_is_reported_once_in_order_with_its_time()
+    {
+        using var server = new FakeExecutionServer { Events = Answer };
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+        var phases = new List<RunPhase>();
+
+        var outcome = await runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential), _ => { }, CancellationToken.None, (phase, _) => phases.Add(phase));
+
+        Assert.Equal(
+            [RunPhases.Allocated, RunPhases.Delivered, RunPhases.Accepted, RunPhases.CliStarted, RunPhases.FirstOutput, RunPhases.Done],
+            phases.Select(p => p.Name));
+        Assert.True(phases.Zip(phases.Skip(1)).All(pair => pair.First.ElapsedMs <= pair.Second.ElapsedMs));
+        Assert.Equal(phases, outcome.Phases!.Reached);
+        Assert.Equal("warm sandbox", phases[0].Words(outcome.Phases.Warm));
+    }
+
+    [Fact]
     public async Task A_classified_failure_is_one_sentence_that_names_the_credential_and_what_to_do()
     {
         using var server = new FakeExecutionServer

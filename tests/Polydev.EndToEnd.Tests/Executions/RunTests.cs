@@ -46,7 +46,13 @@ public sealed class RunTests
         // --json: the normalized events (docs/events.md), one per line, as the agent sent them; the endpoint given on
         // the command line this time (it wins over the stored one).
         var json = await SucceedsAsync(server, provider, cli.RunAsync(provider.RunArguments("--json", "Say hello again.")));
-        var events = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        var lines = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        // The CLI's own phase lines (issue 14) among the agent's events, each phase once, in order, times rising.
+        var phases = lines.Where(l => l.GetProperty("type").GetString() == "phase").ToList();
+        Assert.Equal(["allocated", "delivered", "accepted", "cli_started", "first_output", "done"], phases.Select(p => p.GetProperty("phase").GetString()));
+        Assert.True(phases[0].GetProperty("warm").GetBoolean());
+        Assert.True(phases.Zip(phases.Skip(1)).All(p => p.First.GetProperty("elapsedMs").GetInt64() <= p.Second.GetProperty("elapsedMs").GetInt64()));
+        var events = lines.Where(l => l.GetProperty("type").GetString() != "phase").ToList();
         var types = events.Select(e => e.GetProperty("type").GetString()).ToList();
         Assert.Equal("accepted", types[0]);
         Assert.Contains("start", types);

@@ -68,6 +68,11 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
             Assert.Equal("done", await web.WaitForAnswerEndAsync("anthropic"));
             anthropic.ToolCall = null;
             Assert.Contains(stubs[0].Stub.Answer, await web.LiveAnswer("anthropic").InnerTextAsync(), StringComparison.Ordinal);
+            // Issue 14: the run's timeline, and the tokens and cost the CLI reported.
+            Assert.Matches(
+                @"^(warm sandbox|cold sandbox started) \d+\.\d s · credential delivered \d+\.\d s · CLI started \d+\.\d s · first output \d+\.\d s · done \d+\.\d s$",
+                await web.LiveAnswer("anthropic").Locator(".answer-timeline").InnerTextAsync());
+            Assert.Matches(@"^\d[\d,]* tokens in · \d[\d,]* out", await web.LiveAnswer("anthropic").Locator(".answer-usage").InnerTextAsync());
             var tool = web.LiveAnswer("anthropic").Locator("details.tool");
             Assert.Equal(1, await tool.CountAsync());
             Assert.Equal("ListAgents", await tool.Locator(".tool-name").InnerTextAsync());

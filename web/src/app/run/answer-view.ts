@@ -20,6 +20,7 @@ export class AnswerView {
   private readonly problem: HTMLParagraphElement;
   private readonly details: HTMLDetailsElement;
   private readonly usage: HTMLParagraphElement;
+  private readonly timeline: HTMLParagraphElement;
   private readonly model: HTMLSpanElement;
   private readonly textNodes = new Map<TextPart, Text>();
   private readonly toolBlocks = new Map<ToolPart, HTMLElement>();
@@ -31,10 +32,11 @@ export class AnswerView {
     this.problem = h("p", { class: "answer-problem", role: "alert", hidden: true });
     this.details = h("details", { class: "answer-details", hidden: true });
     this.usage = h("p", { class: "answer-usage hint", hidden: true });
+    this.timeline = h("p", { class: "answer-timeline hint", "aria-label": "Timeline" });
     this.cancelButton = button("Cancel", onCancel, { class: "secondary", "aria-label": `Cancel ${answer.providerName}` });
     this.root = h("article", { class: "answer", "data-provider": answer.provider, "aria-label": `${answer.providerName}'s answer` },
       h("header", { class: "answer-header" }, h("h3", {}, answer.providerName), this.model, this.cancelButton),
-      this.status, this.body, this.problem, this.details, this.usage);
+      this.status, this.timeline, this.body, this.problem, this.details, this.usage);
     this.root.dataset["status"] = answer.status;
   }
 
@@ -72,6 +74,7 @@ export class AnswerView {
     this.cancelButton.hidden = answer.isFinished;
     this.problem.hidden = answer.problem === "";
     this.problem.textContent = answer.problem;
+    this.timeline.textContent = answer.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)} s`).join(" · ");
     const usage = answer.isFinished ? usageLine(answer.usage) : "";
     this.usage.hidden = usage === "";
     this.usage.textContent = usage;

@@ -45,7 +45,15 @@ export class Answer {
   private lastError: string | undefined;
   private stderr: string | undefined;
 
+  /** Each phase of the run and when it was reached, in ms since the answer began (the page's small timeline). */
+  readonly phases: { readonly name: string; readonly ms: number }[] = [];
+  private readonly began = performance.now();
+
   constructor(readonly provider: string, readonly credential?: CredentialName) {}
+
+  private reach(name: string): void {
+    if (!this.phases.some((p) => p.name === name)) this.phases.push({ name, ms: Math.round(performance.now() - this.began) });
+  }
 
   get providerName(): string {
     return providerName(this.provider);
@@ -64,14 +72,20 @@ export class Answer {
 
   apply(event: RunEvent): AnswerChange {
     switch (event.type) {
+      case "allocated":
+        this.reach(event.warm ? "warm sandbox" : "cold sandbox started");
+        return { kind: "status" };
       case "accepted":
         this.status = "running";
+        this.reach("credential delivered");
         return { kind: "status" };
       case "start":
+        this.reach("CLI started");
         if (event.model !== undefined && event.model !== "auto") this.model = event.model;
         return { kind: "status" };
       case "text": {
         if (event.text === "") return { kind: "none" };
+        this.reach("first output");
         const last = this.parts.at(-1);
         if (last?.kind === "text") {
           last.text += event.text;
@@ -82,6 +96,7 @@ export class Answer {
         return { kind: "text", part, appended: event.text, isNewPart: true };
       }
       case "tool_use": {
+        this.reach("first output");
         const part: ToolPart = { kind: "tool", id: event.id, name: event.name, input: event.input };
         this.parts.push(part);
         return { kind: "tool", part, isNewPart: true };
@@ -115,6 +130,7 @@ export class Answer {
         return { kind: "status" };
       case "exit":
         this.retrying = "";
+        this.reach("done");
         this.status = event.reason === "ok" ? "done" : (event.reason === "killed" || event.failure?.kind === "cancelled") && this.cancelled ? "cancelled" : "failed";
         if (this.status === "failed") {
           this.failure = event.failure ?? { kind: "cli_crashed", detail: this.lastError ?? this.stderrLine() };

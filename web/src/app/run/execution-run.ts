@@ -57,6 +57,7 @@ export class ExecutionRun {
       yield { type: "stopped", state: "cancelled", reason: "cancelled" };
       return;
     }
+    yield { type: "allocated", warm: created.warm };
     const job = await sealJob({
       provider,
       credentialType: credential.type,

@@ -15,7 +15,13 @@ export interface StoppedEvent {
   readonly reason: string | null;
 }
 
-export type RunEvent = AgentEvent | StoppedEvent;
+/** The page's own: the server allocated a sandbox for the run (from its warm pool or started cold). */
+export interface AllocatedEvent {
+  readonly type: "allocated";
+  readonly warm: boolean;
+}
+
+export type RunEvent = AgentEvent | StoppedEvent | AllocatedEvent;
 
 export interface FollowOptions {
   readonly signal?: AbortSignal;
