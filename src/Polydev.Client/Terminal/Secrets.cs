@@ -27,6 +27,8 @@ internal static class Secrets
             throw new UsageException($"choose a password of at least {MinNewPasswordLength} characters (the web client asks the same); nothing was changed.");
         }
 
+        var (bits, word) = PasswordStrength.Estimate(password);
+        Output.Note($"Password strength: {word} (about {bits} bits).{(bits < 36 ? " A passphrase of several unrelated words is much harder to guess." : "")}");
         return password;
     }
 
