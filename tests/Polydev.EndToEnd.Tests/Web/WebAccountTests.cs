@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using Polydev.EndToEnd.Tests.Infrastructure;
@@ -97,6 +98,67 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         await session.Page.GetByLabel("Lock after this many minutes without activity").FillAsync("5");
         await session.Page.Locator("section[aria-labelledby=settings-idle]").GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await session.Page.WaitForFunctionAsync("() => localStorage.getItem('polydev.idleMinutes') === '5'");
+        Assert.Empty(session.Log.CspViolations);
+        Assert.Empty(session.Log.PageErrors);
+    }
+
+    /// <summary>
+    /// Issue 14: an answer reads as Markdown — highlighted code with a Copy button that fills the clipboard — and
+    /// hostile HTML in it stays text: no script runs, no element or link the renderer did not make, no image loads.
+    /// </summary>
+    [Fact]
+    public async Task An_answer_renders_as_markdown_with_highlighted_copyable_code_and_hostile_html_stays_text()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url);
+        await session.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        var web = new WebClient(session.Page);
+        var page = session.Page;
+        var password = Needles.Canary("password");
+        await web.SignUpAsync($"markdown-{Guid.NewGuid():N}@example.com", password);
+        await web.NewChatAsync("Markdown");
+        var chatId = Guid.Parse(page.Url.TrimEnd('/').Split('/')[^1]);
+
+        // An answer as a CLI could give it, saved the way the clients save one (sealed here with the user's key).
+        const string code = "def greet(name):\n    return f\"hello {name}\"  # says hi";
+        var answer = string.Join("\n\n",
+            "## Steps", "Run **this**:", $"```python\n{code}\n```",
+            "<script>window.__pwned = true</script>", "<img src=\"https://tracker.example/p.png\" onerror=\"window.__pwned = true\">",
+            "[click me](javascript:window.__pwned=true) and ![pixel](https://tracker.example/pixel.png)");
+        await using (var db = new SqliteConnection($"Data Source={server.SqlitePath}"))
+        {
+            await db.OpenAsync();
+            var (userId, userKey) = await StoredKeys.UserKeyAsync(db, password);
+            var id = Guid.CreateVersion7();
+            var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { role = "assistant", text = answer, provider = "anthropic", model = (string?)null });
+            var envelope = Polydev.Crypto.Envelope.Seal(userKey, body, new Polydev.Crypto.EnvelopeContext(Polydev.Crypto.EnvelopeKinds.ChatMessage, userId, id, chatId.ToString("D")));
+            var token = await page.EvaluateAsync<string>("() => JSON.parse(sessionStorage.getItem('polydev.session')).token");
+            using var http = new HttpClient();
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            var created = await http.PostAsJsonAsync(server.Url + Polydev.Contracts.ApiRoutes.Messages(chatId),
+                new Polydev.Contracts.Vault.CreateMessageRequest(id, new Polydev.Contracts.EncryptedValue(Polydev.Crypto.EnvelopeKinds.ChatMessage, id, envelope)),
+                Polydev.Contracts.PolydevJson.Options);
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        await page.ReloadAsync();
+        await web.WaitForPageAsync("unlock");
+        await web.UnlockAsync(password);
+        var markdown = page.Locator("article.message-assistant .markdown");
+        await markdown.Locator("h5").GetByText("Steps").WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Equal("this", await markdown.Locator("strong").InnerTextAsync());
+        Assert.Equal("def", await markdown.Locator("pre code.language-python .hljs-keyword").First.InnerTextAsync());
+        Assert.Equal(0, await markdown.Locator("script, img, iframe").CountAsync());
+        Assert.Equal(0, await markdown.Locator("a[href^='javascript']").CountAsync());
+        Assert.Contains("<script>window.__pwned = true</script>", await markdown.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("https://tracker.example/pixel.png", await markdown.GetByRole(AriaRole.Link, new() { Name = "image: pixel" }).GetAttributeAsync("href"));
+        Assert.False(await page.EvaluateAsync<bool>("() => window.__pwned === true"));
+        Assert.DoesNotContain(await session.Log.RequestsAsync(), r => r.Url.Contains("tracker.example", StringComparison.Ordinal));
+
+        await markdown.GetByRole(AriaRole.Button, new() { Name = "Copy code" }).ClickAsync();
+        await markdown.GetByRole(AriaRole.Button, new() { Name = "Copied" }).WaitForAsync();
+        Assert.Equal(code, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await session.ScreenshotAsync("chat-markdown");
         Assert.Empty(session.Log.CspViolations);
         Assert.Empty(session.Log.PageErrors);
     }

@@ -1,5 +1,6 @@
 // A chat's saved messages on screen, decrypted in the page: the user's prompts, and the answers with the provider
 // (and model) that gave them. Answers saved together after one prompt — a perspectives run — sit side by side.
+import { markdownView } from "../markdown/markdown-view.ts";
 import { h } from "../ui/dom.ts";
 import { providerName } from "../run/words.ts";
 import type { ChatMessageBody, Message } from "../vault/chats.ts";
@@ -22,7 +23,7 @@ export function messageView(body: ChatMessageBody | null): HTMLElement {
   },
   h("header", { class: "message-author" }, h("h3", {}, name), body.model === null ? null : h("span", { class: "answer-model" }, body.model)),
   failed ? h("p", { class: "answer-problem" }, body.failure!.message) : null,
-  body.text === "" ? null : h("div", { class: "message-text" }, body.text));
+  body.text === "" ? null : markdownView(body.text));
 }
 
 /** Groups consecutive answers into one row, so a perspectives exchange reads as columns again after a reload. */

@@ -3,6 +3,7 @@
 import { button, h } from "../ui/dom.ts";
 import { Answer, toolInputSummary, type AnswerChange, type TextPart, type ToolPart } from "./answer.ts";
 import { usageLine } from "./words.ts";
+import { copyButton, markdownView } from "../markdown/markdown-view.ts";
 
 const statusWords: Record<Answer["status"], string> = {
   starting: "Starting a sandbox…",
@@ -23,6 +24,7 @@ export class AnswerView {
   private readonly timeline: HTMLParagraphElement;
   private readonly model: HTMLSpanElement;
   private readonly textNodes = new Map<TextPart, Text>();
+  private rendered = false;
   private readonly toolBlocks = new Map<ToolPart, HTMLElement>();
 
   constructor(readonly answer: Answer, onCancel: () => void) {
@@ -86,6 +88,21 @@ export class AnswerView {
     }
     if (answer.isFinished && answer.status === "done" && answer.text === "") {
       this.body.append(h("p", { class: "hint" }, `${answer.providerName} finished without an answer.`));
+    }
+    if (answer.isFinished && !this.rendered) this.renderMarkdown();
+  }
+
+  /**
+   * Once the answer is complete, each text part is shown as Markdown in place of its streamed text (partial Markdown
+   * would reflow as it grows), and the answer gets a Copy button for its text as written.
+   */
+  private renderMarkdown(): void {
+    this.rendered = true;
+    for (const [part, node] of this.textNodes) {
+      node.parentElement?.replaceWith(markdownView(part.text));
+    }
+    if (this.answer.text !== "") {
+      this.cancelButton.after(copyButton("Copy answer", () => this.answer.text));
     }
   }
 
