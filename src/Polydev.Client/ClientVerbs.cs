@@ -24,6 +24,7 @@ public static class ClientVerbs
             EgressVerbs.Create(globals),
             RunVerb.Create(globals),
             StatusVerb.Create(globals),
+            CompletionVerb.Create(globals),
         ];
         foreach (var verb in verbs)
         {
