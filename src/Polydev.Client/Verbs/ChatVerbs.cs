@@ -130,9 +130,11 @@ internal static class ChatVerbs
                 context.Output.Line(failure.Message);
             }
 
-            if (body.Failure is null || body.Text.Length > 0)
+            if ((body.Failure is null || body.Text.Length > 0) && !context.Output.Json)
             {
-                context.Output.Line(body.Text);
+                // Answers as Markdown on a terminal (escaped first: TerminalMarkdown), as written when piped.
+                var text = TerminalMarkdown.Render(body.Text, styled: body.Role == ChatMessageBody.Assistant && !Console.IsOutputRedirected);
+                Console.Out.WriteLine(text.EndsWith('\n') ? text[..^1] : text);
             }
         }
 

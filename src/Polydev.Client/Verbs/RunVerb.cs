@@ -151,7 +151,9 @@ internal static class RunVerb
     private sealed class EventPrinter(bool json, bool verbose, string provider) : IDisposable
     {
         private readonly StatusLine _status = new(enabled: !json);
-        private bool _midLine;
+
+        // On a terminal the answer is shown as Markdown (line by line as it streams); piped, as written.
+        private readonly TerminalMarkdown _answer = new(Console.Out, styled: !json && !Console.IsOutputRedirected);
 
         /// <summary>
         /// A phase of the run: on a terminal, the status line until the first output; with <c>--json</c>, a line
@@ -196,9 +198,8 @@ internal static class RunVerb
             switch (received.Event)
             {
                 case TextEvent { Text: var text } when !json:
-                    Console.Out.Write(Terminal.TerminalText.Printable(text));
+                    _answer.Write(text);
                     Console.Out.Flush();
-                    _midLine = text.Length > 0 && text[^1] != '\n';
                     break;
                 case ToolUseEvent tool when !json:
                     FinishLine();
@@ -230,10 +231,10 @@ internal static class RunVerb
 
         public void FinishLine()
         {
-            if (_midLine)
+            _answer.Flush();
+            if (!_answer.AtLineStart)
             {
                 Console.Out.WriteLine();
-                _midLine = false;
             }
         }
     }
