@@ -159,6 +159,15 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         await markdown.GetByRole(AriaRole.Button, new() { Name = "Copied" }).WaitForAsync();
         Assert.Equal(code, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await session.ScreenshotAsync("chat-markdown");
+
+        // Search, in the page: the chat found by words of its answer, with a snippet; the query never leaves the page.
+        await web.GoToAsync("Chats", "chats");
+        await page.GetByLabel("Search your chats").FillAsync("GREET(name");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        var results = page.GetByRole(AriaRole.List, new() { Name = "Search results" });
+        await results.GetByRole(AriaRole.Link, new() { Name = "Markdown" }).WaitForAsync();
+        Assert.Contains("def greet(name):", await results.Locator(".search-snippet").InnerTextAsync(), StringComparison.Ordinal);
+        await session.Log.AssertNeverSentAsync("GREET(name");
         Assert.Empty(session.Log.CspViolations);
         Assert.Empty(session.Log.PageErrors);
     }

@@ -64,8 +64,13 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
             // the page shows the call and its result as a tool block, then the answer.
             var anthropic = (Polydev.Testing.ProviderStubs.AnthropicStub)stubs[0].Stub;
             anthropic.ToolCall = ("ListAgents", new System.Text.Json.Nodes.JsonObject());
+            // Issue 14: a model picked for the provider goes with the job to its CLI.
+            await session.Page.GetByLabel("Claude model").FillAsync("claude-sonnet-4-5");
             await web.SendAsync(firstPrompt, "Claude");
             Assert.Equal("done", await web.WaitForAnswerEndAsync("anthropic"));
+            var modelCalls = stubs[0].Stub.RequestBodies.Where(b => b.Contains(firstPrompt.Split(' ')[0], StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(modelCalls);
+            Assert.All(modelCalls, body => Assert.Contains("\"claude-sonnet-4-5\"", body, StringComparison.Ordinal));
             anthropic.ToolCall = null;
             Assert.Contains(stubs[0].Stub.Answer, await web.LiveAnswer("anthropic").InnerTextAsync(), StringComparison.Ordinal);
             // Issue 14: the run's timeline, and the tokens and cost the CLI reported.

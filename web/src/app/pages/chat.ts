@@ -83,14 +83,14 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
 
   composer.onSend = async (prompt, choices) => {
     const requests: RunRequest[] = [];
-    for (const option of choices) {
+    for (const { option, model } of choices) {
       const credential = await openRunCredential(ctx.keys, option);
       if (credential === null) {
         composer.showError(`Your ${providerName(option.provider)} credential “${option.label}” could not be opened. Check it on the Providers page.`);
         return;
       }
       requests.push({
-        provider: option.provider, credential, prompt,
+        provider: option.provider, credential, prompt, model,
         credentialName: { label: option.label, kind: credential.type === "api_key" ? "API key" : "sign-in" },
         history: conversationHistory(thread, option.provider),
       });
@@ -159,15 +159,28 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
   return root;
 }
 
-/** The prompt box, the provider choice (checkboxes, and a credential choice where a provider has several), Send. */
+/** What one chosen provider runs with: its credential, and a model when the user named one. */
+interface Choice {
+  readonly option: CredentialOption;
+  readonly model: string | undefined;
+}
+
+/** Models offered as suggestions (any name the provider knows can be typed); empty means the CLI's own default. */
+const suggestedModels: Record<string, readonly string[]> = {
+  anthropic: ["claude-opus-5-5", "claude-sonnet-4-5", "claude-haiku-4-5"],
+  openai: ["gpt-5", "gpt-5-codex", "gpt-5-mini"],
+  google: ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"],
+};
+
+/** The prompt box, the provider choice (checkboxes, a credential choice where a provider has several, a model), Send. */
 class Composer {
   readonly root: HTMLFormElement;
-  onSend: (prompt: string, choices: CredentialOption[]) => Promise<void> = async () => {};
+  onSend: (prompt: string, choices: Choice[]) => Promise<void> = async () => {};
   private readonly prompt: HTMLTextAreaElement;
   private readonly providers: HTMLFieldSetElement;
   private readonly error: HTMLParagraphElement;
   private readonly send: HTMLButtonElement;
-  private choices: { checkbox: HTMLInputElement; pick: () => CredentialOption }[] = [];
+  private choices: { checkbox: HTMLInputElement; pick: () => CredentialOption; model: HTMLInputElement }[] = [];
 
   constructor() {
     const promptId = uid("prompt");
@@ -221,7 +234,15 @@ class Composer {
           h("div", { class: "check" }, checkbox, h("label", { for: id }, providerName(provider)),
             h("span", { class: "hint" }, ` (${options[0]!.label})`))));
       }
-      this.choices.push({ checkbox, pick });
+      const modelId = uid(`model-${provider}`);
+      const model = h("input", {
+        id: modelId, name: `model-${provider}`, list: `models-${provider}`, autocomplete: "off", spellcheck: false,
+        placeholder: "the CLI's default", maxLength: 128,
+      });
+      rows.at(-1)!.append(h("div", { class: "field model-pick" },
+        h("label", { for: modelId }, `${providerName(provider)} model`), model,
+        h("datalist", { id: `models-${provider}` }, ...(suggestedModels[provider] ?? []).map((m) => h("option", { value: m })))));
+      this.choices.push({ checkbox, pick, model });
     }
     const legend = h("legend", {}, "Providers");
     if (this.choices.length === 0) {
@@ -262,9 +283,12 @@ class Composer {
   private async submit(): Promise<void> {
     this.error.hidden = true;
     const prompt = this.prompt.value;
-    const chosen = this.choices.filter((c) => c.checkbox.checked).map((c) => c.pick());
+    const chosen = this.choices.filter((c) => c.checkbox.checked).map((c) => ({ option: c.pick(), model: c.model.value.trim() || undefined }));
     if (prompt.trim() === "") return this.showError("Write a prompt first.");
     if (chosen.length === 0) return this.showError("Choose at least one provider.");
+    // The sandbox agent's rule for a model name (docs/events.md), said before anything runs.
+    const badModel = chosen.find((c) => c.model !== undefined && (/\s/.test(c.model) || c.model.startsWith("-")));
+    if (badModel !== undefined) return this.showError(`“${badModel.model}” is not a model name: no spaces, and it does not start with “-”.`);
     this.setBusy(true);
     try {
       await this.onSend(prompt, chosen);
@@ -281,7 +305,10 @@ class Composer {
     this.prompt.readOnly = busy;
     this.send.disabled = busy;
     this.send.textContent = busy ? "Running…" : "Send";
-    for (const c of this.choices) c.checkbox.disabled = busy;
+    for (const c of this.choices) {
+      c.checkbox.disabled = busy;
+      c.model.disabled = busy;
+    }
     if (busy) this.root.setAttribute("aria-busy", "true");
     else this.root.removeAttribute("aria-busy");
   }

@@ -4,6 +4,7 @@ import { userMessage } from "../api/errors.ts";
 import { button, field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import { ChatVault, type Chat } from "../vault/chats.ts";
+import { searchChat } from "../vault/search.ts";
 import { chatTitle, deleteConfirm, renameForm } from "./chat-actions.ts";
 import type { Page, PageContext } from "./page.ts";
 
@@ -85,8 +86,53 @@ function render(ctx: PageContext): HTMLElement {
     });
   });
 
+  // Search: every chat and its messages decrypted here and matched here; the query never leaves the page.
+  const query = field({ label: "Search your chats", name: "search", type: "search", placeholder: "words in a title or a message" });
+  const find = h("button", { type: "submit" }, "Search");
+  const clear = button("Clear", () => {
+    query.input.value = "";
+    results.replaceChildren();
+    results.hidden = true;
+    list.hidden = false;
+    more.hidden = cursor === null;
+  }, { class: "secondary", hidden: true });
+  const results = h("ul", { class: "chat-list search-results", "aria-label": "Search results", hidden: true });
+  const search = h("form", { class: "chat-search", role: "search" }, query.root, h("div", { class: "actions" }, find, clear));
+  search.addEventListener("submit", (event) => {
+    event.preventDefault();
+    notice.clear();
+    void whileBusy(find, "Searching…", async () => {
+      try {
+        const all: Chat[] = [];
+        let next: string | null = null;
+        do {
+          const page = await vault.listPage(next, 200, ctx.signal);
+          all.push(...page.chats);
+          next = page.nextCursor;
+        } while (next !== null);
+        const items: HTMLLIElement[] = [];
+        for (const chat of all) {
+          const messages = chat.messageCount === 0 ? [] : (await vault.messages(chat.id, ctx.signal)).map((m) => m.body);
+          const hit = searchChat(chatTitle(chat), messages, query.input.value);
+          if (hit === null) continue;
+          items.push(h("li", { class: "chat-item" }, h("div", { class: "chat-item-main" },
+            link(`/chats/${chat.id}`, chatTitle(chat), { class: "chat-link" }),
+            hit.where === "message" ? h("span", { class: "chat-meta search-snippet" }, hit.snippet) : null)));
+        }
+        if (ctx.signal.aborted) return;
+        results.replaceChildren(...(items.length > 0 ? items : [h("li", { class: "hint" }, "No chat has these words.")]));
+        results.hidden = false;
+        list.hidden = true;
+        more.hidden = true;
+        clear.hidden = false;
+      } catch (error) {
+        if (!ctx.signal.aborted) notice.error(error);
+      }
+    });
+  });
+
   void loadPage();
-  return h("section", { class: "page chats-page" }, heading("Chats"), notice.root, form, loading, list, empty, more);
+  return h("section", { class: "page chats-page" }, heading("Chats"), notice.root, form, search, loading, results, list, empty, more);
 }
 
 export function formatTime(iso: string): string {
