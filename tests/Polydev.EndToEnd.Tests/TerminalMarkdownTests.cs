@@ -1,11 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Polydev.Contracts;
-using Polydev.Contracts.Vault;
-using Polydev.Crypto;
 using Polydev.EndToEnd.Tests.Infrastructure;
 
 namespace Polydev.EndToEnd.Tests;
@@ -25,7 +18,7 @@ public sealed class TerminalMarkdownTests
         await cli.SignupAsync($"terminal-{Guid.NewGuid():N}@example.com", password);
         var chatId = Guid.Parse((await cli.RunAsync("chats", "new", "Terminal", "--json")).Succeeded().Json().GetProperty("id").GetString()!);
         const string answer = "## Plan\n\nRun **this**:\n\n```python\nreturn \"hi\"  # done\n```";
-        await PostAnswerAsync(server, cli, password, chatId, answer);
+        await OwnerRequests.PostAnswerAsync(server, await OwnerRequests.TokenAsync(cli), password, chatId, answer); // the CLI appends only the user's own
 
         var piped = (await cli.RunAsync("chats", "show", "Terminal")).Succeeded().Stdout;
         Assert.Contains(answer, piped, StringComparison.Ordinal);
@@ -36,23 +29,6 @@ public sealed class TerminalMarkdownTests
         Assert.Contains("Run \u001b[1mthis\u001b[0m:", terminal, StringComparison.Ordinal);
         Assert.Contains("\u001b[35mreturn\u001b[0m \u001b[32m\"hi\"\u001b[0m", terminal, StringComparison.Ordinal);
         Assert.DoesNotContain("**this**", terminal, StringComparison.Ordinal);
-    }
-
-    /// <summary>An assistant message as a run stores one, sealed here with the user's key (the CLI appends only the user's own).</summary>
-    private static async Task PostAnswerAsync(ServerProcess server, Cli cli, string password, Guid chatId, string text)
-    {
-        await using var db = new SqliteConnection($"Data Source={server.SqlitePath}");
-        await db.OpenAsync();
-        var (userId, userKey) = await StoredKeys.UserKeyAsync(db, password);
-        var id = Guid.CreateVersion7();
-        var body = JsonSerializer.SerializeToUtf8Bytes(new { role = "assistant", text, provider = "anthropic", model = (string?)null });
-        var envelope = Envelope.Seal(userKey, body, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, id, chatId.ToString("D")));
-        using var state = JsonDocument.Parse(await File.ReadAllTextAsync(cli.StatePath));
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", state.RootElement.GetProperty("token").GetString());
-        using var created = await http.PostAsJsonAsync(server.Url + ApiRoutes.Messages(chatId),
-            new CreateMessageRequest(id, new EncryptedValue(EnvelopeKinds.ChatMessage, id, envelope)), PolydevJson.Options);
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
     }
 
     /// <summary>Runs <c>polydev ARGS</c> with a pseudo-terminal as its stdout (script -q -e -c … /dev/null) and returns what it wrote there.</summary>

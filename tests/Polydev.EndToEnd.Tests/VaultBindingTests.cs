@@ -1,7 +1,4 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Polydev.Contracts;
 using Polydev.Contracts.Vault;
@@ -52,7 +49,7 @@ public sealed class VaultBindingTests
         var legacyId = Guid.CreateVersion7();
         var legacy = Envelope.Seal(userKey, Encoding.UTF8.GetBytes("""{"role":"user","text":"sealed before binding","provider":null,"model":null}"""),
             new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, legacyId));
-        await PostAsOwnerAsync(server, cli, ApiRoutes.Messages(chatB), new CreateMessageRequest(legacyId, new EncryptedValue(EnvelopeKinds.ChatMessage, legacyId, legacy)));
+        await OwnerRequests.PostAsync(server, await OwnerRequests.TokenAsync(cli), ApiRoutes.Messages(chatB), new CreateMessageRequest(legacyId, new EncryptedValue(EnvelopeKinds.ChatMessage, legacyId, legacy)));
 
         var read = (await cli.RunAsync("chats", "show", chatB.ToString())).Succeeded();
         Assert.Contains("sealed before binding", read.Stdout, StringComparison.Ordinal);
@@ -90,7 +87,7 @@ public sealed class VaultBindingTests
         var legacyId = Guid.CreateVersion7();
         var legacy = Envelope.Seal(userKey, Encoding.UTF8.GetBytes("""{"label":"older","type":"api_key","secret":"sk-older"}"""),
             new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, legacyId));
-        await PostAsOwnerAsync(server, cli, ApiRoutes.Credentials, new CreateCredentialRequest(legacyId, "google", new EncryptedValue(EnvelopeKinds.CredentialSecret, legacyId, legacy)));
+        await OwnerRequests.PostAsync(server, await OwnerRequests.TokenAsync(cli), ApiRoutes.Credentials, new CreateCredentialRequest(legacyId, "google", new EncryptedValue(EnvelopeKinds.CredentialSecret, legacyId, legacy)));
 
         var listed = (await cli.RunAsync("credentials", "list")).Succeeded();
         Assert.Contains("older", listed.Stdout, StringComparison.Ordinal);
@@ -98,16 +95,6 @@ public sealed class VaultBindingTests
         var stored = (byte[])(await Scalar(db, $"SELECT secret FROM provider_credentials WHERE id = '{legacyId:D}'"))!;
         Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, legacyId, "google"));
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => Envelope.Open(userKey, stored, new EnvelopeContext(EnvelopeKinds.CredentialSecret, userId, legacyId)));
-    }
-
-    /// <summary>Posts <paramref name="body"/> with the session the CLI keeps: what an older client would have sent.</summary>
-    private static async Task PostAsOwnerAsync<T>(ServerProcess server, Cli cli, string path, T body)
-    {
-        using var http = new HttpClient();
-        using var state = JsonDocument.Parse(await File.ReadAllTextAsync(cli.StatePath));
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", state.RootElement.GetProperty("token").GetString());
-        using var created = await http.PostAsJsonAsync(server.Url + path, body, PolydevJson.Options);
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
     }
 
     private static async Task Execute(SqliteConnection db, string sql)

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using Polydev.EndToEnd.Tests.Infrastructure;
@@ -125,21 +124,8 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
             "## Steps", "Run **this**:", $"```python\n{code}\n```",
             "<script>window.__pwned = true</script>", "<img src=\"https://tracker.example/p.png\" onerror=\"window.__pwned = true\">",
             "[click me](javascript:window.__pwned=true) and ![pixel](https://tracker.example/pixel.png)");
-        await using (var db = new SqliteConnection($"Data Source={server.SqlitePath}"))
-        {
-            await db.OpenAsync();
-            var (userId, userKey) = await StoredKeys.UserKeyAsync(db, password);
-            var id = Guid.CreateVersion7();
-            var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { role = "assistant", text = answer, provider = "anthropic", model = (string?)null });
-            var envelope = Polydev.Crypto.Envelope.Seal(userKey, body, new Polydev.Crypto.EnvelopeContext(Polydev.Crypto.EnvelopeKinds.ChatMessage, userId, id, chatId.ToString("D")));
-            var token = await page.EvaluateAsync<string>("() => JSON.parse(sessionStorage.getItem('polydev.session')).token");
-            using var http = new HttpClient();
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            var created = await http.PostAsJsonAsync(server.Url + Polydev.Contracts.ApiRoutes.Messages(chatId),
-                new Polydev.Contracts.Vault.CreateMessageRequest(id, new Polydev.Contracts.EncryptedValue(Polydev.Crypto.EnvelopeKinds.ChatMessage, id, envelope)),
-                Polydev.Contracts.PolydevJson.Options);
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
+        var token = await page.EvaluateAsync<string>("() => JSON.parse(sessionStorage.getItem('polydev.session')).token");
+        await OwnerRequests.PostAnswerAsync(server, token, password, chatId, answer);
 
         await page.ReloadAsync();
         await web.WaitForPageAsync("unlock");
