@@ -158,6 +158,66 @@ public sealed class WebAccountTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Empty(session.Log.PageErrors);
     }
 
+    /// <summary>
+    /// Issue 14: a reload keeps the chat open when "stay unlocked on this device" was chosen — the keys kept in
+    /// IndexedDB as non-extractable CryptoKeys — and asks for the password when it was not, or after a lock or sign-out.
+    /// </summary>
+    [Fact]
+    public async Task Stay_unlocked_survives_a_reload_until_lock_or_sign_out_and_is_never_the_default()
+    {
+        await using var server = await StartServerAsync();
+        await using var session = await browser.NewSessionAsync(server.Url);
+        var web = new WebClient(session.Page);
+        var page = session.Page;
+        var email = $"stay-{Guid.NewGuid():N}@example.com";
+        var password = Needles.Canary("password");
+        await web.SignUpAsync(email, password);
+        await web.NewChatAsync("Kept open");
+        var chatUrl = page.Url;
+
+        // Not chosen: a reload asks for the password.
+        await page.ReloadAsync();
+        await web.WaitForPageAsync("unlock");
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByLabel("Stay unlocked on this device").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Unlock" }).ClickAsync();
+        await web.WaitForPageAsync("run", 60_000);
+
+        // Chosen: the chat opens again after a reload, and what the browser keeps cannot be read out.
+        await page.ReloadAsync();
+        await web.WaitForPageAsync("run", 30_000);
+        Assert.Equal(chatUrl, page.Url);
+        Assert.Equal("false,false", await page.EvaluateAsync<string>("""
+            () => new Promise((resolve, reject) => {
+              const open = indexedDB.open("polydev", 1);
+              open.onerror = () => reject(open.error);
+              open.onsuccess = () => {
+                const get = open.result.transaction("device-keys").objectStore("device-keys").get("keys");
+                get.onsuccess = () => resolve(`${get.result.userKey.extractable},${get.result.privateKey.extractable}`);
+              };
+            })
+            """));
+
+        // A lock ends it: the next reload asks again.
+        await web.LockAsync();
+        await page.ReloadAsync();
+        await web.WaitForPageAsync("unlock");
+
+        // So does signing out; a new sign-in that does not choose it keeps nothing.
+        await web.UnlockAsync(password);
+        await web.GoToAsync("Settings", "settings");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+        await web.WaitForPageAsync("signin");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await web.WaitForPageAsync("chats", 60_000);
+        await page.ReloadAsync();
+        await web.WaitForPageAsync("unlock");
+        await session.Log.AssertNeverSentAsync(password);
+        Assert.Empty(session.Log.PageErrors);
+    }
+
     /// <summary>Issue 14: dark mode follows the system; a chat says when a provider cannot run here before anyone sends.</summary>
     [Fact]
     public async Task Dark_mode_follows_the_system_and_the_composer_says_which_providers_this_server_cannot_run()

@@ -5,6 +5,7 @@ import { sessionEnded } from "./api/errors.ts";
 import { IdleLock, loadIdleMinutes } from "./account/idle-lock.ts";
 import type { Keys } from "./account/keys.ts";
 import { clearSession, loadSession, saveSession, type Session } from "./account/session.ts";
+import { forgetKeys, keysRemembered, recallKeys, rememberKeys } from "./account/device-keys.ts";
 import type { NavSection, NavigateOptions, Page, PageContext, PageDefinition, PublicContext, ShellActions } from "./pages/page.ts";
 import { notFoundPage } from "./pages/not-found.ts";
 import { unlockPage } from "./pages/unlock.ts";
@@ -31,6 +32,8 @@ export class App implements ShellActions {
   /** Where a signed-out visitor was headed (a shared link to a chat): sign-in goes there afterwards. */
   private returnTo: string | null = null;
   private readonly idleLock: IdleLock;
+  /** After a page load, the keys this device kept for the session ("stay unlocked") are looked for once. */
+  private recalled = false;
 
   private readonly nav: HTMLElement;
   private readonly navLinks = new Map<NavSection, HTMLAnchorElement>();
@@ -88,7 +91,14 @@ export class App implements ShellActions {
   }
 
   rekeyed(keys: Keys): void {
-    if (this.session && this.keys) this.keys = keys;
+    if (!this.session || !this.keys) return;
+    this.keys = keys;
+    const session = this.session;
+    void keysRemembered().then((kept) => (kept ? rememberKeys(session.sessionId, keys) : undefined)).catch(() => undefined);
+  }
+
+  async stayUnlocked(): Promise<void> {
+    if (this.session && this.keys) await rememberKeys(this.session.sessionId, this.keys);
   }
 
   lock(): void {
@@ -125,6 +135,8 @@ export class App implements ShellActions {
   private dropKeys(): void {
     this.idleLock.stop();
     this.keys = null;
+    // Lock, sign-out and the idle lock all end "stay unlocked" too.
+    void forgetKeys();
     this.disposeShown();
     this.main.replaceChildren();
     this.nav.hidden = true;
@@ -163,6 +175,14 @@ export class App implements ShellActions {
     if (!this.session) {
       this.returnTo = url.pathname + url.search;
       return this.navigate(signInPath, { replace: true, ...(this.pendingNotice ? { notice: this.pendingNotice } : {}) });
+    }
+    if (!this.keys && !this.recalled && this.lockReason === "reload") {
+      this.recalled = true;
+      const kept = await recallKeys(this.session.sessionId);
+      if (kept !== null && this.session !== null && this.keys === null) {
+        this.keys = kept;
+        this.idleLock.start();
+      }
     }
     if (!this.keys) {
       const session = this.session;

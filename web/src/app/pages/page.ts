@@ -24,6 +24,8 @@ export interface ShellActions {
   navigate(path: string, options?: NavigateOptions): void;
   /** Enter the app after sign-in, sign-up or recovery: stores the session (token, ids) and holds the keys in memory. */
   enter(session: Session, keys: Keys, path?: string): void;
+  /** Keep the keys in this browser until lock, sign-out or the idle lock ("stay unlocked on this device"). */
+  stayUnlocked(): Promise<void>;
   /** The keys were rotated: hold these from now on (the page that rotated them goes on; pages shown later get them). */
   rekeyed(keys: Keys): void;
   /** Lock now: drop the keys, clear the page, show the unlock screen. The session stays. */

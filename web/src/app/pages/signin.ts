@@ -3,7 +3,7 @@
 import { derivePasswordKeys } from "../account/protocol.ts";
 import { signInWith } from "../account/sign-in.ts";
 import { rotateAfterRecovery } from "./rotated-keys.ts";
-import { field, h, heading, link } from "../ui/dom.ts";
+import { checkbox, field, h, heading, link } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import type { Page, PublicContext } from "./page.ts";
 
@@ -16,8 +16,9 @@ export function signinPage(): Page<PublicContext> {
       const email = field({ label: "E-mail", name: "email", type: "email", autocomplete: "username", required: true, maxLength: 254 });
       const password = field({ label: "Password", name: "password", type: "password", autocomplete: "current-password", required: true });
       email.input.dataset["autofocus"] = "";
+      const stay = checkbox("Stay unlocked on this device until I lock or sign out", "stay-unlocked", false);
       const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
-      const form = h("form", { class: "stack" }, email.root, password.root, notice.root, submit);
+      const form = h("form", { class: "stack" }, email.root, password.root, stay.root, notice.root, submit);
 
       form.addEventListener("submit", (event) => {
         event.preventDefault();
@@ -35,9 +36,11 @@ export function signinPage(): Page<PublicContext> {
               const rotated = await rotateAfterRecovery(ctx.api, keys, derived, form, ctx.signal);
               if (ctx.signal.aborted) return;
               ctx.shell.enter(session, rotated);
+              if (stay.input.checked) await ctx.shell.stayUnlocked();
               return;
             }
             ctx.shell.enter(session, keys);
+            if (stay.input.checked) await ctx.shell.stayUnlocked();
           } catch (error) {
             if (ctx.signal.aborted) return;
             notice.error(error);

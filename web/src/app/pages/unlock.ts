@@ -4,7 +4,7 @@ import { unlockWithPassword } from "../account/protocol.ts";
 import { rotateAfterRecovery } from "./rotated-keys.ts";
 import type { Keys } from "../account/keys.ts";
 import type { Session } from "../account/session.ts";
-import { button, field, h, heading } from "../ui/dom.ts";
+import { button, checkbox, field, h, heading } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import type { Page, PublicContext } from "./page.ts";
 
@@ -16,8 +16,9 @@ export function unlockPage(session: Session, reason: "locked" | "reload", onUnlo
       const notice = new Notice();
       const password = field({ label: "Password", name: "password", type: "password", autocomplete: "current-password", required: true });
       password.input.dataset["autofocus"] = "";
+      const stay = checkbox("Stay unlocked on this device until I lock or sign out", "stay-unlocked", false);
       const submit = h("button", { type: "submit", class: "primary" }, "Unlock");
-      const form = h("form", { class: "stack" }, password.root, notice.root, submit);
+      const form = h("form", { class: "stack" }, password.root, stay.root, notice.root, submit);
 
       form.addEventListener("submit", (event) => {
         event.preventDefault();
@@ -31,6 +32,7 @@ export function unlockPage(session: Session, reason: "locked" | "reload", onUnlo
             performance.mark("polydev:unlock-end");
             password.input.value = "";
             onUnlocked(account.keyRotationRequired ? await rotateAfterRecovery(ctx.api, keys, passwordKeys, form, ctx.signal) : keys);
+            if (stay.input.checked) await ctx.shell.stayUnlocked();
           } catch (error) {
             if (ctx.signal.aborted) return;
             notice.error(error);
