@@ -17,7 +17,8 @@ public sealed class FailureRunTests
     {
         await using var provider = await ProviderUnderTest.StartAsync("anthropic");
         var stub = (AnthropicStub)provider.Stub;
-        await using var server = await SandboxedServer.StartAsync("anthropic", SandboxedServer.NewServerId(), ServerProcess.FreePort());
+        var serverId = SandboxedServer.NewServerId();
+        await using var server = await SandboxedServer.StartAsync("anthropic", serverId, ServerProcess.FreePort());
         using var cli = new Cli(server.Url);
         await cli.SignupAsync($"failures-{Guid.NewGuid():N}@example.com", Needles.Canary("password"));
         (await cli.RunAsync(["credentials", "add", "anthropic", "--label", "work", "--base-url", provider.BaseUrl, "--ca-file", provider.Stub.AuthorityPemPath], stdin: Needles.Canary("key"))).Succeeded();
@@ -47,6 +48,18 @@ public sealed class FailureRunTests
         Assert.Equal("polydev run: The server's egress proxy would not connect the sandbox to Anthropic (403). Ask the server's operator to check Polydev's egress.", refused.Sentence);
         Assert.True(refused.Elapsed < TimeSpan.FromSeconds(20), $"took {refused.Elapsed.TotalSeconds:F1} s");
 
+        // The time limit, and the CLI killed inside its sandbox while it waits for the provider.
+        stub.FailWithStatus = null;
+        stub.ResponseDelay = TimeSpan.FromSeconds(60);
+        var timedOut = await RunAsync(server, cli, "--timeout", "3");
+        Assert.Equal("polydev run: Claude Code did not finish within 3 seconds and was stopped. Give it longer with --timeout.", timedOut.Sentence);
+
+        var killing = RunAsync(server, cli);
+        await KillTheCliAsync(server, serverId);
+        var killed = await killing;
+        Assert.Matches(@"^polydev run: Claude Code stopped without finishing \(exit code \d+\)\. Run again with --verbose to see what it printed\.$", killed.Sentence);
+        stub.ResponseDelay = TimeSpan.Zero;
+
         await provider.Stub.DisposeAsync();
         var down = await RunAsync(server, cli);
         Assert.StartsWith("polydev run: Anthropic could not be reached from the sandbox.", down.Sentence, StringComparison.Ordinal);
@@ -59,6 +72,35 @@ public sealed class FailureRunTests
     }
 
     private sealed record FailedRun(CliResult Result, string Sentence, TimeSpan Elapsed);
+
+    /// <summary>SIGKILLs the CLI in the sandbox that runs a job, as the kernel's OOM killer would (the image has no pkill).</summary>
+    private static async Task KillTheCliAsync(ServerProcess server, string serverId)
+    {
+        const string KillClaude = """
+            found=""
+            for d in /proc/[0-9]*; do
+              p="${d#/proc/}"; [ "$p" = "$$" ] && continue
+              argv0="$(tr '\000' '\n' < "$d/cmdline" 2>/dev/null | { IFS= read -r a; printf %s "$a"; })"
+              case "$argv0" in claude|*/claude|*claude.exe) kill -9 "$p" && found=1 ;; esac
+            done
+            [ -n "$found" ]
+            """;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var id in await Docker.JobContainersAsync(serverId))
+            {
+                var (exitCode, _, _) = await Docker.TryRunAsync("exec", id, "sh", "-c", KillClaude);
+                if (exitCode == 0)
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no sandbox ran the CLI to kill\n{server.Logs}");
+            await Task.Delay(200);
+        }
+    }
 
     /// <summary>A run that must fail with exit code 1; its last stderr line is the sentence.</summary>
     private static async Task<FailedRun> RunAsync(ServerProcess server, Cli cli, params string[] more)

@@ -144,6 +144,21 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
             Assert.Equal("cancelled", await web.WaitForAnswerEndAsync("anthropic", 30_000));
             Assert.Equal(cancelledPrompt, await session.Page.GetByLabel("Prompt").InputValueAsync());
 
+            // Issue 14: a refused key is one sentence naming the credential, the CLI's words behind "Details", kept in
+            // the chat as a failure (never as an answer).
+            anthropic.ResponseDelay = TimeSpan.Zero;
+            anthropic.FailWithStatus = 401;
+            await SandboxedServer.WaitForReadyAsync(server, "anthropic", TimeSpan.FromSeconds(90));
+            await web.SendAsync(cancelledPrompt, "Claude");
+            Assert.Equal("failed", await web.WaitForAnswerEndAsync("anthropic", 60_000));
+            var failed = web.LiveAnswer("anthropic");
+            Assert.StartsWith("Anthropic rejected the API key “", await failed.Locator(".answer-problem").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.EndsWith("(401). Replace it on the Providers page.", await failed.Locator(".answer-problem").InnerTextAsync(), StringComparison.Ordinal);
+            await failed.Locator("details.answer-details summary").ClickAsync();
+            Assert.StartsWith("credential_rejected:", await failed.Locator("details.answer-details p").InnerTextAsync(), StringComparison.Ordinal);
+            await session.ScreenshotAsync("run-failed");
+            anthropic.FailWithStatus = null;
+
             Assert.Empty(session.Log.CspViolations);
             Assert.Empty(session.Log.PageErrors);
 
@@ -177,9 +192,9 @@ public sealed class WebJourneyTests(BrowserFixture browser) : IClassFixture<Brow
             needles.AssertAbsentFrom("the server's logs", server.Logs);
             answers.AssertAbsentFrom("the server's logs", server.Logs);
             var dump = await DatabaseDump.ReadSqliteAsync(server.SqlitePath);
-            Assert.Equal(5, dump.Rows("job_executions").Count);
+            Assert.Equal(6, dump.Rows("job_executions").Count);
             Assert.Equal(1, dump.Rows("job_executions").Count(row => (string?)row["state"] == "cancelled"));
-            Assert.Equal(6, dump.Rows("chat_messages").Count); // two prompts, one answer, then three
+            Assert.Equal(8, dump.Rows("chat_messages").Count); // two prompts, one answer, then three; a prompt and its failure
             needles.AssertAbsentFrom("the database", dump.Text);
             needles.AssertAbsentFrom("the database files", dump.Bytes);
             answers.AssertAbsentFrom("the database", dump.Text);
