@@ -70,8 +70,7 @@ internal sealed class JobRunner
         }
         else if (_failures.WantsProbe(e))
         {
-            string evidence = e switch { RetryEvent r => r.Message ?? "", ErrorEvent err => err.Message, ResultEvent res => res.Text ?? "", _ => "" };
-            _ = ProbeAsync(evidence);
+            _ = ProbeAsync(FailureClassifier.Evidence(e) ?? "");
         }
     }
 

@@ -30,6 +30,9 @@ public sealed class BadUsageTests(BadUsageTests.SignedInUser user) : IClassFixtu
         Assert.Contains("--timeout", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--timeout", "0", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
         Assert.Contains("--base-url", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--base-url", "ftp://example.com", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
         Assert.Contains("does not exist", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--ca-file", "/nonexistent/ca.pem", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        Assert.Contains("not both", (await user.Cli.RunAsync("run", "--provider", "anthropic", "--chat", "x", "--continue", "hi")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
+        Assert.Equal(2, (await user.Cli.RunAsync("completion", "powershell")).ExitCode);
+        Assert.Equal(2, (await user.Cli.RunAsync("chats", "export", "x", "--format", "html")).ExitCode);
         Assert.Contains("the prompt is empty", (await user.Cli.RunAsync(["run", "--provider", "anthropic", "-"], stdin: "")).FailedWithOneLine(exitCode: 2), StringComparison.Ordinal);
         Assert.Contains("no anthropic credential", (await user.Cli.RunAsync("run", "--provider", "anthropic", "hi")).FailedWithOneLine(), StringComparison.Ordinal);
 

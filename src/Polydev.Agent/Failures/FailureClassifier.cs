@@ -21,13 +21,8 @@ internal sealed class FailureClassifier(Uri? proxy, string targetHost, int targe
     /// </summary>
     public JobFailure? Observe(AgentEvent e)
     {
-        (string? text, int? status) = e switch
-        {
-            RetryEvent retry => (retry.Message, retry.Status),
-            ErrorEvent error when error.Source is ErrorSources.Cli or ErrorSources.Stdout => (error.Message, null),
-            ResultEvent { IsError: true } result => (result.Text, null),
-            _ => (null, (int?)null),
-        };
+        int? status = (e as RetryEvent)?.Status;
+        string? text = e is ErrorEvent { Source: not (ErrorSources.Cli or ErrorSources.Stdout) } ? null : Evidence(e);
         if (text is null && status is null)
         {
             return null;
@@ -66,13 +61,7 @@ internal sealed class FailureClassifier(Uri? proxy, string targetHost, int targe
     /// <summary>Whether the text of <paramref name="e"/> says a connection or tunnel failed, so the proxy should be asked (once).</summary>
     public bool WantsProbe(AgentEvent e)
     {
-        string? text = e switch
-        {
-            RetryEvent retry => retry.Message,
-            ErrorEvent error => error.Message,
-            ResultEvent { IsError: true } result => result.Text,
-            _ => null,
-        };
+        string? text = Evidence(e);
         lock (_gate)
         {
             // A retry without a status is one that got no answer at all.
@@ -147,6 +136,15 @@ internal sealed class FailureClassifier(Uri? proxy, string targetHost, int targe
             };
         }
     }
+
+    /// <summary>What an event says about a failure, in the CLI's words: a retry's message, an error's, a failed turn's text.</summary>
+    public static string? Evidence(AgentEvent e) => e switch
+    {
+        RetryEvent retry => retry.Message,
+        ErrorEvent error => error.Message,
+        ResultEvent { IsError: true } result => result.Text,
+        _ => null,
+    };
 
     /// <summary>Keeps the strongest evidence: what the proxy refused, then the credential, the rate limit, reachability, other errors.</summary>
     private void Record(JobFailure found)

@@ -124,7 +124,7 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         Options = new JobOptions
         {
             Model = request.Model,
-            TimeLimitSeconds = Math.Min(request.TimeLimitSeconds ?? created.Limits.MaxRunSeconds, created.Limits.MaxRunSeconds),
+            TimeLimitSeconds = request.TimeLimitWithin(created.Limits),
             MaxOutputBytes = 0,
         },
         OutputKey = outputKey,
@@ -156,6 +156,9 @@ internal sealed record RunRequest(string Provider, string Prompt, CredentialSecr
 
     /// <summary>Seconds the CLI may run; null, or more than the server allows, is the server's limit.</summary>
     public int? TimeLimitSeconds { get; init; }
+
+    /// <summary>The seconds the job gets: <see cref="TimeLimitSeconds"/> within the server's <paramref name="limits"/>.</summary>
+    public int TimeLimitWithin(ExecutionLimitsResponse limits) => Math.Min(TimeLimitSeconds ?? limits.MaxRunSeconds, limits.MaxRunSeconds);
 
     /// <summary>The provider API's base URL for the CLI; when given, it and <see cref="CaBundle"/> replace the endpoint stored with the credential.</summary>
     public string? BaseUrl { get; init; }
@@ -198,7 +201,7 @@ internal sealed record RunOutcome(RunRequest Request, ExecutionCreatedResponse C
     });
 
     /// <summary>The run's time limit as the job said it.</summary>
-    public int TimeLimitSeconds => Math.Min(Request.TimeLimitSeconds ?? Created.Limits.MaxRunSeconds, Created.Limits.MaxRunSeconds);
+    public int TimeLimitSeconds => Request.TimeLimitWithin(Created.Limits);
 
     /// <summary><see cref="Failure"/> in one sentence for the user; null when the run succeeded.</summary>
     public string? FailureSentence => Failure is { } failure

@@ -25,11 +25,9 @@ internal static class KeyRotationVerb
     private static async Task<int> RotateAsync(VerbContext context)
     {
         using var api = context.SignedInApi(out var state);
-        var account = await api.GetAccountAsync(context.Cancellation);
-        var parameters = Session.AcceptableParameters(account.Kdf);
-        var password = Secrets.Password();
-        using var passwordKeys = await PasswordKeys.DeriveAsync(password, parameters);
-        using var keys = KeyWrapping.Unlock(account, passwordKeys.Kek);
+        var (_, passwordKeys, keys) = await Session.UnlockByPasswordAsync(context, api);
+        using var disposePassword = passwordKeys;
+        using var disposeKeys = keys;
         var rotated = await RunAsync(context, api, keys, passwordKeys.AuthKey, passwordKeys.Kek, newPassword: null);
         using var next = rotated.Keys;
         return Report(context, state, rotated, "Keys rotated");

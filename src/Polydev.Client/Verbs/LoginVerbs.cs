@@ -65,11 +65,9 @@ internal static class LoginVerbs
     private static async Task<int> UnlockAsync(VerbContext context)
     {
         using var api = context.SignedInApi(out var state);
-        var account = await api.GetAccountAsync(context.Cancellation);
-        var parameters = Session.AcceptableParameters(account.Kdf);
-        var password = Secrets.Password();
-        using var passwordKeys = await PasswordKeys.DeriveAsync(password, parameters);
-        using var keys = KeyWrapping.Unlock(account, passwordKeys.Kek);
+        var (account, passwordKeys, keys) = await Session.UnlockByPasswordAsync(context, api);
+        using var disposePassword = passwordKeys;
+        using var disposeKeys = keys;
         if (account.KeyRotationRequired)
         {
             return await FinishRecoveryAsync(context, state, keys, passwordKeys);

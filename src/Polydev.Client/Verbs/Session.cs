@@ -103,6 +103,27 @@ internal static class Session
         return KeyWrapping.Unlock(account, keys.Kek);
     }
 
+    /// <summary>
+    /// The account, with its keys opened by the password asked for now (or <c>POLYDEV_PASSWORD</c>) once the server's
+    /// KDF parameters passed the downgrade check. The password's keys come too, for what needs proof of it; the
+    /// caller disposes both.
+    /// </summary>
+    public static async Task<(AccountKeysResponse Account, PasswordKeys PasswordKeys, VaultKeys Keys)> UnlockByPasswordAsync(VerbContext context, PolydevApi api)
+    {
+        var account = await api.GetAccountAsync(context.Cancellation);
+        var parameters = AcceptableParameters(account.Kdf);
+        var passwordKeys = await PasswordKeys.DeriveAsync(Secrets.Password(), parameters);
+        try
+        {
+            return (account, passwordKeys, KeyWrapping.Unlock(account, passwordKeys.Kek));
+        }
+        catch
+        {
+            passwordKeys.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The device name a login session is listed under in the account's sessions.</summary>
     public static string DeviceName
     {
