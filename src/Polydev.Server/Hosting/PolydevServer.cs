@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress;
 using Polydev.Server.Executions;
+using Polydev.Server.Login.Turn;
 using Polydev.Server.Pools;
 using Polydev.Server.Runtimes;
 using Polydev.Server.Sandboxes;
@@ -87,6 +88,7 @@ public static class PolydevServer
         services.AddAccounts(configuration);
         services.AddVault(configuration);
         services.AddEgress(configuration);
+        services.AddTurn(configuration);
         ConfigureSandboxes(services, configuration);
         services.AddWebClient(configuration);
     }
