@@ -8,6 +8,7 @@ var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zer
 {
     ServerVerb.Create(),
     ImagesVerb.Create(),
+    TurnVerb.Create(),
 };
 ClientVerbs.AddTo(root);
 // No @response-file expansion: a chat message or label starting with '@' is text, not a file to read.
