@@ -30,4 +30,19 @@ public enum AgentExitReason : byte
 
     /// <summary>The server closed the channel (end of stdin) before sending a job.</summary>
     Abandoned = 7,
+
+    /// <summary>A login session reached its time limit.</summary>
+    TimeLimit = 8,
+
+    /// <summary>A login session's viewer sent no input for the idle limit.</summary>
+    Idle = 9,
+
+    /// <summary>
+    /// A login session's channel failed authentication: a message was modified, dropped, replayed or made under another
+    /// key (a relay tampering with the signalling). The session is refused at once.
+    /// </summary>
+    ChannelRefused = 10,
+
+    /// <summary>The login session's screen or stream failed (the display, the browser or the media pipeline).</summary>
+    StreamFailed = 11,
 }

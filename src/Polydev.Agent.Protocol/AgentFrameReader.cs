@@ -42,7 +42,7 @@ public sealed class AgentFrameReader(Stream stream, string peer)
             throw new AgentProtocolException(AgentProtocolFailure.Malformed, $"The {peer} sent frame type 0x{_header[1]:x2}, unknown to protocol version {AgentProtocol.Version}.");
         }
 
-        if (length > (uint)max || (type is AgentFrameType.Job or AgentFrameType.Output && length == 0))
+        if (length > (uint)max || (type is AgentFrameType.Job or AgentFrameType.Output or AgentFrameType.Signal && length == 0))
         {
             throw new AgentProtocolException(AgentProtocolFailure.Malformed, $"The {peer} sent a {type} frame of {length} bytes; it must be {(max == 0 ? "empty" : $"1 to {max} bytes")}.");
         }

@@ -20,4 +20,11 @@ public enum AgentFrameType : byte
 
     /// <summary>Agent → server, last frame: why the agent ends (<see cref="AgentExit"/>).</summary>
     Exit = 0x06,
+
+    /// <summary>
+    /// Both ways, login sessions only: one encrypted session message between the viewer and the login agent
+    /// (<c>Polydev.Crypto.SessionChannel</c>), an output-stream frame without its length prefix, opaque to the server,
+    /// which relays it to and from the viewer's WebSocket.
+    /// </summary>
+    Signal = 0x07,
 }

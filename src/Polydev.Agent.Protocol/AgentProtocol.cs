@@ -33,7 +33,7 @@ public static class AgentProtocol
         AgentFrameType.Hello => MaxHelloLength,
         AgentFrameType.Job => MaxJobLength,
         AgentFrameType.Heartbeat or AgentFrameType.Cancel => 0,
-        AgentFrameType.Output => MaxOutputLength,
+        AgentFrameType.Output or AgentFrameType.Signal => MaxOutputLength,
         AgentFrameType.Exit => AgentExit.Length,
         _ => -1,
     };

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Polydev.Agent.Protocol;
 
 namespace Polydev.Agent;
@@ -14,6 +15,7 @@ internal sealed class AgentChannel : IAsyncDisposable
     private readonly TimeSpan _heartbeatInterval;
     private readonly CancellationTokenSource _cancelRequested = new();
     private readonly CancellationTokenSource _closing = new();
+    private readonly Channel<byte[]> _signals = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private Task _heartbeats = Task.CompletedTask;
     private Task _watch = Task.CompletedTask;
     private bool _exited;
@@ -61,6 +63,12 @@ internal sealed class AgentChannel : IAsyncDisposable
 
     /// <summary>Carries one output-stream frame (sealed by the job runner) to the server.</summary>
     public ValueTask SendOutputAsync(ReadOnlyMemory<byte> outputFrame) => _writer.WriteAsync(AgentFrameType.Output, outputFrame);
+
+    /// <summary>Login sessions: the viewer's encrypted session messages, in the order the server relayed them; completes when the server's side ends.</summary>
+    public ChannelReader<byte[]> Signals => _signals.Reader;
+
+    /// <summary>Login sessions: carries one encrypted session message to the server, which relays it to the viewer.</summary>
+    public ValueTask SendSignalAsync(ReadOnlyMemory<byte> message) => _writer.WriteAsync(AgentFrameType.Signal, message);
 
     /// <summary>Stops the heartbeats and sends the last frame. Returns the exit status the process should end with.</summary>
     public async Task<int> ExitAsync(AgentExitReason reason)
@@ -116,7 +124,10 @@ internal sealed class AgentChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>While the job runs: a cancel stops it. The end of stdin or anything else the server sends changes nothing.</summary>
+    /// <summary>
+    /// While the job runs: a cancel stops it; a login session's signals are queued for it. The end of stdin or anything
+    /// else the server sends changes nothing.
+    /// </summary>
     private async Task WatchForCancelAsync()
     {
         try
@@ -128,11 +139,20 @@ internal sealed class AgentChannel : IAsyncDisposable
                     await _cancelRequested.CancelAsync();
                     return;
                 }
+
+                if (frame.Type == AgentFrameType.Signal)
+                {
+                    _signals.Writer.TryWrite(frame.Payload);
+                }
             }
         }
         catch (Exception e) when (e is AgentProtocolException or IOException or ObjectDisposedException)
         {
             // A broken server side cannot cancel; the job runs to its own limits.
+        }
+        finally
+        {
+            _signals.Writer.TryComplete();
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Polydev.Agent.Protocol;
+using Polydev.Agent.Login;
 using Polydev.Crypto;
 
 namespace Polydev.Agent;
@@ -18,6 +19,12 @@ internal static class AgentProgram
                                                          on stdout, wait for the sealed job on stdin and run it, writing
                                                          its encrypted output; all of it framed as in docs/agent-protocol.md.
                                                          A heartbeat goes out every N ms (default 5000) until the exit frame.
+               polydev-agent login [--heartbeat-ms N] [--time-limit-s N] [--idle-s N] [--ice relay|all]
+                                                       a login sandbox's agent: the same hello, then the viewer's sealed
+                                                       opening, then the remote browser streamed over WebRTC (or VNC)
+                                                       with every signal sealed under the session key (docs/login-sessions.md).
+                                                       Ends at the time limit (default 600 s) or after --idle-s without
+                                                       input (default 120 s); --ice all also offers direct paths (tests).
                polydev-agent idle                      the sandbox's main process: waits, doing nothing, until SIGTERM
         """;
 
@@ -30,11 +37,26 @@ internal static class AgentProgram
         }
 
         TimeSpan heartbeat = AgentProtocol.DefaultHeartbeatInterval;
+        LoginLimits limits = LoginLimits.Default;
         for (int i = 1; i < args.Length; i++)
         {
-            if (args[0] == "serve" && args[i] == "--heartbeat-ms" && i + 1 < args.Length && int.TryParse(args[++i], out int ms) && ms is > 0 and <= 3_600_000)
+            bool serves = args[0] is "serve" or "login";
+            bool login = args[0] == "login";
+            if (serves && args[i] == "--heartbeat-ms" && i + 1 < args.Length && int.TryParse(args[++i], out int ms) && ms is > 0 and <= 3_600_000)
             {
                 heartbeat = TimeSpan.FromMilliseconds(ms);
+            }
+            else if (login && args[i] == "--time-limit-s" && i + 1 < args.Length && int.TryParse(args[++i], out int limit) && limit is > 0 and <= 86_400)
+            {
+                limits = limits with { TimeLimit = TimeSpan.FromSeconds(limit) };
+            }
+            else if (login && args[i] == "--idle-s" && i + 1 < args.Length && int.TryParse(args[++i], out int idle) && idle is > 0 and <= 86_400)
+            {
+                limits = limits with { IdleLimit = TimeSpan.FromSeconds(idle) };
+            }
+            else if (login && args[i] == "--ice" && i + 1 < args.Length && args[++i] is "relay" or "all")
+            {
+                limits = limits with { RelayOnly = args[i] == "relay" };
             }
             else
             {
@@ -48,7 +70,8 @@ internal static class AgentProgram
             return args[0] switch
             {
                 "idle" => await IdleAsync(),
-                "serve" => await ServeAsync(stdin, stdout, stderr, heartbeat),
+                "serve" => await ServeAsync(stdin, stdout, stderr, heartbeat, RunJobAsync),
+                "login" => await ServeAsync(stdin, stdout, stderr, heartbeat, (key, sealedOpening, channel, err) => LoginProgram.RunAsync(key, sealedOpening, channel, limits, err)),
                 _ => await UnknownVerbAsync(stderr),
             };
         }
@@ -89,7 +112,8 @@ internal static class AgentProgram
     /// pool keeps this process waiting, so handing a job to a sandbox costs no process start at all. Every way out ends
     /// with an exit frame naming the <see cref="AgentExitReason"/>, and the process exits with the same number.
     /// </summary>
-    private static async Task<int> ServeAsync(Stream stdin, Stream stdout, TextWriter stderr, TimeSpan heartbeat)
+    private static async Task<int> ServeAsync(Stream stdin, Stream stdout, TextWriter stderr, TimeSpan heartbeat,
+        Func<UserKeyPair, byte[], AgentChannel, TextWriter, Task<AgentExitReason>> run)
     {
         await using var channel = new AgentChannel(stdin, stdout, heartbeat);
         try
@@ -113,7 +137,7 @@ internal static class AgentProgram
                 return await channel.ExitAsync(channel.CancelRequested.IsCancellationRequested ? AgentExitReason.Cancelled : AgentExitReason.Abandoned);
             }
 
-            return await channel.ExitAsync(await RunJobAsync(key, sealedJob, channel, stderr));
+            return await channel.ExitAsync(await run(key, sealedJob, channel, stderr));
         }
         catch (Exception e) when (e is not IOException)
         {

@@ -45,6 +45,10 @@ internal static unsafe partial class Gst
     public static partial int gst_element_set_state(nint element, int state);
 
     [LibraryImport(Core)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool gst_element_sync_state_with_parent(nint element);
+
+    [LibraryImport(Core)]
     public static partial nint gst_element_get_bus(nint element);
 
     [LibraryImport(Core)]

@@ -31,7 +31,7 @@ internal sealed record StreamSettings(
     /// </summary>
     public string Pipeline()
     {
-        string source = $"ximagesrc display-name={Display} use-damage=false show-pointer=false"
+        string source = $"ximagesrc name=screen display-name={Display} use-damage=false show-pointer=false startx=0 starty=0 endx={Width - 1} endy={Height - 1}"
             + $" ! video/x-raw,framerate={FramesPerSecond}/1 ! videoconvert ! video/x-raw,format=I420"
             + " ! queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream";
         string encoder = Codec switch

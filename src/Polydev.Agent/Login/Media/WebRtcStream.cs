@@ -149,6 +149,26 @@ internal sealed unsafe class WebRtcStream : IDisposable
         }
     }
 
+    /// <summary>
+    /// Captures another rectangle of the screen: the source is stopped, given its new bounds and started again, and the
+    /// new size flows down to the encoder, which starts the new size with a key frame the browser decodes at once.
+    /// </summary>
+    public void Resize(int width, int height)
+    {
+        nint screen = Gst.gst_bin_get_by_name(_pipeline, "screen");
+        try
+        {
+            Gst.gst_element_set_state(screen, Gst.StateNull);
+            Gst.gst_util_set_object_arg(screen, "endx", (width - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Gst.gst_util_set_object_arg(screen, "endy", (height - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Gst.gst_element_sync_state_with_parent(screen);
+        }
+        finally
+        {
+            Gst.gst_object_unref(screen);
+        }
+    }
+
     /// <summary>Sets the encoder's bitrate, clamped to what a login screen needs.</summary>
     public void SetBitrate(int kbps)
     {
