@@ -25,6 +25,7 @@ public static class ApiRoutes
     public const string Executions = "/api/executions";
     public const string AdminSandboxes = "/api/admin/sandboxes";
     public const string Runtimes = "/api/runtimes";
+    public const string LoginSessions = "/api/login-sessions";
 
     public static string Chat(Guid id) => $"{Chats}/{id:D}";
     public static string Messages(Guid chatId) => $"{Chats}/{chatId:D}/messages";
@@ -37,4 +38,8 @@ public static class ApiRoutes
     public static string ExecutionStart(Guid id) => $"{Executions}/{id:D}/start";
     public static string ExecutionStream(Guid id, long from = 0) => $"{Executions}/{id:D}/stream?from={from}";
     public static string ExecutionCancel(Guid id) => $"{Executions}/{id:D}/cancel";
+    public static string LoginSession(Guid id) => $"{LoginSessions}/{id:D}";
+    public static string LoginSessionOpen(Guid id) => $"{LoginSessions}/{id:D}/open";
+    public static string LoginSessionReport(Guid id) => $"{LoginSessions}/{id:D}/report";
+    public static string LoginSessionChannel(Guid id, string ticket) => $"{LoginSessions}/{id:D}/channel?ticket={Uri.EscapeDataString(ticket)}";
 }

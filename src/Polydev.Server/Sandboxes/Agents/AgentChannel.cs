@@ -33,6 +33,7 @@ public sealed class AgentChannel : IAsyncDisposable
         _process = process;
         _reader = reader;
         _writer = new AgentFrameWriter(process.Stdin);
+        Signals = new AgentSignals(_writer);
         _stderr = stderr;
         _options = options;
         _clock = clock;
@@ -43,6 +44,9 @@ public sealed class AgentChannel : IAsyncDisposable
 
     /// <summary>The agent's hello: its build and its one-job public key.</summary>
     public AgentHello Hello { get; }
+
+    /// <summary>A login agent's session messages, both ways.</summary>
+    public AgentSignals Signals { get; }
 
     /// <summary>The agent's one-job P-256 public key (65-byte uncompressed point), from the hello.</summary>
     public byte[] PublicKey => Hello.PublicKey;
@@ -232,6 +236,9 @@ public sealed class AgentChannel : IAsyncDisposable
 
                     await _output.Writer.WriteAsync(new OutputStreamFrame(frame.Payload, sequence, isFinal), _closing.Token);
                     break;
+                case AgentFrameType.Signal:
+                    await Signals.DeliverAsync(frame.Payload, _closing.Token);
+                    break;
                 case AgentFrameType.Exit:
                     return AgentEnd.Exited(AgentExit.Decode(frame.Payload));
                 default:
@@ -251,6 +258,7 @@ public sealed class AgentChannel : IAsyncDisposable
         if (_end.TrySetResult(end))
         {
             _output.Writer.TryComplete();
+            Signals.Complete();
         }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polydev.Server.Egress;
+using Polydev.Server.Login.Turn;
 using Polydev.Server.Sandboxes.Docker.Images;
 using Polydev.Server.Sandboxes.Images;
 using Prometheus;
@@ -38,6 +39,8 @@ public static class DockerEngineServices
     {
         var network = services.GetRequiredService<IOptions<DockerEngineOptions>>().Value.Network;
         var egress = services.GetService<IOptions<EgressOptions>>()?.Value ?? new EgressOptions();
-        return new DockerSandboxNetworkOptions(network.Name, network.BridgeName, network.Subnet, egress.FirstPort, egress.LastPort);
+        var turn = services.GetService<IOptions<TurnOptions>>()?.Value;
+        int turnPort = turn is { IsEmbedded: true } ? turn.ListeningPort : 0;
+        return new DockerSandboxNetworkOptions(network.Name, network.BridgeName, network.Subnet, egress.FirstPort, egress.LastPort, turnPort);
     }
 }

@@ -61,12 +61,25 @@ internal sealed class DockerSandboxFirewall(DockerSandboxNetworkOptions options,
         }
     }
 
-    /// <summary>The chain's rules, in order: the proxy path, then drop.</summary>
-    public static IReadOnlyList<string[]> ChainRules(DockerSandboxNetworkOptions options) =>
-    [
-        ["-i", options.BridgeName, "-d", options.Gateway + "/32", "-p", "tcp", "--dport", $"{options.EgressFirstPort}:{options.EgressLastPort}", "-j", "ACCEPT"],
-        ["-j", "DROP"],
-    ];
+    /// <summary>The chain's rules, in order: the proxy path, the TURN server's port (when there is one), then drop.</summary>
+    public static IReadOnlyList<string[]> ChainRules(DockerSandboxNetworkOptions options)
+    {
+        string gateway = options.Gateway + "/32";
+        var rules = new List<string[]>
+        {
+            new[] { "-i", options.BridgeName, "-d", gateway, "-p", "tcp", "--dport", $"{options.EgressFirstPort}:{options.EgressLastPort}", "-j", "ACCEPT" },
+        };
+        if (options.TurnPort > 0)
+        {
+            // Login sandboxes' media: to coturn only, which admits nothing without the session's credentials and relays
+            // to nothing but its own relay addresses (docs/login-sessions.md, TURN).
+            rules.Add(["-i", options.BridgeName, "-d", gateway, "-p", "udp", "--dport", $"{options.TurnPort}", "-j", "ACCEPT"]);
+            rules.Add(["-i", options.BridgeName, "-d", gateway, "-p", "tcp", "--dport", $"{options.TurnPort}", "-j", "ACCEPT"]);
+        }
+
+        rules.Add(["-j", "DROP"]);
+        return rules;
+    }
 
     /// <summary>Where the chain is jumped to from: <c>[chain, match…, -j, ours]</c>.</summary>
     public static IReadOnlyList<string[]> Jumps(DockerSandboxNetworkOptions options) =>

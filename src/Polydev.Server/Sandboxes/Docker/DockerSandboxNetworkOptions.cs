@@ -8,12 +8,14 @@ namespace Polydev.Server.Sandboxes.Docker;
 /// <param name="Subnet">IPv4 subnet in CIDR notation; the gateway is its first address.</param>
 /// <param name="EgressFirstPort">First TCP port of the egress proxy's range (<c>Egress:FirstPort</c>).</param>
 /// <param name="EgressLastPort">Last TCP port of the egress proxy's range (<c>Egress:LastPort</c>).</param>
+/// <param name="TurnPort">The TURN server's port on the gateway (UDP and TCP; <c>Login:Turn:ListeningPort</c>), where a login sandbox's media relays; 0: none.</param>
 public sealed record DockerSandboxNetworkOptions(
     string Name = "polydev-sandboxes",
     string BridgeName = "pd-sandbox0",
     string Subnet = "10.213.0.0/24",
     int EgressFirstPort = 10001,
-    int EgressLastPort = 19999)
+    int EgressLastPort = 19999,
+    int TurnPort = 0)
 {
     /// <summary>The bridge's address on the host: where the egress proxy listens (<c>Egress:BindAddress</c>).</summary>
     public IPAddress Gateway
@@ -46,6 +48,11 @@ public sealed record DockerSandboxNetworkOptions(
         if (EgressFirstPort is < 1 or > 65535 || EgressLastPort < EgressFirstPort || EgressLastPort > 65535)
         {
             throw new ArgumentException($"Egress port range {EgressFirstPort}–{EgressLastPort} is not a valid TCP port range.");
+        }
+
+        if (TurnPort is < 0 or > 65535 || TurnPort >= EgressFirstPort && TurnPort <= EgressLastPort)
+        {
+            throw new ArgumentException($"TURN port {TurnPort} must be 0 (none) or a port outside the egress range {EgressFirstPort}–{EgressLastPort}.");
         }
     }
 }

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polydev.Contracts.Login;
+using Polydev.Server.Login.Turn;
+using Polydev.Server.Pools;
+using Polydev.Server.Sandboxes;
+
+namespace Polydev.Server.Login.Sessions;
+
+/// <summary>
+/// Starts, opens and ends login sessions: leases a sandbox of the <c>login</c> kind, issues the session's TURN
+/// credentials (the viewer's to the viewer, the sandbox's for the viewer to seal into the opening), hands the sealed
+/// opening to the agent, and watches the session until it ends (<see cref="LoginSessionWatcher"/>).
+/// </summary>
+public sealed class LoginSessionService(
+    SandboxAllocator sandboxes,
+    LoginSessionRegistry registry,
+    LoginSessionWatcher watcher,
+    TurnCredentials turn,
+    ISandboxNetworkSetup network,
+    IOptions<LoginSessionsOptions> options)
+{
+    public const string RuntimeKind = "login";
+
+    private readonly LoginSessionsOptions _options = options.Value;
+
+    public async Task<LoginSessionCreatedResponse> StartAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        if (registry.Live(userId).FirstOrDefault() is { } existing && registry.Live(userId).Count() >= _options.MaxPerUser)
+        {
+            throw AlreadyLive(existing);
+        }
+
+        var id = Guid.CreateVersion7(watcher.Clock.GetUtcNow());
+        AllocatedSandbox allocated;
+        try
+        {
+            allocated = await sandboxes.AllocateAsync(RuntimeKind, id.ToString("D"), cancellationToken);
+        }
+        catch (SandboxUnavailableException e)
+        {
+            watcher.Metrics.Refused.WithLabels("unavailable").Inc();
+            throw new LoginSessionRefusedException(503, $"No login sandbox can be had now: {e.Message}", e);
+        }
+
+        var now = watcher.Clock.GetUtcNow();
+        var session = new LiveLoginSession(id, userId, allocated.Sandbox, now, now + _options.TimeLimit, now + _options.OpenWindow);
+        if (registry.TryAdd(session, _options.MaxPerUser) is { Count: > 0 } live)
+        {
+            await sandboxes.RetireAsync(allocated.Sandbox, "refused", CancellationToken.None);
+            throw AlreadyLive(live[0]);
+        }
+
+        var servers = turn.Issue(userId.ToString("D"), network.EgressAddress);
+        watcher.Watch(session, allocated.Warm);
+        return new LoginSessionCreatedResponse(
+            id,
+            Convert.ToBase64String(allocated.Sandbox.PublicKey),
+            servers is null ? [] : [Ice(servers.Viewer)],
+            servers is null ? [] : [Ice(servers.Sandbox)],
+            session.OpenBy,
+            session.ExpiresAt,
+            (int)_options.IdleLimit.TotalSeconds);
+    }
+
+    /// <summary>Hands the viewer's sealed opening to the agent, once, and issues the ticket for the session channel.</summary>
+    public async Task<LoginSessionOpenedResponse> OpenAsync(Guid userId, Guid id, byte[] sealedOpening, CancellationToken cancellationToken)
+    {
+        var session = Find(userId, id);
+        if (session.Ended.IsCompleted)
+        {
+            throw new LoginSessionRefusedException(409, $"This login session has ended ({session.Ended.Result}); start a new one.");
+        }
+
+        if (!session.TryMarkOpened())
+        {
+            throw new LoginSessionRefusedException(409, "This login session was already opened; a session takes one opening. Start a new one to connect again.");
+        }
+
+        await session.Sandbox.Agent.SendJobAsync(sealedOpening, cancellationToken);
+        await sandboxes.MarkExecutingAsync(session.Sandbox, CancellationToken.None);
+        watcher.Opened(session);
+        var (ticket, expiresAt) = registry.IssueTicket(id);
+        return new LoginSessionOpenedResponse(ticket, expiresAt);
+    }
+
+    /// <summary>A new channel ticket for an open session whose viewer lost its channel (a reload, a dropped connection).</summary>
+    public LoginSessionOpenedResponse Reconnect(Guid userId, Guid id)
+    {
+        var session = Find(userId, id);
+        if (session.State != LoginSessionStates.Open)
+        {
+            throw new LoginSessionRefusedException(409, session.Ended.IsCompleted ? $"This login session has ended ({session.Ended.Result})." : "Open the session first.");
+        }
+
+        var (ticket, expiresAt) = registry.IssueTicket(id);
+        return new LoginSessionOpenedResponse(ticket, expiresAt);
+    }
+
+    public async Task<LoginSessionResponse> EndAsync(Guid userId, Guid id)
+    {
+        var session = Find(userId, id);
+        await watcher.EndAsync(session, LoginSessionEndReasons.EndedByUser);
+        return session.ToResponse();
+    }
+
+    public LiveLoginSession Find(Guid userId, Guid id) =>
+        registry.Find(userId, id) ?? throw new LoginSessionRefusedException(404, "No login session with this id.");
+
+    private static LoginIceServerResponse Ice(TurnIceServer server) => new(server.Urls, server.Username, server.Credential);
+
+    private LoginSessionRefusedException AlreadyLive(LiveLoginSession existing)
+    {
+        watcher.Metrics.Refused.WithLabels("limit").Inc();
+        return new LoginSessionRefusedException(409,
+            $"You already have a live login session ({existing.Id:D}, {existing.State}); one at a time. End it first: polydev login-sessions end {existing.Id:D}, or DELETE {ApiRoutesLogin(existing.Id)}.");
+    }
+
+    private static string ApiRoutesLogin(Guid id) => Polydev.Contracts.ApiRoutes.LoginSession(id);
+}

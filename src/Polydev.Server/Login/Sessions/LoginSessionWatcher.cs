@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using Polydev.Agent.Protocol;
+using Polydev.Contracts.Login;
+using Polydev.Server.Pools;
+using Polydev.Server.Sandboxes.Agents;
+
+namespace Polydev.Server.Login.Sessions;
+
+/// <summary>
+/// Follows each login session to its end: the agent's exit (time limit, idle, the viewer's end, a refused channel), the
+/// agent lost, no opening within the open window, the server's own time limit as a backstop, or an end asked for
+/// through the API (the agent is cancelled, so it tells the viewer). Then the sandbox is destroyed, never reused.
+/// </summary>
+public sealed class LoginSessionWatcher(SandboxAllocator sandboxes, LoginSessionMetrics metrics, TimeProvider clock, ILogger<LoginSessionWatcher> logger)
+{
+    // The agent measures the time limit itself; the server's backstop strikes a little later so the agent's own end wins.
+    private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(15);
+
+    public TimeProvider Clock => clock;
+
+    public LoginSessionMetrics Metrics => metrics;
+
+    public void Watch(LiveLoginSession session, bool warm)
+    {
+        metrics.Started.Inc();
+        metrics.Active.Inc();
+        LoginSessionLog.Started(logger, session.Id, session.UserId, session.Sandbox.Id, warm);
+        _ = FollowAsync(session);
+    }
+
+    public void Opened(LiveLoginSession session) => LoginSessionLog.Opened(logger, session.Id);
+
+    /// <summary>Ends the session with <paramref name="reason"/> unless it already ended; waits until its sandbox is gone.</summary>
+    public async Task EndAsync(LiveLoginSession session, string reason)
+    {
+        if (session.TryEnd(reason, clock.GetUtcNow()))
+        {
+            await CloseAsync(session, reason);
+        }
+    }
+
+    private async Task FollowAsync(LiveLoginSession session)
+    {
+        var agent = session.Sandbox.Agent;
+        using var openWindow = new CancellationTokenSource(session.OpenBy - clock.GetUtcNow(), clock);
+        using var lifetime = new CancellationTokenSource(session.ExpiresAt - clock.GetUtcNow() + Backstop, clock);
+        var notOpened = Task.Delay(Timeout.Infinite, openWindow.Token);
+        var expired = Task.Delay(Timeout.Infinite, lifetime.Token);
+        while (true)
+        {
+            var first = await Task.WhenAny(agent.Completion, session.Ended, notOpened, expired);
+            if (first == notOpened && session.State != LoginSessionStates.Waiting)
+            {
+                notOpened = Task.Delay(Timeout.Infinite);
+                continue;
+            }
+
+            string reason = first == agent.Completion ? Reason(await agent.Completion)
+                : first == notOpened ? LoginSessionEndReasons.NotOpened
+                : first == expired ? LoginSessionEndReasons.TimeLimit
+                : await session.Ended;
+            if (first != session.Ended)
+            {
+                await EndAsync(session, reason);
+            }
+
+            return;
+        }
+    }
+
+    private async Task CloseAsync(LiveLoginSession session, string reason)
+    {
+        var agent = session.Sandbox.Agent;
+        if (!agent.HasEnded)
+        {
+            // The agent sends its own end signal (sealed, for the viewer) and exits.
+            await agent.CancelAsync();
+        }
+
+        await sandboxes.RetireAsync(session.Sandbox, "login_" + reason, CancellationToken.None);
+        var duration = (session.EndedAt ?? clock.GetUtcNow()) - session.CreatedAt;
+        metrics.Active.Dec();
+        metrics.Ended.WithLabels(reason).Inc();
+        metrics.Duration.Observe(duration.TotalSeconds);
+        LoginSessionLog.Ended(logger, session.Id, reason, duration.TotalSeconds);
+    }
+
+    internal static string Reason(AgentEnd end) => end.Exit?.Reason switch
+    {
+        AgentExitReason.Cancelled => LoginSessionEndReasons.EndedByUser,
+        AgentExitReason.TimeLimit => LoginSessionEndReasons.TimeLimit,
+        AgentExitReason.Idle => LoginSessionEndReasons.Idle,
+        AgentExitReason.ChannelRefused => LoginSessionEndReasons.ChannelRefused,
+        AgentExitReason.JobRefused => LoginSessionEndReasons.OpeningRefused,
+        AgentExitReason.StreamFailed => LoginSessionEndReasons.StreamFailed,
+        null => LoginSessionEndReasons.SandboxLost,
+        _ => LoginSessionEndReasons.StreamFailed,
+    };
+}
