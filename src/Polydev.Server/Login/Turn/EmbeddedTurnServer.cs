@@ -26,6 +26,7 @@ public sealed class EmbeddedTurnServer(
 
     private readonly TurnOptions _options = options.Value;
     private int? _pid;
+    private bool _portBusyReported;
 
     /// <summary>The running coturn's process id, or null between runs.</summary>
     public int? ProcessId => _pid;
@@ -87,10 +88,17 @@ public sealed class EmbeddedTurnServer(
 
             if (TurnServerProbe.BusyEndpoint(_options) is { } busy)
             {
-                TurnLog.PortBusy(logger, busy);
+                // Once per spell: the retries go on every 30 s for as long as the other process holds the port.
+                if (!_portBusyReported)
+                {
+                    TurnLog.PortBusy(logger, busy);
+                    _portBusyReported = true;
+                }
+
                 return TimeSpan.Zero;
             }
 
+            _portBusyReported = false;
             process = TurnServerProcess.Start(binary, files.ConfigFile, Output);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
@@ -102,19 +110,17 @@ public sealed class EmbeddedTurnServer(
         using (process)
         {
             var started = clock.GetTimestamp();
-            _pid = process.Id;
-            TurnLog.Started(logger, process.Id, _options.ListeningPort, _options.RelayAddress, _options.MinRelayPort, _options.MaxRelayPort);
             try
             {
-                await Task.WhenAll(WatchListeningAsync(process, stoppingToken), process.WaitForExitAsync(stoppingToken));
+                await Task.WhenAll(WatchStartAsync(process, stoppingToken), process.WaitForExitAsync(stoppingToken));
                 var ranFor = clock.GetElapsedTime(started);
-                TurnLog.Exited(logger, process.Id, process.ExitCode, ranFor.TotalSeconds);
+                TurnLog.Exited(logger, _pid ?? 0, process.ExitCode, ranFor.TotalSeconds);
                 return ranFor;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 await process.StopAsync(StopGrace);
-                TurnLog.Stopped(logger, process.Id);
+                TurnLog.Stopped(logger, _pid ?? 0);
                 return clock.GetElapsedTime(started);
             }
             finally
@@ -125,9 +131,18 @@ public sealed class EmbeddedTurnServer(
         }
     }
 
-    /// <summary>Marks the server up once it accepts connections; gives up (with a warning) if it never does.</summary>
-    private async Task WatchListeningAsync(TurnServerProcess process, CancellationToken stoppingToken)
+    /// <summary>Learns coturn's pid, then marks the server up once it accepts connections (with a warning if it never does).</summary>
+    private async Task WatchStartAsync(TurnServerProcess process, CancellationToken stoppingToken)
     {
+        await Task.WhenAny(process.CoturnId, process.WaitForExitAsync(stoppingToken));
+        if (!process.CoturnId.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        var pid = process.CoturnId.Result;
+        _pid = pid;
+        TurnLog.Started(logger, pid, _options.ListeningPort, _options.RelayAddress, _options.MinRelayPort, _options.MaxRelayPort);
         var endpoint = TurnServerProbe.Endpoint(_options);
         var waited = Stopwatch.StartNew();
         while (!process.HasExited)
@@ -137,7 +152,7 @@ public sealed class EmbeddedTurnServer(
                 if (!process.HasExited)
                 {
                     metrics.ServerUp.Set(1);
-                    TurnLog.Listening(logger, process.Id, endpoint.ToString(), waited.Elapsed.TotalMilliseconds);
+                    TurnLog.Listening(logger, pid, endpoint.ToString(), waited.Elapsed.TotalMilliseconds);
                 }
 
                 return;
@@ -145,7 +160,7 @@ public sealed class EmbeddedTurnServer(
 
             if (waited.Elapsed > ListenWait)
             {
-                TurnLog.NotListening(logger, process.Id, endpoint.ToString(), waited.Elapsed.TotalSeconds);
+                TurnLog.NotListening(logger, pid, endpoint.ToString(), waited.Elapsed.TotalSeconds);
                 return;
             }
 

@@ -5,19 +5,43 @@ using System.Runtime.InteropServices;
 namespace Polydev.Server.Login.Turn;
 
 /// <summary>
-/// One run of coturn: <c>turnserver -c &lt;config&gt;</c> (the secret is in the file, never in the arguments or the
-/// environment), its output handed on line by line, stopped with SIGTERM and, failing that, SIGKILL.
+/// One run of coturn, <c>turnserver -c &lt;config&gt;</c> (the secret is in the file, never in the arguments or the
+/// environment), under a small shell that stops it when the server goes: its output handed on line by line.
 /// </summary>
 internal sealed class TurnServerProcess : IDisposable
 {
     private const int SigTerm = 15;
     private const int SigKill = 9;
+    private const string PidLine = "polydev-coturn-pid ";
+
+    /// <summary>
+    /// Runs coturn (<c>"$@"</c>) beside a watcher holding the read end of the shell's stdin, whose write end only the
+    /// server holds. When it closes — the server stopping coturn, or the server killed without stopping anything
+    /// (SIGKILL, the OOM killer) — the watcher sends coturn SIGTERM. Without it an orphaned coturn would keep the port,
+    /// and the old secret, until someone noticed. A parent-death signal would not do: it is cleared when coturn drops
+    /// root. The shell exits with coturn's status, after printing coturn's pid.
+    /// </summary>
+    private const string Supervisor = """
+        exec 3<&0 </dev/null
+        "$@" 3<&- &
+        coturn=$!
+        echo "polydev-coturn-pid $coturn"
+        (read -r _ <&3; kill -TERM "$coturn" 2>/dev/null) &
+        watcher=$!
+        exec 3<&-
+        wait "$coturn"
+        status=$?
+        kill "$watcher" 2>/dev/null
+        exit "$status"
+        """;
 
     private readonly Process _process;
+    private readonly TaskCompletionSource<int> _coturnPid = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TurnServerProcess(Process process) => _process = process;
 
-    public int Id => _process.Id;
+    /// <summary>coturn's own pid (not the shell's), once the shell has printed it.</summary>
+    public Task<int> CoturnId => _coturnPid.Task;
 
     public bool HasExited => _process.HasExited;
 
@@ -25,9 +49,9 @@ internal sealed class TurnServerProcess : IDisposable
 
     public static TurnServerProcess Start(string binary, string configFile, Action<string> output)
     {
-        var start = new ProcessStartInfo(binary)
+        var start = new ProcessStartInfo("/bin/sh")
         {
-            ArgumentList = { "-c", configFile },
+            ArgumentList = { "-c", Supervisor, "polydev-turn", binary, "-c", configFile },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -41,8 +65,9 @@ internal sealed class TurnServerProcess : IDisposable
         start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Forward(e.Data, output);
-        process.ErrorDataReceived += (_, e) => Forward(e.Data, output);
+        var run = new TurnServerProcess(process);
+        process.OutputDataReceived += (_, e) => run.Forward(e.Data, output);
+        process.ErrorDataReceived += (_, e) => run.Forward(e.Data, output);
         if (!process.Start())
         {
             process.Dispose();
@@ -51,12 +76,12 @@ internal sealed class TurnServerProcess : IDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new TurnServerProcess(process);
+        return run;
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
-    /// <summary>SIGTERM, then SIGKILL when coturn has not exited within <paramref name="grace"/>.</summary>
+    /// <summary>Closes the watcher's pipe (coturn gets SIGTERM), then kills what is left after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
         if (_process.HasExited)
@@ -64,7 +89,7 @@ internal sealed class TurnServerProcess : IDisposable
             return;
         }
 
-        _ = Kill(_process.Id, SigTerm);
+        _process.StandardInput.Close();
         using var timeout = new CancellationTokenSource(grace);
         try
         {
@@ -72,15 +97,16 @@ internal sealed class TurnServerProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
-            _process.Kill();
+            _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync(CancellationToken.None);
         }
     }
 
     /// <summary>
-    /// Stops a coturn an earlier run of the server left behind (it crashed, or was killed, before stopping its child):
-    /// the pid file's process, if it still runs coturn with this very config. It would otherwise share the listening
-    /// port with the new one (coturn binds with SO_REUSEPORT) and answer with an old secret. Returns its pid, or null.
+    /// Stops a coturn an earlier run of the server left behind (one it could not stop, e.g. a SIGKILL between starting
+    /// the shell and coturn): the pid file's process, if it still runs <c>turnserver</c> with this very config. It would
+    /// otherwise share the listening port with the new one (coturn binds with SO_REUSEPORT) and answer with an old
+    /// secret. Returns its pid, or null.
     /// </summary>
     public static async Task<int?> StopLeftoverAsync(TurnFiles files, TimeSpan grace)
     {
@@ -118,10 +144,16 @@ internal sealed class TurnServerProcess : IDisposable
 
     public void Dispose() => _process.Dispose();
 
-    private static void Forward(string? line, Action<string> output)
+    private void Forward(string? line, Action<string> output)
     {
         if (string.IsNullOrWhiteSpace(line))
         {
+            return;
+        }
+
+        if (line.StartsWith(PidLine, StringComparison.Ordinal) && int.TryParse(line[PidLine.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            _coturnPid.TrySetResult(pid);
             return;
         }
 
