@@ -2,6 +2,7 @@
 import type { App } from "../app.ts";
 import { chatPage } from "./chat.ts";
 import { chatsPage } from "./chats.ts";
+import { loginSessionPage } from "./login-session.ts";
 import { providersPage } from "./providers.ts";
 import { recoverPage } from "./recover.ts";
 import { settingsPage } from "./settings.ts";
@@ -16,4 +17,5 @@ export function registerPages(app: App): void {
   app.register({ path: "/chats/:chatId", access: "unlocked", nav: "chats", create: chatPage });
   app.register({ path: "/providers", access: "unlocked", nav: "providers", create: providersPage });
   app.register({ path: "/settings", access: "unlocked", nav: "settings", create: settingsPage });
+  app.register({ path: "/login-sessions/:sessionId", access: "unlocked", nav: "providers", create: loginSessionPage });
 }

@@ -6,7 +6,7 @@ import type { Keys } from "../account/keys.ts";
 import type { Session } from "../account/session.ts";
 
 /** The value of the page root's data-page attribute (tests and styles key on it). */
-export type PageId = "signup" | "signin" | "recover" | "unlock" | "locked" | "chats" | "run" | "providers" | "settings" | "not-found";
+export type PageId = "signup" | "signin" | "recover" | "unlock" | "locked" | "chats" | "run" | "providers" | "settings" | "login-session" | "not-found";
 
 /** Which header link is current while the page shows. */
 export type NavSection = "chats" | "providers" | "settings";

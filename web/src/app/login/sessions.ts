@@ -1,0 +1,86 @@
+// The login sessions API (docs/login-sessions.md) as the viewer uses it: start (lease a login sandbox), open (hand it
+// the sealed opening; answers a one-time channel ticket), reconnect, report (metadata for the metrics), end, status.
+import type { Api } from "../api/client.ts";
+
+export interface IceServer {
+  readonly urls: readonly string[];
+  readonly username: string;
+  readonly credential: string;
+}
+
+/** LoginSessionCreatedResponse. */
+export interface LoginSessionCreated {
+  readonly id: string;
+  readonly sandboxPublicKey: string;
+  readonly iceServers: readonly IceServer[];
+  readonly sandboxIceServers: readonly IceServer[];
+  readonly openBy: string;
+  readonly expiresAt: string;
+  readonly idleSeconds: number;
+}
+
+/** LoginSessionResponse: metadata only. */
+export interface LoginSessionStatus {
+  readonly id: string;
+  readonly state: "waiting" | "open" | "ended";
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly path: "webrtc" | "vnc" | null;
+  readonly icePath: string | null;
+  readonly endedAt: string | null;
+  readonly endReason: string | null;
+}
+
+export interface ChannelTicket {
+  readonly channelTicket: string;
+  readonly ticketExpiresAt: string;
+}
+
+export interface LoginSessionReport {
+  readonly path?: "webrtc" | "vnc";
+  readonly icePath?: string;
+  readonly firstFrameMs?: number;
+  readonly bitrateKbps?: number;
+  readonly framesPerSecond?: number;
+  readonly packetsLost?: number;
+}
+
+const base = "/api/login-sessions";
+
+export class LoginSessionsClient {
+  constructor(private readonly api: Api) {}
+
+  start(signal?: AbortSignal): Promise<LoginSessionCreated> {
+    return this.api.json("POST", base, undefined, signal);
+  }
+
+  /** The connection details of a session started elsewhere (`polydev login-sessions start`), before it is opened. */
+  attach(id: string, signal?: AbortSignal): Promise<LoginSessionCreated> {
+    return this.api.json("POST", `${base}/${id}/attach`, undefined, signal);
+  }
+
+  status(id: string, signal?: AbortSignal): Promise<LoginSessionStatus> {
+    return this.api.json("GET", `${base}/${id}`, undefined, signal);
+  }
+
+  open(id: string, sealedOpening: string, signal?: AbortSignal): Promise<ChannelTicket> {
+    return this.api.json("POST", `${base}/${id}/open`, { sealedOpening }, signal);
+  }
+
+  reconnect(id: string, signal?: AbortSignal): Promise<ChannelTicket> {
+    return this.api.json("POST", `${base}/${id}/reconnect`, undefined, signal);
+  }
+
+  report(id: string, report: LoginSessionReport): Promise<void> {
+    return this.api.call("POST", `${base}/${id}/report`, report);
+  }
+
+  end(id: string): Promise<LoginSessionStatus> {
+    return this.api.json("DELETE", `${base}/${id}`);
+  }
+
+  /** The channel's WebSocket URL on this origin (ws: or wss: as the page's own scheme). */
+  static channelUrl(id: string, ticket: string, origin: string = location.origin): string {
+    return `${origin.replace(/^http/, "ws")}${base}/${id}/channel?ticket=${encodeURIComponent(ticket)}`;
+  }
+}

@@ -1,0 +1,21 @@
+// What the viewer says about a session's end, in words a user acts on (the reasons are LoginSessionEndReasons).
+
+const endings: Readonly<Record<string, string>> = {
+  ended_by_user: "You ended this session.",
+  time_limit: "This session reached its time limit. Start a new one to go on.",
+  idle: "This session ended because nothing was typed or clicked for a while.",
+  sandbox_lost: "The remote browser's sandbox was lost. Start a new session.",
+  channel_refused: "A message between this page and the remote browser was changed on the way. The session was refused: nothing that came after it was trusted.",
+  opening_refused: "The remote browser could not open this page's request (it was sealed to another key or changed on the way). The session was refused.",
+  stream_failed: "The remote browser or its screen stream stopped working. Start a new session.",
+  not_opened: "This session was not opened in time. Start a new one.",
+  server_stopped: "The Polydev server stopped. Start a new session.",
+};
+
+export function endingSentence(reason: string | null | undefined): string {
+  return (reason && endings[reason]) ?? "This session has ended.";
+}
+
+/** When this page itself finds a message from the sandbox that fails authentication. */
+export const tamperedSentence =
+  "A message from the remote browser was changed or forged on the way (it failed authentication under this session's key). The session was refused.";
