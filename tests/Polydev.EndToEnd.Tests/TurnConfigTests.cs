@@ -27,6 +27,8 @@ public sealed class TurnConfigTests : IDisposable
         Assert.Contains($"static-auth-secret={secret}", printed.Stdout, StringComparison.Ordinal);
         Assert.Contains("allowed-peer-ip=127.0.0.2", printed.Stdout, StringComparison.Ordinal);
         Assert.Equal(printed.Stdout, (await _cli.RunAsync(["turn", "config"], environment: environment)).Succeeded().Stdout);
+        environment.Remove("POLYDEV_DATA");
+        Assert.Equal(printed.Stdout, (await _cli.RunAsync(["turn", "config", "--data", _data], environment: environment)).Succeeded().Stdout);
 
         await using var coturn = await Coturn.StartAsync(printed.Stdout, port);
         await AssertAllocatesAsync(coturn, secret, "user-7");
