@@ -16,6 +16,7 @@ public sealed class EmbeddedTurnTests
         string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
         await using var server = await ServerProcess.StartAsync(null, new Dictionary<string, string?>
         {
+            ["POLYDEV_LOGIN__TURN__MODE"] = "embedded",
             ["POLYDEV_LOGIN__TURN__LISTENINGPORT"] = Text(port),
             ["POLYDEV_LOGIN__TURN__LISTENINGADDRESSES__0"] = "127.0.0.1",
             ["POLYDEV_LOGIN__TURN__MINRELAYPORT"] = Text(port + 1),
