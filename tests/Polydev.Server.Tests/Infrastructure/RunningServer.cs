@@ -84,6 +84,8 @@ public sealed class RunningServer : IAsyncDisposable
             // Servers in parallel tests each get their own block of egress ports.
             ["Egress:FirstPort"] = firstEgressPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Egress:LastPort"] = (firstEgressPort + EgressPorts - 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Servers in parallel tests would each start a coturn on the same port; the TURN tests start their own.
+            ["Login:Turn:Mode"] = "off",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

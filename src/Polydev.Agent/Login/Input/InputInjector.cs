@@ -11,11 +11,13 @@ namespace Polydev.Agent.Login.Input;
 internal sealed unsafe class InputInjector : IDisposable
 {
     private const uint WheelUp = 4, WheelDown = 5, WheelLeft = 6, WheelRight = 7;
+    private const uint ShiftL = 0xffe1, ShiftR = 0xffe2;
 
     private readonly nint _display;
     private readonly List<byte> _spareKeycodes = [];
     private readonly Dictionary<uint, byte> _bound = [];
     private int _nextSpare;
+    private int _shiftsDown;
 
     private InputInjector(nint display)
     {
@@ -52,7 +54,7 @@ internal sealed unsafe class InputInjector : IDisposable
             case LoginInputTypes.Key when input.Down is bool pressed && Keysyms.From(input.Key, input.Code) is uint keysym:
                 if (Keycode(keysym) is byte keycode)
                 {
-                    X11.XTestFakeKeyEvent(_display, keycode, pressed ? 1 : 0, 0);
+                    Key(keysym, keycode, pressed);
                 }
 
                 break;
@@ -62,6 +64,32 @@ internal sealed unsafe class InputInjector : IDisposable
 
         X11.XFlush(_display);
         return true;
+    }
+
+    /// <summary>
+    /// One key. The viewer sends the character it typed ('!'), not always the Shift that made it (a browser's
+    /// synthesised keys, other layouts): a character on the keycode's shifted level is typed with Shift held for it.
+    /// </summary>
+    private void Key(uint keysym, byte keycode, bool pressed)
+    {
+        if (keysym is ShiftL or ShiftR)
+        {
+            _shiftsDown = Math.Max(0, _shiftsDown + (pressed ? 1 : -1));
+        }
+
+        bool shifted = pressed && _shiftsDown == 0 && X11.XkbKeycodeToKeysym(_display, keycode, 0, 0) != keysym
+            && X11.XkbKeycodeToKeysym(_display, keycode, 0, 1) == keysym;
+        byte shift = shifted ? X11.XKeysymToKeycode(_display, ShiftL) : (byte)0;
+        if (shift != 0)
+        {
+            X11.XTestFakeKeyEvent(_display, shift, 1, 0);
+        }
+
+        X11.XTestFakeKeyEvent(_display, keycode, pressed ? 1 : 0, 0);
+        if (shift != 0)
+        {
+            X11.XTestFakeKeyEvent(_display, shift, 0, 0);
+        }
     }
 
     /// <summary>Presses and releases a chord such as Ctrl+V (keysyms in press order).</summary>

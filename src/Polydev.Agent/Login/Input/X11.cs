@@ -46,6 +46,9 @@ internal static unsafe partial class X11
     public static partial byte XKeysymToKeycode(nint display, nuint keysym);
 
     [LibraryImport(Xlib)]
+    public static partial nuint XkbKeycodeToKeysym(nint display, byte keycode, int group, int level);
+
+    [LibraryImport(Xlib)]
     public static partial int XDisplayKeycodes(nint display, out int minimum, out int maximum);
 
     [LibraryImport(Xlib)]
