@@ -7,10 +7,10 @@ using Polydev.Server.Sandboxes.Images;
 namespace Polydev.Verbs;
 
 /// <summary>
-/// <c>polydev images build|list</c>: the runtime images (docs/images.md), through the configured sandbox engine's
-/// image catalog (<see cref="IRuntimeImageCatalog"/>), built from images/runtime (Dockerfile and clis.tsv), the pinned
-/// CLIs installed by scripts/lib/clis.sh and the published sandbox agent. Progress goes to stderr, one result line
-/// per image to stdout.
+/// <c>polydev images build|list</c>: the runtime images and the login image (docs/images.md), through the configured
+/// sandbox engine's image catalog (<see cref="IRuntimeImageCatalog"/>), built from images/runtime (Dockerfile and
+/// clis.tsv) and images/login/Dockerfile, the pinned CLIs installed by scripts/lib/clis.sh and the published sandbox
+/// agent. Progress goes to stderr, one result line per image to stdout.
 /// </summary>
 internal static class ImagesVerb
 {
@@ -18,16 +18,18 @@ internal static class ImagesVerb
 
     public static Command Create()
     {
-        var providers = new Option<string[]>("--provider") { Description = "Only this provider's image (repeatable; default: every provider in images/runtime/clis.tsv).", HelpName = "PROVIDER", AllowMultipleArgumentsPerToken = false };
+        var providers = new Option<string[]>("--provider") { Description = "Only this provider's runtime image (repeatable; default: every provider in images/runtime/clis.tsv, and the login image).", HelpName = "PROVIDER", AllowMultipleArgumentsPerToken = false };
+        var only = new Option<RuntimeImageSet>("--only") { Description = "Only the runtime images, or only the login image (default: both).", HelpName = "runtime|login" };
+        only.AcceptOnlyFromAmong("runtime", "login");
         var baseImage = new Option<string?>("--base") { Description = "Base image, e.g. debian:bookworm-slim from a registry (default: polydev/debian-base:<host codename>, made with debootstrap when missing).", HelpName = "IMAGE" };
         var agent = new Option<string?>("--agent") { Description = "The published polydev-agent binary (default: <repo>/.polydev/agent/polydev-agent).", HelpName = "PATH" };
         var clis = new Option<string?>("--clis") { Description = "Where scripts/lib/clis.sh installed the pinned CLIs (default: $POLYDEV_CLIS_DIR, else <repo>/.polydev/clis).", HelpName = "DIR" };
         var repo = new Option<string?>("--repo") { Description = "The Polydev repository holding images/runtime (default: found upward from the current directory).", HelpName = "DIR" };
-        var stage = new Option<string?>("--stage") { Description = "Write each build context to DIR/runtime-<provider>.tar, with the command that builds it, instead of building.", HelpName = "DIR" };
+        var stage = new Option<string?>("--stage") { Description = "Write each build context to DIR/runtime-<provider>.tar (and DIR/login.tar), with the command that builds it, instead of building.", HelpName = "DIR" };
 
-        var build = new Command("build", "Build the runtime images that are missing or out of date (an image whose version exists is kept).")
+        var build = new Command("build", "Build the runtime images and the login image that are missing or out of date (an image whose version exists is kept).")
         {
-            providers, baseImage, agent, clis, repo, stage,
+            providers, only, baseImage, agent, clis, repo, stage,
         };
         build.SetAction((parse, cancellationToken) => RunAsync("build", async () =>
         {
@@ -37,15 +39,16 @@ internal static class ImagesVerb
                 Path.Combine(root, "images", "runtime", "clis.tsv"),
                 Path.GetFullPath(parse.GetValue(clis) ?? NonEmpty(Environment.GetEnvironmentVariable("POLYDEV_CLIS_DIR")) ?? Path.Combine(root, ".polydev", "clis")),
                 Path.GetFullPath(parse.GetValue(agent) ?? Path.Combine(root, ".polydev", "agent", "polydev-agent")),
-                parse.GetValue(baseImage));
-            return await BuildAsync(new RuntimeImageBuildRequest(sources, parse.GetValue(providers) ?? [], parse.GetValue(stage)), cancellationToken);
+                parse.GetValue(baseImage),
+                Path.Combine(root, "images", "login", "Dockerfile"));
+            return await BuildAsync(new RuntimeImageBuildRequest(sources, parse.GetValue(providers) ?? [], parse.GetValue(stage), parse.GetValue(only)), cancellationToken);
         }));
 
-        var json = new Option<bool>("--json") { Description = "Print a JSON array (provider, reference, version, sizeBytes, created, latest) instead of the table." };
-        var list = new Command("list", "List the runtime images on the sandbox engine: provider, reference, version, size, created.") { json };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (image, provider, reference, version, sizeBytes, created, latest) instead of the table." };
+        var list = new Command("list", "List the runtime images and the login image on the sandbox engine: provider (- for the login image), reference, version, size, created.") { json };
         list.SetAction((parse, cancellationToken) => RunAsync("list", () => ListAsync(parse.GetValue(json), cancellationToken)));
 
-        return new Command("images", "The runtime sandbox images: one per provider, with the pinned CLI and the sandbox agent.") { build, list };
+        return new Command("images", "The sandbox images: one runtime image per provider, with the pinned CLI and the sandbox agent, and the login image.") { build, list };
     }
 
     private static async Task<int> BuildAsync(RuntimeImageBuildRequest request, CancellationToken cancellationToken)
@@ -65,7 +68,7 @@ internal static class ImagesVerb
         if (json)
         {
             var images = (await host.Catalog.ListAsync(cancellationToken))
-                .Select(i => new { provider = i.Provider, reference = i.Reference, version = i.Version, sizeBytes = i.Size, created = i.Created, latest = i.Latest });
+                .Select(i => new { image = i.Image, provider = i.Provider, reference = i.Reference, version = i.Version, sizeBytes = i.Size, created = i.Created, latest = i.Latest });
             Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(images, Polydev.Contracts.PolydevJson.Options));
             return 0;
         }
@@ -74,7 +77,7 @@ internal static class ImagesVerb
         foreach (var image in await host.Catalog.ListAsync(cancellationToken))
         {
             rows.Add([
-                image.Provider,
+                image.Provider ?? "-",
                 image.Reference,
                 image.Version,
                 $"{image.Size / 1024.0 / 1024.0:0} MiB",

@@ -7,6 +7,9 @@ public static class RuntimeImages
 
     public const string LatestTag = "latest";
 
+    /// <summary>What a runtime image is for, as <c>polydev images list</c> names it (the other is <see cref="LoginImages.Name"/>).</summary>
+    public const string Name = "runtime";
+
     /// <summary>The version that changes whenever a build input changes (<see cref="RuntimeImageVersion"/>).</summary>
     public const string VersionLabel = SandboxLabels.ImageVersion;
 

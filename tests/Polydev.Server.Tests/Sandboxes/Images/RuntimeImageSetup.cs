@@ -15,6 +15,8 @@ internal static class RuntimeImageSetup
 
     public static string Dockerfile => Path.Combine(Repository, "images", "runtime", "Dockerfile");
 
+    public static string LoginDockerfile => Path.Combine(Repository, "images", "login", "Dockerfile");
+
     public static string Agent => Path.Combine(Repository, ".polydev", "agent", "polydev-agent");
 
     public static string ClisDirectory =>
@@ -38,7 +40,7 @@ internal static class RuntimeImageSetup
     }
 
     public static RuntimeImageSources Sources(string? clisDirectory = null, string? agent = null) =>
-        new(Dockerfile, ClisFile, clisDirectory ?? ClisDirectory, agent ?? Agent);
+        new(Dockerfile, ClisFile, clisDirectory ?? ClisDirectory, agent ?? Agent, LoginDockerfile: LoginDockerfile);
 
     private static string FindRepository()
     {

@@ -27,7 +27,7 @@ public sealed class DockerImageCatalog(DockerClient docker, ILogger<DockerImageC
     {
         await RequireDaemonAsync(cancellationToken);
         var images = await docker.ListImagesAsync([RuntimeImages.ProviderLabel, RuntimeImages.VersionLabel], cancellationToken);
-        return images
+        var runtime = images
             .OrderBy(i => i.Labels.GetValueOrDefault(RuntimeImages.ProviderLabel), StringComparer.Ordinal)
             .ThenByDescending(i => i.Created)
             .Select(image =>
@@ -42,57 +42,79 @@ public sealed class DockerImageCatalog(DockerClient docker, ILogger<DockerImageC
                     image.Size,
                     image.Created,
                     image.Tags.Contains(RuntimeImages.Latest(provider)));
-            })
-            .ToList();
+            });
+        var logins = await docker.ListImagesAsync([$"{LoginImages.ImageLabel}={LoginImages.Name}", RuntimeImages.VersionLabel], cancellationToken);
+        var login = logins
+            .OrderByDescending(i => i.Created)
+            .Select(image =>
+            {
+                var version = image.Labels.GetValueOrDefault(RuntimeImages.VersionLabel, "");
+                var reference = LoginImages.Reference(version);
+                return new RuntimeImageInfo(
+                    null,
+                    image.Tags.Contains(reference) ? reference : image.Tags.FirstOrDefault() ?? image.Id,
+                    version,
+                    image.Size,
+                    image.Created,
+                    image.Tags.Contains(LoginImages.Latest)) { Image = LoginImages.Name };
+            });
+        return [.. runtime, .. login];
     }
 
     public async Task<IReadOnlyList<RuntimeImageOutcome>> BuildAsync(RuntimeImageBuildRequest request, Action<string> progress, CancellationToken cancellationToken = default)
     {
+        request.Validate();
         await RequireDaemonAsync(cancellationToken);
         var sources = request.Sources;
-        var builder = new RuntimeImageBuilder(docker, new ImageBuildMetrics(new CollectorRegistry()), NullLogger<RuntimeImageBuilder>.Instance);
+        var metrics = new ImageBuildMetrics(new CollectorRegistry());
+        var builder = new RuntimeImageBuilder(docker, metrics, NullLogger<RuntimeImageBuilder>.Instance);
+        var loginBuilder = new LoginImageBuilder(docker, metrics, NullLogger<LoginImageBuilder>.Instance);
 
-        async Task<string> ResolveBaseAsync()
-        {
-            if (sources.Base is { Length: > 0 } explicitBase)
-            {
-                return explicitBase;
-            }
+        // Every input is checked before the base is made (debootstrap takes minutes): the login image's first.
+        var loginInputs = request.BuildsLogin ? LoginImageBuilder.Find(sources) : null;
+        Task<string>? resolvingBase = null;
+        Task<string> ResolveBaseAsync() => resolvingBase ??= EnsureBaseAsync(sources, progress, cancellationToken);
 
-            var codename = DebianBaseImage.HostCodename()
-                ?? throw new ImageBuildException("cannot tell this host's Debian codename (VERSION_CODENAME in /etc/os-release): pass --base IMAGE");
-            return await new DebianBaseImage(docker, _logger).EnsureAsync(codename, progress, cancellationToken);
-        }
-
-        var (baseReference, plans) = await builder.PlanAsync(sources, request.Providers.Distinct().ToList(), ResolveBaseAsync, cancellationToken);
-        var outcomes = new List<RuntimeImageOutcome>();
+        var (baseReference, plans) = request.BuildsRuntime
+            ? await builder.PlanAsync(sources, request.Providers.Distinct().ToList(), ResolveBaseAsync, cancellationToken)
+            : (await ResolveBaseAsync(), []);
+        var loginPlan = loginInputs is null ? null : await loginBuilder.PlanAsync(loginInputs, sources, baseReference, cancellationToken);
         if (request.StageDirectory is { } stage)
         {
-            Directory.CreateDirectory(stage);
-            foreach (var plan in plans)
-            {
-                var path = Path.Combine(stage, $"runtime-{plan.Cli.Provider}.tar");
-                await using (var file = File.Create(path))
-                {
-                    using var context = new RuntimeImageContext(sources.Dockerfile, sources.Agent, plan.Node, plan.CliPrefix);
-                    await context.WriteToAsync(file, cancellationToken);
-                }
-
-                outcomes.Add(new RuntimeImageOutcome(plan.Cli.Provider, path,
-                    $"docker build -t {plan.Reference} --build-arg BASE={baseReference} --build-arg PROVIDER={plan.Cli.Provider} --build-arg EXECUTABLE={plan.Cli.Executable} --build-arg CLI_VERSION={plan.Cli.Version} --build-arg IMAGE_VERSION={plan.Version} - < {path}"));
-            }
-
-            return outcomes;
+            return await ImageContextStage.WriteAsync(stage, plans, loginPlan, sources, baseReference, cancellationToken);
         }
 
+        var outcomes = new List<RuntimeImageOutcome>();
         foreach (var plan in plans)
         {
             progress($"{plan.Cli.Provider}: {plan.Reference} ({plan.Cli.Package}@{plan.Cli.Version}{(plan.Node is null ? "" : ", with Node.js")}) on {baseReference}");
             var result = await builder.BuildAsync(plan, sources, baseReference, line => progress($"  {plan.Cli.Provider} | {line}"), cancellationToken);
-            outcomes.Add(new RuntimeImageOutcome(result.Provider, result.Reference, result.Built ? $"built in {result.Duration.TotalSeconds:0.0} s" : "up to date"));
+            outcomes.Add(Outcome(result));
+        }
+
+        if (loginPlan is not null)
+        {
+            progress($"{LoginImages.Name}: {loginPlan.Reference} ({loginPlan.CliVersions}, apt: {string.Join(' ', loginPlan.Inputs.Packages)}) on {baseReference}");
+            var result = await loginBuilder.BuildAsync(loginPlan, sources, baseReference, line => progress($"  {LoginImages.Name} | {line}"), cancellationToken);
+            outcomes.Add(Outcome(result));
         }
 
         return outcomes;
+    }
+
+    private static RuntimeImageOutcome Outcome(RuntimeImageResult result) =>
+        new(result.Provider, result.Reference, result.Built ? $"built in {result.Duration.TotalSeconds:0.0} s" : "up to date");
+
+    private async Task<string> EnsureBaseAsync(RuntimeImageSources sources, Action<string> progress, CancellationToken cancellationToken)
+    {
+        if (sources.Base is { Length: > 0 } explicitBase)
+        {
+            return explicitBase;
+        }
+
+        var codename = DebianBaseImage.HostCodename()
+            ?? throw new ImageBuildException("cannot tell this host's Debian codename (VERSION_CODENAME in /etc/os-release): pass --base IMAGE");
+        return await new DebianBaseImage(docker, _logger).EnsureAsync(codename, progress, cancellationToken);
     }
 
     private async Task RequireDaemonAsync(CancellationToken cancellationToken)

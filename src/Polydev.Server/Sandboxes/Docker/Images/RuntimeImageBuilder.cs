@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polydev.Server.Sandboxes.Images;
 
@@ -22,14 +21,12 @@ public sealed record RuntimeImagePlan(CliPin Cli, string CliPrefix, string? Node
 public sealed class RuntimeImageBuilder
 {
     private readonly DockerClient _docker;
-    private readonly ImageBuildMetrics _metrics;
-    private readonly ILogger _logger;
+    private readonly ImageBuildStep _step;
 
     public RuntimeImageBuilder(DockerClient docker, ImageBuildMetrics metrics, ILogger<RuntimeImageBuilder> logger)
     {
         _docker = docker;
-        _metrics = metrics;
-        _logger = logger;
+        _step = new ImageBuildStep(docker, metrics, logger);
     }
 
     /// <summary>
@@ -40,7 +37,7 @@ public sealed class RuntimeImageBuilder
         RuntimeImageSources sources, IReadOnlyCollection<string> providers, Func<Task<string>> resolveBase, CancellationToken cancellationToken = default)
     {
         RequireFile(sources.Dockerfile, "the runtime Dockerfile", "");
-        RequireFile(sources.Agent, "the sandbox agent", " (publish it: dotnet publish src/Polydev.Agent -c Release -r linux-x64 -o DIR, as scripts/lib/images.sh does; or pass --agent PATH)");
+        RequireFile(sources.Agent, "the sandbox agent", AgentRemedy);
         var pins = CliPins.Load(sources.ClisFile);
         var selected = providers.Count == 0 ? pins.Providers : providers.Select(p => pins.Find(p)
             ?? throw new ImageBuildException($"unknown provider '{p}': {sources.ClisFile} pins {string.Join(", ", pins.Providers.Select(x => x.Provider))}")).ToList();
@@ -48,32 +45,17 @@ public sealed class RuntimeImageBuilder
         var found = new List<(CliPin Cli, string Prefix, string? Node)>();
         foreach (var cli in selected)
         {
-            var prefix = Path.Combine(sources.ClisDirectory, cli.PrefixName);
-            var executable = Path.Combine(prefix, "node_modules", ".bin", cli.Executable);
-            if (!File.Exists(executable))
-            {
-                throw new ImageBuildException($"{cli.Package}@{cli.Version} is not installed at {prefix} (run scripts/lib/clis.sh ensure_clis, as scripts/test and scripts/start do, or pass --clis DIR)");
-            }
-
-            string? node = null;
-            if (NeedsNode(executable))
-            {
-                var nodePin = pins.Node ?? throw new ImageBuildException($"{cli.Executable} is a Node.js script but {sources.ClisFile} has no node row");
-                node = Path.Combine(sources.ClisDirectory, nodePin.PrefixName, "node_modules", ".bin", nodePin.Executable);
-                if (!File.Exists(node))
-                {
-                    throw new ImageBuildException($"Node.js {nodePin.Version} is not installed at {node} (run scripts/lib/clis.sh ensure_clis, or pass --clis DIR)");
-                }
-            }
-
+            var prefix = InstalledClis.Prefix(cli, sources.ClisDirectory);
+            var node = NeedsNode(InstalledClis.Executable(cli, sources.ClisDirectory))
+                ? InstalledClis.Node(pins, sources.ClisDirectory, sources.ClisFile, cli.Executable)
+                : null;
             found.Add((cli, prefix, node));
         }
 
         var baseReference = await resolveBase();
         var dockerfileSha = await RuntimeImageVersion.Sha256OfFileAsync(sources.Dockerfile, cancellationToken);
         var agentSha = await RuntimeImageVersion.Sha256OfFileAsync(sources.Agent, cancellationToken);
-        var baseImage = await _docker.InspectImageAsync(baseReference, cancellationToken);
-        var baseIdentity = baseImage is null ? baseReference : $"{baseReference}@{baseImage.Id}";
+        var baseIdentity = await BaseIdentityAsync(_docker, baseReference, cancellationToken);
         var plans = found.Select(f => new RuntimeImagePlan(
             f.Cli,
             f.Prefix,
@@ -86,62 +68,23 @@ public sealed class RuntimeImageBuilder
     public async Task<RuntimeImageResult> BuildAsync(RuntimeImagePlan plan, RuntimeImageSources sources, string baseReference, Action<string> output, CancellationToken cancellationToken = default)
     {
         var provider = plan.Cli.Provider;
-        var repository = RuntimeImages.Repository(provider);
-        var started = Stopwatch.GetTimestamp();
-        try
+        var buildArgs = new Dictionary<string, string>
         {
-            var existing = await _docker.InspectImageAsync(plan.Reference, cancellationToken);
-            if (existing is not null && existing.Labels.GetValueOrDefault(RuntimeImages.VersionLabel) == plan.Version)
-            {
-                var latest = await _docker.InspectImageAsync(RuntimeImages.Latest(provider), cancellationToken);
-                if (latest?.Id != existing.Id)
-                {
-                    await _docker.TagImageAsync(plan.Reference, repository, RuntimeImages.LatestTag, cancellationToken);
-                }
-
-                _metrics.Builds.WithLabels(provider, ImageBuildMetrics.Outcomes.UpToDate).Inc();
-                ImageLog.UpToDate(_logger, plan.Reference, provider);
-                return new RuntimeImageResult(provider, plan.Reference, plan.Version, false, Stopwatch.GetElapsedTime(started));
-            }
-
-            ImageLog.BuildStarted(_logger, plan.Reference, provider, baseReference);
-            using var context = new RuntimeImageContext(sources.Dockerfile, sources.Agent, plan.Node, plan.CliPrefix);
-            var buildArgs = new Dictionary<string, string>
-            {
-                ["BASE"] = baseReference,
-                ["PROVIDER"] = provider,
-                ["EXECUTABLE"] = plan.Cli.Executable,
-                ["CLI_VERSION"] = plan.Cli.Version,
-                ["IMAGE_VERSION"] = plan.Version,
-            };
-            var imageId = await _docker.BuildImageAsync(
-                context,
-                [plan.Reference, RuntimeImages.Latest(provider)],
-                buildArgs,
-                line =>
-                {
-                    ImageLog.BuildOutput(_logger, provider, line);
-                    output(line);
-                },
-                cancellationToken);
-
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            _metrics.Builds.WithLabels(provider, ImageBuildMetrics.Outcomes.Built).Inc();
-            _metrics.Duration.WithLabels(provider).Observe(elapsed.TotalSeconds);
-            ImageLog.Built(_logger, plan.Reference, provider, ShortId(imageId), elapsed.TotalSeconds);
-            return new RuntimeImageResult(provider, plan.Reference, plan.Version, true, elapsed);
-        }
-        catch (Exception e) when (e is SandboxEngineException or IOException or ImageBuildException)
-        {
-            _metrics.Builds.WithLabels(provider, ImageBuildMetrics.Outcomes.Failed).Inc();
-            ImageLog.BuildFailed(_logger, provider, e.Message);
-            if (e is ImageBuildException)
-            {
-                throw;
-            }
-
-            throw new ImageBuildException($"building {plan.Reference} failed: {e.Message}", e);
-        }
+            ["BASE"] = baseReference,
+            ["PROVIDER"] = provider,
+            ["EXECUTABLE"] = plan.Cli.Executable,
+            ["CLI_VERSION"] = plan.Cli.Version,
+            ["IMAGE_VERSION"] = plan.Version,
+        };
+        var result = await _step.BuildOrKeepAsync(
+            provider,
+            RuntimeImages.Repository(provider),
+            plan.Version,
+            () => new RuntimeImageContext(sources.Dockerfile, sources.Agent, plan.Node, plan.CliPrefix),
+            buildArgs,
+            output,
+            cancellationToken);
+        return new RuntimeImageResult(provider, plan.Reference, plan.Version, result.Built, result.Duration);
     }
 
     /// <summary>
@@ -164,13 +107,20 @@ public sealed class RuntimeImageBuilder
         return shebang.Contains("node", StringComparison.Ordinal);
     }
 
-    private static void RequireFile(string path, string what, string remedy)
+    internal const string AgentRemedy = " (publish it: dotnet publish src/Polydev.Agent -c Release -r linux-x64 -o DIR, as scripts/lib/images.sh does; or pass --agent PATH)";
+
+    /// <summary>The base as a version sees it: its reference and, when the daemon has it, its image id (a re-made base gives new versions).</summary>
+    internal static async Task<string> BaseIdentityAsync(DockerClient docker, string baseReference, CancellationToken cancellationToken)
+    {
+        var baseImage = await docker.InspectImageAsync(baseReference, cancellationToken);
+        return baseImage is null ? baseReference : $"{baseReference}@{baseImage.Id}";
+    }
+
+    internal static void RequireFile(string path, string what, string remedy)
     {
         if (!File.Exists(path))
         {
             throw new ImageBuildException($"{what} is missing: {path}{remedy}");
         }
     }
-
-    private static string ShortId(string id) => id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..Math.Min(id.Length, 19)] : id;
 }
