@@ -31,8 +31,24 @@ public sealed class RuntimeKindsTests
         Assert.Equal(RuntimeEgress.Proxy, claude.Egress);
         Assert.Equal(("codex", "polydev/runtime-openai:latest"), (kinds.ForProvider("openai")!.Name, kinds.ForProvider("openai")!.Image));
         Assert.False(kinds.Find("gemini")!.Enabled);
-        Assert.Equal(["claude", "codex"], kinds.Enabled.Select(k => k.Name).Order());
+        Assert.Equal(["claude", "codex", "login"], kinds.Enabled.Select(k => k.Name).Order());
         Assert.Null(kinds.ForProvider("cohere"));
+    }
+
+    /// <summary>Issue 15: the login kind serves no provider (executions never lease it), sized for Chromium, its agent's own verb.</summary>
+    [Fact]
+    public void The_login_kind_is_built_in_on_the_login_image_with_no_provider_and_its_own_limits()
+    {
+        var kinds = Resolve(new() { ["Sandboxes:Runtimes:login:MemoryBytes"] = "2147483648" });
+
+        var login = kinds.Find("login")!;
+        Assert.Equal(("polydev/login:latest", null, 1, true), (login.Image, login.Provider, login.WarmTarget, login.Enabled));
+        Assert.Equal((1.0, 2L << 30, 512, 512L << 20), (login.Limits.Cpus, login.Limits.MemoryBytes, login.Limits.PidsLimit, login.Limits.ScratchBytes));
+        Assert.Equal((SandboxLimits.Default.User, true, true), (login.Limits.User, login.Limits.ReadOnlyRoot, login.Limits.NoNewPrivileges));
+        Assert.Equal(["/usr/local/bin/polydev-agent", "login"], login.Agent.Command);
+        Assert.Equal(RuntimeEgress.Proxy, login.Egress);
+        Assert.DoesNotContain("login", kinds.Providers);
+        Assert.Null(kinds.ForProvider(null));
     }
 
     [Fact]
@@ -44,11 +60,11 @@ public sealed class RuntimeKindsTests
 
         var echo = kinds.ForProvider("echo")!;
         Assert.Equal(("echo", "example/echo:2", RuntimeEgress.None, 3), (echo.Name, echo.Image, echo.Egress, echo.MaxSandboxes));
-        Assert.Equal(4, kinds.All.Count);
+        Assert.Equal(5, kinds.All.Count);
     }
 
     [Theory]
-    [InlineData("Sandboxes:Runtimes:mistral:WarmTarget", "1", "Sandboxes:Runtimes:mistral is not a runtime kind; the kinds are claude, codex, gemini.")]
+    [InlineData("Sandboxes:Runtimes:mistral:WarmTarget", "1", "Sandboxes:Runtimes:mistral is not a runtime kind; the kinds are claude, codex, gemini, login.")]
     [InlineData("Sandboxes:Runtimes:codex:WarmTarget", "40", "Sandboxes:Runtimes:codex: WarmTarget (40) must be between 0 and MaxSandboxes (32), and MaxSandboxes at least 1.")]
     [InlineData("Sandboxes:Runtimes:codex:MaxSandboxes", "0", "Sandboxes:Runtimes:codex: WarmTarget (2) must be between 0 and MaxSandboxes (0), and MaxSandboxes at least 1.")]
     public void Settings_that_cannot_work_stop_the_registry_with_a_message_naming_them(string key, string value, string message)
