@@ -22,6 +22,7 @@ public static class ClientVerbs
             AccountVerbs.Create(globals),
             TokenVerbs.Create(globals),
             EgressVerbs.Create(globals),
+            LoginSessionsVerb.Create(globals),
             RunVerb.Create(globals),
             StatusVerb.Create(globals),
             CompletionVerb.Create(globals),

@@ -6,6 +6,7 @@ using Polydev.Contracts;
 using Polydev.Contracts.Accounts;
 using Polydev.Contracts.Egress;
 using Polydev.Contracts.Executions;
+using Polydev.Contracts.Login;
 using Polydev.Contracts.Vault;
 
 namespace Polydev.Client.Api;
@@ -123,6 +124,15 @@ internal sealed class PolydevApi : IDisposable
     public Task<ExecutionResponse> GetExecutionAsync(Guid id, CancellationToken ct) => SendAsync<ExecutionResponse>(HttpMethod.Get, ApiRoutes.Execution(id), null, ct);
 
     public Task<ExecutionResponse> CancelExecutionAsync(Guid id, CancellationToken ct) => SendAsync<ExecutionResponse>(HttpMethod.Post, ApiRoutes.ExecutionCancel(id), null, ct);
+
+    // Login sessions. The terminal only starts, watches and ends them: the viewer (web client) seals and opens them.
+    public Task<LoginSessionCreatedResponse> StartLoginSessionAsync(CancellationToken ct) => SendAsync<LoginSessionCreatedResponse>(HttpMethod.Post, ApiRoutes.LoginSessions, null, ct);
+
+    public Task<List<LoginSessionResponse>> ListLoginSessionsAsync(CancellationToken ct) => SendAsync<List<LoginSessionResponse>>(HttpMethod.Get, ApiRoutes.LoginSessions, null, ct);
+
+    public Task<LoginSessionResponse> GetLoginSessionAsync(Guid id, CancellationToken ct) => SendAsync<LoginSessionResponse>(HttpMethod.Get, ApiRoutes.LoginSession(id), null, ct);
+
+    public Task<LoginSessionResponse> EndLoginSessionAsync(Guid id, CancellationToken ct) => SendAsync<LoginSessionResponse>(HttpMethod.Delete, ApiRoutes.LoginSession(id), null, ct);
 
     /// <summary>
     /// The execution's output frames from <paramref name="from"/> on, as a stream that stays open while the
