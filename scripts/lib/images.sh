@@ -1,7 +1,8 @@
-# The runtime images (docs/images.md): publishes the sandbox agent with NativeAOT and runs `polydev images build`
-# for every provider, which makes the Debian base with debootstrap when missing and rebuilds only images whose
-# version changed. Needs lib/common.sh, lib/dotnet.sh, and ensure_docker, ensure_clis and ensure_nativeaot_tools
-# to have run.
+# The runtime images and the login image (docs/images.md): publishes the sandbox agent with NativeAOT and runs
+# `polydev images build` (every provider's runtime image, then polydev/login), which makes the Debian base with
+# debootstrap when missing and rebuilds only images whose version changed. The login image's first build downloads
+# its apt packages (Chromium, GStreamer, Xvfb) from the base's mirror. Needs lib/common.sh, lib/dotnet.sh, and
+# ensure_docker, ensure_clis and ensure_nativeaot_tools to have run.
 
 AGENT_DIR="$ROOT/.polydev/agent"
 
@@ -37,8 +38,9 @@ ensure_agent_published() {
   log "sandbox agent published in $((SECONDS - started))s ($(du -h "$AGENT_DIR/polydev-agent" | cut -f1))"
 }
 
-# ensure_runtime_images [POLYDEV_BINARY]: every provider's runtime image, up to date with clis.tsv, the Dockerfile
-# and the agent. Without a polydev binary (scripts/start passes the one it published), builds src/Polydev for it.
+# ensure_runtime_images [POLYDEV_BINARY]: every provider's runtime image and the login image, up to date with
+# clis.tsv, the Dockerfiles and the agent. Without a polydev binary (scripts/start passes the one it published),
+# builds src/Polydev for it.
 ensure_runtime_images() {
   local started=$SECONDS bin="${1:-}"
   command -v debootstrap >/dev/null || [[ -x /usr/sbin/debootstrap ]] || {
@@ -54,7 +56,7 @@ ensure_runtime_images() {
     fi
     bin="$(ls "$ROOT"/src/Polydev/bin/Release/*/polydev | head -n 1)"
   fi
-  log "runtime images: polydev images build (log: .polydev/logs/images.log)"
+  log "runtime and login images: polydev images build (log: .polydev/logs/images.log)"
   if ! DOTNET_ROOT="${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")}" "$bin" images build \
       --repo "$ROOT" --agent "$AGENT_DIR/polydev-agent" --clis "${POLYDEV_CLIS_DIR:-$ROOT/.polydev/clis}" \
       >"$ROOT/.polydev/logs/images.out" 2>"$ROOT/.polydev/logs/images.log"; then
@@ -62,6 +64,7 @@ ensure_runtime_images() {
     die "polydev images build failed (see .polydev/logs/images.log)"
   fi
   local line
-  while IFS= read -r line; do log "runtime image: ${line//$'\t'/ }"; done <"$ROOT/.polydev/logs/images.out"
-  log "runtime images ready in $((SECONDS - started))s"
+  # One line per image, with its own build time ("built in N s" or "up to date").
+  while IFS= read -r line; do log "image: ${line//$'\t'/ }"; done <"$ROOT/.polydev/logs/images.out"
+  log "runtime and login images ready in $((SECONDS - started))s"
 }

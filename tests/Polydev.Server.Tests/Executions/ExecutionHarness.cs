@@ -17,7 +17,7 @@ namespace Polydev.Server.Tests.Executions;
 /// <summary>
 /// A server that runs real sandboxes: the local Docker engine, the real Claude Code runtime image (built by
 /// scripts/test with <c>polydev images build</c>), a sandbox network of its own, and a local Anthropic API stub
-/// reached only through the user's egress port. Other providers' pools are off to save the machine.
+/// reached only through the user's egress port. Other providers' pools and the login pool are off to save the machine.
 /// </summary>
 public sealed class ExecutionHarness : IAsyncDisposable
 {
@@ -64,6 +64,8 @@ public sealed class ExecutionHarness : IAsyncDisposable
             ["Sandboxes:Runtimes:claude:MaxSandboxes"] = "4",
             ["Sandboxes:Runtimes:codex:Enabled"] = "false",
             ["Sandboxes:Runtimes:gemini:Enabled"] = "false",
+            // The login kind warms a browser sandbox (1 CPU) whenever polydev/login exists; these tests lease none.
+            ["Sandboxes:Runtimes:login:Enabled"] = "false",
             ["Egress:BindAddress"] = "10.214.0.1",
             // The stub listens on the host's loopback; only the egress proxy (on the host) connects to it.
             ["Egress:AllowedDestinations:0"] = "127.0.0.1/32",
