@@ -55,7 +55,9 @@ public sealed record LoginSessionOpenedResponse(string ChannelTicket, DateTimeOf
 /// <summary>What the viewer measured (metadata only): for the server's metrics.</summary>
 /// <param name="Path"><c>webrtc</c> or <c>vnc</c>.</param>
 /// <param name="IcePath">The selected candidate pair's local type: <c>host</c>, <c>srflx</c>, <c>prflx</c> or <c>relay</c>.</param>
-public sealed record LoginSessionReport(string? Path, string? IcePath, double? FirstFrameMs, double? BitrateKbps, double? FramesPerSecond, long? PacketsLost);
+/// <remarks>Every field is optional: a viewer reports what it has measured so far.</remarks>
+public sealed record LoginSessionReport(
+    string? Path = null, string? IcePath = null, double? FirstFrameMs = null, double? BitrateKbps = null, double? FramesPerSecond = null, long? PacketsLost = null);
 
 public sealed record LoginSessionResponse(
     Guid Id,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress;
 using Polydev.Server.Executions;
+using Polydev.Server.Login.Sessions;
 using Polydev.Server.Login.Turn;
 using Polydev.Server.Pools;
 using Polydev.Server.Runtimes;
@@ -113,6 +114,8 @@ public static class PolydevServer
 
         services.AddPools();
         services.AddExecutions();
+        // After the pools: login sessions end (their sandboxes destroyed) before the pools stop.
+        services.AddLoginSessions(configuration);
     }
 
     /// <summary>Every sandbox engine this build has; <c>Sandboxes:Engine</c> picks one. <c>polydev images</c> composes them the same way.</summary>
@@ -137,5 +140,6 @@ public static class PolydevServer
         app.MapEgress();
         app.MapExecutionEndpoints(app.Services.GetRequiredService<IOptions<ExecutionsOptions>>().Value);
         app.MapRuntimeEndpoints();
+        app.MapLoginSessionEndpoints();
     }
 }

@@ -69,6 +69,8 @@ public static partial class SandboxedServer
             }
         }
 
+        // No login sandboxes unless a test asks for them (tests/…/Login/LoginServer.cs).
+        settings["POLYDEV_SANDBOXES__RUNTIMES__login__ENABLED"] = "false";
         foreach (var (name, value) in moreSettings ?? new Dictionary<string, string?>())
         {
             settings[name] = value;
@@ -78,22 +80,28 @@ public static partial class SandboxedServer
     }
 
     /// <summary>The pool's ready sandboxes as the server reports them on <c>/metrics</c>.</summary>
-    public static async Task<int> ReadyCountAsync(ServerProcess server, string provider)
+    public static Task<int> ReadyCountAsync(ServerProcess server, string provider) => ReadyCountOfKindAsync(server, Kinds[provider]);
+
+    /// <summary>The ready sandboxes of a runtime kind's pool as the server reports them on <c>/metrics</c>.</summary>
+    public static async Task<int> ReadyCountOfKindAsync(ServerProcess server, string kind)
     {
         var metrics = await server.GetAsync("/metrics");
-        var match = ReadyGauge().Matches(metrics).FirstOrDefault(m => m.Groups["runtime"].Value == Kinds[provider]);
+        var match = ReadyGauge().Matches(metrics).FirstOrDefault(m => m.Groups["runtime"].Value == kind);
         return match is null ? 0 : (int)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Waits until the provider's pool has a ready sandbox.</summary>
-    public static async Task WaitForReadyAsync(ServerProcess server, string provider, TimeSpan timeout)
+    public static Task WaitForReadyAsync(ServerProcess server, string provider, TimeSpan timeout) => WaitForKindReadyAsync(server, Kinds[provider], timeout);
+
+    /// <summary>Waits until a runtime kind's pool has a ready sandbox.</summary>
+    public static async Task WaitForKindReadyAsync(ServerProcess server, string kind, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             try
             {
-                if (await ReadyCountAsync(server, provider) >= 1)
+                if (await ReadyCountOfKindAsync(server, kind) >= 1)
                 {
                     return;
                 }
@@ -103,7 +111,7 @@ public static partial class SandboxedServer
                 // The server may be busy reconnecting to the engine; ask again.
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"The {provider} pool had no ready sandbox within {timeout.TotalSeconds} s.\n{server.Logs}");
+            Assert.True(DateTime.UtcNow < deadline, $"The {kind} pool had no ready sandbox within {timeout.TotalSeconds} s.\n{server.Logs}");
             await Task.Delay(200);
         }
     }

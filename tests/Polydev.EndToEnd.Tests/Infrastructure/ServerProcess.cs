@@ -73,6 +73,8 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             ["POLYDEV_SANDBOXES__ENGINE"] = "none",
             ["POLYDEV_EGRESS__BINDADDRESS"] = "127.0.0.1",
+            // One coturn per test server would fight over the TURN port; the login tests turn it on with a port of their own.
+            ["POLYDEV_LOGIN__TURN__MODE"] = "off",
         };
         foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
         {

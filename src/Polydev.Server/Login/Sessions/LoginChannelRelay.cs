@@ -17,40 +17,46 @@ public sealed class LoginChannelRelay(LoginSessionMetrics metrics, ILogger<Login
     public async Task RunAsync(WebSocket socket, LiveLoginSession session, CancellationToken cancellationToken)
     {
         LoginSessionLog.Channel(logger, session.Id, "attached");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var toViewer = ToViewerAsync(socket, session, stop.Token);
-        var toSandbox = ToSandboxAsync(socket, session, stop.Token);
-        await Task.WhenAny(toViewer, toSandbox, session.Ended);
-        await stop.CancelAsync();
-        await Task.WhenAll(Quietly(toViewer), Quietly(toSandbox));
+        // Cancelling a WebSocket's send or receive aborts the socket without a close frame, and the viewer would never
+        // learn why its session ended: only the wait for the agent's messages is cancelled, the socket is closed.
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var toViewer = ToViewerAsync(socket, session, stopReading.Token);
+        var toSandbox = ToSandboxAsync(socket, session);
+        await Task.WhenAny(toViewer, toSandbox, session.Ended, Task.Delay(Timeout.Infinite, cancellationToken));
+
+        // Let the agent's last messages (its sealed end signal) reach the viewer before the close.
+        await Quietly(toViewer.WaitAsync(TimeSpan.FromSeconds(3)));
+        await stopReading.CancelAsync();
+        await Quietly(toViewer);
         if (socket.State == WebSocketState.Open)
         {
             string reason = session.Ended.IsCompleted ? session.Ended.Result : "viewer_detached";
-            try
-            {
-                await socket.CloseAsync(SessionEnded, reason, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (Exception e) when (e is WebSocketException or TimeoutException or OperationCanceledException)
-            {
-            }
+            await Quietly(socket.CloseOutputAsync(SessionEnded, reason, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+
+        await Quietly(toSandbox.WaitAsync(TimeSpan.FromSeconds(5)));
+        if (socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
+        {
+            socket.Abort();
         }
 
         LoginSessionLog.Channel(logger, session.Id, "detached");
     }
 
-    private async Task ToViewerAsync(WebSocket socket, LiveLoginSession session, CancellationToken cancellationToken)
+    private async Task ToViewerAsync(WebSocket socket, LiveLoginSession session, CancellationToken stopReading)
     {
-        await foreach (byte[] message in session.Sandbox.Agent.Signals.FromAgent.ReadAllAsync(cancellationToken))
+        var fromAgent = session.Sandbox.Agent.Signals.FromAgent;
+        while (await fromAgent.WaitToReadAsync(stopReading))
         {
-            await socket.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-            metrics.ChannelBytes.WithLabels("to_viewer").Inc(message.Length);
+            while (fromAgent.TryRead(out byte[]? message))
+            {
+                await socket.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+                metrics.ChannelBytes.WithLabels("to_viewer").Inc(message.Length);
+            }
         }
-
-        // The agent's side closed after its last (end) message: let the viewer read it before the socket closes.
-        await session.Ended.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
     }
 
-    private async Task ToSandboxAsync(WebSocket socket, LiveLoginSession session, CancellationToken cancellationToken)
+    private async Task ToSandboxAsync(WebSocket socket, LiveLoginSession session)
     {
         var buffer = new byte[AgentProtocol.MaxOutputLength];
         while (true)
@@ -61,11 +67,11 @@ public sealed class LoginChannelRelay(LoginSessionMetrics metrics, ILogger<Login
             {
                 if (length == buffer.Length)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"A session message is at most {buffer.Length} bytes.", cancellationToken);
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, $"A session message is at most {buffer.Length} bytes.", CancellationToken.None);
                     return;
                 }
 
-                received = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                received = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
                 length += received.Count;
             }
             while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
@@ -77,11 +83,16 @@ public sealed class LoginChannelRelay(LoginSessionMetrics metrics, ILogger<Login
 
             if (received.MessageType != WebSocketMessageType.Binary || length == 0)
             {
-                await socket.CloseAsync(WebSocketCloseStatus.InvalidMessageType, "Session messages are binary.", cancellationToken);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.InvalidMessageType, "Session messages are binary.", CancellationToken.None);
                 return;
             }
 
-            await session.Sandbox.Agent.Signals.SendAsync(buffer.AsMemory(0, length), cancellationToken);
+            if (session.Ended.IsCompleted)
+            {
+                continue;
+            }
+
+            await session.Sandbox.Agent.Signals.SendAsync(buffer.AsMemory(0, length), CancellationToken.None);
             metrics.ChannelBytes.WithLabels("to_sandbox").Inc(length);
         }
     }

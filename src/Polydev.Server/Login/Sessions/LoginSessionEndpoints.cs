@@ -32,6 +32,7 @@ public static class LoginSessionEndpoints
         authorized.MapGet("{id:guid}", Get).WithSummary("A login session's state, path and end.");
         authorized.MapPost("{id:guid}/open", OpenAsync).WithSummary("Hand the sealed opening to the sandbox; returns a one-time ticket for the session channel.")
             .WithRequestBodyLimit(OpenBodyLimit);
+        authorized.MapPost("{id:guid}/attach", Attach).WithSummary("A waiting session's public key and fresh TURN credentials, for a viewer attaching to a session started elsewhere.");
         authorized.MapPost("{id:guid}/reconnect", Reconnect).WithSummary("A new channel ticket for an open session whose viewer lost its channel.");
         authorized.MapPost("{id:guid}/report", Report).WithSummary("The viewer's measurements (path, ICE candidate type, first frame, bitrate) for the metrics.");
         authorized.MapDelete("{id:guid}", EndAsync).WithSummary("End a login session; its sandbox is destroyed.");
@@ -88,6 +89,20 @@ public static class LoginSessionEndpoints
         try
         {
             return TypedResults.Ok(await sessions.OpenAsync(user.UserId(), id, sealedOpening, cancellationToken));
+        }
+        catch (LoginSessionRefusedException e)
+        {
+            return Refused(e);
+        }
+    }
+
+    private static Results<Ok<LoginSessionCreatedResponse>, ProblemHttpResult> Attach(Guid id, ClaimsPrincipal user, HttpContext context)
+    {
+        try
+        {
+            return context.RequestServices.GetService<LoginSessionService>() is { } sessions
+                ? TypedResults.Ok(sessions.Attach(user.UserId(), id))
+                : Problems.Unavailable(NoSandboxes);
         }
         catch (LoginSessionRefusedException e)
         {

@@ -51,11 +51,27 @@ public sealed class LoginSessionService(
             throw AlreadyLive(live[0]);
         }
 
-        var servers = turn.Issue(userId.ToString("D"), network.EgressAddress);
         watcher.Watch(session, allocated.Warm);
+        return Connection(session);
+    }
+
+    /// <summary>For a viewer attaching to a session started elsewhere (the terminal): the key and fresh TURN credentials.</summary>
+    public LoginSessionCreatedResponse Attach(Guid userId, Guid id)
+    {
+        var session = Find(userId, id);
+        return session.State == LoginSessionStates.Waiting
+            ? Connection(session)
+            : throw new LoginSessionRefusedException(409, session.Ended.IsCompleted
+                ? $"This login session has ended ({session.Ended.Result}); start a new one."
+                : "This login session is already open in another viewer; a session has one viewer.");
+    }
+
+    private LoginSessionCreatedResponse Connection(LiveLoginSession session)
+    {
+        var servers = turn.Issue(session.UserId.ToString("D"), network.EgressAddress);
         return new LoginSessionCreatedResponse(
-            id,
-            Convert.ToBase64String(allocated.Sandbox.PublicKey),
+            session.Id,
+            Convert.ToBase64String(session.Sandbox.PublicKey),
             servers is null ? [] : [Ice(servers.Viewer)],
             servers is null ? [] : [Ice(servers.Sandbox)],
             session.OpenBy,

@@ -124,6 +124,7 @@ export class ViewerView {
     ].filter((p) => p !== null);
     this.qualityLine.textContent = parts.join(" · ");
     if (quality.icePath !== null) this.qualityLine.dataset["ice"] = quality.icePath;
+    if (quality.framesPerSecond !== null) this.qualityLine.dataset["fps"] = String(quality.framesPerSecond);
   }
 
   vncTarget(): HTMLElement {

@@ -9,7 +9,7 @@ import { captureInput, type RemoteSize } from "./input.ts";
 import { LoginSessionsClient, type LoginSessionCreated } from "./sessions.ts";
 import { decodableCodecs, ViewerStream } from "./stream.ts";
 import { loadRfb, SealedVncChannel, type Rfb } from "./vnc.ts";
-import { endingSentence, tamperedSentence } from "./words.ts";
+import { endingSentence, isKnownEnding, tamperedSentence } from "./words.ts";
 import type { ViewerView } from "./viewer-view.ts";
 
 const openingPurpose = "login.session";
@@ -21,6 +21,10 @@ export interface ViewerOptions {
   readonly relayOnly: boolean;
   readonly transport: "udp" | "tcp" | null;
   readonly codec: string | null;
+  /** Go straight to the sealed VNC path (a network where WebRTC never works; the benchmark). */
+  readonly forceVnc: boolean;
+  /** A fixed remote screen size instead of the stage's (the benchmark's 1280×800). */
+  readonly size: RemoteSize | null;
 }
 
 export class LoginViewer {
@@ -31,6 +35,7 @@ export class LoginViewer {
   private openedAt = 0;
   private firstFrameMs: number | null = null;
   private ended = false;
+  private agentEnding: string | null = null;
   private readonly timers: number[] = [];
   private stopInput: (() => void) | null = null;
 
@@ -41,7 +46,7 @@ export class LoginViewer {
     this.view.state("starting", "Starting a remote browser…");
     const created = id === null ? await this.sessions.start(signal) : await this.sessions.attach(id, signal);
     this.view.sessionStarted(created.id);
-    const size = this.view.stageSize();
+    const size = this.options.size ?? this.view.stageSize();
     this.remote = { ...size };
     const sessionKey = randomBytes(32);
     const cipher = await SessionChannelCipher.forViewer(sessionKey);
@@ -67,7 +72,9 @@ export class LoginViewer {
     this.channel = await SessionChannel.connect(LoginSessionsClient.channelUrl(created.id, ticket.channelTicket), cipher, {
       signal: (message) => void this.onSignal(message),
       screen: (bytes) => this.vnc?.channel.deliver(bytes),
-      closed: (reason, tampered) => this.end(tampered ? tamperedSentence : endingSentence(reason), created.id, reason, tampered),
+      closed: (reason, tampered) => this.end(
+        tampered ? tamperedSentence : isKnownEnding(reason) || this.agentEnding === null ? endingSentence(reason) : this.agentEnding,
+        created.id, reason, tampered),
     });
     this.view.state("connecting", "Connecting…");
     this.startStream(created);
@@ -89,7 +96,7 @@ export class LoginViewer {
   }
 
   resize(size: RemoteSize): void {
-    if (this.vnc === null) this.view.sendInput({ t: "resize", width: size.width, height: size.height });
+    if (this.vnc === null && this.options.size === null) this.view.sendInput({ t: "resize", width: size.width, height: size.height });
   }
 
   dispose(): void {
@@ -102,7 +109,7 @@ export class LoginViewer {
   }
 
   private startStream(created: LoginSessionCreated): void {
-    if (created.iceServers.length === 0) {
+    if (created.iceServers.length === 0 || this.options.forceVnc) {
       void this.fallBack(created.id);
       return;
     }
@@ -125,7 +132,11 @@ export class LoginViewer {
   private async onSignal(message: LoginSignal): Promise<void> {
     if (message.type === "offer" && message.sdp && this.stream) await this.stream.answer(message.sdp);
     else if (message.type === "candidate" && message.candidate && this.stream) await this.stream.addCandidate(message.candidate, message.mLineIndex ?? 0);
-    else if (message.type === "end") this.end(message.reason ?? endingSentence(null), null, null);
+    else if (message.type === "end") {
+      // The server's close follows at once with the reason it recorded; the agent's words stand in if it does not.
+      this.agentEnding = message.reason ?? null;
+      this.timers.push(window.setTimeout(() => this.end(this.agentEnding ?? endingSentence(null), null, null), 3000));
+    }
   }
 
   private onNotice(notice: { t?: string; text?: string; width?: number; height?: number; cursor?: string }): void {
@@ -145,7 +156,7 @@ export class LoginViewer {
     void this.sessions.report(id, { path: this.vnc ? "vnc" : "webrtc", firstFrameMs: this.firstFrameMs }).catch(() => undefined);
   }
 
-  private lastReport = 0;
+  private lastReport = Number.NEGATIVE_INFINITY;
 
   private async showQuality(id: string): Promise<void> {
     if (!this.stream || this.vnc || this.ended) return;

@@ -12,6 +12,10 @@ const endings: Readonly<Record<string, string>> = {
   server_stopped: "The Polydev server stopped. Start a new session.",
 };
 
+export function isKnownEnding(reason: string | null | undefined): boolean {
+  return typeof reason === "string" && Object.hasOwn(endings, reason);
+}
+
 export function endingSentence(reason: string | null | undefined): string {
   return (reason && endings[reason]) ?? "This session has ended.";
 }

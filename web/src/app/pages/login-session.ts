@@ -1,6 +1,6 @@
 // The remote browser of a login session (docs/login-sessions.md): /login-sessions/new starts one; /login-sessions/:id
 // attaches to one `polydev login-sessions start` made. Options in the query: url (the first page), ice=relay,
-// transport=udp|tcp, codec=vp8|h264.
+// transport=udp|tcp, codec=vp8|h264, path=vnc (skip WebRTC), size=WxH (a fixed remote size).
 import { LoginSessionsClient } from "../login/sessions.ts";
 import { LoginViewer } from "../login/viewer.ts";
 import { ViewerView } from "../login/viewer-view.ts";
@@ -28,6 +28,8 @@ export function loginSessionPage(): Page {
         relayOnly: ctx.query.get("ice") === "relay",
         transport: transport === "udp" || transport === "tcp" ? transport : null,
         codec: ctx.query.get("codec"),
+        forceVnc: ctx.query.get("path") === "vnc",
+        size: fixedSize(ctx.query.get("size")),
       });
       const shown = view;
       viewer.run(sessionId, ctx.signal).then(() => {
@@ -43,4 +45,9 @@ export function loginSessionPage(): Page {
       view?.dispose();
     },
   };
+}
+
+function fixedSize(text: string | null): { width: number; height: number } | null {
+  const match = /^(\d{3,4})x(\d{3,4})$/.exec(text ?? "");
+  return match ? { width: Number(match[1]) & ~1, height: Number(match[2]) & ~1 } : null;
 }

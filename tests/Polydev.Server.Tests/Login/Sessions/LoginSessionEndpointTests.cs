@@ -1,0 +1,39 @@
+using System.Net;
+using System.Net.Http.Json;
+using Polydev.Contracts;
+using Polydev.Server.Tests.Infrastructure;
+
+namespace Polydev.Server.Tests.Login.Sessions;
+
+/// <summary>Issue 15: the login sessions API's answers that need no sandbox (the full flow runs end to end with the login image).</summary>
+public sealed class LoginSessionEndpointTests
+{
+    [Fact]
+    public async Task Without_an_engine_start_is_a_clear_503_and_unknown_sessions_are_404_for_every_operation()
+    {
+        await using var server = await RunningServer.StartAsync(RunningServer.Sqlite);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.PostAsync(ApiRoutes.LoginSessions, null)).StatusCode);
+        var account = await TestAccount.SignUpAsync(server);
+        var client = account.Client(server);
+
+        var start = await client.PostAsync(ApiRoutes.LoginSessions, null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, start.StatusCode);
+        Assert.Equal("application/problem+json", start.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("login sessions need one", await start.Content.ReadAsStringAsync());
+
+        var id = Guid.NewGuid();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(ApiRoutes.LoginSession(id))).StatusCode);
+        var report = await client.PostAsJsonAsync(ApiRoutes.LoginSessionReport(id), new { path = "vnc" });
+        Assert.True(report.StatusCode == HttpStatusCode.NotFound, await report.Content.ReadAsStringAsync());
+        Assert.Equal("[]", await client.GetStringAsync(ApiRoutes.LoginSessions));
+    }
+
+    [Fact]
+    public async Task A_channel_without_a_valid_ticket_is_refused()
+    {
+        await using var server = await RunningServer.StartAsync(RunningServer.Sqlite);
+        var response = await server.Client.GetAsync(ApiRoutes.LoginSessionChannel(Guid.NewGuid(), "not-a-ticket"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("WebSocket", await response.Content.ReadAsStringAsync());
+    }
+}
