@@ -1,7 +1,7 @@
 using System.Globalization;
 using Polydev.Bench;
 
-// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
+// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
 //     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C]
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
 // the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
@@ -18,9 +18,9 @@ if (args is [DockerClientBenchmark.Verb, _])
 }
 
 var only = Option("--only");
-if (only is not (null or "vault" or "egress" or "executions" or "web" or "docker-client"))
+if (only is not (null or "vault" or "egress" or "executions" or "web" or "docker-client" or "login"))
 {
-    Console.Error.WriteLine("--only takes vault, egress, executions, web or docker-client");
+    Console.Error.WriteLine("--only takes vault, egress, executions, web, docker-client or login");
     return 2;
 }
 
@@ -39,6 +39,12 @@ if (only == "egress")
 if (only == "web")
 {
     await WebBenchmark.RunAsync(new WebBenchmark.Settings(Argument("--runs", 10), Argument("--unlocks", 10)));
+    return 0;
+}
+
+if (only == "login")
+{
+    await LoginBenchmark.RunAsync(new LoginBenchmark.Settings(Argument("--presses", 30), Argument("--sessions", 4)));
     return 0;
 }
 
