@@ -11,10 +11,12 @@ public static class RuntimeKindServices
 {
     /// <summary>
     /// The <c>login</c> kind (issue 15): a browser on a virtual screen, streamed to the user, on the login image. No
-    /// provider: executions never lease it. Its limits are sized for Chromium (docs/images.md, "Login image"): a
-    /// browser with a login page open and the stream's encoder want a whole core and about 300 MB; Chromium counts
-    /// about 110 threads with three pages open (pids count threads); its profile in the home and its shared memory
-    /// under /tmp (--disable-dev-shm-usage) take tens of MB, so 512 MiB each leaves room for a page's cache.
+    /// provider: executions never lease it. Limits sized for Chromium, measured in a login sandbox (docs/images.md,
+    /// "Login image"): Xvfb and Chromium with one page open are 9 processes, about 112 pids (pids count threads) and
+    /// 220-250 MB; three windows about 135 pids and 270 MB. 512 pids leaves room for the cross-site renderers of a real
+    /// login page, the stream's encoder and x11vnc while still stopping a fork bomb; 1 GiB and a whole core for the page
+    /// and the encoder. The home (Chromium's profile, a tmpfs counted in the memory) and the scratch /tmp (its shared
+    /// memory with --disable-dev-shm-usage) held under 10 MB each; 512 MiB each leaves room for a page's cache.
     /// </summary>
     public static RuntimeKind Login { get; } = new(LoginImages.Name, LoginImages.Latest)
     {
