@@ -104,6 +104,7 @@ public static class PolydevServer
         services.Configure<ExecutionsOptions>(configuration.GetSection(ExecutionsOptions.Section));
         services.AddUserDataOwner<ExecutionStore>();
         services.AddBuiltInRuntimeKinds();
+        services.AddLoginSessions(configuration);
         AddSandboxEngines(services, configuration);
         var sandboxes = configuration.GetSection(SandboxesOptions.Section).Get<SandboxesOptions>() ?? new SandboxesOptions();
         sandboxes.Validate(services.Engines());
@@ -114,8 +115,7 @@ public static class PolydevServer
 
         services.AddPools();
         services.AddExecutions();
-        // After the pools: login sessions end (their sandboxes destroyed) before the pools stop.
-        services.AddLoginSessions(configuration);
+        services.AddLoginSessionService();
     }
 
     /// <summary>Every sandbox engine this build has; <c>Sandboxes:Engine</c> picks one. <c>polydev images</c> composes them the same way.</summary>

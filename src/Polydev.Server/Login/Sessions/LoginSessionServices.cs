@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Polydev.Server.Runtimes;
-using Polydev.Server.Sandboxes;
 using Prometheus;
 
 namespace Polydev.Server.Login.Sessions;
@@ -16,8 +15,9 @@ public static class LoginSessionServices
     public const string NoVncPath = "/novnc";
 
     /// <summary>
-    /// Registers login sessions and the <c>login</c> runtime kind with the agent's limits from <c>Login:Sessions</c>
-    /// (call after <see cref="RuntimeKindServices.AddBuiltInRuntimeKinds"/>: this registration replaces the built-in one).
+    /// Registers login sessions' options, registry, relay and metrics, and the <c>login</c> runtime kind with the agent's
+    /// limits from <c>Login:Sessions</c> (call after <see cref="RuntimeKindServices.AddBuiltInRuntimeKinds"/>: this
+    /// registration replaces the built-in one).
     /// </summary>
     public static IServiceCollection AddLoginSessions(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,9 +34,18 @@ public static class LoginSessionServices
         services.AddSingleton(new LoginSessionMetrics(Metrics.DefaultRegistry));
         services.AddSingleton<LoginSessionRegistry>();
         services.AddSingleton<LoginChannelRelay>();
+        return services;
+    }
+
+    /// <summary>
+    /// The part that leases sandboxes, only when an engine runs (without one, starting a session is a 503). Call after
+    /// the pools and executions: the server ends its live sessions, destroying their sandboxes, before the pools stop.
+    /// </summary>
+    public static IServiceCollection AddLoginSessionService(this IServiceCollection services)
+    {
         services.AddSingleton<LoginSessionWatcher>();
+        services.AddSingleton<LoginSessionService>();
         services.AddHostedService<LoginSessionShutdown>();
-        services.AddSingleton(sp => sp.GetService<ISandboxNetworkSetup>() is null ? null! : ActivatorUtilities.CreateInstance<LoginSessionService>(sp));
         return services;
     }
 
