@@ -14,7 +14,7 @@ public sealed class LoginSessionVerbsTests(BadUsageTests.SignedInUser user) : IC
         foreach (var start in (string[][])[["login-sessions", "start", "--no-browser"], ["login-sessions", "start", "--wait", "--json"]])
         {
             var line = (await user.Cli.RunAsync(start)).FailedWithOneLine();
-            Assert.Equal("polydev login-sessions start: This server runs no sandboxes (Sandboxes:Engine is 'none'); login sessions need one.", line);
+            Assert.StartsWith("polydev login-sessions start: This server runs no sandboxes", line, StringComparison.Ordinal);
         }
 
         var listed = (await user.Cli.RunAsync("login-sessions", "list", "--json")).Succeeded();
