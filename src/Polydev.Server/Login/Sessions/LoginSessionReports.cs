@@ -32,18 +32,21 @@ internal static class LoginSessionReports
 
     public static void Apply(LiveLoginSession session, LoginSessionReport report, LoginSessionMetrics metrics)
     {
-        if (report.Path is { } path && path != session.Path)
+        // A path is counted once it is known: the VNC path at once (a fallback when WebRTC came first or never
+        // connected), the WebRTC path once its ICE candidate type is.
+        if (report.Path == "vnc" && session.Path != "vnc")
         {
-            if (session.Path == "webrtc" && path == "vnc" || session.Path is null && path == "vnc" && report.IcePath is null)
-            {
-                metrics.Fallbacks.Inc();
-            }
-
-            session.Path = path;
-            session.IcePath = path == "vnc" ? null : report.IcePath;
-            metrics.Paths.WithLabels(path, session.IcePath ?? "none").Inc();
+            metrics.Fallbacks.Inc();
+            metrics.Paths.WithLabels("vnc", "none").Inc();
+            session.IcePath = null;
+        }
+        else if (report.Path == "webrtc" && report.IcePath is { } ice && ice != session.IcePath)
+        {
+            metrics.Paths.WithLabels("webrtc", ice).Inc();
+            session.IcePath = ice;
         }
 
+        session.Path = report.Path ?? session.Path;
         if (report.FirstFrameMs is { } firstFrame && !session.FirstFrameReported)
         {
             session.FirstFrameReported = true;
