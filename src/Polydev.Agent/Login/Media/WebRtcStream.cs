@@ -218,8 +218,10 @@ internal sealed unsafe class WebRtcStream : IDisposable
                 return;
             }
 
-            GLib.Emit(_webrtc, "set-local-description", offer, (nint)0);
+            // Setting the local description starts ICE gathering, whose first candidate may be queued at once: the offer
+            // is queued first, so the viewer never gets a candidate before the offer it belongs to.
             _events.Writer.TryWrite(new StreamEvent.Offer(Gst.SessionDescriptionText(offer)));
+            GLib.Emit(_webrtc, "set-local-description", offer, (nint)0);
         }
         finally
         {
