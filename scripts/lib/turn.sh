@@ -27,3 +27,13 @@ keep_coturn_service_off() {
     log "WARNING: /etc/default/coturn enables Debian's coturn service; the Polydev server runs its own coturn on Login:Turn:ListeningPort"
   fi
 }
+
+# ensure_novnc: Debian's noVNC, which the server serves at /novnc/ (Login:Sessions:NoVncDirectory) for the viewer's
+# encrypted fallback when WebRTC cannot connect (docs/login-sessions.md, "The fallback").
+ensure_novnc() {
+  if [[ ! -f /usr/share/novnc/core/rfb.js ]]; then
+    log "noVNC missing: apt-get install novnc"
+    apt_install novnc || die "could not install novnc (see .polydev/logs/apt.log)"
+  fi
+  log "noVNC for the login viewer's fallback: ok ($(dpkg-query -W -f='${Version}' novnc 2>/dev/null))"
+}

@@ -61,6 +61,9 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
                 var (reason, words) = await session.RunAsync(stop.Token);
                 await stop.CancelAsync();
                 await session.DisposeVncAsync();
+                // Numbers only: whether the bitrate had to come down, for whoever reads the sandbox's log.
+                var (kbps, lowest) = session.Bitrate;
+                await stderr.WriteLineAsync($"polydev-agent: the stream ended at {kbps} kbit/s (lowest {lowest} kbit/s).");
                 if (reason != AgentExitReason.ChannelRefused)
                 {
                     await sender.SignalAsync(new LoginSignal { Type = LoginSignalTypes.End, Reason = words });

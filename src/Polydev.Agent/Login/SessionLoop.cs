@@ -10,13 +10,19 @@ namespace Polydev.Agent.Login;
 /// <summary>
 /// The session's one loop: every message from the viewer (through the server) and every event of the stream comes
 /// through one queue and is handled here in order, so the stream, the injector and the VNC bridge are each used from
-/// one place. A once-a-second tick checks the limits.
+/// one place. A once-a-second tick checks the limits; about once a second, too, the viewer's RTCP receiver reports
+/// are read from the stream's statistics and the encoder's bitrate follows them (<see cref="BitrateController"/>).
 /// </summary>
 internal sealed class SessionLoop(LoginSession session, SessionChannel cipher, SessionSender sender, WebRtcStream stream, InputHandler input, RemoteDesktop desktop)
 {
     public static readonly object ServerGone = new();
 
+    private readonly BitrateController _bitrate = new(stream.Settings.BitrateKbps);
     private VncBridge? _vnc;
+    private long _adapted = Environment.TickCount64;
+
+    /// <summary>The bitrate the stream ended at and the lowest it went to, in kbit/s.</summary>
+    public (int Kbps, int LowestKbps) Bitrate => (_bitrate.Kbps, _bitrate.Lowest);
 
     public async Task<(AgentExitReason Reason, string Words)> RunAsync(CancellationToken cancellationToken)
     {
@@ -49,6 +55,13 @@ internal sealed class SessionLoop(LoginSession session, SessionChannel cipher, S
                 if (desktop.BrowserExited)
                 {
                     return (AgentExitReason.StreamFailed, "The remote browser closed.");
+                }
+
+                // Checked on every turn, not only on the idle tick: a busy input channel must not starve the adaptation.
+                if (Environment.TickCount64 - _adapted >= 1000)
+                {
+                    _adapted = Environment.TickCount64;
+                    AdaptBitrate();
                 }
 
                 if (next is not null && await HandleAsync(next, cancellationToken) is { } end)
@@ -95,6 +108,14 @@ internal sealed class SessionLoop(LoginSession session, SessionChannel cipher, S
                 return _vnc is null ? (AgentExitReason.StreamFailed, "The screen stream failed.") : null;
             default:
                 return ReferenceEquals(next, ServerGone) ? (AgentExitReason.Cancelled, "The server ended the session.") : null;
+        }
+    }
+
+    private void AdaptBitrate()
+    {
+        if (stream.ReadStatistics()?.Report is { } report && _bitrate.Observe(report) is int kbps)
+        {
+            stream.SetBitrate(kbps);
         }
     }
 

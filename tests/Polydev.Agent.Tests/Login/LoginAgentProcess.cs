@@ -113,6 +113,29 @@ internal sealed class LoginAgentProcess : IAsyncDisposable
         return null;
     }
 
+    /// <summary>The next screen bytes from the agent (the VNC fallback's RFB stream), opened; signals before them are skipped.</summary>
+    public async Task<byte[]?> ReceiveScreenAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        while (await _reader.ReadAsync(limit.Token) is { } frame)
+        {
+            if (frame.Type == AgentFrameType.Signal && Viewer.Open(frame.Payload) is var (kind, payload, _) && kind == (byte)LoginMessageKind.Screen)
+            {
+                return payload.ToArray();
+            }
+
+            if (frame.Type == AgentFrameType.Exit)
+            {
+                Exit = AgentExit.Decode(frame.Payload);
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    public Task SendScreenAsync(byte[] bytes) => SendRawAsync(Viewer.Seal((byte)LoginMessageKind.Screen, bytes));
+
     /// <summary>Reads until the exit frame, ignoring everything else.</summary>
     public async Task<AgentExit?> WaitForExitAsync(TimeSpan timeout)
     {

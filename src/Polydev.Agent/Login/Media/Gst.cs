@@ -78,6 +78,42 @@ internal static unsafe partial class Gst
     [LibraryImport(Core)]
     public static partial nint gst_structure_to_string(nint structure);
 
+    [LibraryImport(Core)]
+    public static partial int gst_structure_n_fields(nint structure);
+
+    [LibraryImport(Core)]
+    public static partial nint gst_structure_nth_field_name(nint structure, uint index);
+
+    [LibraryImport(Core, StringMarshalling = StringMarshalling.Utf8)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool gst_structure_has_name(nint structure, string name);
+
+    [LibraryImport(Core, StringMarshalling = StringMarshalling.Utf8)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool gst_structure_get_double(nint structure, string field, out double value);
+
+    [LibraryImport(Core, StringMarshalling = StringMarshalling.Utf8)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool gst_structure_get_int(nint structure, string field, out int value);
+
+    [LibraryImport(Core, StringMarshalling = StringMarshalling.Utf8)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool gst_structure_get_int64(nint structure, string field, out long value);
+
+    [LibraryImport(Core, StringMarshalling = StringMarshalling.Utf8)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool gst_structure_get_uint(nint structure, string field, out uint value);
+
+    [LibraryImport(Core, StringMarshalling = StringMarshalling.Utf8)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool gst_structure_get_uint64(nint structure, string field, out ulong value);
+
+    [LibraryImport(Core)]
+    public static partial nuint gst_structure_get_type();
+
+    [LibraryImport(Core)]
+    public static partial nint gst_value_get_structure(GLib.GValue* value);
+
     [LibraryImport(Core, StringMarshalling = StringMarshalling.Utf8)]
     public static partial void gst_util_set_object_arg(nint instance, string name, string value);
 

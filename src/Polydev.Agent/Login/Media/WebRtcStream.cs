@@ -169,15 +169,24 @@ internal sealed unsafe class WebRtcStream : IDisposable
         }
     }
 
-    /// <summary>Sets the encoder's bitrate, clamped to what a login screen needs.</summary>
+    /// <summary>
+    /// Sets the encoder's bitrate, clamped to what a login screen needs, while the stream plays: vp8enc applies a new
+    /// <c>target-bitrate</c> to the running encoder (<c>vpx_codec_enc_config_set</c>), x264enc marks itself for
+    /// <c>x264_encoder_reconfig</c> before its next frame. Neither restarts the stream or forces a key frame.
+    /// </summary>
     public void SetBitrate(int kbps)
     {
         var (property, value) = _settings.BitrateProperty(Math.Clamp(kbps, StreamSettings.MinBitrateKbps, StreamSettings.MaxBitrateKbps));
         Gst.gst_util_set_object_arg(_encoder, property, value);
     }
 
-    /// <summary>webrtcbin's statistics as GStreamer serialises them (<c>get-stats</c>), for bitrate adaptation and metrics.</summary>
-    public string Statistics()
+    /// <summary>What webrtcbin knows about the video sent and the viewer's receiver reports; null when it did not answer.</summary>
+    public SenderStatistics? ReadStatistics() => WithStatistics<SenderStatistics?>(static stats => SenderStatistics.Read(stats));
+
+    /// <summary>webrtcbin's statistics as GStreamer serialises them (<c>get-stats</c>): for diagnostics, such as a test's failure.</summary>
+    public string Statistics() => WithStatistics(static stats => GLib.TakeUtf8(Gst.gst_structure_to_string(stats))) ?? "";
+
+    private T? WithStatistics<T>(Func<nint, T> read)
     {
         nint promise = Gst.gst_promise_new();
         try
@@ -185,11 +194,12 @@ internal sealed unsafe class WebRtcStream : IDisposable
             GLib.Emit(_webrtc, "get-stats", (nint)0, promise);
             if (Gst.gst_promise_wait(promise) != Gst.PromiseReplied)
             {
-                return "";
+                return default;
             }
 
+            // The reply belongs to the promise: read it before the promise goes.
             nint reply = Gst.gst_promise_get_reply(promise);
-            return reply == 0 ? "" : GLib.TakeUtf8(Gst.gst_structure_to_string(reply)) ?? "";
+            return reply == 0 ? default : read(reply);
         }
         finally
         {
