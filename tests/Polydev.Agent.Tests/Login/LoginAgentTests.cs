@@ -82,6 +82,23 @@ public sealed class LoginAgentTests
     }
 
     [Fact]
+    public async Task The_fallback_carries_x11vncs_RFB_stream_inside_the_sealed_channel_both_ways()
+    {
+        await using var agent = await LoginAgentProcess.StartAsync("--ice", "all");
+        await agent.OpenAsync(Opening());
+        Assert.Equal(LoginSignalTypes.Offer, (await agent.ReceiveAsync())?.Type);
+
+        await agent.SendAsync(new LoginSignal { Type = LoginSignalTypes.Fallback });
+        var banner = await agent.ReceiveScreenAsync(TimeSpan.FromSeconds(20));
+        Assert.StartsWith("RFB 003.", System.Text.Encoding.ASCII.GetString(banner ?? []));
+
+        // The viewer's side of the handshake goes back the same way: x11vnc answers with its security types.
+        await agent.SendScreenAsync(System.Text.Encoding.ASCII.GetBytes("RFB 003.008\n"));
+        var security = await agent.ReceiveScreenAsync(TimeSpan.FromSeconds(10));
+        Assert.True(security is { Length: > 1 } && security[0] > 0, "x11vnc offered no security type");
+    }
+
+    [Fact]
     public async Task A_modified_signal_ends_the_session_as_refused()
     {
         await using var agent = await LoginAgentProcess.StartAsync("--ice", "all");
