@@ -89,7 +89,15 @@ public sealed class LoginSessionTests(BrowserFixture browser) : IClassFixture<Br
         });
         var viewer = new LoginViewerPage(session.Page);
         await viewer.OpenNewAsync(LoginTestPage.DataUrl, "&ice=relay");
-        await viewer.WaitForStreamingAsync("vnc", 90_000);
+        try
+        {
+            await viewer.WaitForStreamingAsync("vnc", 90_000);
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nserver log:\n{server.Logs}");
+        }
+
         Assert.StartsWith("ok", await viewer.WaitForColourAsync(LoginTestPage.Start));
         await viewer.ClickScreenAsync(".remote-vnc canvas");
         Assert.StartsWith("ok", await viewer.WaitForColourAsync(LoginTestPage.Clicked));
