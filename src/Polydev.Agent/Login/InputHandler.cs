@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Polydev.Agent.Login.Cursors;
 using Polydev.Agent.Login.Desktop;
 using Polydev.Agent.Login.Input;
 using Polydev.Agent.Login.Media;
@@ -9,7 +10,8 @@ namespace Polydev.Agent.Login;
 /// <summary>
 /// The viewer's messages on the stream's data channel: pointer, wheel and keys go to XTest; paste fills the remote
 /// clipboard and presses Ctrl+V; copy (asked for, or after the viewer's Ctrl+C or Ctrl+X) sends the clipboard back;
-/// resize moves the browser window and the capture and reports the size the screen really took.
+/// resize moves the browser window and the capture and reports the size the screen really took. The pointer's shape
+/// goes the other way: the viewer is told its CSS name whenever it changes, and once the channel opens.
 /// </summary>
 internal sealed class InputHandler(RemoteDesktop desktop, DesktopSettings settings, InputInjector injector, Clipboard clipboard, WebRtcStream stream)
 {
@@ -17,6 +19,8 @@ internal sealed class InputHandler(RemoteDesktop desktop, DesktopSettings settin
     private const uint LetterV = 'v';
 
     private bool _controlDown;
+    private bool _open;
+    private string _cursor = CssCursors.Default;
 
     public async Task HandleAsync(string text, CancellationToken cancellationToken)
     {
@@ -68,7 +72,30 @@ internal sealed class InputHandler(RemoteDesktop desktop, DesktopSettings settin
         }
     }
 
+    /// <summary>The input channel opened: the viewer learns the screen's size and the pointer's shape as they are now.</summary>
+    public void Opened()
+    {
+        _open = true;
+        SendSize();
+        if (_cursor != CssCursors.Default)
+        {
+            SendCursor();
+        }
+    }
+
+    /// <summary>The pointer took another shape; told to the viewer once the channel is open (a message before would be lost).</summary>
+    public void CursorChanged(string css)
+    {
+        _cursor = css;
+        if (_open)
+        {
+            SendCursor();
+        }
+    }
+
     public void SendSize() => Send(new LoginInput { T = LoginInputTypes.Size, Width = desktop.Width, Height = desktop.Height });
+
+    private void SendCursor() => Send(new LoginInput { T = LoginInputTypes.Cursor, Cursor = _cursor });
 
     private async Task SendClipboardAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Polydev.Agent.Login.Cursors;
 using Polydev.Agent.Login.Desktop;
 using Polydev.Agent.Login.Input;
 using Polydev.Agent.Login.Media;
@@ -53,11 +54,13 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
 
             using (stream)
             using (var injector = InputInjector.Open(desktop.Display))
+            using (var cursor = CursorWatcher.Start(desktop.Display))
             {
                 var input = new InputHandler(desktop, settings, injector, new Clipboard(desktop.Display), stream);
                 var session = new SessionLoop(this, cipher, sender, stream, input, desktop);
                 _ = PumpAsync(channel.Signals, stop.Token);
                 _ = PumpAsync(stream.Events, stop.Token);
+                _ = PumpAsync(cursor.Events, stop.Token);
                 var (reason, words) = await session.RunAsync(stop.Token);
                 await stop.CancelAsync();
                 await session.DisposeVncAsync();

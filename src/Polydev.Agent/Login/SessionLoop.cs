@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Polydev.Agent.Login.Cursors;
 using Polydev.Agent.Login.Desktop;
 using Polydev.Agent.Login.Media;
 using Polydev.Agent.Protocol;
@@ -97,7 +98,13 @@ internal sealed class SessionLoop(LoginSession session, SessionChannel cipher, S
                 await sender.SignalAsync(new LoginSignal { Type = LoginSignalTypes.Candidate, Candidate = candidate.Text, MLineIndex = (int)candidate.MLineIndex });
                 return null;
             case StreamEvent.InputOpened:
-                input.SendSize();
+                input.Opened();
+                return null;
+            case CursorEvent.Changed cursor:
+                input.CursorChanged(cursor.Css);
+                return null;
+            case CursorEvent.Unavailable unavailable:
+                await session.Stderr.WriteLineAsync($"polydev-agent: {unavailable.Reason}");
                 return null;
             case StreamEvent.InputMessage message:
                 session.Touch();
