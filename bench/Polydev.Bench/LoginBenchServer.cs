@@ -13,19 +13,25 @@ internal sealed class LoginBenchServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string _data;
 
-    private LoginBenchServer(Process process, string data, string url, string logPath)
+    private LoginBenchServer(Process process, string data, int port, int turnPort, string logPath)
     {
         _process = process;
         _data = data;
-        Url = url;
+        Port = port;
+        TurnPort = turnPort;
         LogPath = logPath;
     }
 
-    public string Url { get; }
+    /// <summary>The server on loopback; viewers elsewhere reach <see cref="Port"/> through a relay on the veth.</summary>
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    public int Port { get; }
+
+    public int TurnPort { get; }
 
     public string LogPath { get; }
 
-    /// <param name="host">The address viewers use for the server and for TURN (the host side of the bench's veth pair).</param>
+    /// <param name="host">The address viewers are told for TURN (the host side of the bench's veth pair, where a relay forwards to coturn on loopback).</param>
     public static async Task<LoginBenchServer> StartAsync(string host, int warmTarget)
     {
         var dll = Path.Combine(Repository.Root, "src", "Polydev", "bin", "Release", "net10.0", "polydev.dll");
@@ -36,9 +42,10 @@ internal sealed class LoginBenchServer : IAsyncDisposable
         }
 
         int port = FreeTcpPort();
+        int turnPort = FreeTcpPort();
         var data = Directory.CreateTempSubdirectory("polydev-bench-login-").FullName;
-        var logPath = Path.Combine(data, "server.log");
-        var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll, "server", "--urls", $"http://0.0.0.0:{port}", "--data", data } };
+        var logPath = Path.Combine(Path.GetTempPath(), $"polydev-bench-login-server-{DateTime.UtcNow:yyyyMMddHHmmss}.log");
+        var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll, "server", "--urls", $"http://127.0.0.1:{port}", "--data", data } };
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("POLYDEV_", StringComparison.Ordinal)).ToList())
         {
             info.Environment.Remove(name);
@@ -59,7 +66,10 @@ internal sealed class LoginBenchServer : IAsyncDisposable
             ["POLYDEV_SANDBOXES__RUNTIMES__login__WARMTARGET"] = warmTarget.ToString(CultureInfo.InvariantCulture),
             ["POLYDEV_SANDBOXES__RUNTIMES__login__MAXSANDBOXES"] = (warmTarget + 2).ToString(CultureInfo.InvariantCulture),
             ["POLYDEV_LOGIN__TURN__MODE"] = "embedded",
-            ["POLYDEV_LOGIN__TURN__LISTENINGPORT"] = FreeTcpPort().ToString(CultureInfo.InvariantCulture),
+            ["POLYDEV_LOGIN__TURN__LISTENINGPORT"] = turnPort.ToString(CultureInfo.InvariantCulture),
+            // Loopback for the relays (and the host's viewers), the sandbox network's gateway for the sandboxes.
+            ["POLYDEV_LOGIN__TURN__LISTENINGADDRESSES__0"] = "127.0.0.1",
+            ["POLYDEV_LOGIN__TURN__LISTENINGADDRESSES__1"] = "10.218.0.1",
             ["POLYDEV_LOGIN__TURN__PUBLICHOST"] = host,
             ["POLYDEV_ACCOUNTS__AUTHKEYHASHITERATIONS"] = "1000",
         };
@@ -78,13 +88,13 @@ internal sealed class LoginBenchServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new LoginBenchServer(process, data, $"http://{host}:{port}", logPath);
+        var server = new LoginBenchServer(process, data, port, turnPort, logPath);
         using var http = new HttpClient();
         for (int i = 0; i < 300; i++)
         {
             try
             {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health")).IsSuccessStatusCode)
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode)
                 {
                     return server;
                 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
@@ -11,13 +12,16 @@ namespace Polydev.Bench;
 /// (1) input-to-photon: a real key press in the viewer → the sandbox's page swaps colour → the first viewer frame that
 /// shows it (WebRTC: <c>requestVideoFrameCallback</c>'s presentation time; VNC: the first animation frame whose noVNC
 /// canvas shows it), for WebRTC with VP8 and with H.264 and for the sealed VNC fallback, on the host's own link and
-/// from a network namespace shaped to 40 ms RTT and 1 % loss;
+/// from a network namespace shaped to 40 ms RTT and 1 % loss each way (<see cref="NetemNamespace"/>: a userspace
+/// delay and iptables loss, since this kernel has no netem);
 /// (2) per streaming session at 1280×800 with a page that changes every frame: the sandbox's CPU and memory (its
 /// cgroup), the frame rate the viewer decodes, for 1, 2, … sessions until one falls below 25 fps.
 /// </summary>
 internal static class LoginBenchmark
 {
     private const string Password = "bench password, long enough";
+
+    private static readonly Dictionary<string, int> Missed = [];
 
     public sealed record Settings(int Presses, int MaxSessions);
 
@@ -26,9 +30,13 @@ internal static class LoginBenchmark
         var chromium = Environment.GetEnvironmentVariable("POLYDEV_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
         using var netns = NetemNamespace.Create(chromium);
         await using var server = await LoginBenchServer.StartAsync(NetemNamespace.HostAddress, warmTarget: Math.Max(2, settings.MaxSessions));
+        var host = IPAddress.Parse(NetemNamespace.HostAddress);
+        await using var turnRelay = DelayRelay.Start(new IPEndPoint(host, server.TurnPort), new IPEndPoint(IPAddress.Loopback, server.TurnPort), udp: true, tcp: true);
+        await using var httpRelay = DelayRelay.Start(new IPEndPoint(host, server.Port), new IPEndPoint(IPAddress.Loopback, server.Port), udp: false, tcp: true);
+        var shapedUrl = $"http://{NetemNamespace.HostAddress}:{server.Port}";
         using var playwright = await Playwright.CreateAsync();
-        await using var local = await LaunchAsync(playwright, chromium);
-        await using var shaped = await LaunchAsync(playwright, netns.BrowserWrapper);
+        await using var local = await LaunchAsync(playwright, chromium, server.Url);
+        await using var shaped = await LaunchAsync(playwright, netns.BrowserWrapper, shapedUrl);
         var users = new List<string>();
         for (int i = 0; i < Math.Max(1, settings.MaxSessions); i++)
         {
@@ -40,26 +48,36 @@ internal static class LoginBenchmark
 
         Console.WriteLine($"login sessions: {settings.Presses} key presses per row, the viewer's page 1280x800, ICE relayed through the embedded coturn");
         Console.WriteLine();
-        Console.WriteLine("| network | path | codec | presses | p50 ms | p95 ms | max ms | vs WebRTC VP8 on this network (p50) |");
-        Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (network, browser) in new[] { ("loopback", local), ("netem 40 ms RTT, 1 % loss", shaped) })
+        Console.WriteLine("| network | path | codec | presses shown | missed (no frame within 10 s) | p50 ms | p95 ms | max ms | vs WebRTC VP8 on this network (p50) |");
+        Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (network, browser, url, shapedPath) in new[] { ("loopback", local, server.Url, false), ("40 ms RTT, 1 % loss each way", shaped, shapedUrl, true) })
         {
-            netns.Shape(network == "loopback" ? TimeSpan.Zero : TimeSpan.FromMilliseconds(40), network == "loopback" ? 0 : 1);
-            var page = await SignedInPageAsync(browser, server, users[0]);
+            turnRelay.OneWay = httpRelay.OneWay = shapedPath ? TimeSpan.FromMilliseconds(20) : TimeSpan.Zero;
+            netns.Loss(shapedPath ? 1 : 0);
+            var page = await SignedInPageAsync(browser, url, users[0]);
             Latencies? baseline = null;
             foreach (var (path, codec) in new[] { ("webrtc", "vp8"), ("webrtc", "h264"), ("vnc", "-") })
             {
                 await server.WaitForWarmAsync(1, TimeSpan.FromMinutes(2));
                 var latencies = await InputToPhotonAsync(page, path, codec, settings.Presses, server);
+                if (latencies.Count == 0)
+                {
+                    Console.WriteLine($"| {network} | {path} | {codec} | 0 | {Missed.GetValueOrDefault(latencies.Name)} | - | - | - | - |");
+                    Missed.Remove(latencies.Name);
+                    continue;
+                }
+
                 baseline ??= latencies;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {network} | {path} | {codec} | {latencies.Count} | {latencies.Percentile(50):0.0} | {latencies.Percentile(95):0.0} | {latencies.Percentile(100):0.0} | {latencies.Percentile(50) / baseline.Percentile(50):0.00} |"));
+                    $"| {network} | {path} | {codec} | {latencies.Count} | {Missed.GetValueOrDefault(latencies.Name)} | {latencies.Percentile(50):0.0} | {latencies.Percentile(95):0.0} | {latencies.Percentile(100):0.0} | {latencies.Percentile(50) / baseline.Percentile(50):0.00} |"));
+                Missed.Remove(latencies.Name);
             }
 
             await page.Context.CloseAsync();
         }
 
-        netns.Shape(TimeSpan.Zero, 0);
+        turnRelay.OneWay = httpRelay.OneWay = TimeSpan.Zero;
+        netns.Loss(0);
         Console.WriteLine();
         await CapacityAsync(local, server, users, settings.MaxSessions);
     }
@@ -77,7 +95,12 @@ internal static class LoginBenchmark
             await page.EvaluateAsync("() => window.__arm()");
             await page.Keyboard.PressAsync("a");
             var ms = await page.EvaluateAsync<double>("() => window.__result");
-            if (i >= 2)
+            if (ms < 0)
+            {
+                // No frame showed it within 10 s: counted apart, and the page is back in step after the next press.
+                Missed[latencies.Name] = Missed.GetValueOrDefault(latencies.Name) + 1;
+            }
+            else if (i >= 2)
             {
                 latencies.Add(ms);
             }
@@ -111,7 +134,7 @@ internal static class LoginBenchmark
             let pressed = null;
             window.addEventListener('keydown', () => { pressed ??= performance.now(); }, { capture: true, once: true });
             window.__result = new Promise((resolve, reject) => {
-              const give_up = setTimeout(() => reject(new Error('no frame showed the key within 5 s')), 5000);
+              const give_up = setTimeout(() => resolve(-1), 10000);
               const tick = at => {
                 if (pressed !== null && Math.abs(red() - before) > 128) { clearTimeout(give_up); resolve(Math.max(0, at - pressed)); return; }
                 next(tick);
@@ -137,7 +160,7 @@ internal static class LoginBenchmark
                 var pages = new List<IPage>();
                 foreach (var user in users.Take(sessions))
                 {
-                    var page = await SignedInPageAsync(browser, server, user);
+                    var page = await SignedInPageAsync(browser, server.Url, user);
                     await OpenViewerAsync(page, LoginTestPage.AnimatedDataUrl, $"&codec={codec}", "webrtc");
                     pages.Add(page);
                 }
@@ -178,17 +201,22 @@ internal static class LoginBenchmark
         }
     }
 
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright, string executable) =>
+    /// <summary>
+    /// Web Crypto needs a secure context, and the server is reached at the veth's address over plain HTTP (as a remote
+    /// user would reach it over HTTPS): the browser is told to treat that one origin as secure.
+    /// </summary>
+    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright, string executable, string origin) =>
         await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = executable,
             Headless = true,
             ChromiumSandbox = Environment.UserName != "root",
+            Args = [$"--unsafely-treat-insecure-origin-as-secure={origin}"],
         });
 
-    private static async Task<IPage> SignedInPageAsync(IBrowser browser, LoginBenchServer server, string email)
+    private static async Task<IPage> SignedInPageAsync(IBrowser browser, string url, string email)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.Url, ViewportSize = new() { Width = 1400, Height = 1100 } });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = url, ViewportSize = new() { Width = 1400, Height = 1100 } });
         context.SetDefaultTimeout(120_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/signin");

@@ -4,9 +4,11 @@ namespace Polydev.Bench;
 
 /// <summary>
 /// A network namespace for the viewer, joined to the host by a veth pair: the host side is <see cref="HostAddress"/>,
-/// where the server and coturn are reached. With <c>netem</c>, each side delays by half the round trip and drops half
-/// the loss, so a viewer in it sees the bench's 40 ms RTT and 1 % loss. A chromium run through
-/// <see cref="BrowserWrapper"/> lives in it (Playwright talks to it over a pipe, which crosses namespaces).
+/// where the server and coturn are reached through <see cref="DelayRelay"/>s. This machine's kernel has no
+/// <c>netem</c> (CONFIG_NET_SCH_NETEM is off), so the path is shaped in two halves: the relays hold every byte for half
+/// the round trip each way, and iptables' <c>statistic</c> match drops packets at random on the veth in each
+/// direction (real loss: TCP retransmits, RTP sees gaps). A chromium run through <see cref="BrowserWrapper"/> lives in
+/// the namespace (Playwright talks to it over a pipe, which crosses namespaces).
 /// </summary>
 internal sealed class NetemNamespace : IDisposable
 {
@@ -15,6 +17,8 @@ internal sealed class NetemNamespace : IDisposable
     private const string ViewerAddress = "10.217.0.2";
     private const string HostLink = "pdb-host0";
     private const string ViewerLink = "pdb-view0";
+
+    private double _loss;
 
     private NetemNamespace(string wrapper) => BrowserWrapper = wrapper;
 
@@ -42,23 +46,37 @@ internal sealed class NetemNamespace : IDisposable
         return new NetemNamespace(wrapper);
     }
 
-    /// <summary>Sets (or, with zero, clears) the delay and loss on both sides of the link.</summary>
-    public void Shape(TimeSpan roundTrip, double lossPercent)
+    /// <summary>Drops <paramref name="lossPercent"/> of the packets on the veth in each direction (none: clears it).</summary>
+    public void Loss(double lossPercent)
     {
-        foreach (var prefix in new[] { Array.Empty<string>(), new[] { "ip", "netns", "exec", Name } })
+        if (_loss > 0)
         {
-            string link = prefix.Length == 0 ? HostLink : ViewerLink;
-            Run([.. prefix, "tc", "qdisc", "del", "dev", link, "root"]);
-            if (roundTrip > TimeSpan.Zero || lossPercent > 0)
+            foreach (var rule in LossRules(_loss))
             {
-                Must([.. prefix, "tc", "qdisc", "add", "dev", link, "root", "netem",
-                    "delay", $"{roundTrip.TotalMilliseconds / 2:0}ms", "loss", $"{lossPercent / 2:0.###}%"]);
+                Run(["iptables", "-w", "-D", .. rule]);
+            }
+        }
+
+        _loss = lossPercent;
+        if (lossPercent > 0)
+        {
+            foreach (var rule in LossRules(lossPercent))
+            {
+                Must(["iptables", "-w", "-I", .. rule]);
             }
         }
     }
 
+    private static IEnumerable<string[]> LossRules(double lossPercent)
+    {
+        var probability = (lossPercent / 100).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+        yield return ["INPUT", "-i", HostLink, "-m", "statistic", "--mode", "random", "--probability", probability, "-j", "DROP"];
+        yield return ["OUTPUT", "-o", HostLink, "-m", "statistic", "--mode", "random", "--probability", probability, "-j", "DROP"];
+    }
+
     public void Dispose()
     {
+        Loss(0);
         Run("ip", "netns", "del", Name);
         Run("ip", "link", "del", HostLink);
         File.Delete(BrowserWrapper);

@@ -38,10 +38,10 @@ internal sealed record StreamSettings(
         {
             // deadline=1: realtime; cpu-used=8: fastest useful speed; lag-in-frames=0: no look-ahead (no added frames of delay).
             VideoCodec.Vp8 => $"vp8enc name=encoder deadline=1 cpu-used=8 lag-in-frames=0 end-usage=cbr target-bitrate={BitrateKbps * 1000}"
-                + " undershoot=95 buffer-size=500 buffer-initial-size=300 buffer-optimal-size=400 keyframe-max-dist=3000 error-resilient=default threads=2"
+                + " undershoot=95 buffer-size=500 buffer-initial-size=300 buffer-optimal-size=400 keyframe-max-dist=150 error-resilient=default threads=2"
                 + " ! rtpvp8pay picture-id-mode=15-bit mtu=1200 ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000",
             // zerolatency: no B-frames, no look-ahead, sliced threads; constrained-baseline is what every browser decodes.
-            _ => $"x264enc name=encoder tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=3000 bitrate={BitrateKbps} vbv-buf-capacity=300"
+            _ => $"x264enc name=encoder tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=150 bitrate={BitrateKbps} vbv-buf-capacity=300"
                 + " ! video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 aggregate-mode=zero-latency mtu=1200"
                 + " ! application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000",
         };

@@ -92,6 +92,15 @@ internal sealed unsafe class WebRtcStream : IDisposable
             throw new InvalidOperationException("The stream's pipeline could not get ready.");
         }
 
+        // NACK with retransmission: a packet lost on the way is sent again instead of freezing the picture until the next
+        // key frame (the viewer's picture-loss reports still ask the encoder for one when a retransmission comes too late).
+        nint transceiver = GLib.Emit(_webrtc, "get-transceiver", 0);
+        if (transceiver != 0)
+        {
+            Gst.gst_util_set_object_arg(transceiver, "do-nack", "true");
+            Gst.gst_object_unref(transceiver);
+        }
+
         _input = GLib.Emit(_webrtc, "create-data-channel", "input", (nint)0);
         if (_input == 0)
         {
