@@ -55,6 +55,9 @@ public sealed class BlackBoxProbeTests(ITestOutputHelper output)
             ["POLYDEV_ACCOUNTS__RATELIMITS__PRELOGIN__LIMIT"] = "100000",
             // The owner is an operator too, so the admin operations have an owner call that must succeed.
             ["POLYDEV_ADMIN__EMAILS__0"] = ownerEmail,
+            // A login session of the owner's (a cold login sandbox: nothing is kept warm for the probe).
+            ["POLYDEV_SANDBOXES__RUNTIMES__login__ENABLED"] = "true",
+            ["POLYDEV_SANDBOXES__RUNTIMES__login__WARMTARGET"] = "0",
         });
         _serverUrl = server.Url;
 
@@ -81,6 +84,7 @@ public sealed class BlackBoxProbeTests(ITestOutputHelper output)
         }
 
         var egressToken = (await owner.PostJsonAsync(_http, "/api/egress/tokens", new JsonObject { ["lifetimeSeconds"] = 3600 }))["token"]!.GetValue<string>();
+        await owner.PostJsonAsync(_http, "/api/login-sessions", new JsonObject());
         await owner.ReadOwnedAsync(_http);
 
         // The other user, with records of their own (so "no access" is not just "no data").
@@ -324,6 +328,8 @@ public sealed class BlackBoxProbeTests(ITestOutputHelper output)
             "POST /api/egress/tokens" => new JsonObject { ["lifetimeSeconds"] = 60 },
             "POST /api/executions" => new JsonObject { ["provider"] = Provider },
             "POST /api/executions/{id}/start" => new JsonObject { ["sealedJob"] = Random32() },
+            "POST /api/login-sessions/{id}/open" => new JsonObject { ["sealedOpening"] = Random32() },
+            "POST /api/login-sessions/{id}/report" => new JsonObject { ["path"] = "webrtc", ["icePath"] = "relay", ["firstFrameMs"] = 250 },
             _ => null,
         };
     }

@@ -83,6 +83,7 @@ public sealed class ProbeAccount : IDisposable
         Ids["/api/executions"] = Id(First(await GetJsonAsync(http, "/api/executions")));
         Ids["/api/tokens"] = Id(First(await GetJsonAsync(http, "/api/tokens")));
         Ids["/api/egress/tokens"] = Id(First(await GetJsonAsync(http, "/api/egress/tokens")));
+        Ids["/api/login-sessions"] = Id(First(await GetJsonAsync(http, "/api/login-sessions")));
         Records["account"] = (await GetJsonAsync(http, "/api/account")).AsObject();
         var sessions = Items(await GetJsonAsync(http, "/api/auth/sessions"));
         // A session other than the one the probe acts with, so revoking it as the owner leaves the probe signed in.

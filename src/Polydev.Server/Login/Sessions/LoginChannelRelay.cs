@@ -24,8 +24,14 @@ public sealed class LoginChannelRelay(LoginSessionMetrics metrics, ILogger<Login
         var toSandbox = ToSandboxAsync(socket, session);
         await Task.WhenAny(toViewer, toSandbox, session.Ended, Task.Delay(Timeout.Infinite, cancellationToken));
 
-        // Let the agent's last messages (its sealed end signal) reach the viewer before the close.
+        // Let the agent's last messages (its sealed end signal) reach the viewer before the close; when the agent's side
+        // ended, the session's end (and its reason, the close's description) is being recorded at this moment: wait for it.
         await Quietly(toViewer.WaitAsync(TimeSpan.FromSeconds(3)));
+        if (toViewer.IsCompleted)
+        {
+            await Quietly(session.Ended.WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+
         await stopReading.CancelAsync();
         await Quietly(toViewer);
         if (socket.State == WebSocketState.Open)

@@ -37,7 +37,8 @@ public static class LoginSessionEndpoints
         authorized.MapPost("{id:guid}/report", Report).WithSummary("The viewer's measurements (path, ICE candidate type, first frame, bitrate) for the metrics.");
         authorized.MapDelete("{id:guid}", EndAsync).WithSummary("End a login session; its sandbox is destroyed.");
         // Browsers cannot put an Authorization header on a WebSocket: the ticket from open or reconnect stands in for it.
-        group.Map("{id:guid}/channel", ChannelAsync).WithSummary("The session channel (WebSocket, binary messages sealed under the session key).");
+        // A WebSocket, which OpenAPI cannot describe: docs/login-sessions.md specifies it.
+        group.Map("{id:guid}/channel", ChannelAsync).ExcludeFromDescription();
     }
 
     private static async Task<Results<Created<LoginSessionCreatedResponse>, ProblemHttpResult>> StartAsync(ClaimsPrincipal user, HttpContext context, CancellationToken cancellationToken)

@@ -93,7 +93,17 @@ public sealed class LoginSessionService(
             throw new LoginSessionRefusedException(409, "This login session was already opened; a session takes one opening. Start a new one to connect again.");
         }
 
-        await session.Sandbox.Agent.SendJobAsync(sealedOpening, cancellationToken);
+        try
+        {
+            await session.Sandbox.Agent.SendJobAsync(sealedOpening, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SandboxEngineException or ArgumentOutOfRangeException)
+        {
+            // The agent is gone (or the opening cannot be a job): the session cannot go on.
+            await watcher.EndAsync(session, LoginSessionEndReasons.SandboxLost);
+            throw new LoginSessionRefusedException(503, "The login sandbox could not take the opening; start a new session.", e);
+        }
+
         await sandboxes.MarkExecutingAsync(session.Sandbox, CancellationToken.None);
         watcher.Opened(session);
         var (ticket, expiresAt) = registry.IssueTicket(id);

@@ -180,8 +180,8 @@ export class LoginViewer {
     const channel = new SealedVncChannel(this.channel);
     this.vnc = { channel, rfb: null };
     this.view.state("connecting", "WebRTC could not connect; switching to the encrypted VNC path…", "vnc");
-    await this.channel.sendSignal({ type: "fallback" });
     const Rfb = await loadRfb();
+    await this.channel.sendSignal({ type: "fallback" });
     const rfb = new Rfb(this.view.vncTarget(), channel, {});
     rfb.scaleViewport = true;
     rfb.addEventListener("clipboard", (event) => this.view.remoteClipboard((event as CustomEvent<{ text: string }>).detail.text));

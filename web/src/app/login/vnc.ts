@@ -13,17 +13,23 @@ export class SealedVncChannel {
   onerror: ((event: Event) => void) | null = null;
   onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null = null;
 
+  // The agent's VNC server speaks first, and its first bytes may arrive before noVNC has attached: they wait here.
+  private readonly early: ArrayBuffer[] = [];
+
   constructor(private readonly channel: SessionChannel) {}
 
-  /** Called once noVNC has attached its handlers: the agent's VNC server speaks first. */
+  /** Called once noVNC has attached its handlers; what arrived before is handed over in order. */
   open(): void {
     this.readyState = WebSocket.OPEN;
     this.onopen?.(new Event("open"));
+    for (const data of this.early.splice(0)) this.onmessage?.({ data });
   }
 
   /** Screen bytes from the agent, already opened. */
   deliver(bytes: Uint8Array<ArrayBuffer>): void {
-    this.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+    const data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    if (this.readyState !== WebSocket.OPEN || this.onmessage === null) this.early.push(data);
+    else this.onmessage({ data });
   }
 
   send(data: ArrayBuffer | ArrayBufferView): void {
