@@ -90,7 +90,8 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
     private VideoCodec ChooseCodec()
     {
         string? forced = Environment.GetEnvironmentVariable("POLYDEV_LOGIN_CODEC");
-        foreach (string codec in forced is { Length: > 0 } ? [forced] : opening.Codecs.Count > 0 ? opening.Codecs : [LoginCodecs.Vp8])
+        // H.264 unless the viewer decodes only VP8: it measured lower latency and CPU here (docs/benchmarks.md).
+        foreach (string codec in forced is { Length: > 0 } ? [forced] : opening.Codecs.Count > 0 ? opening.Codecs : [LoginCodecs.H264])
         {
             if (codec == LoginCodecs.Vp8)
             {
@@ -103,7 +104,7 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
             }
         }
 
-        return VideoCodec.Vp8;
+        return VideoCodec.H264;
     }
 
     private async Task PumpAsync<T>(ChannelReader<T> source, CancellationToken cancellationToken)
