@@ -58,9 +58,10 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
             {
                 var input = new InputHandler(desktop, settings, injector, new Clipboard(desktop.Display), stream);
                 var session = new SessionLoop(this, cipher, sender, stream, input, desktop);
-                _ = PumpAsync(channel.Signals, stop.Token);
-                _ = PumpAsync(stream.Events, stop.Token);
-                _ = PumpAsync(cursor.Events, stop.Token);
+                // The server's side closing is the end of the session too; the stream's and the cursor's end are not.
+                _ = PumpAsync(channel.Signals, SessionLoop.ServerGone, stop.Token);
+                _ = PumpAsync(stream.Events, null, stop.Token);
+                _ = PumpAsync(cursor.Events, null, stop.Token);
                 var (reason, words) = await session.RunAsync(stop.Token);
                 await stop.CancelAsync();
                 await session.DisposeVncAsync();
@@ -107,7 +108,8 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
         return VideoCodec.H264;
     }
 
-    private async Task PumpAsync<T>(ChannelReader<T> source, CancellationToken cancellationToken)
+    /// <summary>Moves one source into the session's one queue; <paramref name="atEnd"/>, when given, follows its last item.</summary>
+    private async Task PumpAsync<T>(ChannelReader<T> source, object? atEnd, CancellationToken cancellationToken)
         where T : class
     {
         try
@@ -117,10 +119,9 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
                 await _inbox.Writer.WriteAsync(item, cancellationToken);
             }
 
-            // The server's side closing is the end of the session too.
-            if (typeof(T) == typeof(byte[]))
+            if (atEnd is not null)
             {
-                _inbox.Writer.TryWrite(SessionLoop.ServerGone);
+                _inbox.Writer.TryWrite(atEnd);
             }
         }
         catch (OperationCanceledException)

@@ -21,6 +21,8 @@ public sealed class LoginSessionRegistry(TimeProvider clock)
     {
         lock (_admission)
         {
+            // Ended sessions and spent tickets go here too, not only when someone lists: nothing grows without bound.
+            Prune();
             var live = Live(session.UserId).ToList();
             if (live.Count >= maxPerUser)
             {

@@ -26,9 +26,10 @@ public sealed class LoginSessionService(
 
     public async Task<LoginSessionCreatedResponse> StartAsync(Guid userId, CancellationToken cancellationToken)
     {
-        if (registry.Live(userId).FirstOrDefault() is { } existing && registry.Live(userId).Count() >= _options.MaxPerUser)
+        // A quick refusal before a sandbox is leased; TryAdd below decides under its lock.
+        if (registry.Live(userId).ToList() is { } live && live.Count >= _options.MaxPerUser)
         {
-            throw AlreadyLive(existing);
+            throw AlreadyLive(live[0]);
         }
 
         var id = Guid.CreateVersion7(watcher.Clock.GetUtcNow());
@@ -45,10 +46,10 @@ public sealed class LoginSessionService(
 
         var now = watcher.Clock.GetUtcNow();
         var session = new LiveLoginSession(id, userId, allocated.Sandbox, now, now + _options.TimeLimit, now + _options.OpenWindow);
-        if (registry.TryAdd(session, _options.MaxPerUser) is { Count: > 0 } live)
+        if (registry.TryAdd(session, _options.MaxPerUser) is { Count: > 0 } raced)
         {
             await sandboxes.RetireAsync(allocated.Sandbox, "refused", CancellationToken.None);
-            throw AlreadyLive(live[0]);
+            throw AlreadyLive(raced[0]);
         }
 
         watcher.Watch(session, allocated.Warm);
@@ -139,8 +140,6 @@ public sealed class LoginSessionService(
     {
         watcher.Metrics.Refused.WithLabels("limit").Inc();
         return new LoginSessionRefusedException(409,
-            $"You already have a live login session ({existing.Id:D}, {existing.State}); one at a time. End it first: polydev login-sessions end {existing.Id:D}, or DELETE {ApiRoutesLogin(existing.Id)}.");
+            $"You already have a live login session ({existing.Id:D}, {existing.State}); one at a time. End it first: polydev login-sessions end {existing.Id:D}, or DELETE {Polydev.Contracts.ApiRoutes.LoginSession(existing.Id)}.");
     }
-
-    private static string ApiRoutesLogin(Guid id) => Polydev.Contracts.ApiRoutes.LoginSession(id);
 }

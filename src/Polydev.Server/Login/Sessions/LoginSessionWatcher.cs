@@ -42,31 +42,42 @@ public sealed class LoginSessionWatcher(SandboxAllocator sandboxes, LoginSession
     private async Task FollowAsync(LiveLoginSession session)
     {
         var agent = session.Sandbox.Agent;
-        using var openWindow = new CancellationTokenSource(session.OpenBy - clock.GetUtcNow(), clock);
-        using var lifetime = new CancellationTokenSource(session.ExpiresAt - clock.GetUtcNow() + Backstop, clock);
-        var notOpened = Task.Delay(Timeout.Infinite, openWindow.Token);
-        var expired = Task.Delay(Timeout.Infinite, lifetime.Token);
         while (true)
         {
-            var first = await Task.WhenAny(agent.Completion, session.Ended, notOpened, expired);
-            if (first == notOpened && session.State != LoginSessionStates.Waiting)
+            // Waiting: the open window runs; once open, the server's backstop to the time limit.
+            bool waiting = session.State == LoginSessionStates.Waiting;
+            var deadline = waiting ? session.OpenBy : session.ExpiresAt + Backstop;
+            using var timer = new CancellationTokenSource(Max(deadline - clock.GetUtcNow(), TimeSpan.Zero), clock);
+            var elapsed = Task.Delay(Timeout.Infinite, timer.Token);
+            var first = await Task.WhenAny(agent.Completion, session.Ended, elapsed);
+            if (first == session.Ended)
             {
-                notOpened = Task.Delay(Timeout.Infinite);
-                continue;
+                return;
             }
 
-            string reason = first == agent.Completion ? Reason(await agent.Completion)
-                : first == notOpened ? LoginSessionEndReasons.NotOpened
-                : first == expired ? LoginSessionEndReasons.TimeLimit
-                : await session.Ended;
-            if (first != session.Ended)
+            if (first == agent.Completion)
             {
-                await EndAsync(session, reason);
+                await EndAsync(session, Reason(await agent.Completion));
+                return;
             }
 
-            return;
+            if (waiting && session.State == LoginSessionStates.Waiting)
+            {
+                await EndAsync(session, LoginSessionEndReasons.NotOpened);
+                return;
+            }
+
+            if (!waiting)
+            {
+                await EndAsync(session, LoginSessionEndReasons.TimeLimit);
+                return;
+            }
+
+            // Opened within the window: wait on for the time limit.
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private async Task CloseAsync(LiveLoginSession session, string reason)
     {

@@ -32,8 +32,19 @@ public sealed class LoginSessionEndpointTests
     public async Task A_channel_without_a_valid_ticket_is_refused()
     {
         await using var server = await RunningServer.StartAsync(RunningServer.Sqlite);
-        var response = await server.Client.GetAsync(ApiRoutes.LoginSessionChannel(Guid.NewGuid(), "not-a-ticket"));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("WebSocket", await response.Content.ReadAsStringAsync());
+        var plain = await server.Client.GetAsync(ApiRoutes.LoginSessionChannel(Guid.NewGuid(), "not-a-ticket"));
+        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+        Assert.Contains("WebSocket", await plain.Content.ReadAsStringAsync());
+
+        // A real WebSocket upgrade with a ticket nobody issued: refused before the upgrade, with the problem's status.
+        foreach (var ticket in new[] { "not-a-ticket", "" })
+        {
+            using var socket = new System.Net.WebSockets.ClientWebSocket();
+            socket.Options.CollectHttpResponseDetails = true;
+            var url = new Uri(server.BaseAddress, ApiRoutes.LoginSessionChannel(Guid.NewGuid(), ticket).TrimStart('/'));
+            var ws = new UriBuilder(url) { Scheme = "ws" }.Uri;
+            await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => socket.ConnectAsync(ws, CancellationToken.None));
+            Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+        }
     }
 }
