@@ -45,4 +45,13 @@ public enum AgentExitReason : byte
 
     /// <summary>The login session's screen or stream failed (the display, the browser or the media pipeline).</summary>
     StreamFailed = 11,
+
+    /// <summary>A login session connecting an account: the CLI's login wrote its credential, which was sent sealed (<see cref="AgentFrameType.Credential"/>).</summary>
+    Connected = 12,
+
+    /// <summary>A login session connecting an account: the CLI wrote a credential file of the wrong shape; nothing was sent.</summary>
+    CredentialRefused = 13,
+
+    /// <summary>A login session connecting an account: the CLI's login command ended without writing a credential.</summary>
+    LoginFailed = 14,
 }

@@ -27,4 +27,11 @@ public enum AgentFrameType : byte
     /// which relays it to and from the viewer's WebSocket.
     /// </summary>
     Signal = 0x07,
+
+    /// <summary>
+    /// Agent → server, at most once, login sessions that connect an account only: the credential the provider's CLI wrote,
+    /// sealed to the user's account public key and bound to the opening's proof key (<c>Polydev.Crypto.CredentialCapture</c>),
+    /// opaque to the server, which keeps it for the user's client to fetch. The agent's exit frame follows.
+    /// </summary>
+    Credential = 0x08,
 }

@@ -24,6 +24,9 @@ public static class AgentProtocol
     /// <summary>Largest <see cref="AgentFrameType.Output"/> payload: one output-stream frame (docs/crypto.md).</summary>
     public const int MaxOutputLength = Crypto.OutputStream.MaxFrameLength;
 
+    /// <summary>Largest <see cref="AgentFrameType.Credential"/> payload: a CLI's credential file, sealed (the largest real one is a few KiB).</summary>
+    public const int MaxCredentialLength = 256 * 1024;
+
     /// <summary>The heartbeat interval an agent uses unless told otherwise.</summary>
     public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(5);
 
@@ -35,6 +38,7 @@ public static class AgentProtocol
         AgentFrameType.Heartbeat or AgentFrameType.Cancel => 0,
         AgentFrameType.Output or AgentFrameType.Signal => MaxOutputLength,
         AgentFrameType.Exit => AgentExit.Length,
+        AgentFrameType.Credential => MaxCredentialLength,
         _ => -1,
     };
 

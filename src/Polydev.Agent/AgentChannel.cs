@@ -70,6 +70,9 @@ internal sealed class AgentChannel : IAsyncDisposable
     /// <summary>Login sessions: carries one encrypted session message to the server, which relays it to the viewer.</summary>
     public ValueTask SendSignalAsync(ReadOnlyMemory<byte> message) => _writer.WriteAsync(AgentFrameType.Signal, message);
 
+    /// <summary>Login sessions that connect an account: the captured credential, sealed to the user (sent once, before the exit).</summary>
+    public ValueTask SendCredentialAsync(ReadOnlyMemory<byte> sealedCredential) => _writer.WriteAsync(AgentFrameType.Credential, sealedCredential);
+
     /// <summary>Stops the heartbeats and sends the last frame. Returns the exit status the process should end with.</summary>
     public async Task<int> ExitAsync(AgentExitReason reason)
     {

@@ -132,6 +132,10 @@ internal sealed class JobRunner
             if (process is not null)
             {
                 exitCode = await SuperviseAsync(process);
+                if (CredentialWriteBack.Check(_job, _spec, AgentProgram.Home) is { } refreshed)
+                {
+                    await EmitAsync(refreshed, enforceLimit: false);
+                }
             }
         }
         finally

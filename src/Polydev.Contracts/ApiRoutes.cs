@@ -41,5 +41,6 @@ public static class ApiRoutes
     public static string LoginSession(Guid id) => $"{LoginSessions}/{id:D}";
     public static string LoginSessionOpen(Guid id) => $"{LoginSessions}/{id:D}/open";
     public static string LoginSessionReport(Guid id) => $"{LoginSessions}/{id:D}/report";
+    public static string LoginSessionCredential(Guid id) => $"{LoginSessions}/{id:D}/credential";
     public static string LoginSessionChannel(Guid id, string ticket) => $"{LoginSessions}/{id:D}/channel?ticket={Uri.EscapeDataString(ticket)}";
 }

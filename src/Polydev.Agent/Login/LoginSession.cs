@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Polydev.Agent.Login.Connect;
 using Polydev.Agent.Login.Cursors;
 using Polydev.Agent.Login.Desktop;
 using Polydev.Agent.Login.Input;
@@ -27,9 +28,18 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(channel.CancelRequested);
         RemoteDesktop desktop;
         WebRtcStream stream;
+        ProviderLogin? login = opening.Connect is { } connect ? ProviderLogin.For(connect.Provider) : null;
+        if (opening.Connect is not null && login is null)
+        {
+            await sender.SignalAsync(new LoginSignal { Type = LoginSignalTypes.End, Reason = "This provider has no login Polydev can run." });
+            return AgentExitReason.JobRefused;
+        }
+
+        await using EgressForwarder? egress = opening.ProxyUrl is { } proxyUrl ? EgressForwarder.Start(proxyUrl) : null;
         try
         {
-            desktop = await RemoteDesktop.StartAsync(settings, opening.Width, opening.Height, opening.StartUrl, stop.Token);
+            LocalAuthorities.TrustInBrowser(settings.Home, stderr);
+            desktop = await RemoteDesktop.StartAsync(settings, opening.Width, opening.Height, opening.StartUrl ?? (login is null ? null : ConnectEnvironment.WaitingPage(login)), egress?.Address, stop.Token);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
         {
@@ -58,6 +68,12 @@ internal sealed class LoginSession(LoginOpening opening, AgentChannel channel, L
             {
                 var input = new InputHandler(desktop, settings, injector, new Clipboard(desktop.Display), stream);
                 var session = new SessionLoop(this, cipher, sender, stream, input, desktop);
+                if (login is not null)
+                {
+                    var environment = ConnectEnvironment.For(settings, desktop.Display, egress?.Address);
+                    _ = new AccountLogin(opening.Connect!, login, settings.Home, stderr).RunAsync(environment, channel, end => _inbox.Writer.TryWrite(end), stop.Token);
+                }
+
                 // The server's side closing is the end of the session too; the stream's and the cursor's end are not.
                 _ = PumpAsync(channel.Signals, SessionLoop.ServerGone, stop.Token);
                 _ = PumpAsync(stream.Events, null, stop.Token);

@@ -89,6 +89,8 @@ internal sealed class SessionLoop(LoginSession session, SessionChannel cipher, S
     {
         switch (next)
         {
+            case Connect.AccountLoginEnd login:
+                return (login.Reason, login.Words);
             case byte[] sealedMessage:
                 return await FromViewerAsync(sealedMessage, cancellationToken);
             case StreamEvent.Offer offer:

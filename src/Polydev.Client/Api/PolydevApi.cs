@@ -98,6 +98,8 @@ internal sealed class PolydevApi : IDisposable
     public Task<List<CredentialResponse>> ListCredentialsAsync(string? provider, CancellationToken ct) =>
         AllPagesAsync<CredentialResponse>(provider is null ? ApiRoutes.Credentials : $"{ApiRoutes.Credentials}?provider={Uri.EscapeDataString(provider)}", ct);
 
+    public Task<CredentialResponse> GetCredentialAsync(Guid id, CancellationToken ct) => SendAsync<CredentialResponse>(HttpMethod.Get, ApiRoutes.Credential(id), null, ct);
+
     public Task<CredentialResponse> CreateCredentialAsync(CreateCredentialRequest request, CancellationToken ct) => SendAsync<CredentialResponse>(HttpMethod.Post, ApiRoutes.Credentials, request, ct);
 
     public Task<CredentialResponse> UpdateCredentialAsync(Guid id, UpdateCredentialRequest request, CancellationToken ct) => SendAsync<CredentialResponse>(HttpMethod.Put, ApiRoutes.Credential(id), request, ct);
@@ -126,7 +128,11 @@ internal sealed class PolydevApi : IDisposable
     public Task<ExecutionResponse> CancelExecutionAsync(Guid id, CancellationToken ct) => SendAsync<ExecutionResponse>(HttpMethod.Post, ApiRoutes.ExecutionCancel(id), null, ct);
 
     // Login sessions. The terminal only starts, watches and ends them: the viewer (web client) seals and opens them.
-    public Task<LoginSessionCreatedResponse> StartLoginSessionAsync(CancellationToken ct) => SendAsync<LoginSessionCreatedResponse>(HttpMethod.Post, ApiRoutes.LoginSessions, null, ct);
+    public Task<LoginSessionCreatedResponse> StartLoginSessionAsync(CancellationToken ct, string? connect = null) =>
+        SendAsync<LoginSessionCreatedResponse>(HttpMethod.Post, ApiRoutes.LoginSessions, connect is null ? null : new StartLoginSessionRequest(connect), ct);
+
+    public Task<LoginSessionCredentialResponse> GetLoginSessionCredentialAsync(Guid id, CancellationToken ct) =>
+        SendAsync<LoginSessionCredentialResponse>(HttpMethod.Get, ApiRoutes.LoginSessionCredential(id), null, ct);
 
     public Task<List<LoginSessionResponse>> ListLoginSessionsAsync(CancellationToken ct) => SendAsync<List<LoginSessionResponse>>(HttpMethod.Get, ApiRoutes.LoginSessions, null, ct);
 

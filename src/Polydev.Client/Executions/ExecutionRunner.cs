@@ -28,10 +28,16 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
     }
 
     /// <summary>
+    /// Where a run's refreshed OAuth credential is stored (the CLI rewrote its credential file: the provider rotated the
+    /// refresh token). Null: no write-back, and the next run may find the stored refresh token dead.
+    /// </summary>
+    public ConnectedAccounts? Accounts { get; init; }
+
+    /// <summary>
     /// The user's credential for <paramref name="provider"/>, opened: the one <paramref name="idOrPrefix"/> names, or
     /// the newest.
     /// </summary>
-    public async Task<CredentialSecret> FindCredentialAsync(string provider, string? idOrPrefix, CancellationToken cancellationToken)
+    public async Task<(Guid Id, CredentialSecret Secret)> FindCredentialAsync(string provider, string? idOrPrefix, CancellationToken cancellationToken)
     {
         var credentials = await api.ListCredentialsAsync(provider, cancellationToken);
         if (credentials.Count == 0)
@@ -43,7 +49,7 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
             ? credentials.OrderByDescending(c => c.CreatedAt).First()
             : IdPrefix.Single(credentials, c => c.Id, idOrPrefix, "credential", "polydev credentials list");
         // Opened as the provider asked for, not as the server labels it: a relabelled credential does not open.
-        return CredentialSecret.Open(cipher, chosen.Id, provider, chosen.Secret).Secret;
+        return (chosen.Id, CredentialSecret.Open(cipher, chosen.Id, provider, chosen.Secret).Secret);
     }
 
     /// <summary>
@@ -69,23 +75,29 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         var outputKey = ExecutionJob.NewOutputKey();
         try
         {
-            var sealedJob = ExecutionJob.Seal(JobFor(request, created, outputKey), Convert.FromBase64String(created.SandboxPublicKey));
+            var sealedJob = ExecutionJob.Seal(JobFor(request, created, outputKey, Accounts?.PublicKey), Convert.FromBase64String(created.SandboxPublicKey));
             await api.StartExecutionAsync(created.Id, new StartExecutionRequest(Convert.ToBase64String(sealedJob)), cancellationToken);
             Reached(phases.OnDelivered());
             var transcript = new RunTranscript();
+            CredentialEvent? refreshed = null;
             var ending = await new ExecutionStreamFollower(api, time).FollowAsync(
                 created.Id,
                 outputKey,
                 received =>
                 {
                     transcript.Add(received.Event);
+                    refreshed = received.Event as CredentialEvent ?? refreshed;
                     // The phase first: a status line must make way before the first words are printed.
                     Reached(phases.OnEvent(received.Event));
                     onEvent(received);
                 },
                 cancellationToken);
 
-            var outcome = new RunOutcome(request, created, ending.Execution, transcript, StoredInChat: null) { Phases = phases };
+            var outcome = new RunOutcome(request, created, ending.Execution, transcript, StoredInChat: null)
+            {
+                Phases = phases,
+                CredentialRefreshed = refreshed is not null && await StoreRefreshAsync(request, refreshed, cancellationToken),
+            };
             if (request.ChatId is { } chatId && outcome.Failure?.Kind is not FailureKinds.Cancelled)
             {
                 await StoreExchangeAsync(chatId, request, outcome, cancellationToken);
@@ -114,11 +126,21 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         }
     }
 
-    private static Job JobFor(RunRequest request, ExecutionCreatedResponse created, byte[] outputKey) => new()
+    /// <summary>The run's refreshed credential, stored in place of the one it ran with; false when a newer one was stored already.</summary>
+    private async Task<bool> StoreRefreshAsync(RunRequest request, CredentialEvent refreshed, CancellationToken cancellationToken) =>
+        Accounts is { } accounts && request.CredentialId is { } id
+        && await accounts.ReplaceAsync(id, accounts.OpenRefresh(refreshed.Sealed, request.Provider), cancellationToken);
+
+    private static Job JobFor(RunRequest request, ExecutionCreatedResponse created, byte[] outputKey, byte[]? writeBackKey) => new()
     {
         Version = Job.CurrentVersion,
         Provider = request.Provider,
-        Credential = new JobCredential { Type = request.Credential.Type, Value = request.Credential.Secret },
+        Credential = new JobCredential
+        {
+            Type = request.Credential.JobType,
+            Value = request.Credential.Secret,
+            WriteBackKey = request.Credential.Type == CredentialSecret.OAuth && request.CredentialId is not null ? writeBackKey : null,
+        },
         Prompt = request.Prompt,
         History = request.History is { Count: > 0 } history ? [.. history] : null,
         Options = new JobOptions
@@ -169,6 +191,9 @@ internal sealed record RunRequest(string Provider, string Prompt, CredentialSecr
     /// <summary>Store the prompt and the answer in this chat once the CLI has exited.</summary>
     public Guid? ChatId { get; init; }
 
+    /// <summary>The vault record <see cref="Credential"/> came from: a refreshed OAuth credential replaces it.</summary>
+    public Guid? CredentialId { get; init; }
+
     /// <summary>The conversation so far in this provider's thread (<see cref="ConversationHistory"/>); none for a first turn.</summary>
     public IReadOnlyList<JobTurn>? History { get; init; }
 
@@ -186,6 +211,9 @@ internal sealed record RunOutcome(RunRequest Request, ExecutionCreatedResponse C
 
     /// <summary>When each phase of the run was reached.</summary>
     public RunPhases? Phases { get; init; }
+
+    /// <summary>The CLI refreshed its OAuth token during the run and the new credential was stored in place of the old.</summary>
+    public bool CredentialRefreshed { get; init; }
 
     /// <summary>
     /// Why the run did not succeed: the agent's classification; for an agent too old to send one, what its exit says;

@@ -22,6 +22,9 @@ internal static class LoginSessionEnding
         LoginSessionEndReasons.StreamFailed => "the remote browser or its screen stream stopped working; start a new one.",
         LoginSessionEndReasons.NotOpened => "no viewer opened it in time; start a new one and open its link right away.",
         LoginSessionEndReasons.ServerStopped => "the Polydev server stopped; start a new one.",
+        LoginSessionEndReasons.Connected => "the account was connected.",
+        LoginSessionEndReasons.LoginFailed => "the CLI's sign-in ended without a credential (refused or cancelled on the sign-in page); nothing was stored.",
+        LoginSessionEndReasons.CredentialRefused => "the CLI wrote a credential of a shape Polydev cannot use; nothing was stored.",
         null or "" => "the server gave no reason.",
         // A newer server's reason: shown as it is (the output escapes anything that could steer the terminal).
         _ => $"{reason.Replace('_', ' ')}.",

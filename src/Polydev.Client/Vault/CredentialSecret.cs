@@ -21,6 +21,24 @@ internal sealed record CredentialSecret(
 {
     public const string ApiKey = "api_key";
 
+    /// <summary>A provider account connected by its CLI's own login: <see cref="Secret"/> is the CLI's credential file.</summary>
+    public const string OAuth = "oauth";
+
+    /// <summary>For <see cref="OAuth"/>: the account's e-mail or id, as the CLI's files name it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Account { get; init; }
+
+    /// <summary>For <see cref="OAuth"/>: when the access token in the file expires.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>For <see cref="OAuth"/>: the file holds a refresh token, so the CLI renews an expired access token by itself.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Refreshable { get; init; }
+
+    /// <summary>What the sealed job carries: an OAuth credential is the CLI's own credential file.</summary>
+    public string JobType => Type == OAuth ? Polydev.Contracts.Jobs.JobCredential.CredentialFile : Type;
+
     /// <summary>Seals the secret bound to its provider (issue 13): the server cannot relabel it as another provider's.</summary>
     public EncryptedValue Seal(VaultCipher cipher, Guid credentialId, string provider) =>
         cipher.Seal(EnvelopeKinds.CredentialSecret, credentialId, JsonSerializer.SerializeToUtf8Bytes(this, PolydevJson.Options), provider);
@@ -42,5 +60,5 @@ internal sealed record CredentialSecret(
     }
 
     /// <summary>Never print the secret, not even by accident through a record's generated ToString.</summary>
-    public override string ToString() => $"CredentialSecret {{ Label = {Label}, Type = {Type}, BaseUrl = {BaseUrl} }}";
+    public override string ToString() => $"CredentialSecret {{ Label = {Label}, Type = {Type}, Account = {Account}, BaseUrl = {BaseUrl} }}";
 }

@@ -38,7 +38,7 @@ internal static class CredentialVerbs
         var remove = new Command("remove", "Delete a credential.") { id };
         VerbAction.Set(remove, globals, context => RemoveAsync(context, context.Parse.GetRequiredValue(id)));
 
-        return new Command("credentials", "Your provider API keys, end-to-end encrypted.") { add, list, remove };
+        return new Command("credentials", "Your provider credentials (API keys and connected accounts), end-to-end encrypted.") { add, CredentialLoginVerb.Create(globals), list, remove };
     }
 
     private static async Task<int> AddAsync(VerbContext context, string provider, string? label, string? baseUrl, string? caFile)
@@ -83,18 +83,26 @@ internal static class CredentialVerbs
                 o.Record.Id, new UpdateCredentialRequest(o.Opened.Secret.Seal(cipher, o.Record.Id, o.Record.Provider), o.Record.Revision), context.Cancellation))),
             "older credential", "older credentials", "its provider");
 
-        // Only the label and type leave this scope; the secret is dropped right here.
+        // Only what describes each credential leaves this scope; the secret is dropped right here.
+        var now = DateTimeOffset.UtcNow;
         var rows = opened.Select(o => new
         {
-            id = o.Record.Id, provider = o.Record.Provider, label = o.Opened.Secret.Label, type = o.Opened.Secret.Type, baseUrl = o.Opened.Secret.BaseUrl, createdAt = o.Record.CreatedAt,
+            id = o.Record.Id, provider = o.Record.Provider, label = o.Opened.Secret.Label, type = o.Opened.Secret.Type, baseUrl = o.Opened.Secret.BaseUrl,
+            account = o.Opened.Secret.Account, expiresAt = o.Opened.Secret.ExpiresAt, refreshable = o.Opened.Secret.Refreshable,
+            status = CredentialStatus.Of(o.Opened.Secret, now), createdAt = o.Record.CreatedAt,
         }).ToList();
 
         var shortId = IdPrefix.Shortest(rows.Select(r => r.id));
         context.Output.List(
             rows,
-            "No credentials yet. Add one with: polydev credentials add anthropic < key.txt",
-            ["ID", "PROVIDER", "LABEL", "CREATED"],
-            r => [shortId(r.id), r.provider, Output.OneLine(r.label), Output.When(r.createdAt)]);
+            "No credentials yet. Add an API key (polydev credentials add anthropic < key.txt) or connect an account (polydev credentials login anthropic).",
+            ["ID", "PROVIDER", "TYPE", "LABEL", "ACCOUNT", "EXPIRES", "CREATED"],
+            r => [shortId(r.id), r.provider, r.type, Output.OneLine(r.label), r.account is null ? "-" : Output.OneLine(r.account), r.status.Text, Output.When(r.createdAt)]);
+        foreach (var row in rows.Where(r => r.status.Warning is not null))
+        {
+            Output.Note($"{shortId(row.id)} ({row.provider}): {row.status.Warning}");
+        }
+
         return ExitCodes.Success;
     }
 

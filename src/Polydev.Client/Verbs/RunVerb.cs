@@ -67,8 +67,8 @@ internal static class RunVerb
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
-        var runner = new ExecutionRunner(api, cipher);
-        var credential = await runner.FindCredentialAsync(options.Provider, options.Credential, context.Cancellation);
+        var runner = new ExecutionRunner(api, cipher) { Accounts = new ConnectedAccounts(api, keys) };
+        var (credentialId, credential) = await runner.FindCredentialAsync(options.Provider, options.Credential, context.Cancellation);
         (ChatResponse Chat, string Title)? chat = options.Chat is { } chatText ? await ChatVerbs.FindAsync(context, api, cipher, chatText)
             : options.Continue ? await LatestChatAsync(context, api, cipher)
             : null;
@@ -90,8 +90,14 @@ internal static class RunVerb
             CaBundle = caBundle,
             ChatId = chat?.Chat.Id,
             History = history,
+            CredentialId = credentialId,
         };
         var outcome = await runner.RunAsync(request, printer.Print, context.Cancellation, printer.Phase);
+        if (outcome.CredentialRefreshed)
+        {
+            Output.Note($"The {options.Provider} sign-in was refreshed during the run; the new token is stored in your vault.");
+        }
+
         if (outcome.StoredInChat is { } chatId)
         {
             Output.Note($"Stored the prompt and the answer in chat {chatId}.");

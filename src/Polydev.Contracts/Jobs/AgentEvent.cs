@@ -19,6 +19,7 @@ namespace Polydev.Contracts.Jobs;
 [JsonDerivedType(typeof(ErrorEvent), EventTypes.Error)]
 [JsonDerivedType(typeof(RetryEvent), EventTypes.Retry)]
 [JsonDerivedType(typeof(ExitEvent), EventTypes.Exit)]
+[JsonDerivedType(typeof(CredentialEvent), EventTypes.Credential)]
 public class AgentEvent
 {
     [JsonConstructor]
@@ -159,6 +160,23 @@ public sealed class ExitEvent : AgentEvent
 
     /// <summary>Why the job did not succeed; absent when it did.</summary>
     public JobFailure? Failure { get; set; }
+}
+
+/// <summary>
+/// The CLI rewrote its credential file during the run (it refreshed its token; the provider may have retired the old
+/// refresh token): the new file, sealed to the user's account public key (<see cref="JobCredential.WriteBackKey"/>,
+/// purpose <see cref="SealedPurpose"/>), for the client to store in place of the old one. Sent just before <c>exit</c>.
+/// </summary>
+public sealed class CredentialEvent : AgentEvent
+{
+    /// <summary>The sealed box's purpose; its plaintext is a <c>LoginCapturedCredential</c> (the same shape a login captures).</summary>
+    public const string SealedPurpose = "credential.refresh";
+
+    [JsonIgnore]
+    public override string Type => EventTypes.Credential;
+
+    /// <summary>The sealed box, base64.</summary>
+    public string Sealed { get; set; } = "";
 }
 
 /// <summary>A failure as the agent classified it.</summary>

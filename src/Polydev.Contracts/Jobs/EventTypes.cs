@@ -12,6 +12,7 @@ public static class EventTypes
     public const string Error = "error";
     public const string Retry = "retry";
     public const string Exit = "exit";
+    public const string Credential = "credential";
 }
 
 /// <summary>The <see cref="ExitEvent.Reason"/>: how the job ended (docs/events.md).</summary>

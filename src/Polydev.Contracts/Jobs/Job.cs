@@ -68,6 +68,13 @@ public sealed class JobCredential
     public string Type { get; set; } = "";
 
     public string Value { get; set; } = "";
+
+    /// <summary>
+    /// For a <see cref="CredentialFile"/>: the user's account public key (65-byte P-256, base64). When the CLI rewrites
+    /// its credential file during the run (a refreshed token), the agent seals the new file to it in a
+    /// <see cref="CredentialEvent"/>, so the client can store it before the old refresh token stops working. Null: no write-back.
+    /// </summary>
+    public byte[]? WriteBackKey { get; set; }
 }
 
 public sealed class JobOptions

@@ -26,15 +26,28 @@ public static class LoginSessionEndReasons
     /// <summary>No opening came within the start window.</summary>
     public const string NotOpened = "not_opened";
     public const string ServerStopped = "server_stopped";
+    /// <summary>The account was connected: the CLI's credential was captured, sealed to the user, and waits for the user's client.</summary>
+    public const string Connected = "connected";
+    /// <summary>The CLI wrote a credential of the wrong shape; nothing was kept.</summary>
+    public const string CredentialRefused = "credential_refused";
+    /// <summary>The CLI's login ended without writing a credential (the sign-in was refused or cancelled).</summary>
+    public const string LoginFailed = "login_failed";
 }
+
+/// <param name="Connect">The provider whose account this session connects (<c>anthropic</c>, <c>openai</c>, <c>google</c>); null for a plain remote browser. Metadata: the viewer seals what the agent acts on.</param>
+public sealed record StartLoginSessionRequest(string? Connect = null);
+
+/// <summary>The credential a session captured: <c>CredentialCapture</c> bytes (tag and sealed box), base64. Only the user's client can check and open it.</summary>
+public sealed record LoginSessionCredentialResponse(string SealedCredential);
 
 /// <summary>An ICE server for the viewer's <c>RTCPeerConnection</c>, or for the sandbox (sealed into the opening).</summary>
 public sealed record LoginIceServerResponse(IReadOnlyList<string> Urls, string Username, string Credential);
 
 /// <summary>
 /// A login sandbox is reserved: seal a <see cref="LoginOpening"/> to <see cref="SandboxPublicKey"/> (putting
-/// <see cref="SandboxIceServers"/> in it) and open it before <see cref="OpenBy"/>.
+/// <see cref="SandboxIceServers"/> and <see cref="ProxyUrl"/> in it) and open it before <see cref="OpenBy"/>.
 /// </summary>
+/// <param name="ProxyUrl">The user's egress port as the sandbox reaches it, with a proxy token for this session alone.</param>
 /// <param name="IceServers">The viewer's TURN servers; empty when this server has no TURN (the viewer goes straight to the fallback).</param>
 /// <param name="SandboxIceServers">The sandbox's view of the same TURN servers; only the opening carries them to it.</param>
 public sealed record LoginSessionCreatedResponse(
@@ -44,7 +57,9 @@ public sealed record LoginSessionCreatedResponse(
     IReadOnlyList<LoginIceServerResponse> SandboxIceServers,
     DateTimeOffset OpenBy,
     DateTimeOffset ExpiresAt,
-    int IdleSeconds);
+    int IdleSeconds,
+    string? ProxyUrl = null,
+    string? Connect = null);
 
 /// <param name="SealedOpening">The <see cref="LoginOpening"/> sealed to the sandbox's key with purpose <c>login.session</c>, base64.</param>
 public sealed record OpenLoginSessionRequest(string? SealedOpening);
@@ -67,4 +82,6 @@ public sealed record LoginSessionResponse(
     string? Path,
     string? IcePath,
     DateTimeOffset? EndedAt,
-    string? EndReason);
+    string? EndReason,
+    string? Connect = null,
+    bool HasCredential = false);

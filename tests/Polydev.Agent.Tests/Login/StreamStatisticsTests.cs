@@ -123,7 +123,7 @@ public sealed class StreamStatisticsTests(ITestOutputHelper output)
         public static async Task<LocalStream> OpenAsync(VideoCodec codec, string page)
         {
             string profile = Directory.CreateTempSubdirectory("polydev-stream-test-").FullName;
-            var desktop = await RemoteDesktop.StartAsync(new DesktopSettings(1920, 1200, "chromium", profile), 640, 480, page, CancellationToken.None);
+            var desktop = await RemoteDesktop.StartAsync(new DesktopSettings(1920, 1200, "chromium", profile), 640, 480, page, null, CancellationToken.None);
             var stream = WebRtcStream.Start(new StreamSettings(desktop.Display, desktop.Width, desktop.Height, 30, codec, 2500, [], RelayOnly: false));
             var session = new LocalStream(desktop, stream, await BrowserViewer.OpenAsync(), profile);
             session._relay = Task.WhenAll(session.AgentSideAsync(), session.ViewerSideAsync());

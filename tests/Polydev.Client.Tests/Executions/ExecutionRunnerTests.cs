@@ -28,7 +28,7 @@ public sealed class ExecutionRunnerTests
         var runner = new ExecutionRunner(api, server.Cipher);
         var chatId = Guid.NewGuid();
 
-        var credential = await runner.FindCredentialAsync("anthropic", null, CancellationToken.None);
+        var (_, credential) = await runner.FindCredentialAsync("anthropic", null, CancellationToken.None);
         var received = new List<ReceivedEvent>();
         var outcome = await runner.RunAsync(
             new RunRequest("anthropic", "Say hello", credential) { Model = "claude-sonnet-4-5", TimeLimitSeconds = 600, ChatId = chatId },

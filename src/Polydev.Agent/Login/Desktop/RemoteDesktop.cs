@@ -32,7 +32,8 @@ internal sealed class RemoteDesktop : IAsyncDisposable
     public bool BrowserExited => _browser.HasExited;
 
     /// <summary>Starts Xvfb (<paramref name="screen"/> is its full size) and Chromium showing <paramref name="startUrl"/> at <paramref name="width"/>×<paramref name="height"/>.</summary>
-    public static async Task<RemoteDesktop> StartAsync(DesktopSettings settings, int width, int height, string? startUrl, CancellationToken cancellationToken)
+    /// <param name="proxy">The browser's only way out (the session's <see cref="Connect.EgressForwarder"/>); null: none.</param>
+    public static async Task<RemoteDesktop> StartAsync(DesktopSettings settings, int width, int height, string? startUrl, string? proxy, CancellationToken cancellationToken)
     {
         (width, height) = settings.Fit(width, height);
         // -displayfd: Xvfb takes the first free display and says which; no number to collide with another X server.
@@ -40,7 +41,7 @@ internal sealed class RemoteDesktop : IAsyncDisposable
         try
         {
             string display = await ReadDisplayAsync(xvfb, cancellationToken);
-            Process browser = Start(settings.Browser, BrowserArguments(settings, width, height, startUrl), display);
+            Process browser = Start(settings.Browser, BrowserArguments(settings, width, height, startUrl, proxy), display);
             var desktop = new RemoteDesktop(display, xvfb, browser, width, height);
             await desktop.WaitForWindowAsync(cancellationToken);
             return desktop;
@@ -60,8 +61,10 @@ internal sealed class RemoteDesktop : IAsyncDisposable
         windows.PlaceAll(Width, Height);
     }
 
-    private static List<string> BrowserArguments(DesktopSettings settings, int width, int height, string? startUrl) =>
+    private static List<string> BrowserArguments(DesktopSettings settings, int width, int height, string? startUrl, string? proxy) =>
     [
+        // Loopback stays direct (Chromium never proxies it): a CLI's login callback on localhost lands in this sandbox.
+        .. proxy is null ? (string[])[] : [$"--proxy-server={proxy}"],
         // The container is the sandbox: Chromium's own needs namespaces the sandbox user may not make.
         "--no-sandbox",
         "--disable-gpu",

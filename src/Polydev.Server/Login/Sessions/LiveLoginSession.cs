@@ -28,6 +28,17 @@ public sealed class LiveLoginSession(Guid id, Guid userId, WarmSandbox sandbox, 
 
     public string State => _ended.Task.IsCompleted ? LoginSessionStates.Ended : _opened == 1 ? LoginSessionStates.Open : LoginSessionStates.Waiting;
 
+    /// <summary>The provider whose account the session connects, as the start named it (metadata: the sealed opening is what the agent acts on).</summary>
+    public string? Connect { get; init; }
+
+    /// <summary>The session's egress token (revoked at the end) and the proxy URL that carries it.</summary>
+    public string? EgressTokenId { get; set; }
+
+    public string? ProxyUrl { get; set; }
+
+    /// <summary>The credential the agent captured (tag and sealed box, opaque here), kept for the user's client after the end.</summary>
+    public byte[]? Credential { get; set; }
+
     public string? Path { get; set; }
 
     public string? IcePath { get; set; }
@@ -61,5 +72,5 @@ public sealed class LiveLoginSession(Guid id, Guid userId, WarmSandbox sandbox, 
     }
 
     public LoginSessionResponse ToResponse() => new(Id, State, CreatedAt, ExpiresAt, Path, IcePath, EndedAt,
-        _ended.Task.IsCompleted ? _ended.Task.Result : null);
+        _ended.Task.IsCompleted ? _ended.Task.Result : null, Connect, Credential is not null);
 }

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Polydev.Contracts;
@@ -35,13 +37,15 @@ public static class LoginSessionEndpoints
         authorized.MapPost("{id:guid}/attach", Attach).WithSummary("A waiting session's public key and fresh TURN credentials, for a viewer attaching to a session started elsewhere.");
         authorized.MapPost("{id:guid}/reconnect", Reconnect).WithSummary("A new channel ticket for an open session whose viewer lost its channel.");
         authorized.MapPost("{id:guid}/report", Report).WithSummary("The viewer's measurements (path, ICE candidate type, first frame, bitrate) for the metrics.");
+        authorized.MapGet("{id:guid}/credential", Credential).WithSummary("The credential a session that connected an account captured: sealed to you and tagged for the client that opened it.");
         authorized.MapDelete("{id:guid}", EndAsync).WithSummary("End a login session; its sandbox is destroyed.");
         // Browsers cannot put an Authorization header on a WebSocket: the ticket from open or reconnect stands in for it.
         // A WebSocket, which OpenAPI cannot describe: docs/login-sessions.md specifies it.
         group.Map("{id:guid}/channel", ChannelAsync).ExcludeFromDescription();
     }
 
-    private static async Task<Results<Created<LoginSessionCreatedResponse>, ProblemHttpResult>> StartAsync(ClaimsPrincipal user, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<Results<Created<LoginSessionCreatedResponse>, ProblemHttpResult>> StartAsync(
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] StartLoginSessionRequest? request, ClaimsPrincipal user, HttpContext context, CancellationToken cancellationToken)
     {
         if (context.RequestServices.GetService<LoginSessionService>() is not { } sessions)
         {
@@ -50,7 +54,7 @@ public static class LoginSessionEndpoints
 
         try
         {
-            var created = await sessions.StartAsync(user.UserId(), cancellationToken);
+            var created = await sessions.StartAsync(user.UserId(), request?.Connect, cancellationToken);
             return TypedResults.Created(ApiRoutes.LoginSession(created.Id), created);
         }
         catch (LoginSessionRefusedException e)
@@ -103,6 +107,20 @@ public static class LoginSessionEndpoints
         {
             return context.RequestServices.GetService<LoginSessionService>() is { } sessions
                 ? TypedResults.Ok(sessions.Attach(user.UserId(), id))
+                : Problems.Unavailable(NoSandboxes);
+        }
+        catch (LoginSessionRefusedException e)
+        {
+            return Refused(e);
+        }
+    }
+
+    private static Results<Ok<LoginSessionCredentialResponse>, ProblemHttpResult> Credential(Guid id, ClaimsPrincipal user, HttpContext context)
+    {
+        try
+        {
+            return context.RequestServices.GetService<LoginSessionService>() is { } sessions
+                ? TypedResults.Ok(sessions.Credential(user.UserId(), id))
                 : Problems.Unavailable(NoSandboxes);
         }
         catch (LoginSessionRefusedException e)

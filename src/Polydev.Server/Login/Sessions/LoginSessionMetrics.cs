@@ -30,6 +30,9 @@ public sealed class LoginSessionMetrics(CollectorRegistry registry)
 
     public Counter PacketsLost { get; } = registry.Counter("polydev_login_session_packets_lost_total", "RTP packets the viewers reported lost.");
 
+    public Counter Connects { get; } = registry.Counter("polydev_login_connects_total",
+        "Sessions that connect a provider account, by provider and how they ended (connected, login_failed, credential_refused, ended_by_user, time_limit, …).", "provider", "outcome");
+
     public Counter ChannelBytes { get; } = registry.Counter("polydev_login_session_channel_bytes_total",
         "Encrypted session-channel bytes the server relayed, by direction (to_sandbox, to_viewer).", "direction");
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polydev.Contracts;
 using Polydev.Contracts.Login;
 using Polydev.Server.Login.Turn;
 using Polydev.Server.Pools;
@@ -16,16 +17,20 @@ public sealed class LoginSessionService(
     SandboxAllocator sandboxes,
     LoginSessionRegistry registry,
     LoginSessionWatcher watcher,
-    TurnCredentials turn,
-    ISandboxNetworkSetup network,
+    LoginSessionAccess access,
     IOptions<LoginSessionsOptions> options)
 {
     public const string RuntimeKind = "login";
 
     private readonly LoginSessionsOptions _options = options.Value;
 
-    public async Task<LoginSessionCreatedResponse> StartAsync(Guid userId, CancellationToken cancellationToken)
+    public async Task<LoginSessionCreatedResponse> StartAsync(Guid userId, string? connect, CancellationToken cancellationToken)
     {
+        if (connect is not null && !Providers.IsKnown(connect))
+        {
+            throw new LoginSessionRefusedException(400, $"connect must be one of {string.Join(", ", Providers.All)} (the provider whose account to connect), or absent for a plain remote browser.");
+        }
+
         // A quick refusal before a sandbox is leased; TryAdd below decides under its lock.
         if (registry.Live(userId).ToList() is { } live && live.Count >= _options.MaxPerUser)
         {
@@ -44,11 +49,28 @@ public sealed class LoginSessionService(
             throw new LoginSessionRefusedException(503, $"No login sandbox can be had now: {e.Message}", e);
         }
 
+        (string TokenId, string ProxyUrl) egress;
+        try
+        {
+            egress = await access.GrantEgressAsync(userId, allocated.Sandbox, cancellationToken);
+        }
+        catch
+        {
+            await sandboxes.RetireAsync(allocated.Sandbox, "refused", CancellationToken.None);
+            throw;
+        }
+
         var now = watcher.Clock.GetUtcNow();
-        var session = new LiveLoginSession(id, userId, allocated.Sandbox, now, now + _options.TimeLimit, now + _options.OpenWindow);
+        var session = new LiveLoginSession(id, userId, allocated.Sandbox, now, now + _options.TimeLimit, now + _options.OpenWindow)
+        {
+            Connect = connect,
+            EgressTokenId = egress.TokenId,
+            ProxyUrl = egress.ProxyUrl,
+        };
         if (registry.TryAdd(session, _options.MaxPerUser) is { Count: > 0 } raced)
         {
             await sandboxes.RetireAsync(allocated.Sandbox, "refused", CancellationToken.None);
+            await access.RevokeEgressAsync(userId, egress.TokenId);
             throw AlreadyLive(raced[0]);
         }
 
@@ -69,7 +91,7 @@ public sealed class LoginSessionService(
 
     private LoginSessionCreatedResponse Connection(LiveLoginSession session)
     {
-        var servers = turn.Issue(session.UserId.ToString("D"), network.EgressAddress);
+        var servers = access.IssueTurn(session.UserId);
         return new LoginSessionCreatedResponse(
             session.Id,
             Convert.ToBase64String(session.Sandbox.PublicKey),
@@ -77,7 +99,9 @@ public sealed class LoginSessionService(
             servers is null ? [] : [Ice(servers.Sandbox)],
             session.OpenBy,
             session.ExpiresAt,
-            (int)_options.IdleLimit.TotalSeconds);
+            (int)_options.IdleLimit.TotalSeconds,
+            session.ProxyUrl,
+            session.Connect);
     }
 
     /// <summary>Hands the viewer's sealed opening to the agent, once, and issues the ticket for the session channel.</summary>
@@ -129,6 +153,20 @@ public sealed class LoginSessionService(
         var session = Find(userId, id);
         await watcher.EndAsync(session, LoginSessionEndReasons.EndedByUser);
         return session.ToResponse();
+    }
+
+    /// <summary>The credential the session captured, for the user's client to check and open.</summary>
+    public LoginSessionCredentialResponse Credential(Guid userId, Guid id)
+    {
+        var session = Find(userId, id);
+        if (session.Credential is { } credential)
+        {
+            return new LoginSessionCredentialResponse(Convert.ToBase64String(credential));
+        }
+
+        throw new LoginSessionRefusedException(409, session.Ended.IsCompleted
+            ? $"This login session ended ({session.Ended.Result}) without capturing a credential."
+            : "This login session has not captured a credential yet; it ends with connected when it has.");
     }
 
     public LiveLoginSession Find(Guid userId, Guid id) =>

@@ -43,6 +43,7 @@ public static class LoginSessionServices
     /// </summary>
     public static IServiceCollection AddLoginSessionService(this IServiceCollection services)
     {
+        services.AddSingleton<LoginSessionAccess>();
         services.AddSingleton<LoginSessionWatcher>();
         services.AddSingleton<LoginSessionService>();
         services.AddHostedService<LoginSessionShutdown>();

@@ -11,7 +11,8 @@ namespace Polydev.Server.Login.Sessions;
 /// agent lost, no opening within the open window, the server's own time limit as a backstop, or an end asked for
 /// through the API (the agent is cancelled, so it tells the viewer). Then the sandbox is destroyed, never reused.
 /// </summary>
-public sealed class LoginSessionWatcher(SandboxAllocator sandboxes, LoginSessionMetrics metrics, TimeProvider clock, ILogger<LoginSessionWatcher> logger)
+public sealed class LoginSessionWatcher(
+    SandboxAllocator sandboxes, LoginSessionAccess access, LoginSessionMetrics metrics, TimeProvider clock, ILogger<LoginSessionWatcher> logger)
 {
     // The agent measures the time limit itself; the server's backstop strikes a little later so the agent's own end wins.
     private static readonly TimeSpan Backstop = TimeSpan.FromSeconds(15);
@@ -57,7 +58,15 @@ public sealed class LoginSessionWatcher(SandboxAllocator sandboxes, LoginSession
 
             if (first == agent.Completion)
             {
-                await EndAsync(session, Reason(await agent.Completion));
+                var reason = Reason(await agent.Completion);
+                if (reason == LoginSessionEndReasons.Connected)
+                {
+                    // Kept before the end is recorded, so whoever sees "connected" can fetch it.
+                    session.Credential = agent.Signals.Credential;
+                    reason = session.Credential is null ? LoginSessionEndReasons.LoginFailed : reason;
+                }
+
+                await EndAsync(session, reason);
                 return;
             }
 
@@ -89,9 +98,15 @@ public sealed class LoginSessionWatcher(SandboxAllocator sandboxes, LoginSession
         }
 
         await sandboxes.RetireAsync(session.Sandbox, "login_" + reason, CancellationToken.None);
+        await access.RevokeEgressAsync(session.UserId, session.EgressTokenId);
         var duration = (session.EndedAt ?? clock.GetUtcNow()) - session.CreatedAt;
         metrics.Active.Dec();
         metrics.Ended.WithLabels(reason).Inc();
+        if (session.Connect is { } provider)
+        {
+            metrics.Connects.WithLabels(provider, reason).Inc();
+        }
+
         metrics.Duration.Observe(duration.TotalSeconds);
         LoginSessionLog.Ended(logger, session.Id, reason, duration.TotalSeconds);
     }
@@ -104,6 +119,9 @@ public sealed class LoginSessionWatcher(SandboxAllocator sandboxes, LoginSession
         AgentExitReason.ChannelRefused => LoginSessionEndReasons.ChannelRefused,
         AgentExitReason.JobRefused => LoginSessionEndReasons.OpeningRefused,
         AgentExitReason.StreamFailed => LoginSessionEndReasons.StreamFailed,
+        AgentExitReason.Connected => LoginSessionEndReasons.Connected,
+        AgentExitReason.CredentialRefused => LoginSessionEndReasons.CredentialRefused,
+        AgentExitReason.LoginFailed => LoginSessionEndReasons.LoginFailed,
         null => LoginSessionEndReasons.SandboxLost,
         _ => LoginSessionEndReasons.StreamFailed,
     };

@@ -125,18 +125,9 @@ public sealed class AgentChannel : IAsyncDisposable
     }
 
     /// <summary>The next output-stream frame, unopened; null once the channel ended (see <see cref="Completion"/>).</summary>
-    public async ValueTask<OutputStreamFrame?> ReadOutputAsync(CancellationToken cancellationToken)
-    {
-        while (await _output.Reader.WaitToReadAsync(cancellationToken))
-        {
-            if (_output.Reader.TryRead(out OutputStreamFrame? frame))
-            {
-                return frame;
-            }
-        }
-
-        return null;
-    }
+    /// <remarks>One reader at a time (the channel is single-reader): a frame waiting is a frame read.</remarks>
+    public async ValueTask<OutputStreamFrame?> ReadOutputAsync(CancellationToken cancellationToken) =>
+        await _output.Reader.WaitToReadAsync(cancellationToken) && _output.Reader.TryRead(out OutputStreamFrame? frame) ? frame : null;
 
     /// <summary>
     /// After the final output chunk: waits up to <see cref="AgentChannelOptions.ExitTimeout"/> for the exit frame
@@ -236,8 +227,12 @@ public sealed class AgentChannel : IAsyncDisposable
 
                     await _output.Writer.WriteAsync(new OutputStreamFrame(frame.Payload, sequence, isFinal), _closing.Token);
                     break;
-                case AgentFrameType.Signal:
-                    await Signals.DeliverAsync(frame.Payload, _closing.Token);
+                case AgentFrameType.Signal or AgentFrameType.Credential:
+                    if (await Signals.DeliverAsync(frame, _closing.Token) is { } problem)
+                    {
+                        return AgentEnd.Lost(problem);
+                    }
+
                     break;
                 case AgentFrameType.Exit:
                     return AgentEnd.Exited(AgentExit.Decode(frame.Payload));

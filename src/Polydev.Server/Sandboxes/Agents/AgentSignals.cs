@@ -27,7 +27,29 @@ public sealed class AgentSignals(AgentFrameWriter writer)
         await writer.WriteAsync(AgentFrameType.Signal, message, cancellationToken);
     }
 
-    internal ValueTask DeliverAsync(byte[] message, CancellationToken cancellationToken) => _fromAgent.Writer.WriteAsync(message, cancellationToken);
+    /// <summary>
+    /// The credential a login agent captured (<see cref="AgentFrameType.Credential"/>): sealed to the user, opaque here;
+    /// null until it arrives. Set once; a second one ends the channel as a protocol error.
+    /// </summary>
+    public byte[]? Credential { get; private set; }
+
+    /// <summary>Takes a signal or credential frame from the agent; what is wrong with it, when it breaks the protocol.</summary>
+    internal async ValueTask<string?> DeliverAsync(AgentFrame frame, CancellationToken cancellationToken)
+    {
+        if (frame.Type == AgentFrameType.Signal)
+        {
+            await _fromAgent.Writer.WriteAsync(frame.Payload, cancellationToken);
+            return null;
+        }
+
+        if (Credential is not null || frame.Payload.Length == 0)
+        {
+            return "the agent sent a second or empty credential frame";
+        }
+
+        Credential = frame.Payload;
+        return null;
+    }
 
     internal void Complete() => _fromAgent.Writer.TryComplete();
 }

@@ -12,7 +12,7 @@ export const jobVersion = 1;
 export type CredentialType = "api_key" | "credential_file";
 
 /** `EventTypes`. */
-export type EventType = "accepted" | "start" | "text" | "tool_use" | "tool_result" | "result" | "error" | "retry" | "exit";
+export type EventType = "accepted" | "start" | "text" | "tool_use" | "tool_result" | "result" | "error" | "retry" | "exit" | "credential";
 
 /** `ExitReasons`. */
 export type ExitReason = "ok" | "timeout" | "output_limit" | "cli_error" | "killed";
@@ -39,6 +39,7 @@ export interface Job {
 export interface JobCredential {
   readonly type: string;
   readonly value: string;
+  readonly writeBackKey?: string;
 }
 
 export interface JobTurn {
@@ -125,6 +126,11 @@ export interface JobFailure {
   readonly detail?: string;
 }
 
+export interface CredentialEvent {
+  readonly type: "credential";
+  readonly sealed: string;
+}
+
 /** One event, the plaintext of one output chunk; `type` says which. */
 export type AgentEvent =
   | AcceptedEvent
@@ -135,4 +141,5 @@ export type AgentEvent =
   | ResultEvent
   | ErrorEvent
   | RetryEvent
-  | ExitEvent;
+  | ExitEvent
+  | CredentialEvent;
