@@ -8,7 +8,13 @@ namespace Polydev.Testing;
 public static class TestCertificates
 {
     /// <summary>A throw-away CA and a leaf certificate (with its key) for <c>localhost</c>, 127.0.0.1 and ::1, issued by it.</summary>
-    public static (X509Certificate2 Authority, X509Certificate2 Leaf) CreateLocalhost()
+    public static (X509Certificate2 Authority, X509Certificate2 Leaf) CreateLocalhost() => Create(["localhost"]);
+
+    /// <summary>
+    /// A throw-away CA and a leaf for <paramref name="hostNames"/> (and loopback), issued by it: a local stand-in for
+    /// real host names (a provider's sign-in servers) that a program trusting the CA cannot tell from them.
+    /// </summary>
+    public static (X509Certificate2 Authority, X509Certificate2 Leaf) Create(IReadOnlyList<string> hostNames)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -19,9 +25,13 @@ public static class TestCertificates
         using var ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(2));
 
         using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var leafRequest = new CertificateRequest("CN=localhost", leafKey, HashAlgorithmName.SHA256);
+        var leafRequest = new CertificateRequest("CN=" + hostNames[0], leafKey, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
+        foreach (var name in hostNames)
+        {
+            names.AddDnsName(name);
+        }
+
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
         leafRequest.CertificateExtensions.Add(names.Build());

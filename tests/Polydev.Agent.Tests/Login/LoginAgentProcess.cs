@@ -34,6 +34,9 @@ internal sealed class LoginAgentProcess : IAsyncDisposable
 
     public AgentExit? Exit { get; private set; }
 
+    /// <summary>The captured credential the agent sent (frame 0x08), as the server would keep it; null until then.</summary>
+    public byte[]? Credential { get; private set; }
+
     public Task<string> Stderr => _stderr;
 
     /// <summary>The agent's stderr, after killing it: for a failure's message.</summary>
@@ -47,9 +50,13 @@ internal sealed class LoginAgentProcess : IAsyncDisposable
         return await _stderr.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
-    public static async Task<LoginAgentProcess> StartAsync(params string[] arguments)
+    public static Task<LoginAgentProcess> StartAsync(params string[] arguments) => StartAsync(_ => { }, arguments);
+
+    /// <summary>Starts the agent after <paramref name="configure"/> set up its sandbox (fake CLIs, environment).</summary>
+    public static async Task<LoginAgentProcess> StartAsync(Action<AgentHarness> configure, params string[] arguments)
     {
         var harness = new AgentHarness();
+        configure(harness);
         var process = Process.Start(harness.StartInfo(["login", "--heartbeat-ms", "1000", .. arguments]))!;
         var agent = new LoginAgentProcess(process, harness);
         AgentFrame? hello = await agent._reader.ReadAsync();
@@ -103,6 +110,9 @@ internal sealed class LoginAgentProcess : IAsyncDisposable
                         return JsonSerializer.Deserialize(payload.Span, LoginJsonContext.Default.LoginSignal);
                     }
 
+                    break;
+                case AgentFrameType.Credential:
+                    Credential = frame.Payload;
                     break;
                 case AgentFrameType.Exit:
                     Exit = AgentExit.Decode(frame.Payload);

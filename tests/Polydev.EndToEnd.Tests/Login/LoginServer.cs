@@ -12,7 +12,8 @@ namespace Polydev.EndToEnd.Tests.Login;
 /// </summary>
 internal static class LoginServer
 {
-    public static Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string?>? moreSettings = null)
+    /// <param name="providers">Providers whose runtime kinds get a warm pool too (a run after connecting an account).</param>
+    public static Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string?>? moreSettings = null, IReadOnlyCollection<string>? providers = null)
     {
         var turnPort = ServerProcess.FreePort();
         var settings = new Dictionary<string, string?>
@@ -30,7 +31,7 @@ internal static class LoginServer
             settings[name] = value;
         }
 
-        return SandboxedServer.StartAsync([], SandboxedServer.NewServerId(), ServerProcess.FreePort(), moreSettings: settings);
+        return SandboxedServer.StartAsync(providers ?? [], SandboxedServer.NewServerId(), ServerProcess.FreePort(), moreSettings: settings);
     }
 
     /// <summary>Waits until the login pool has a warm sandbox (its Chromium and stream start only when a viewer opens it).</summary>

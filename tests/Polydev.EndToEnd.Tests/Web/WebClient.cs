@@ -118,6 +118,17 @@ public sealed class WebClient(IPage page)
         return await answer.GetAttributeAsync("data-status") ?? "";
     }
 
+    /// <summary>Signs in to an account made elsewhere (the terminal's), landing on the chats.</summary>
+    public async Task SignInAsync(string email, string password)
+    {
+        await Page.GotoAsync("/signin");
+        await WaitForPageAsync("signin");
+        await Page.GetByLabel("E-mail").FillAsync(email);
+        await Page.GetByLabel("Password").FillAsync(password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await WaitForPageAsync("chats", 60_000);
+    }
+
     public async Task UnlockAsync(string password)
     {
         await Page.GetByLabel("Password").FillAsync(password);

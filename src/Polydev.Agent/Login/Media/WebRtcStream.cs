@@ -36,6 +36,7 @@ internal sealed unsafe class WebRtcStream : IDisposable
     private nint _encoder;
     private Thread? _busWatcher;
     private volatile bool _disposed;
+    private readonly Lock _offering = new();
 
     private WebRtcStream(StreamSettings settings) => _settings = settings;
 
@@ -218,6 +219,19 @@ internal sealed unsafe class WebRtcStream : IDisposable
 
     private void CreateOffer()
     {
+        // On a pool thread: a session that ends at once (a login that failed before the viewer answered) may be disposing
+        // the stream right now; the offer is made under the lock Dispose takes before it frees the elements.
+        lock (_offering)
+        {
+            if (!_disposed)
+            {
+                CreateOfferLocked();
+            }
+        }
+    }
+
+    private void CreateOfferLocked()
+    {
         nint promise = Gst.gst_promise_new();
         try
         {
@@ -311,6 +325,27 @@ internal sealed unsafe class WebRtcStream : IDisposable
         }
 
         _busWatcher?.Join(TimeSpan.FromSeconds(1));
+        // An offer still being made holds the elements; a wait that never ends leaves them to the process's exit.
+        if (!_offering.TryEnter(TimeSpan.FromSeconds(2)))
+        {
+            _events.Writer.TryComplete();
+            return;
+        }
+
+        try
+        {
+            Free();
+        }
+        finally
+        {
+            _offering.Exit();
+        }
+
+        _events.Writer.TryComplete();
+    }
+
+    private void Free()
+    {
         foreach (nint handle in new[] { _input, _encoder, _webrtc, _pipeline })
         {
             if (handle != 0)
@@ -324,8 +359,6 @@ internal sealed unsafe class WebRtcStream : IDisposable
         {
             _self.Free();
         }
-
-        _events.Writer.TryComplete();
     }
 }
 

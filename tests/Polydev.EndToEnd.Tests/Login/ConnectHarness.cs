@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text;
+using Polydev.EndToEnd.Tests.Infrastructure;
+using Polydev.EndToEnd.Tests.Web;
+using Polydev.Testing;
+using Polydev.Testing.SignIn;
+
+namespace Polydev.EndToEnd.Tests.Login;
+
+/// <summary>
+/// Everything a test of connecting an account needs: the provider's sign-in double, the login image that trusts its CA,
+/// a server whose egress sends the provider's hosts to the double, a terminal signed up, and the same account signed in
+/// to the web client in Debian's chromium, which is the viewer a user would open.
+/// </summary>
+internal sealed class ConnectHarness : IAsyncDisposable
+{
+    private ConnectHarness(SignInStub stub, ServerProcess server, Cli cli, BrowserSession session, string password)
+    {
+        Stub = stub;
+        Server = server;
+        Cli = cli;
+        Session = session;
+        Password = password;
+    }
+
+    public SignInStub Stub { get; }
+
+    public ServerProcess Server { get; }
+
+    public Cli Cli { get; }
+
+    public BrowserSession Session { get; }
+
+    public string Password { get; }
+
+    public LoginViewerPage Viewer => new(Session.Page);
+
+    public static async Task<ConnectHarness> StartAsync(SignInStub stub, string provider, BrowserFixture browser, IReadOnlyDictionary<string, string?>? moreSettings = null)
+    {
+        await stub.StartAsync();
+        var image = await SignInLoginImage.EnsureAsync(stub.AuthorityPem);
+        var settings = new Dictionary<string, string?>(stub.EgressSettings())
+        {
+            ["POLYDEV_SANDBOXES__RUNTIMES__login__IMAGE"] = image,
+        };
+        foreach (var (name, value) in moreSettings ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
+
+        var server = await LoginServer.StartAsync(settings, [provider]);
+        var cli = new Cli(server.Url);
+        var email = $"connect-{Guid.NewGuid():N}@example.com";
+        var password = Needles.Canary("password");
+        await cli.SignupAsync(email, password);
+        var session = await browser.NewSessionAsync(server.Url);
+        await new WebClient(session.Page).SignInAsync(email, password);
+        await LoginServer.WaitForWarmAsync(server);
+        return new ConnectHarness(stub, server, cli, session, password);
+    }
+
+    /// <summary>Starts <c>polydev credentials login</c> without a browser; returns once it printed the viewer's link.</summary>
+    public async Task<CliLogin> StartLoginAsync(string provider, params string[] more)
+    {
+        var env = new Dictionary<string, string?> { ["POLYDEV_HOME"] = Cli.Home, ["POLYDEV_SERVER"] = Cli.Server, ["POLYDEV_SESSION"] = Cli.Session };
+        var login = new CliLogin(Process.Start(PolydevProcess.StartInfo(["credentials", "login", provider, "--no-browser", .. more], env))!);
+        var end = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (login.ViewerLink(Server.Url) is null)
+        {
+            if (login.Process.HasExited || DateTime.UtcNow > end)
+            {
+                await Task.Delay(300);
+                throw new Xunit.Sdk.XunitException($"polydev credentials login printed no viewer link: {login.Transcript}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        return login;
+    }
+
+    /// <summary>Opens the viewer's link inside the signed-in web client (as its own links do).</summary>
+    public async Task OpenViewerAsync(Uri viewer)
+    {
+        await Session.Page.EvaluateAsync("path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }", viewer.PathAndQuery + viewer.Fragment);
+        await Session.Page.Locator("[data-page=login-session]").WaitForAsync();
+        await Viewer.WaitForStreamingAsync("webrtc", 90_000);
+    }
+
+    /// <summary>Waits until the CLI's login put the consent page in the remote browser, then clicks it through the stream, as a user would.</summary>
+    public async Task ConsentAsync(string authorizePath, TimeSpan? timeout = null)
+    {
+        var end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (!Stub.Requests.Any(r => r.PathAndQuery.Contains(authorizePath, StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < end, $"The remote browser never asked for {authorizePath}; the double saw: {string.Join(", ", Stub.Requests.Select(r => r.PathAndQuery))}\n{Server.Logs}");
+            await Task.Delay(250);
+        }
+
+        // The consent page fills the window with one green link; wait until the stream shows it, then click it.
+        Assert.StartsWith("ok", await Viewer.WaitForColourAsync("#1a7f37", 30_000));
+        await Viewer.ClickScreenAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Session.DisposeAsync();
+        Cli.Dispose();
+        await Server.DisposeAsync();
+        await Stub.DisposeAsync();
+    }
+}
+
+/// <summary>A running <c>polydev credentials login</c>: its transcript (stdout and stderr as they come) and its end.</summary>
+internal sealed class CliLogin
+{
+    private readonly StringBuilder _transcript = new();
+    private readonly Task _reading;
+
+    public CliLogin(Process process)
+    {
+        Process = process;
+        process.StandardInput.Close();
+        _reading = Task.WhenAll(ReadAsync(process.StandardOutput), ReadAsync(process.StandardError));
+    }
+
+    public Process Process { get; }
+
+    public string Transcript
+    {
+        get
+        {
+            lock (_transcript)
+            {
+                return _transcript.ToString();
+            }
+        }
+    }
+
+    /// <summary>The viewer link the CLI printed (a line starting with the server's URL), once it has.</summary>
+    public Uri? ViewerLink(string server) =>
+        Transcript.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.StartsWith(server + "/login-sessions/", StringComparison.Ordinal)) is { } link ? new Uri(link) : null;
+
+    /// <summary>Waits for the CLI's end; its exit code and whole transcript.</summary>
+    public async Task<(int ExitCode, string Transcript)> WaitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await Process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Process.Kill(entireProcessTree: true);
+            throw new Xunit.Sdk.XunitException($"polydev credentials login did not finish within {timeout.TotalSeconds} s: {Transcript}");
+        }
+
+        await _reading.WaitAsync(TimeSpan.FromSeconds(5));
+        return (Process.ExitCode, Transcript);
+    }
+
+    private async Task ReadAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (_transcript)
+            {
+                _transcript.AppendLine(line);
+            }
+        }
+    }
+}
