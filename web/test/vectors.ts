@@ -61,4 +61,12 @@ export interface OutputStreamVectors {
   streamsThatMustFail: { description: string; startSequence: number; stream: string; failure: string }[];
 }
 
+export interface CredentialCaptureVectors {
+  purpose: string; tagInfo: string; recipientIkm: string; recipientPrivateKey: string; recipientPublicKey: string;
+  proofKey: string; tagKey: string;
+  captures: { ephemeralIkm: string; plaintext: string; sealedBox: string; tag: string; capture: string }[];
+  capturesThatMustNotOpen: { description: string; proofKey: string; capture: string; failure: "tag" | "box" | "shape" }[];
+}
+
 export const polydev = () => loadVectors<PolydevVectors>("polydev-crypto.json");
+export const credentialCaptures = () => loadVectors<CredentialCaptureVectors>("credential-capture.json");

@@ -9,6 +9,7 @@ import { generateUserKey, sealEnvelope, type EnvelopeContext } from "../src/cryp
 import { deriveRecoveryAuthKey, deriveRecoveryWrappingKey, formatRecoveryCode, generateRecoveryCode } from "../src/crypto/recovery.ts";
 import { generateUserKeyPair } from "../src/crypto/p256.ts";
 import { seal } from "../src/crypto/sealed-box.ts";
+import { sealCapture } from "../src/crypto/credential-capture.ts";
 import { sealOutputChunk } from "../src/crypto/output-stream.ts";
 import { loadVectors, vectorFileUrl, type PolydevVectors } from "../test/vectors.ts";
 
@@ -91,6 +92,27 @@ async function sealedBoxes() {
   return boxes;
 }
 
+// Credential captures as the agent makes them (the page only opens them; sealCapture is its test double), to the C#
+// vectors' recipient, so CredentialCapture.Open checks the tag and opens the box the TypeScript made.
+async function credentialCaptures() {
+  const recipient = loadVectors<PolydevVectors>("polydev-crypto.json").sealedBoxes[0]!;
+  const captures = [];
+  for (const plaintext of [
+    utf8(JSON.stringify({ version: 1, provider: "openai", file: JSON.stringify({ tokens: { refresh_token: "web-vector" } }), account: "bob@example.com", refreshable: true })),
+    new Uint8Array(0),
+  ]) {
+    const proofKey = randomBytes(32);
+    captures.push({
+      recipientPrivateKey: recipient.recipientPrivateKey,
+      recipientPublicKey: recipient.recipientPublicKey,
+      proofKey: toHex(proofKey),
+      plaintext: toHex(plaintext),
+      capture: toHex(await sealCapture(fromHex(recipient.recipientPublicKey), proofKey, plaintext)),
+    });
+  }
+  return captures;
+}
+
 async function outputStream() {
   const keyBytes = randomBytes(32);
   const key = await importAesGcmKey(keyBytes);
@@ -114,6 +136,7 @@ const file = {
     await account("Non-ASCII password typed decomposed", "caf\u0065\u0301 \u1112\u1161\u11AB pass"),
   ],
   sealedBoxes: await sealedBoxes(),
+  credentialCaptures: await credentialCaptures(),
   outputStream: await outputStream(),
 };
 

@@ -17,6 +17,7 @@ public sealed class WebVectorTests
 
     public static TheoryData<int> AccountIndexes => Indexes("accounts");
     public static TheoryData<int> SealedBoxIndexes => Indexes("sealedBoxes");
+    public static TheoryData<int> CredentialCaptureIndexes => Indexes("credentialCaptures");
 
     [Theory]
     [MemberData(nameof(AccountIndexes))]
@@ -107,6 +108,21 @@ public sealed class WebVectorTests
 
         Assert.Equal(box.Text("recipientPublicKey"), Hex(recipient.PublicKey));
         Assert.Equal(box.Text("plaintext"), Hex(SealedBox.Open(recipient, box.Bytes("sealedBox"), box.Text("purpose"))));
+    }
+
+    [Theory]
+    [MemberData(nameof(CredentialCaptureIndexes))]
+    public void Browser_made_credential_captures_open_with_the_proof_key_and_no_other(int index)
+    {
+        JsonNode capture = Item("credentialCaptures", index);
+        using UserKeyPair recipient = UserKeyPair.ImportPrivateKey(capture.Bytes("recipientPrivateKey"));
+        byte[] proofKey = capture.Bytes("proofKey");
+
+        Assert.Equal(capture.Text("plaintext"), Hex(CredentialCapture.Open(recipient, proofKey, capture.Bytes("capture"))));
+
+        proofKey[0] ^= 0x01;
+        var error = Assert.ThrowsAny<CryptographicException>(() => CredentialCapture.Open(recipient, proofKey, capture.Bytes("capture")));
+        Assert.Contains("tag is wrong", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

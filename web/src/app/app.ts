@@ -173,7 +173,8 @@ export class App implements ShellActions {
     }
 
     if (!this.session) {
-      this.returnTo = url.pathname + url.search;
+      // The fragment too: a login session the terminal started carries its keys there (pages/login-session.ts).
+      this.returnTo = url.pathname + url.search + url.hash;
       return this.navigate(signInPath, { replace: true, ...(this.pendingNotice ? { notice: this.pendingNotice } : {}) });
     }
     if (!this.keys && !this.recalled && this.lockReason === "reload") {

@@ -7,3 +7,4 @@ export * from "./p256.ts";
 export * as hpke from "./hpke.ts";
 export * as sealedBox from "./sealed-box.ts";
 export * from "./output-stream.ts";
+export * as credentialCapture from "./credential-capture.ts";

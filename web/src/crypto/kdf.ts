@@ -87,6 +87,13 @@ export function hkdfAesKey(ikm: CryptoKey, info: string): Promise<CryptoKey> {
     { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
 }
 
+/** HKDF-SHA256(IKM, salt = empty, info), 32 bytes, straight into a non-extractable HMAC-SHA256 key (sign and verify). */
+export function hkdfHmacKey(ikm: CryptoKey, info: string): Promise<CryptoKey> {
+  return subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: emptySalt, info: utf8(info) }, ikm,
+    { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign", "verify"]);
+}
+
 export const authInfo = "polydev/auth";
 export const kekInfo = "polydev/kek";
 

@@ -130,6 +130,7 @@ export class Api {
   listCredentials(provider?: T.Provider, signal?: AbortSignal): Promise<T.CredentialResponse[]> {
     return this.allPages(provider ? `${routes.credentials}?provider=${provider}` : routes.credentials, signal);
   }
+  getCredential(id: string, signal?: AbortSignal): Promise<T.CredentialResponse> { return this.json("GET", routes.credential(id), undefined, signal); }
   createCredential(request: T.CreateCredentialRequest): Promise<T.CredentialResponse> { return this.json("POST", routes.credentials, request); }
   updateCredential(id: string, request: T.UpdateCredentialRequest): Promise<T.CredentialResponse> { return this.json("PUT", routes.credential(id), request); }
   deleteCredential(id: string): Promise<void> { return this.call("DELETE", routes.credential(id)); }

@@ -1,5 +1,6 @@
-// The login sessions API (docs/login-sessions.md) as the viewer uses it: start (lease a login sandbox), open (hand it
-// the sealed opening; answers a one-time channel ticket), reconnect, report (metadata for the metrics), end, status.
+// The login sessions API (docs/login-sessions.md) as the viewer uses it: start (lease a login sandbox, optionally to
+// connect a provider account), open (hand it the sealed opening; answers a one-time channel ticket), reconnect, report
+// (metadata for the metrics), end, status, and the credential a connecting session captured (still sealed and tagged).
 import type { Api } from "../api/client.ts";
 
 export interface IceServer {
@@ -17,6 +18,10 @@ export interface LoginSessionCreated {
   readonly openBy: string;
   readonly expiresAt: string;
   readonly idleSeconds: number;
+  /** The user's egress port as the sandbox reaches it, with this session's own proxy token: the remote browser's only way out. */
+  readonly proxyUrl?: string | null;
+  /** The provider whose account the session connects; null for a plain remote browser. */
+  readonly connect?: string | null;
 }
 
 /** LoginSessionResponse: metadata only. */
@@ -29,6 +34,14 @@ export interface LoginSessionStatus {
   readonly icePath: string | null;
   readonly endedAt: string | null;
   readonly endReason: string | null;
+  readonly connect?: string | null;
+  /** A connecting session captured a credential, which waits for the client at …/credential. */
+  readonly hasCredential?: boolean;
+}
+
+/** LoginSessionCredentialResponse: the capture (tag and sealed box), base64. Only the user's client can check and open it. */
+export interface LoginSessionCredential {
+  readonly sealedCredential: string;
 }
 
 export interface ChannelTicket {
@@ -50,8 +63,9 @@ const base = "/api/login-sessions";
 export class LoginSessionsClient {
   constructor(private readonly api: Api) {}
 
-  start(signal?: AbortSignal): Promise<LoginSessionCreated> {
-    return this.api.json("POST", base, undefined, signal);
+  /** `connect` names the provider whose account the session connects (StartLoginSessionRequest); none: a plain remote browser. */
+  start(signal?: AbortSignal, connect?: string): Promise<LoginSessionCreated> {
+    return this.api.json("POST", base, connect === undefined ? undefined : { connect }, signal);
   }
 
   /** The connection details of a session started elsewhere (`polydev login-sessions start`), before it is opened. */
@@ -73,6 +87,10 @@ export class LoginSessionsClient {
 
   report(id: string, report: LoginSessionReport): Promise<void> {
     return this.api.call("POST", `${base}/${id}/report`, report);
+  }
+
+  credential(id: string, signal?: AbortSignal): Promise<LoginSessionCredential> {
+    return this.api.json("GET", `${base}/${id}/credential`, undefined, signal);
   }
 
   end(id: string): Promise<LoginSessionStatus> {

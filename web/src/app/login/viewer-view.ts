@@ -27,6 +27,8 @@ export class ViewerView {
   private readonly clipboard: HTMLOutputElement;
   private readonly ending: HTMLParagraphElement;
   private readonly pasteBox: HTMLTextAreaElement;
+  private readonly title: HTMLHeadingElement;
+  private readonly purpose: HTMLParagraphElement;
   private input: RTCDataChannel | null = null;
   private observer: ResizeObserver | null = null;
   private resizeTimer = 0;
@@ -46,8 +48,10 @@ export class ViewerView {
       button("Copy from remote", () => controls.copy(), { "data-action": "copy" }),
       button("Full screen", () => void this.stage.requestFullscreen?.().catch(() => undefined), { "data-action": "fullscreen" }),
       button("End session", () => controls.end(), { "data-action": "end", class: "danger" }));
-    this.root = h("section", { class: "page viewer" },
-      h("h1", {}, "Remote browser"),
+    this.title = h("h1", {}, "Remote browser");
+    this.purpose = h("p", { class: "hint", hidden: true });
+    this.root = h("section", { class: "page viewer", "data-state": "starting" },
+      this.title, this.purpose,
       this.status, this.qualityLine, controlsBar,
       h("p", { class: "muted" }, "Remote clipboard: ", this.clipboard),
       this.ending, this.stage);
@@ -68,8 +72,17 @@ export class ViewerView {
     };
   }
 
+  /** The session connects `provider`'s account: say so above the remote browser. */
+  connecting(provider: string, cli: string, forTerminal: boolean): void {
+    this.root.dataset["connect"] = provider;
+    this.title.textContent = `Connect ${cli}`;
+    this.purpose.hidden = false;
+    this.purpose.textContent = `Sign in to your account in the remote browser below. ${cli} signs in there by itself; its credential comes back sealed to your key, ${forTerminal ? "for the terminal that started this session" : "and is stored in your vault"}. The server cannot read it.`;
+  }
+
   state(state: ViewerState, words: string, path?: "webrtc" | "vnc"): void {
     this.status.dataset["state"] = state;
+    this.root.dataset["state"] = state;
     if (path) this.status.dataset["path"] = path;
     this.status.textContent = words;
   }
@@ -134,7 +147,24 @@ export class ViewerView {
   }
 
   ended(sentence: string, reason: string | null): void {
-    this.state("ended", "Session ended.");
+    this.finish("ended", "Session ended.", sentence, reason);
+  }
+
+  /** The account is connected: `account` and `credentialId` when this page stored it (for tests as data-account, data-credential). */
+  connected(sentence: string, account: string | null, credentialId: string | null): void {
+    this.finish("connected", "Connected.", sentence, "connected");
+    if (account !== null) this.root.dataset["account"] = account;
+    if (credentialId !== null) this.root.dataset["credential"] = credentialId;
+  }
+
+  /** The session ended connected, but its capture could not be checked, opened or stored. */
+  connectFailed(sentence: string): void {
+    this.finish("connect-failed", "Not connected.", sentence, "connected");
+  }
+
+  private finish(state: "ended" | "connected" | "connect-failed", words: string, sentence: string, reason: string | null): void {
+    this.state("ended", words);
+    this.root.dataset["state"] = state;
     this.ending.hidden = false;
     this.ending.textContent = sentence;
     if (reason !== null) this.ending.dataset["reason"] = reason;

@@ -1,18 +1,21 @@
 // One login session in the page: start or attach, seal the opening, connect the channel, then show the remote browser
 // over WebRTC, or over the sealed VNC fallback when WebRTC cannot connect. Everything the server relays is sealed
-// under a session key this page made and only the sandbox can open (docs/login-sessions.md).
+// under a session key this page made and only the sandbox can open (docs/login-sessions.md). A session that connects a
+// provider account ends `connected`; then the capture is fetched, checked and stored (or left to the terminal).
 import { fromBase64, randomBytes, toBase64, utf8 } from "../../crypto/bytes.ts";
 import { seal } from "../../crypto/sealed-box.ts";
 import { SessionChannelCipher } from "../../crypto/session-channel.ts";
+import { userMessage } from "../api/errors.ts";
 import { SessionChannel, type LoginSignal } from "./channel.ts";
+import { connectMismatch, type ConnectRequest } from "./connect.ts";
 import { captureInput, type RemoteSize } from "./input.ts";
+import { loginOpening, openingPurpose } from "./opening.ts";
 import { LoginSessionsClient, type LoginSessionCreated } from "./sessions.ts";
 import { decodableCodecs, ViewerStream } from "./stream.ts";
 import { loadRfb, SealedVncChannel, type Rfb } from "./vnc.ts";
-import { endingSentence, isKnownEnding, tamperedSentence } from "./words.ts";
+import { cliName, endingSentence, isKnownEnding, tamperedSentence } from "./words.ts";
 import type { ViewerView } from "./viewer-view.ts";
 
-const openingPurpose = "login.session";
 const connectTimeoutMs = 12_000;
 const reportEveryMs = 10_000;
 
@@ -25,6 +28,22 @@ export interface ViewerOptions {
   readonly forceVnc: boolean;
   /** A fixed remote screen size instead of the stage's (the benchmark's 1280×800). */
   readonly size: RemoteSize | null;
+  /** The session connects a provider account; null for a plain remote browser. */
+  readonly connect: ViewerConnect | null;
+}
+
+export interface ViewerConnect {
+  readonly request: ConnectRequest;
+  /** Once the session ended `connected`: fetch, check, open and store the capture, or leave it to the terminal. */
+  finish(sessionId: string): Promise<ConnectOutcome>;
+}
+
+export interface ConnectOutcome {
+  readonly sentence: string;
+  /** The connected account, when this page stored it and the CLI named one. */
+  readonly account: string | null;
+  /** The vault record this page stored; null when the terminal stores it. */
+  readonly credentialId: string | null;
 }
 
 export class LoginViewer {
@@ -35,6 +54,9 @@ export class LoginViewer {
   private openedAt = 0;
   private firstFrameMs: number | null = null;
   private ended = false;
+  /** The page went away: nothing more is shown or stored. */
+  private gone = false;
+  private sessionId: string | null = null;
   private agentEnding: string | null = null;
   private readonly timers: number[] = [];
   private stopInput: (() => void) | null = null;
@@ -43,28 +65,38 @@ export class LoginViewer {
 
   /** `id` null starts a new session; otherwise attaches to one started elsewhere (`polydev login-sessions start`). */
   async run(id: string | null, signal: AbortSignal): Promise<void> {
-    this.view.state("starting", "Starting a remote browser…");
-    const created = id === null ? await this.sessions.start(signal) : await this.sessions.attach(id, signal);
+    const connect = this.options.connect?.request ?? null;
+    this.view.state("starting", connect === null ? "Starting a remote browser…" : `Starting a remote browser for the ${cliName(connect.provider)} sign-in…`);
+    const created = id === null ? await this.sessions.start(signal, connect?.provider) : await this.sessions.attach(id, signal);
+    this.sessionId = created.id;
     this.view.sessionStarted(created.id);
+    // The opening says what the agent does; the server's word on the session must agree with the page's.
+    const mismatch = connectMismatch(created.connect, connect);
+    if (mismatch !== null) {
+      if (id === null) void this.sessions.end(created.id).catch(() => undefined);
+      throw new Error(mismatch);
+    }
     const size = this.options.size ?? this.view.stageSize();
     this.remote = { ...size };
     const sessionKey = randomBytes(32);
     const cipher = await SessionChannelCipher.forViewer(sessionKey);
-    const opening = utf8(JSON.stringify({
-      version: 1,
-      sessionKey: toBase64(sessionKey),
-      iceServers: created.sandboxIceServers,
-      width: size.width,
-      height: size.height,
+    const opening = utf8(JSON.stringify(loginOpening({
+      sessionKey,
+      sandboxIceServers: created.sandboxIceServers,
+      size,
       codecs: decodableCodecs(this.options.codec),
-      ...(this.options.startUrl === null ? {} : { startUrl: this.options.startUrl }),
-    }));
+      startUrl: this.options.startUrl,
+      proxyUrl: created.proxyUrl,
+      connect,
+    })));
     let sealedOpening: Uint8Array;
     try {
       sealedOpening = await seal(fromBase64(created.sandboxPublicKey), opening, openingPurpose);
     } finally {
       opening.fill(0);
       sessionKey.fill(0);
+      // The terminal's proof key is the terminal's to check with; this page needs no copy once it is sealed.
+      if (connect?.forTerminal) connect.proofKey.fill(0);
     }
     if (signal.aborted) return;
     const ticket = await this.sessions.open(created.id, toBase64(sealedOpening), signal);
@@ -74,7 +106,7 @@ export class LoginViewer {
       screen: (bytes) => this.vnc?.channel.deliver(bytes),
       closed: (reason, tampered) => this.end(
         tampered ? tamperedSentence : isKnownEnding(reason) || this.agentEnding === null ? endingSentence(reason) : this.agentEnding,
-        created.id, reason, tampered),
+        reason, tampered),
     });
     this.view.state("connecting", "Connecting…");
     this.startStream(created);
@@ -100,6 +132,11 @@ export class LoginViewer {
   }
 
   dispose(): void {
+    this.gone = true;
+    this.stop();
+  }
+
+  private stop(): void {
     this.ended = true;
     for (const timer of this.timers) clearInterval(timer);
     this.stopInput?.();
@@ -135,7 +172,7 @@ export class LoginViewer {
     else if (message.type === "end") {
       // The server's close follows at once with the reason it recorded; the agent's words stand in if it does not.
       this.agentEnding = message.reason ?? null;
-      this.timers.push(window.setTimeout(() => this.end(this.agentEnding ?? endingSentence(null), null, null), 3000));
+      this.timers.push(window.setTimeout(() => this.end(this.agentEnding ?? endingSentence(null), null), 3000));
     }
   }
 
@@ -194,11 +231,34 @@ export class LoginViewer {
     void this.sessions.report(id, { path: "vnc" }).catch(() => undefined);
   }
 
-  private end(sentence: string, id: string | null, reason: string | null, tampered = false): void {
+  private end(sentence: string, reason: string | null, tampered = false): void {
     if (this.ended) return;
-    this.dispose();
-    this.view.ended(sentence, tampered ? "tampered" : reason);
+    this.stop();
+    const id = this.sessionId;
     // This page refused the channel: the sandbox may not know yet, so the session is ended on the server too.
     if (tampered && id !== null) void this.sessions.end(id).catch(() => undefined);
+    if (this.options.connect !== null && !tampered && id !== null) {
+      void this.endConnect(this.options.connect, id, sentence, reason);
+      return;
+    }
+    this.view.ended(sentence, tampered ? "tampered" : reason);
+  }
+
+  /** A connecting session ended: when it ended `connected`, its capture is taken in (ConnectOutcome). */
+  private async endConnect(connect: ViewerConnect, id: string, sentence: string, reason: string | null): Promise<void> {
+    // The server's close names the reason; when only the agent's end signal came, the session's status says it.
+    const ending = reason ?? await this.sessions.status(id).then((status) => status.endReason, () => null);
+    if (this.gone) return;
+    if (ending !== "connected") {
+      this.view.ended(ending === reason ? sentence : endingSentence(ending), ending);
+      return;
+    }
+    this.view.state("ended", connect.request.forTerminal ? "Connected." : "Storing the credential in your vault…");
+    try {
+      const outcome = await connect.finish(id);
+      if (!this.gone) this.view.connected(outcome.sentence, outcome.account, outcome.credentialId);
+    } catch (error) {
+      if (!this.gone) this.view.connectFailed(userMessage(error));
+    }
   }
 }

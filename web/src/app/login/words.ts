@@ -1,4 +1,5 @@
-// What the viewer says about a session's end, in words a user acts on (the reasons are LoginSessionEndReasons).
+// What the viewer says about a session's end, in words a user acts on (the reasons are LoginSessionEndReasons; the
+// terminal says the same in src/Polydev.Client/LoginSessions/LoginSessionEnding.cs).
 
 const endings: Readonly<Record<string, string>> = {
   ended_by_user: "You ended this session.",
@@ -10,6 +11,9 @@ const endings: Readonly<Record<string, string>> = {
   stream_failed: "The remote browser or its screen stream stopped working. Start a new session.",
   not_opened: "This session was not opened in time. Start a new one.",
   server_stopped: "The Polydev server stopped. Start a new session.",
+  connected: "The account was connected.",
+  login_failed: "The CLI's sign-in ended without a credential (refused or cancelled on the sign-in page). Nothing was stored.",
+  credential_refused: "The CLI wrote a credential of a shape Polydev cannot use. Nothing was stored.",
 };
 
 export function isKnownEnding(reason: string | null | undefined): boolean {
@@ -23,3 +27,18 @@ export function endingSentence(reason: string | null | undefined): string {
 /** When this page itself finds a message from the sandbox that fails authentication. */
 export const tamperedSentence =
   "A message from the remote browser was changed or forged on the way (it failed authentication under this session's key). The session was refused.";
+
+const cliNames: Readonly<Record<string, string>> = { anthropic: "Claude Code", openai: "Codex", google: "Gemini CLI" };
+
+/** The provider's CLI as people call it (Providers.CliName). */
+export function cliName(provider: string): string {
+  return cliNames[provider] ?? `The ${provider} CLI`;
+}
+
+/** A session this page connected: the credential is stored in the vault. */
+export function connectedSentence(provider: string, account: string | null): string {
+  return `Connected ${cliName(provider)}${account ? ` as ${account}` : ""}.`;
+}
+
+/** A session the terminal started: it checks and stores the credential itself. */
+export const connectedForTerminalSentence = "Connected — your terminal stores the credential.";

@@ -5,12 +5,13 @@ import { userMessage } from "../api/errors.ts";
 import { button, h, heading, link, uid } from "../ui/dom.ts";
 import { Notice } from "../ui/feedback.ts";
 import { loadCredentialOptions, openRunCredential, type CredentialOption } from "../run/credential-choice.ts";
-import type { RunRequest } from "../run/execution-run.ts";
+import type { CredentialWriteBack, RunRequest } from "../run/execution-run.ts";
 import { ExecutionsClient } from "../run/executions.ts";
 import { conversationHistory } from "../run/history.ts";
 import { PerspectivesRun, type Perspective } from "../run/perspectives.ts";
 import { providerIds, providerName } from "../run/words.ts";
 import { ChatVault, type Chat, type ChatMessageBody } from "../vault/chats.ts";
+import { openRefresh, replaceRefreshed } from "../vault/connected-accounts.ts";
 import type { RuntimesResponse } from "../api/types.ts";
 import { chatTitle, deleteConfirm, renameForm } from "./chat-actions.ts";
 import { conversationItems, messageView } from "./conversation.ts";
@@ -81,6 +82,13 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
     }
   }
 
+  // A connected account's run may refresh its token: the new file comes back sealed to the user's own key (from the
+  // private key this page holds) and replaces the stored one, as `polydev run` does (ConnectedAccounts.ReplaceAsync).
+  const writeBack: CredentialWriteBack = {
+    publicKey: ctx.keys.publicKey,
+    store: async (provider, recordId, sealed) => replaceRefreshed(ctx.api, ctx.keys, recordId, await openRefresh(ctx.keys, sealed, provider)),
+  };
+
   composer.onSend = async (prompt, choices) => {
     const requests: RunRequest[] = [];
     for (const { option, model } of choices) {
@@ -93,6 +101,7 @@ function render(ctx: PageContext, setActive: (run: PerspectivesRun | null) => vo
         provider: option.provider, credential, prompt, model,
         credentialName: { label: option.label, kind: credential.type === "api_key" ? "API key" : "sign-in" },
         history: conversationHistory(thread, option.provider),
+        writeBack,
       });
     }
     const pending = h("li", { class: "pending" }, messageView({ role: "user", text: prompt, provider: null, model: null }));

@@ -1,8 +1,11 @@
-// Providers: the user's credentials per provider, decrypted here to show label and type (never the secret); add an
-// API key (with an optional endpoint and CA bundle under "Advanced"); remove one after a confirmation. The "connect
-// account" flow (a provider login in a sandbox, streamed over WebRTC) arrives later and has its place marked.
+// Providers: the user's credentials per provider, decrypted here to show label and type (never the secret), and for a
+// connected account its account and token expiry with a warning before it lapses (vault/credential-status.ts); add an
+// API key (with an optional endpoint and CA bundle under "Advanced"); connect an account (the provider CLI's own
+// sign-in in a login session, /login-sessions/new?connect=PROVIDER); remove one after a confirmation.
 import { providerNames, providers, type Provider } from "../api/types.ts";
-import { addCredential, apiKeyType, describeType, listCredentials, type OpenedCredential } from "../vault/credentials.ts";
+import { cliName } from "../login/words.ts";
+import { credentialStatus } from "../vault/credential-status.ts";
+import { addCredential, apiKeyType, describeType, listCredentials, oauthType, type OpenedCredential } from "../vault/credentials.ts";
 import { button, field, h, heading } from "../ui/dom.ts";
 import { Notice, whileBusy } from "../ui/feedback.ts";
 import type { Page, PageContext } from "./page.ts";
@@ -43,7 +46,7 @@ export function providersPage(): Page {
   };
 }
 
-/** One provider: its credentials, the add form, and the connect-account placeholder. */
+/** One provider: its credentials, the add form, and connecting an account. */
 class ProviderSection {
   readonly root: HTMLElement;
   private readonly list: HTMLUListElement;
@@ -60,8 +63,9 @@ class ProviderSection {
       this.addForm(name),
       h("div", { class: "connect-account", "data-slot": "connect-account" },
         h("h3", {}, "Connect account"),
-        h("p", { class: "muted" }, `Coming soon: sign in to your ${name.split(" ")[0]} account in a secure browser session, instead of pasting an API key.`),
-        h("button", { type: "button", disabled: true }, "Connect account (coming soon)")));
+        h("p", { class: "muted" }, `Sign in to your ${name.split(" ")[0]} account with ${cliName(provider)}'s own sign-in, in a remote browser, instead of pasting an API key. The credential is sealed to you: the server cannot read it.`),
+        button("Connect account", () => ctx.shell.navigate(`/login-sessions/new?connect=${provider}`),
+          { class: "primary", "data-action": "connect-account", "aria-label": `Connect ${name.split(" ")[0]} account` })));
   }
 
   show(credentials: readonly OpenedCredential[]): void {
@@ -74,13 +78,20 @@ class ProviderSection {
   }
 
   private item(credential: OpenedCredential): HTMLLIElement {
-    const label = credential.secret ? credential.secret.label : "Unreadable credential";
-    const detail = credential.secret
-      ? [describeType(credential.secret.type), credential.secret.baseUrl ? `via ${credential.secret.baseUrl}` : null].filter(Boolean).join(", ")
+    const { secret } = credential;
+    const label = secret ? secret.label : "Unreadable credential";
+    const oauth = secret?.type === oauthType;
+    const status = secret && oauth ? credentialStatus(secret) : null;
+    const detail = secret
+      ? [describeType(secret.type), oauth && secret.account ? secret.account : null, status ? `expires: ${status.text}` : null,
+        secret.baseUrl ? `via ${secret.baseUrl}` : null].filter(Boolean).join(", ")
       : credential.error;
-    const li = h("li", { class: "credential" });
+    const li = h("li", { class: "credential", "data-credential-id": credential.id, "data-type": secret?.type });
     const remove = button("Remove", () => confirmRemoval(), { "aria-label": `Remove ${label}` });
-    const body = () => h("div", { class: "credential-text" }, h("span", { class: "credential-label" }, label), h("span", { class: "muted" }, detail ?? ""));
+    const body = () => h("div", { class: "credential-text" },
+      h("span", { class: "credential-label" }, label),
+      h("span", { class: "muted" }, detail ?? ""),
+      status?.warning ? h("span", { class: "credential-warning", role: "note" }, status.warning) : null);
     li.append(body(), remove);
 
     const confirmRemoval = () => {

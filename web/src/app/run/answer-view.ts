@@ -21,6 +21,7 @@ export class AnswerView {
   private readonly problem: HTMLParagraphElement;
   private readonly details: HTMLDetailsElement;
   private readonly usage: HTMLParagraphElement;
+  private readonly note: HTMLParagraphElement;
   private readonly timeline: HTMLParagraphElement;
   private readonly model: HTMLSpanElement;
   private readonly textNodes = new Map<TextPart, Text>();
@@ -34,11 +35,12 @@ export class AnswerView {
     this.problem = h("p", { class: "answer-problem", role: "alert", hidden: true });
     this.details = h("details", { class: "answer-details", hidden: true });
     this.usage = h("p", { class: "answer-usage hint", hidden: true });
+    this.note = h("p", { class: "answer-note hint", role: "status", hidden: true });
     this.timeline = h("p", { class: "answer-timeline hint", "aria-label": "Timeline" });
     this.cancelButton = button("Cancel", onCancel, { class: "secondary", "aria-label": `Cancel ${answer.providerName}` });
     this.root = h("article", { class: "answer", "data-provider": answer.provider, "aria-label": `${answer.providerName}'s answer` },
       h("header", { class: "answer-header" }, h("h3", {}, answer.providerName), this.model, this.cancelButton),
-      this.status, this.timeline, this.body, this.problem, this.details, this.usage);
+      this.status, this.timeline, this.body, this.problem, this.details, this.usage, this.note);
     this.root.dataset["status"] = answer.status;
   }
 
@@ -80,6 +82,8 @@ export class AnswerView {
     const usage = answer.isFinished ? usageLine(answer.usage) : "";
     this.usage.hidden = usage === "";
     this.usage.textContent = usage;
+    this.note.hidden = answer.note === "";
+    this.note.textContent = answer.note;
     const detail = answer.failure?.detail;
     this.details.hidden = detail === undefined || detail === "";
     if (!this.details.hidden) {

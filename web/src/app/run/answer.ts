@@ -38,6 +38,8 @@ export class Answer {
   cancelled = false;
   /** Why the run failed, as the agent classified it; what the CLI said is its `detail`, behind a disclosure. */
   failure: { readonly kind: string; readonly status?: number | undefined; readonly detail?: string | undefined } | undefined;
+  /** Something to know after the run that is not its outcome ("" when none): the sign-in was refreshed and stored. */
+  note = "";
   /** The latest retry the CLI reported, in words ("" when none): shown while it runs. */
   retrying = "";
   /** Tokens and cost as the CLI reported them in its result, when it did. */
@@ -143,6 +145,9 @@ export class Answer {
               ? failureMessage(this.provider, event.failure, this.credential)
               : exitMessage(this.provider, event.reason, event.exitCode, this.lastError ?? this.stderrLine());
         return { kind: "status" };
+      case "credential":
+        // Not part of the answer: the run stores the refreshed credential once it ends (execution-run.ts).
+        return { kind: "none" };
       case "stopped":
         this.retrying = "";
         this.status = event.reason === "cancelled" ? "cancelled" : event.state === "succeeded" ? "done" : "failed";

@@ -1,9 +1,11 @@
 // Which of the user's credentials a run can use. The list shows labels only; the secret is opened from its
-// envelope again at the moment of sending, goes into the sealed job, and is not kept by the page afterwards.
+// envelope again at the moment of sending, goes into the sealed job, and is not kept by the page afterwards. A
+// connected account (type oauth) runs as the CLI's credential file, and keeps its record id so a refreshed file
+// from the run can replace it.
 import type { Keys } from "../account/keys.ts";
 import type { Api } from "../api/client.ts";
 import type { CredentialResponse } from "../api/types.ts";
-import { openCredential } from "../vault/credentials.ts";
+import { jobCredentialType, oauthType, openCredential } from "../vault/credentials.ts";
 import type { RunCredential } from "./execution-run.ts";
 import { isUsableBaseUrl } from "./job.ts";
 import { providerIds } from "./words.ts";
@@ -28,7 +30,7 @@ export async function loadCredentialOptions(api: Api, keys: Keys, signal?: Abort
     if (list === undefined) continue;
     try {
       const { label, type } = await openCredential(keys, record);
-      if (type === "api_key" || type === "credential_file") list.push({ id: record.id, provider: record.provider, label, record });
+      if (jobCredentialType(type) !== null) list.push({ id: record.id, provider: record.provider, label, record });
     } catch {
       // Listed on the Providers page with its error; here it simply cannot be chosen.
     }
@@ -40,9 +42,10 @@ export async function loadCredentialOptions(api: Api, keys: Keys, signal?: Abort
 export async function openRunCredential(keys: Keys, option: CredentialOption): Promise<RunCredential | null> {
   try {
     const { type, secret, baseUrl, caBundle } = await openCredential(keys, option.record);
-    if (type !== "api_key" && type !== "credential_file") return null;
+    const jobType = jobCredentialType(type);
+    if (jobType === null) return null;
     if (baseUrl !== undefined && !isUsableBaseUrl(baseUrl)) return null;
-    return { type, secret, baseUrl, caBundle };
+    return { type: jobType, secret, baseUrl, caBundle, ...(type === oauthType ? { recordId: option.id } : {}) };
   } catch {
     return null;
   }

@@ -5,8 +5,8 @@
 // added to the contract and not read here fails the type check.
 
 import type {
-  AcceptedEvent, AgentEvent, ErrorEvent, EventUsage, ExitEvent, JobFailure, ResultEvent, RetryEvent, StartEvent, TextEvent,
-  ToolResultEvent, ToolUseEvent,
+  AcceptedEvent, AgentEvent, CredentialEvent, ErrorEvent, EventUsage, ExitEvent, JobFailure, ResultEvent, RetryEvent, StartEvent,
+  TextEvent, ToolResultEvent, ToolUseEvent,
 } from "./contract.generated.ts";
 import { present } from "./contract.ts";
 
@@ -63,6 +63,11 @@ function toEvent(e: Json): AgentEvent | null {
       return present<ExitEvent>({
         type: "exit", exitCode: num(e["exitCode"]), reason: str(e["reason"]) ?? "unknown", failure: failure(e["failure"]),
       });
+    case "credential": {
+      // The CLI rewrote its credential file (a refreshed token): sealed to the user, stored once the run ends.
+      const sealed = str(e["sealed"]);
+      return sealed === undefined || sealed === "" ? null : present<CredentialEvent>({ type: "credential", sealed });
+    }
     default:
       return null;
   }

@@ -28,6 +28,11 @@ export interface JobInput {
   readonly proxyUrl?: string | undefined;
   readonly baseUrl?: string | undefined;
   readonly caBundle?: string | undefined;
+  /**
+   * For an OAuth credential whose vault record is known: the user's own public key (65 bytes). When the CLI rewrites
+   * its credential file during the run, the agent seals the new one to it in a `credential` event.
+   */
+  readonly writeBackKey?: Uint8Array | undefined;
 }
 
 /**
@@ -38,7 +43,10 @@ export function jobJson(input: JobInput, outputKey: Uint8Array): Job {
   return present<Job>({
     version: jobVersion,
     provider: input.provider,
-    credential: present<JobCredential>({ type: input.credentialType, value: input.credential }),
+    credential: present<JobCredential>({
+      type: input.credentialType, value: input.credential,
+      writeBackKey: input.writeBackKey === undefined ? undefined : toBase64(input.writeBackKey),
+    }),
     prompt: input.prompt,
     history: input.history !== undefined && input.history.length > 0 ? input.history : undefined,
     options: present<JobOptions>({

@@ -5,7 +5,8 @@ import { Answer } from "./answer.ts";
 import { AnswerView } from "./answer-view.ts";
 import { ExecutionRun, type RunRequest } from "./execution-run.ts";
 import type { ExecutionsClient } from "./executions.ts";
-import { RunError } from "./words.ts";
+import { userMessage } from "../api/errors.ts";
+import { providerName, RunError } from "./words.ts";
 
 /** Counts sends in this page's life, for the bench's performance marks (polydev:send:N). */
 let sendCount = 0;
@@ -69,6 +70,8 @@ export class PerspectivesRun {
       answer.fail(run.isCancelRequested ? "Cancelled." : messageOf(error));
       if (run.isCancelRequested) answer.status = "cancelled";
     }
+    // However the run ended, a refreshed sign-in it sent is stored: the old refresh token may no longer work.
+    answer.note = await storeRefreshed(run);
     view.refreshStatus();
   }
 
@@ -90,6 +93,17 @@ export class PerspectivesRun {
       const view = this.views[i]!;
       return view.answer.isFinished ? Promise.resolve() : this.cancel(run, view.answer, view);
     }));
+  }
+}
+
+/** Stores the run's refreshed credential, if it sent one; what to tell the user about it ("" for nothing). */
+async function storeRefreshed(run: ExecutionRun): Promise<string> {
+  const name = providerName(run.request.provider);
+  try {
+    const stored = await run.storeRefreshed();
+    return stored === true ? `${name}'s sign-in was refreshed during the run; the new token is stored in your vault.` : "";
+  } catch (error) {
+    return `${name}'s sign-in was refreshed during the run, but the new token could not be stored (${userMessage(error)}). If the next run is refused, connect the account again on the Providers page.`;
   }
 }
 
