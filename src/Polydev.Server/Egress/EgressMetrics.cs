@@ -16,7 +16,7 @@ public sealed class EgressMetrics
         Bytes = registry.Counter("polydev_egress_bytes_total", "Bytes relayed between clients and destinations, by direction (up: client to destination, down: destination to client).", "direction");
         ConnectDuration = registry.Histogram(
             "polydev_egress_connect_duration_seconds",
-            "Time to a usable connection to the destination: name resolution and TCP connect (direct), or TCP connect plus the upstream's CONNECT answer (upstream).",
+            "Time to a usable connection to the destination: name resolution and TCP connect (direct), TCP connect to a host's stand-in under Egress:HostOverrides (override), or TCP connect plus the upstream's CONNECT answer (upstream).",
             Histogram.ExponentialBuckets(0.0005, 2, 16),
             "route");
         Requests = registry.Counter("polydev_egress_requests_total", "Proxy requests received (CONNECT tunnels and absolute-URI HTTP requests), by kind.", "kind");
@@ -26,6 +26,7 @@ public sealed class EgressMetrics
         BytesDown = Bytes.WithLabels("down");
         ConnectDirect = ConnectDuration.WithLabels("direct");
         ConnectUpstream = ConnectDuration.WithLabels("upstream");
+        ConnectOverride = ConnectDuration.WithLabels("override");
         ConnectRequests = Requests.WithLabels("connect");
         HttpRequests = Requests.WithLabels("http");
         foreach (var reason in RefusalReasons.All)
@@ -55,6 +56,9 @@ public sealed class EgressMetrics
     internal Histogram.Child ConnectDirect { get; }
 
     internal Histogram.Child ConnectUpstream { get; }
+
+    /// <summary>Direct connections to a host's stand-in (<see cref="EgressOptions.HostOverrides"/>): their count is how many were dialled.</summary>
+    internal Histogram.Child ConnectOverride { get; }
 
     internal Counter.Child ConnectRequests { get; }
 

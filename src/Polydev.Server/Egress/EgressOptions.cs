@@ -27,6 +27,17 @@ public sealed class EgressOptions
     /// </summary>
     public List<string> AllowedDestinations { get; set; } = [];
 
+    /// <summary>
+    /// Host names (exact, case-insensitive) dialled at another address instead of being resolved: <c>address</c> keeps
+    /// the requested port, <c>address:port</c> (IPv4, or <c>[IPv6]:port</c>) replaces it. For local test doubles of
+    /// real services (providers' sign-in servers); such hosts bypass the upstream, and their address still meets the
+    /// destination policy. Empty by default; refused in Production unless <see cref="AllowHostOverrides"/>.
+    /// </summary>
+    public Dictionary<string, string> HostOverrides { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Lets <see cref="HostOverrides"/> be used when the server runs as Production (what <c>polydev server</c> does).</summary>
+    public bool AllowHostOverrides { get; set; }
+
     /// <summary>Time allowed to open the connection to the upstream or the destination.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

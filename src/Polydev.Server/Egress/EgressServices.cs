@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Polydev.Server.Accounts;
 using Polydev.Server.Egress.Proxy;
 using Prometheus;
@@ -13,6 +14,8 @@ public static class EgressServices
     public static IServiceCollection AddEgress(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<EgressOptions>(configuration.GetSection(EgressOptions.Section));
+        services.AddSingleton<IValidateOptions<EgressOptions>, EgressOptionsValidator>();
+        services.AddOptions<EgressOptions>().ValidateOnStart();
         services.AddSingleton(new EgressMetrics(Metrics.DefaultRegistry));
         services.AddUserDataOwner<PortRegistry>();
         services.AddUserDataOwner<EgressTokenStore>();

@@ -113,7 +113,8 @@ public sealed class ScriptedOrigin : IAsyncDisposable
             {
                 socket = await _listener.AcceptSocketAsync();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            // Disposal stops the listener at any moment: an accept begun after that says "not listening".
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
             {
                 return;
             }

@@ -1,10 +1,27 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 
 namespace Polydev.Server.Egress.Proxy;
 
 /// <summary>Refuses <see cref="EgressOptions"/> the proxy cannot run with, at start, with the setting's name.</summary>
 internal static class EgressOptionsValidation
 {
+    /// <summary>
+    /// Besides <see cref="Validate(EgressOptions)"/>, what depends on where the server runs: host overrides send a
+    /// sandbox's traffic for real names elsewhere, so a Production server (what <c>polydev server</c> is) takes them
+    /// only when the operator says so a second time.
+    /// </summary>
+    public static void Validate(EgressOptions options, IHostEnvironment environment)
+    {
+        Validate(options);
+        if (options.HostOverrides.Count > 0 && environment.IsProduction() && !options.AllowHostOverrides)
+        {
+            throw new ArgumentException(
+                $"Egress:HostOverrides is set ({string.Join(", ", options.HostOverrides.Keys)}) but this server runs as Production. " +
+                "Host overrides are for test doubles; set Egress:AllowHostOverrides=true to use them anyway, or remove Egress:HostOverrides.");
+        }
+    }
+
     public static void Validate(EgressOptions options)
     {
         Positive(options.ConnectTimeout, nameof(options.ConnectTimeout));
@@ -29,6 +46,9 @@ internal static class EgressOptionsValidation
         {
             throw new ArgumentException("Egress:BandwidthBytesPerSecond may not be negative (0 means no cap).");
         }
+
+        // Parsed again by the proxy; here so a bad entry stops the start with its name.
+        _ = new HostOverrides(options.HostOverrides);
     }
 
     private static void Positive(TimeSpan value, string name)
@@ -36,6 +56,26 @@ internal static class EgressOptionsValidation
         if (value <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Egress:{name} must be positive (it is {value.ToString("c", CultureInfo.InvariantCulture)}).");
+        }
+    }
+}
+
+/// <summary>
+/// Runs <see cref="EgressOptionsValidation"/> with the host's environment when the options are first read; with
+/// <c>ValidateOnStart</c> a bad setting stops the server before it listens, with the message that names it.
+/// </summary>
+internal sealed class EgressOptionsValidator(IHostEnvironment environment) : IValidateOptions<EgressOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EgressOptions options)
+    {
+        try
+        {
+            EgressOptionsValidation.Validate(options, environment);
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
         }
     }
 }

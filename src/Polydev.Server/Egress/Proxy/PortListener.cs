@@ -40,6 +40,13 @@ internal sealed class PortListener
     /// <summary>The upstream with this user's <c>{port}</c> and <c>{session}</c>; null in direct mode.</summary>
     public UpstreamEndpoint? Upstream { get; }
 
+    /// <summary>
+    /// The upstream a request to <paramref name="target"/> goes through: <see cref="Upstream"/>, except for a host under
+    /// <see cref="ProxyContext.HostOverrides"/>, a local stand-in the upstream cannot reach (and must not get Polydev's
+    /// upstream credentials on the way).
+    /// </summary>
+    public UpstreamEndpoint? UpstreamFor(ProxyTarget target) => _context.HostOverrides.Covers(target.Host) ? null : Upstream;
+
     public ConcurrentDictionary<ProxyConnection, byte> Connections { get; } = new();
 
     /// <summary>Binds <see cref="ProxyContext.BindAddress"/>:<paramref name="port"/> (0: a free port) and starts accepting.</summary>

@@ -24,7 +24,14 @@ internal sealed class ProxyContext
         Clock = clock;
         Logger = logger;
         Upstream = UpstreamProxy.Create(options.Upstream);
-        DirectDialer = new DirectDialer(options, new DestinationPolicy(options.AllowedDestinations, new HostAddresses(network, clock)), network, metrics, clock);
+        HostOverrides = new HostOverrides(options.HostOverrides);
+        if (HostOverrides.Count > 0)
+        {
+            // Traffic for these names goes somewhere other than their owners: the operator must see it at every start.
+            ProxyLog.HostOverridesActive(logger, HostOverrides.Describe());
+        }
+
+        DirectDialer = new DirectDialer(options, new DestinationPolicy(options.AllowedDestinations, new HostAddresses(network, clock)), HostOverrides, network, metrics, clock);
         UpstreamDialer = new UpstreamDialer(options, metrics, clock, logger);
         Connections = new ConnectionTracker(options.MaxTunnelsPerUser, metrics);
         IdleTicks = ToTicks(options.IdleTimeout, clock);
@@ -44,6 +51,9 @@ internal sealed class ProxyContext
 
     /// <summary>The configured upstream; null in direct mode.</summary>
     public UpstreamProxy? Upstream { get; }
+
+    /// <summary>Host names dialled at a stand-in address, directly even when an upstream is configured.</summary>
+    public HostOverrides HostOverrides { get; }
 
     public DirectDialer DirectDialer { get; }
 

@@ -35,6 +35,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventName = "egress_connection_failed", Level = LogLevel.Error, Message = "Egress connection on port {Port} failed unexpectedly")]
     public static partial void Unexpected(ILogger logger, Exception exception, int port);
 
+    [LoggerMessage(EventName = "egress_host_overrides", Level = LogLevel.Warning, Message = "Egress:HostOverrides is set: these hosts are dialled at the given address instead of their own, directly even with an upstream: {Mappings}")]
+    public static partial void HostOverridesActive(ILogger logger, string mappings);
+
     [LoggerMessage(EventName = "egress_shutdown", Level = LogLevel.Information, Message = "Egress shutting down: {Connections} connections open, up to {GraceSeconds} s to finish")]
     public static partial void ShuttingDown(ILogger logger, int connections, double graceSeconds);
 

@@ -4,12 +4,14 @@ using System.Net.Sockets;
 namespace Polydev.Server.Egress.Proxy;
 
 /// <summary>
-/// Opens direct connections toward destinations (no upstream configured): resolve once, check every address against
-/// the <see cref="DestinationPolicy"/>, connect only to the checked addresses — never resolve twice, so a DNS answer
-/// that changes (rebinding) cannot swap in a private address between the check and the connect. What went wrong is
-/// logged and counted; the client gets one uniform answer per kind (<see cref="ProxyResponses"/>).
+/// Opens direct connections toward destinations (no upstream configured, or a host under <see cref="HostOverrides"/>):
+/// resolve once, check every address against the <see cref="DestinationPolicy"/>, connect only to the checked addresses
+/// — never resolve twice, so a DNS answer that changes (rebinding) cannot swap in a private address between the check
+/// and the connect. A host under <see cref="HostOverrides"/> is not resolved: its mapped address takes the answer's
+/// place and meets the same check. What went wrong is logged and counted; the client gets one uniform answer per kind
+/// (<see cref="ProxyResponses"/>).
 /// </summary>
-internal sealed class DirectDialer(EgressOptions options, DestinationPolicy policy, IDirectNetwork network, EgressMetrics metrics, TimeProvider clock)
+internal sealed class DirectDialer(EgressOptions options, DestinationPolicy policy, HostOverrides overrides, IDirectNetwork network, EgressMetrics metrics, TimeProvider clock)
 {
     /// <summary>A direct TCP connection to <paramref name="target"/>.</summary>
     public async Task<Socket> ConnectAsync(ProxyTarget target, CancellationToken cancellationToken)
@@ -19,7 +21,16 @@ internal sealed class DirectDialer(EgressOptions options, DestinationPolicy poli
         var started = clock.GetTimestamp();
 
         IPAddress[] addresses;
-        if (IPAddress.TryParse(target.Host, out var literal))
+        IPAddress? literal = null;
+        var port = target.Port;
+        var where = target.Display;
+        if (overrides.TryGet(target.Host, target.Port, out var standIn))
+        {
+            addresses = [standIn.Address];
+            port = standIn.Port;
+            where = $"{target.Display} (mapped to {standIn})";
+        }
+        else if (IPAddress.TryParse(target.Host, out literal))
         {
             addresses = [literal];
         }
@@ -49,7 +60,9 @@ internal sealed class DirectDialer(EgressOptions options, DestinationPolicy poli
             addresses[i] = DestinationPolicy.Normalize(addresses[i]);
             if (policy.Refusal(addresses[i]) is { } kind)
             {
-                var what = literal is null ? $"{target.Host} resolves to {addresses[i]}, a {kind} address" : $"{addresses[i]} is a {kind} address";
+                var what = standIn is not null ? $"{target.Host} is mapped to {addresses[i]} (Egress:HostOverrides), a {kind} address"
+                    : literal is null ? $"{target.Host} resolves to {addresses[i]}, a {kind} address"
+                    : $"{addresses[i]} is a {kind} address";
                 throw new ProxyRefusal(403, what, EgressMetrics.RefusalReasons.Blocked, keepAlive: true);
             }
         }
@@ -59,8 +72,8 @@ internal sealed class DirectDialer(EgressOptions options, DestinationPolicy poli
         {
             try
             {
-                var socket = await network.ConnectAsync(new IPEndPoint(address, target.Port), linked.Token);
-                metrics.ConnectDirect.Observe(clock.GetElapsedTime(started).TotalSeconds);
+                var socket = await network.ConnectAsync(new IPEndPoint(address, port), linked.Token);
+                (standIn is null ? metrics.ConnectDirect : metrics.ConnectOverride).Observe(clock.GetElapsedTime(started).TotalSeconds);
                 return socket;
             }
             catch (SocketException e)
@@ -69,11 +82,11 @@ internal sealed class DirectDialer(EgressOptions options, DestinationPolicy poli
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw Unreachable($"{target.Display} did not accept a connection within {ProxyResponses.Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout);
+                throw Unreachable($"{where} did not accept a connection within {ProxyResponses.Seconds(options.ConnectTimeout)} s", EgressMetrics.RefusalReasons.Timeout);
             }
         }
 
-        throw Unreachable($"{target.Display} {Describe(last?.SocketErrorCode)}");
+        throw Unreachable($"{where} {Describe(last?.SocketErrorCode)}");
     }
 
     private static ProxyRefusal Unreachable(string why, string metricReason = EgressMetrics.RefusalReasons.Unreachable) =>

@@ -38,7 +38,7 @@ internal static class HttpForwarder
         var context = connection.Context;
         var client = connection.Client;
         var log = connection.Exchange;
-        var upstream = connection.Port.Upstream;
+        var upstream = connection.Port.UpstreamFor(target);
         var (origin, reused) = await OriginConnection.GetAsync(connection, target, token);
         var requestHead = ForwardedHeads.Request(head, target, upstream);
 

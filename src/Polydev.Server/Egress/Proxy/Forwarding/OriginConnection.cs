@@ -21,7 +21,7 @@ internal sealed class OriginConnection(string key, Socket socket) : IDisposable
     /// <summary>The connection's kept one if it is usable for <paramref name="target"/>, otherwise a new one (the old one closed).</summary>
     public static async Task<(OriginConnection Origin, bool Reused)> GetAsync(ProxyConnection connection, ProxyTarget target, CancellationToken token)
     {
-        var upstream = connection.Port.Upstream;
+        var upstream = connection.Port.UpstreamFor(target);
         var key = upstream is null ? target.Display : "upstream";
         if (connection.Origin is { } existing)
         {

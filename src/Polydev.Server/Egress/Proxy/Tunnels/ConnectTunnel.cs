@@ -23,7 +23,7 @@ internal static class ConnectTunnel
         connection.ClearDeadline();
         Socket destination;
         var early = Array.Empty<byte>();
-        if (connection.Port.Upstream is { } upstream)
+        if (connection.Port.UpstreamFor(target) is { } upstream)
         {
             (destination, early) = await context.UpstreamDialer.ConnectTunnelAsync(upstream, connection.Port.Port, target, token);
         }
