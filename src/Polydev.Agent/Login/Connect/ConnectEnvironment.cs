@@ -6,6 +6,9 @@ namespace Polydev.Agent.Login.Connect;
 /// <summary>The environment a CLI's login runs in: the session's display and browser, the egress forwarder, nothing of the agent's own.</summary>
 internal static class ConnectEnvironment
 {
+    /// <summary>The login image's hook (images/login/Dockerfile); in the image because the sandbox's home is mounted noexec.</summary>
+    public const string ImageOpener = "/usr/local/lib/polydev-login/xdg-open";
+
     /// <summary>
     /// HOME, PATH and locale; the display; <c>BROWSER</c> naming a script that opens a URL in the session's running
     /// Chromium (same profile: Chromium hands the URL to the running instance, which shows it as a new tab); the forwarder
@@ -14,7 +17,7 @@ internal static class ConnectEnvironment
     /// </summary>
     public static Dictionary<string, string> For(DesktopSettings settings, string display, string? proxy)
     {
-        string opener = WriteBrowserScripts(settings);
+        string opener = System.IO.File.Exists(ImageOpener) ? ImageOpener : WriteBrowserScripts(settings);
         var environment = new Dictionary<string, string>
         {
             ["HOME"] = settings.Home,
@@ -53,7 +56,10 @@ internal static class ConnectEnvironment
         "data:text/html;charset=utf-8," + WebUtility.UrlEncode(
             $"<!doctype html><title>Polydev</title><body style=\"font:16px system-ui;margin:3em\"><p>Starting the {WebUtility.HtmlEncode(Polydev.Contracts.Providers.CliName(login.Provider))} sign-in…</p></body>").Replace("+", "%20", StringComparison.Ordinal);
 
-    /// <summary>Writes <c>xdg-open</c> into a directory of its own and returns its path (also the BROWSER).</summary>
+    /// <summary>
+    /// Outside the login image (the agent's tests on a host): writes the same <c>xdg-open</c> into a directory of its own
+    /// in the home and returns its path. The profile is <see cref="DesktopSettings.ForHome"/>'s, as the image's script assumes.
+    /// </summary>
     private static string WriteBrowserScripts(DesktopSettings settings)
     {
         string directory = Path.Combine(settings.Home, ".polydev-agent", "bin");
@@ -62,7 +68,8 @@ internal static class ConnectEnvironment
         File.WriteAllText(script,
             "#!/bin/sh\n" +
             "# Opens each URL in the login session's running Chromium (the same profile hands it to the running browser).\n" +
-            $"exec {Quote(settings.Browser)} --user-data-dir={Quote(settings.ProfileDirectory)} \"$@\" >/dev/null 2>&1\n");
+            "# --no-sandbox as the running one has it: without, Chromium stops at its sandbox check before it looks for that browser.\n" +
+            $"exec {Quote(settings.Browser)} --no-sandbox --user-data-dir={Quote(settings.ProfileDirectory)} \"$@\" >/dev/null 2>&1\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return script;
     }

@@ -27,12 +27,16 @@ internal sealed record ProviderLogin(string Provider, string Executable, IReadOn
         string executable = System.Environment.GetEnvironmentVariable(spec.ExecutableOverride) is { Length: > 0 } path ? path : spec.DefaultExecutable;
         return provider switch
         {
-            "anthropic" => new ProviderLogin(provider, executable, ["auth", "login"], spec.CredentialFile),
+            // Needs no terminal: prints its link, waits for the callback, says "Login successful." and exits 0.
+            "anthropic" => new ProviderLogin(provider, executable, ["auth", "login"], spec.CredentialFile) { Environment = spec.FixedEnvironment },
             "openai" => new ProviderLogin(provider, executable, ["login"], spec.CredentialFile),
             // No login command: a run without a credential signs in first. Headless, it asks "continue? [Y/n]" on stdout and
             // reads the answer from stdin's first line, then opens its URL with xdg-open (never BROWSER) and waits for the
-            // callback on 127.0.0.1; the prompt after it never matters (the agent stops the CLI once the file is written).
-            "google" => new ProviderLogin(provider, executable, ["-p", "Reply with OK.", "--output-format", "stream-json", "--skip-trust"], spec.CredentialFile)
+            // callback on 127.0.0.1. No prompt (-p): with one, the CLI goes on after writing the file and sends it to the
+            // model (a router call and a turn, within a second: long before the file counts as settled), spending the
+            // user's quota on the login. Without one it writes the file, sets up Code Assist (onboarding a new account),
+            // finds stdin empty and exits 42 ("No input provided"), which the agent takes as the end (checked with 0.61.0).
+            "google" => new ProviderLogin(provider, executable, ["--skip-trust"], spec.CredentialFile)
             {
                 Stdin = "y\n",
                 Files = [(".gemini/settings.json", "{\"security\":{\"auth\":{\"selectedType\":\"oauth-personal\"}},\"privacy\":{\"usageStatisticsEnabled\":false}}\n")],
