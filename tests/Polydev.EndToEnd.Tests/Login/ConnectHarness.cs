@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Polydev.EndToEnd.Tests.Executions;
 using Polydev.EndToEnd.Tests.Infrastructure;
 using Polydev.EndToEnd.Tests.Web;
 using Polydev.Testing;
@@ -14,8 +15,9 @@ namespace Polydev.EndToEnd.Tests.Login;
 /// </summary>
 internal sealed class ConnectHarness : IAsyncDisposable
 {
-    private ConnectHarness(SignInStub stub, ServerProcess server, Cli cli, BrowserSession session, string password)
+    private ConnectHarness(SignInStub stub, ServerProcess server, Cli cli, BrowserSession session, string password, string image)
     {
+        Image = image;
         Stub = stub;
         Server = server;
         Cli = cli;
@@ -32,6 +34,22 @@ internal sealed class ConnectHarness : IAsyncDisposable
     public BrowserSession Session { get; }
 
     public string Password { get; }
+
+    /// <summary>The login image the server runs (the real one with the double's CA).</summary>
+    public string Image { get; }
+
+    /// <summary>The running login sandboxes (containers of <see cref="Image"/>).</summary>
+    public async Task<IReadOnlyList<string>> LoginSandboxesAsync() =>
+        (await Docker.RunAsync("ps", "-q", "--no-trunc", "--filter", $"ancestor={Image}")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>When the engine destroyed <paramref name="container"/> (Docker's own event), or null when it has not.</summary>
+    public static async Task<DateTimeOffset?> DestroyedAtAsync(string container, DateTimeOffset since)
+    {
+        var nanos = (await Docker.RunAsync("events", "--since", since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", $"container={container}", "--filter", "event=destroy", "--format", "{{.TimeNano}}")).Trim();
+        return long.TryParse(nanos.Split('\n')[0], out var n) ? DateTimeOffset.FromUnixTimeMilliseconds(n / 1_000_000) : null;
+    }
 
     public LoginViewerPage Viewer => new(Session.Page);
 
@@ -56,7 +74,7 @@ internal sealed class ConnectHarness : IAsyncDisposable
         var session = await browser.NewSessionAsync(server.Url);
         await new WebClient(session.Page).SignInAsync(email, password);
         await LoginServer.WaitForWarmAsync(server);
-        return new ConnectHarness(stub, server, cli, session, password);
+        return new ConnectHarness(stub, server, cli, session, password, image);
     }
 
     /// <summary>Starts <c>polydev credentials login</c> without a browser; returns once it printed the viewer's link.</summary>
@@ -84,22 +102,33 @@ internal sealed class ConnectHarness : IAsyncDisposable
     {
         await Session.Page.EvaluateAsync("path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }", viewer.PathAndQuery + viewer.Fragment);
         await Session.Page.Locator("[data-page=login-session]").WaitForAsync();
-        await Viewer.WaitForStreamingAsync("webrtc", 90_000);
+        // WebRTC, or the sealed VNC path when WebRTC does not connect in time on a loaded machine: a user clicks either.
+        await Session.Page.Locator(".viewer-status[data-state=streaming]").WaitForAsync(new() { Timeout = 90_000 });
     }
 
     /// <summary>Waits until the CLI's login put the consent page in the remote browser, then clicks it through the stream, as a user would.</summary>
-    public async Task ConsentAsync(string authorizePath, TimeSpan? timeout = null)
+    /// <param name="click">False: only wait until the consent page is on the remote screen.</param>
+    public async Task ConsentAsync(string authorizePath, TimeSpan? timeout = null, bool click = true)
     {
         var end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         while (!Stub.Requests.Any(r => r.PathAndQuery.Contains(authorizePath, StringComparison.Ordinal)))
         {
-            Assert.True(DateTime.UtcNow < end, $"The remote browser never asked for {authorizePath}; the double saw: {string.Join(", ", Stub.Requests.Select(r => r.PathAndQuery))}\n{Server.Logs}");
+            if (DateTime.UtcNow >= end)
+            {
+                var shot = await Session.ScreenshotAsync("connect-no-consent-page");
+                Assert.Fail($"The remote browser never asked for {authorizePath} (screenshot {shot}); the double saw: {string.Join(", ", Stub.Requests.Select(r => r.PathAndQuery))}\n{Server.Logs}");
+            }
+
             await Task.Delay(250);
         }
 
         // The consent page fills the window with one green link; wait until the stream shows it, then click it.
         Assert.StartsWith("ok", await Viewer.WaitForColourAsync("#1a7f37", 30_000));
-        await Viewer.ClickScreenAsync();
+        if (click)
+        {
+            var path = await Session.Page.Locator(".viewer-status").GetAttributeAsync("data-path");
+            await Viewer.ClickScreenAsync(path == "vnc" ? ".remote-vnc canvas" : "video.remote-video");
+        }
     }
 
     public async ValueTask DisposeAsync()

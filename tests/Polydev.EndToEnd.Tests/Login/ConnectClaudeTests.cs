@@ -1,0 +1,142 @@
+using Polydev.EndToEnd.Tests.Executions;
+using Polydev.EndToEnd.Tests.Infrastructure;
+using Polydev.EndToEnd.Tests.Web;
+using Polydev.Testing.SignIn;
+
+namespace Polydev.EndToEnd.Tests.Login;
+
+/// <summary>
+/// Connecting a Claude account end to end: the real Claude Code's <c>claude auth login</c> in a login sandbox, its
+/// browser the sandbox's Chromium streamed to the web viewer, where the test clicks the double's consent page through
+/// the stream; the credential reaches the terminal sealed, the vault holds it, and runs use it — rotating tokens
+/// included, which only the write-back keeps working.
+/// </summary>
+[Collection(SandboxCollection.Name)]
+public sealed class ConnectClaudeTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private const string Authorize = "/cai/oauth/authorize";
+
+    [Fact]
+    public async Task Claude_Code_signs_in_in_the_streamed_browser_and_the_stored_credential_answers_runs_while_tokens_rotate()
+    {
+        var stub = new ClaudeSignInStub();
+        // Claude Code refreshes a token with five minutes or less left: every run below refreshes, and the double
+        // retires each refresh token it redeems.
+        stub.Tokens.AccessLifetime = TimeSpan.FromMinutes(4);
+        await using var h = await ConnectHarness.StartAsync(stub, "anthropic", browser);
+
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var sandbox = Assert.Single(await h.LoginSandboxesAsync());
+        var login = await h.StartLoginAsync("anthropic");
+        await h.OpenViewerAsync(login.ViewerLink(h.Server.Url)!);
+        await h.ConsentAsync(Authorize);
+        var (code, transcript) = await login.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(code == 0, $"{transcript}\n{h.Server.Logs}");
+        Assert.Contains($"Connected Anthropic account {stub.Email}", transcript);
+        await h.Session.ScreenshotAsync("connect-claude-viewer");
+
+        // The login sandbox is gone within 5 s of the credential leaving it (the session's end: the agent exits right after sending it).
+        var ended = (await h.Cli.RunAsync("login-sessions", "list", "--json")).Succeeded().Json().EnumerateArray().Single();
+        Assert.Equal("connected", ended.GetProperty("endReason").GetString());
+        var endedAt = ended.GetProperty("endedAt").GetDateTimeOffset();
+        var destroyedAt = await ConnectHarness.DestroyedAtAsync(sandbox, started);
+        Assert.True(destroyedAt is { } gone && gone - endedAt < TimeSpan.FromSeconds(5), $"ended {endedAt:O}, destroyed {destroyedAt:O}");
+
+        var listed = (await h.Cli.RunAsync("credentials", "list", "--json")).Succeeded().Json();
+        var credential = Assert.Single(listed.EnumerateArray());
+        Assert.Equal("oauth", credential.GetProperty("type").GetString());
+        Assert.Equal(stub.Email, credential.GetProperty("account").GetString());
+        Assert.True(credential.GetProperty("refreshable").GetBoolean());
+
+        for (var i = 1; i <= 5; i++)
+        {
+            var run = await h.Cli.RunAsync(["run", "--provider", "anthropic", "--ca-file", stub.AuthorityPemPath, "-"], stdin: $"Say hello ({i}).");
+            Assert.True(run.ExitCode == 0, $"run {i}: {run.Stdout}\n{run.Stderr}\nstub: {string.Join(", ", stub.Requests.Select(r => r.PathAndQuery))}");
+            Assert.Contains(stub.Answer, run.Stdout);
+            Assert.Contains("refreshed", run.Stderr);
+        }
+
+        Assert.Equal(5, stub.Tokens.Refreshed);
+        Assert.Equal(0, stub.Tokens.RefusedRefreshes);
+        Assert.All(stub.ModelBearers, bearer => Assert.True(stub.Tokens.WasIssued(bearer)));
+
+        // Canary: no token the double issued is anywhere the server or the engine keeps things.
+        var needles = new Needles();
+        foreach (var (token, i) in stub.Tokens.Issued.Select((t, i) => (t, i)))
+        {
+            needles.AddText($"token {i}", token);
+        }
+
+        needles.AssertAbsentFrom("docker inspect of every container", await Docker.InspectAllContainersAsync());
+        needles.AssertAbsentFrom("/metrics", await h.Server.GetAsync("/metrics"));
+        await h.Server.StopAsync();
+        needles.AssertAbsentFrom("the server's logs", h.Server.Logs);
+        var dump = await DatabaseDump.ReadSqliteAsync(h.Server.SqlitePath);
+        needles.AssertAbsentFrom("the database", dump.Text);
+        needles.AssertAbsentFrom("the database files", dump.Bytes);
+    }
+
+    [Fact]
+    public async Task Connect_account_on_the_web_providers_page_stores_the_account_in_the_vault_and_names_it()
+    {
+        await using var h = await ConnectHarness.StartAsync(new ClaudeSignInStub(), "anthropic", browser);
+        var web = new WebClient(h.Session.Page);
+        await web.GoToAsync("Providers", "providers");
+        await h.Session.Page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Connect Anthropic account" }).ClickAsync();
+        await h.Session.Page.Locator(".viewer-status[data-state=streaming]").WaitForAsync(new() { Timeout = 90_000 });
+        await h.ConsentAsync(Authorize);
+
+        var viewer = h.Session.Page.Locator(".viewer[data-state=connected]");
+        await viewer.WaitForAsync(new() { Timeout = 90_000 });
+        Assert.Equal(h.Stub.Email, await viewer.GetAttributeAsync("data-account"));
+        Assert.Contains(h.Stub.Email, await h.Session.Page.Locator(".viewer-ending").TextContentAsync());
+        await h.Session.ScreenshotAsync("connect-claude-web");
+
+        // The terminal of the same user finds it in the vault and runs with it.
+        var listed = (await h.Cli.RunAsync("credentials", "list", "--json")).Succeeded().Json();
+        var credential = Assert.Single(listed.EnumerateArray());
+        Assert.Equal(await viewer.GetAttributeAsync("data-credential"), credential.GetProperty("id").GetString());
+        Assert.Equal(h.Stub.Email, credential.GetProperty("account").GetString());
+        var run = await h.Cli.RunAsync(["run", "--provider", "anthropic", "--ca-file", h.Stub.AuthorityPemPath, "-"], stdin: "Say hello.");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Contains(h.Stub.Answer, run.Stdout);
+
+        // The providers page shows the account.
+        await web.GoToAsync("Providers", "providers");
+        await Microsoft.Playwright.Assertions.Expect(h.Session.Page.Locator("section.provider[data-provider=anthropic]")).ToContainTextAsync(h.Stub.Email);
+    }
+
+    [Fact]
+    public async Task A_second_session_a_viewer_closed_mid_flow_and_a_sign_in_that_runs_out_of_time_each_say_why_and_store_nothing()
+    {
+        await using var h = await ConnectHarness.StartAsync(new ClaudeSignInStub(), "anthropic", browser,
+            new Dictionary<string, string?> { ["POLYDEV_LOGIN__SESSIONS__TIMELIMIT"] = "00:00:30" });
+
+        // The user closes the viewer mid-flow (the consent page is up): the terminal says so, nothing is stored.
+        var first = await h.StartLoginAsync("anthropic");
+        await h.OpenViewerAsync(first.ViewerLink(h.Server.Url)!);
+
+        // Meanwhile a second login for the same user is refused, naming the live one.
+        var second = await h.StartLoginAsync("anthropic").ContinueWith(t => t.Exception?.InnerException?.Message ?? "started", TaskScheduler.Default);
+        Assert.Contains("already have a live login session", second);
+
+        await h.ConsentAsync(Authorize, click: false);
+        await h.Session.Page.Locator("[data-action=end]").ClickAsync();
+        var (code, transcript) = await first.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, code);
+        Assert.Contains("was not connected: the login session ended: you ended it.", transcript);
+
+        // A sign-in nobody completes ends at the session's time limit.
+        var third = await h.StartLoginAsync("anthropic");
+        await h.OpenViewerAsync(third.ViewerLink(h.Server.Url)!);
+        (code, transcript) = await third.WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(1, code);
+        Assert.Contains("time limit", transcript);
+
+        Assert.Equal("[]", (await h.Cli.RunAsync("credentials", "list", "--json")).Succeeded().Stdout.Trim());
+        Assert.Empty(h.Stub.Tokens.Issued);
+        // No session's sandbox is left: only the pool's one warm sandbox runs.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True((await h.LoginSandboxesAsync()).Count <= 1);
+    }
+}
