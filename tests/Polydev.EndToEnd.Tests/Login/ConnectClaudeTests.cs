@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Polydev.EndToEnd.Tests.Executions;
 using Polydev.EndToEnd.Tests.Infrastructure;
 using Polydev.EndToEnd.Tests.Web;
@@ -48,17 +50,34 @@ public sealed class ConnectClaudeTests(BrowserFixture browser) : IClassFixture<B
         Assert.Equal(stub.Email, credential.GetProperty("account").GetString());
         Assert.True(credential.GetProperty("refreshable").GetBoolean());
 
+        using var http = new HttpClient { BaseAddress = new Uri(h.Server.Url) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await OwnerRequests.TokenAsync(h.Cli));
+        var path = Polydev.Contracts.ApiRoutes.Credential(credential.GetProperty("id").GetGuid());
+        JsonNode? beforeLastRun = null;
         for (var i = 1; i <= 5; i++)
         {
+            beforeLastRun = JsonNode.Parse(await http.GetStringAsync(path));
             var run = await h.Cli.RunAsync(["run", "--provider", "anthropic", "--ca-file", stub.AuthorityPemPath, "-"], stdin: $"Say hello ({i}).");
             Assert.True(run.ExitCode == 0, $"run {i}: {run.Stdout}\n{run.Stderr}\nstub: {string.Join(", ", stub.Requests.Select(r => r.PathAndQuery))}");
             Assert.Contains(stub.Answer, run.Stdout);
             Assert.Contains("refreshed", run.Stderr);
         }
 
-        Assert.Equal(5, stub.Tokens.Refreshed);
+        // At least one refresh a run (a run whose new token still has under five minutes may refresh again), and every
+        // refresh presented a live refresh token: each run started from the one the run before wrote back.
+        Assert.True(stub.Tokens.Refreshed >= 5, $"refreshed {stub.Tokens.Refreshed} times");
         Assert.Equal(0, stub.Tokens.RefusedRefreshes);
         Assert.All(stub.ModelBearers, bearer => Assert.True(stub.Tokens.WasIssued(bearer)));
+
+        // Without the write-back the next run fails: the vault put back as it was before the last run holds a refresh
+        // token the double has retired.
+        var current = JsonNode.Parse(await http.GetStringAsync(path))!;
+        var restore = await http.PutAsJsonAsync(path, new JsonObject { ["secret"] = beforeLastRun!["secret"]!.DeepClone(), ["revision"] = current["revision"]!.GetValue<long>() });
+        Assert.True(restore.IsSuccessStatusCode, await restore.Content.ReadAsStringAsync());
+        var stale = await h.Cli.RunAsync(["run", "--provider", "anthropic", "--ca-file", stub.AuthorityPemPath, "-"], stdin: "Say hello (stale).");
+        Assert.NotEqual(0, stale.ExitCode);
+        Assert.DoesNotContain(stub.Answer, stale.Stdout);
+        Assert.True(stub.Tokens.RefusedRefreshes >= 1, $"refused refreshes: {stub.Tokens.RefusedRefreshes}; {stale.Stderr}");
 
         // Canary: no token the double issued is anywhere the server or the engine keeps things.
         var needles = new Needles();
