@@ -169,6 +169,9 @@ export class ViewerView {
     this.ending.textContent = sentence;
     if (reason !== null) this.ending.dataset["reason"] = reason;
     this.surface.srcObject = null;
+    // Nothing is streamed any more: no black stage and stale figures under the ending.
+    this.stage.hidden = true;
+    this.qualityLine.hidden = true;
   }
 
   dispose(): void {
