@@ -19,6 +19,12 @@ public sealed class OAuthTokens(string prefix)
     /// <summary>How long an access token lives.</summary>
     public TimeSpan AccessLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Makes an access token from its expiry, for a CLI that reads the token's own <c>exp</c> (Codex's are JWTs); null
+    /// issues opaque ones. The token is still registered here, so <see cref="IsValid"/> and <see cref="WasIssued"/> hold.
+    /// </summary>
+    public Func<DateTimeOffset, string>? AccessTokenFactory { get; set; }
+
     /// <summary>A refresh grant retires the refresh token it used and issues a new one.</summary>
     public bool RotateRefreshTokens { get; set; } = true;
 
@@ -94,9 +100,11 @@ public sealed class OAuthTokens(string prefix)
 
     private Grant NewGrant(string? keepRefresh = null)
     {
-        var access = prefix + "access-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        // Whole seconds: what a JWT's exp can say, so the token's own expiry and this one agree.
+        var expires = DateTimeOffset.FromUnixTimeSeconds((DateTimeOffset.UtcNow + AccessLifetime).ToUnixTimeSeconds());
+        var access = AccessTokenFactory?.Invoke(expires) ?? prefix + "access-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var refresh = keepRefresh ?? prefix + "refresh-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        _access[access] = DateTimeOffset.UtcNow + AccessLifetime;
+        _access[access] = expires;
         _issued.Enqueue(access);
         if (keepRefresh is null)
         {
