@@ -51,6 +51,14 @@ public sealed class GeminiSignInStub : SignInStub
     /// <summary>The account's Google id (the id token's <c>sub</c>).</summary>
     public string Subject { get; } = "1" + string.Concat(RandomNumberGenerator.GetItems<char>("0123456789", 20));
 
+    /// <summary>
+    /// How long each Code Assist call takes before it answers (real ones take hundreds of milliseconds). Gemini CLI writes
+    /// a refreshed token to its file without waiting for the write and exits right after its last call: against a
+    /// double that answers at once, the process can end between the file's truncation and its write and leave it empty
+    /// (one run in ten, with 0.61.0 and tokens that refresh before every call). Zero shows that.
+    /// </summary>
+    public TimeSpan ApiLatency { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Whether the account went through Code Assist's onboarding (the first session's <c>onboardUser</c>).</summary>
     public bool Onboarded => Volatile.Read(ref _onboarded) != 0;
 
@@ -219,6 +227,7 @@ public sealed class GeminiSignInStub : SignInStub
         }
 
         using var body = await ReadJsonAsync(context.Request);
+        await Task.Delay(ApiLatency, context.RequestAborted);
         switch (method)
         {
             case "loadCodeAssist":
