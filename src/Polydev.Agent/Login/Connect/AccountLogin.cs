@@ -60,6 +60,9 @@ internal sealed class AccountLogin(LoginConnect connect, ProviderLogin login, st
         string? lastContent = null;
         long lastChanged = 0;
         string? problem = null;
+        // A CLI that rewrites its file as it exits may leave it empty (Gemini CLI does not wait for that write): the last
+        // content that had the shape stands.
+        (string Content, CredentialSummary Summary)? lastValid = null;
         while (true)
         {
             await Task.Delay(Poll, cancellationToken);
@@ -72,6 +75,11 @@ internal sealed class AccountLogin(LoginConnect connect, ProviderLogin login, st
             }
 
             CredentialSummary? summary = content is null ? null : CredentialFileShape.Check(login.Provider, content, home, out problem);
+            if (summary is not null)
+            {
+                lastValid = (content!, summary);
+            }
+
             bool settled = exited || TimeSpan.FromMilliseconds(Environment.TickCount64 - lastChanged) >= Settled;
             if (summary is not null && settled)
             {
@@ -88,8 +96,13 @@ internal sealed class AccountLogin(LoginConnect connect, ProviderLogin login, st
                 content = Read();
                 if (content is not null && CredentialFileShape.Check(login.Provider, content, home, out problem) is { } late)
                 {
-                    await SendAsync(channel, content, late);
-                    return new AccountLoginEnd(AgentExitReason.Connected, late.Account is { } account ? $"Connected {Display} as {account}." : $"Connected {Display}.");
+                    lastValid = (content, late);
+                }
+
+                if (lastValid is { } valid)
+                {
+                    await SendAsync(channel, valid.Content, valid.Summary);
+                    return new AccountLoginEnd(AgentExitReason.Connected, valid.Summary.Account is { } account ? $"Connected {Display} as {account}." : $"Connected {Display}.");
                 }
 
                 string tail = Tail(await errors.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken));
