@@ -36,7 +36,8 @@ internal sealed record CredentialSecret(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Refreshable { get; init; }
 
-    /// <summary>What the sealed job carries: an OAuth credential is the CLI's own credential file.</summary>
+    /// <summary>What the sealed job carries: an OAuth credential is the CLI's own credential file. Not part of the record.</summary>
+    [JsonIgnore]
     public string JobType => Type == OAuth ? Polydev.Contracts.Jobs.JobCredential.CredentialFile : Type;
 
     /// <summary>Seals the secret bound to its provider (issue 13): the server cannot relabel it as another provider's.</summary>
