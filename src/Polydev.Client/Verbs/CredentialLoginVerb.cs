@@ -59,7 +59,7 @@ internal static class CredentialLoginVerb
             }
 
             var capture = await api.GetLoginSessionCredentialAsync(created.Id, context.Cancellation);
-            var captured = accounts.OpenCapture(capture.SealedCredential, proofKey, provider);
+            var captured = accounts.OpenCapture(capture.SealedCredential ?? throw new CliException("the login session ended connected but the server holds no credential for it; connect again."), proofKey, provider);
             var (id, secret) = await accounts.StoreAsync(captured, label, context.Cancellation);
             context.Output.Result(new { id, provider, label = secret.Label, type = secret.Type, account = secret.Account, expiresAt = secret.ExpiresAt, refreshable = secret.Refreshable, session = created.Id });
             context.Output.Line($"Connected {Providers.DisplayName(provider)}{(secret.Account is { } account ? " account " + Output.OneLine(account) : "")}: stored credential {id}{Expiry(secret)}.");

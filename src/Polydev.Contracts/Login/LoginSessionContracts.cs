@@ -37,8 +37,12 @@ public static class LoginSessionEndReasons
 /// <param name="Connect">The provider whose account this session connects (<c>anthropic</c>, <c>openai</c>, <c>google</c>); null for a plain remote browser. Metadata: the viewer seals what the agent acts on.</param>
 public sealed record StartLoginSessionRequest(string? Connect = null);
 
-/// <summary>The credential a session captured: <c>CredentialCapture</c> bytes (tag and sealed box), base64. Only the user's client can check and open it.</summary>
-public sealed record LoginSessionCredentialResponse(string SealedCredential);
+/// <summary>
+/// The credential a session captured: <c>CredentialCapture</c> bytes (tag and sealed box), base64, or null while it has
+/// none (not yet, or it ended otherwise; <see cref="State"/> and <see cref="EndReason"/> say which). Only the user's
+/// client can check and open it.
+/// </summary>
+public sealed record LoginSessionCredentialResponse(string? SealedCredential, string State, string? EndReason);
 
 /// <summary>An ICE server for the viewer's <c>RTCPeerConnection</c>, or for the sandbox (sealed into the opening).</summary>
 public sealed record LoginIceServerResponse(IReadOnlyList<string> Urls, string Username, string Credential);

@@ -328,6 +328,7 @@ public sealed class BlackBoxProbeTests(ITestOutputHelper output)
             "POST /api/egress/tokens" => new JsonObject { ["lifetimeSeconds"] = 60 },
             "POST /api/executions" => new JsonObject { ["provider"] = Provider },
             "POST /api/executions/{id}/start" => new JsonObject { ["sealedJob"] = Random32() },
+            "POST /api/login-sessions" => new JsonObject { ["connect"] = Provider },
             "POST /api/login-sessions/{id}/open" => new JsonObject { ["sealedOpening"] = Random32() },
             "POST /api/login-sessions/{id}/report" => new JsonObject { ["path"] = "webrtc", ["icePath"] = "relay", ["firstFrameMs"] = 250 },
             _ => null,

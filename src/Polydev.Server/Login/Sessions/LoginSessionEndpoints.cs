@@ -47,6 +47,11 @@ public static class LoginSessionEndpoints
     private static async Task<Results<Created<LoginSessionCreatedResponse>, ProblemHttpResult>> StartAsync(
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] StartLoginSessionRequest? request, ClaimsPrincipal user, HttpContext context, CancellationToken cancellationToken)
     {
+        if (request?.Connect is { } connect && !Providers.IsKnown(connect))
+        {
+            return Problems.BadRequest($"connect must be one of {string.Join(", ", Providers.All)} (the provider whose account to connect), or absent for a plain remote browser.");
+        }
+
         if (context.RequestServices.GetService<LoginSessionService>() is not { } sessions)
         {
             return Problems.Unavailable(NoSandboxes);

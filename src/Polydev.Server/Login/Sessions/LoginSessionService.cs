@@ -155,18 +155,14 @@ public sealed class LoginSessionService(
         return session.ToResponse();
     }
 
-    /// <summary>The credential the session captured, for the user's client to check and open.</summary>
+    /// <summary>The credential the session captured, for the user's client to check and open; null while it has none.</summary>
     public LoginSessionCredentialResponse Credential(Guid userId, Guid id)
     {
         var session = Find(userId, id);
-        if (session.Credential is { } credential)
-        {
-            return new LoginSessionCredentialResponse(Convert.ToBase64String(credential));
-        }
-
-        throw new LoginSessionRefusedException(409, session.Ended.IsCompleted
-            ? $"This login session ended ({session.Ended.Result}) without capturing a credential."
-            : "This login session has not captured a credential yet; it ends with connected when it has.");
+        return new LoginSessionCredentialResponse(
+            session.Credential is { } credential ? Convert.ToBase64String(credential) : null,
+            session.State,
+            session.Ended.IsCompleted ? session.Ended.Result : null);
     }
 
     public LiveLoginSession Find(Guid userId, Guid id) =>

@@ -41,7 +41,8 @@ export interface LoginSessionStatus {
 
 /** LoginSessionCredentialResponse: the capture (tag and sealed box), base64. Only the user's client can check and open it. */
 export interface LoginSessionCredential {
-  readonly sealedCredential: string;
+  /** Null while the session has none (not yet, or it ended otherwise). */
+  readonly sealedCredential: string | null;
 }
 
 export interface ChannelTicket {

@@ -88,6 +88,7 @@ async function storeCapture(
 ): Promise<ConnectOutcome> {
   try {
     const { sealedCredential } = await sessions.credential(id, signal);
+    if (sealedCredential === null) throw new Error("The session ended connected, but the server holds no credential for it; connect again.");
     const captured = await openCapture(keys, sealedCredential, request.proofKey, request.provider);
     if (signal.aborted) throw new DOMException("Aborted", "AbortError");
     const stored = await storeConnected(api, keys, captured);
