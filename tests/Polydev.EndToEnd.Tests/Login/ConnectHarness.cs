@@ -97,6 +97,52 @@ internal sealed class ConnectHarness : IAsyncDisposable
         return login;
     }
 
+    /// <summary>
+    /// The whole terminal flow: <c>credentials login</c>, the viewer opened, the consent clicked through the stream; the
+    /// CLI must exit 0. Returns its transcript, and a check (run it when the test is ready) that the session ended
+    /// <c>connected</c> and its login sandbox was destroyed within 5 s of that end (Docker's own destroy event).
+    /// </summary>
+    public async Task<(string Transcript, Func<Task> CheckSandboxGone)> ConnectFromTerminalAsync(string provider, string authorizePath)
+    {
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var sandbox = Assert.Single(await LoginSandboxesAsync());
+        var login = await StartLoginAsync(provider);
+        await OpenViewerAsync(login.ViewerLink(Server.Url)!);
+        await ConsentAsync(authorizePath);
+        var (code, transcript) = await login.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(code == 0, $"{transcript}\n{Server.Logs}\nstub: {string.Join(", ", Stub.Requests.Select(r => r.PathAndQuery))}");
+        return (transcript, async () =>
+        {
+            var ended = (await Cli.RunAsync("login-sessions", "list", "--json")).Succeeded().Json().EnumerateArray().Single();
+            Assert.Equal("connected", ended.GetProperty("endReason").GetString());
+            var endedAt = ended.GetProperty("endedAt").GetDateTimeOffset();
+            var destroyedAt = await DestroyedAtAsync(sandbox, started);
+            Assert.True(destroyedAt is { } gone && gone - endedAt < TimeSpan.FromSeconds(5), $"ended {endedAt:O}, destroyed {destroyedAt:O}");
+        });
+    }
+
+    /// <summary>
+    /// Canary: none of <paramref name="tokens"/> (what the double issued) is anywhere the server or the engine keeps
+    /// things: every container's <c>docker inspect</c>, <c>/metrics</c>, and, once the server stopped, its logs and its
+    /// database's rows and files.
+    /// </summary>
+    public async Task AssertNoTraceOfAsync(IEnumerable<string> tokens)
+    {
+        var needles = new Needles();
+        foreach (var (token, i) in tokens.Select((t, i) => (t, i)))
+        {
+            needles.AddText($"token {i}", token);
+        }
+
+        needles.AssertAbsentFrom("docker inspect of every container", await Docker.InspectAllContainersAsync());
+        needles.AssertAbsentFrom("/metrics", await Server.GetAsync("/metrics"));
+        await Server.StopAsync();
+        needles.AssertAbsentFrom("the server's logs", Server.Logs);
+        var dump = await DatabaseDump.ReadSqliteAsync(Server.SqlitePath);
+        needles.AssertAbsentFrom("the database", dump.Text);
+        needles.AssertAbsentFrom("the database files", dump.Bytes);
+    }
+
     /// <summary>Opens the viewer's link inside the signed-in web client (as its own links do).</summary>
     public async Task OpenViewerAsync(Uri viewer)
     {
