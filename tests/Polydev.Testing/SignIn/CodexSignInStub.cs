@@ -8,7 +8,7 @@ namespace Polydev.Testing.SignIn;
 
 /// <summary>
 /// OpenAI's ChatGPT sign-in and backend as Codex CLI 0.171.0's <c>codex login</c> and <c>codex exec</c> use them
-/// (checked against the real CLI, /work/tools/research/codex.md): the authorize page on auth.openai.com (PKCE S256, a
+/// (checked against the real CLI; docs/login-sessions.md, "Connecting an account"): the authorize page on auth.openai.com (PKCE S256, a
 /// <c>http://127.0.0.1:port/auth/callback</c> redirect; the CLI serves the success page itself); its token endpoint
 /// (the form <c>authorization_code</c> grant, the form token exchange for an API key, which this double refuses as for
 /// an account without an API organization and the login survives, and the JSON refresh grant, rotating); JWTs whose

@@ -10,7 +10,7 @@ namespace Polydev.Testing.SignIn;
 
 /// <summary>
 /// Google's sign-in and Code Assist as Gemini CLI 0.61.0's "Login with Google" (<c>oauth-personal</c>) uses them
-/// (checked against the real CLI, /work/tools/research/gemini.md): the authorize page on accounts.google.com (the
+/// (checked against the real CLI; docs/login-sessions.md, "Connecting an account"): the authorize page on accounts.google.com (the
 /// loopback web flow: a <c>http://127.0.0.1:port/oauth2callback</c> redirect, <c>access_type=offline</c>, no PKCE); the
 /// form token endpoint on oauth2.googleapis.com (both grants, the installed app's client secret in the body; refresh
 /// tokens do not rotate, as Google's do not, and the CLI keeps the old one anyway) and its tokeninfo, which the CLI asks

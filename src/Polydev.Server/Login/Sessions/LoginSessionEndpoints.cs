@@ -120,19 +120,14 @@ public static class LoginSessionEndpoints
         }
     }
 
-    private static Results<Ok<LoginSessionCredentialResponse>, ProblemHttpResult> Credential(Guid id, ClaimsPrincipal user, HttpContext context)
-    {
-        try
-        {
-            return context.RequestServices.GetService<LoginSessionService>() is { } sessions
-                ? TypedResults.Ok(sessions.Credential(user.UserId(), id))
-                : Problems.Unavailable(NoSandboxes);
-        }
-        catch (LoginSessionRefusedException e)
-        {
-            return Refused(e);
-        }
-    }
+    /// <summary>The session's capture, from the registry like its status: it outlives the session's end (and needs no engine to be read).</summary>
+    private static Results<Ok<LoginSessionCredentialResponse>, ProblemHttpResult> Credential(Guid id, ClaimsPrincipal user, LoginSessionRegistry registry) =>
+        registry.Find(user.UserId(), id) is { } session
+            ? TypedResults.Ok(new LoginSessionCredentialResponse(
+                session.Credential is { } credential ? Convert.ToBase64String(credential) : null,
+                session.State,
+                session.Ended.IsCompleted ? session.Ended.Result : null))
+            : Problems.NotFound("No login session with this id.");
 
     private static Results<Ok<LoginSessionOpenedResponse>, ProblemHttpResult> Reconnect(Guid id, ClaimsPrincipal user, HttpContext context)
     {

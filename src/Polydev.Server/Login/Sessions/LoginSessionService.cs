@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polydev.Contracts;
 using Polydev.Contracts.Login;
 using Polydev.Server.Login.Turn;
 using Polydev.Server.Pools;
@@ -24,13 +23,9 @@ public sealed class LoginSessionService(
 
     private readonly LoginSessionsOptions _options = options.Value;
 
+    /// <param name="connect">The provider whose account the session connects (the endpoint checked it), or null.</param>
     public async Task<LoginSessionCreatedResponse> StartAsync(Guid userId, string? connect, CancellationToken cancellationToken)
     {
-        if (connect is not null && !Providers.IsKnown(connect))
-        {
-            throw new LoginSessionRefusedException(400, $"connect must be one of {string.Join(", ", Providers.All)} (the provider whose account to connect), or absent for a plain remote browser.");
-        }
-
         // A quick refusal before a sandbox is leased; TryAdd below decides under its lock.
         if (registry.Live(userId).ToList() is { } live && live.Count >= _options.MaxPerUser)
         {
@@ -153,16 +148,6 @@ public sealed class LoginSessionService(
         var session = Find(userId, id);
         await watcher.EndAsync(session, LoginSessionEndReasons.EndedByUser);
         return session.ToResponse();
-    }
-
-    /// <summary>The credential the session captured, for the user's client to check and open; null while it has none.</summary>
-    public LoginSessionCredentialResponse Credential(Guid userId, Guid id)
-    {
-        var session = Find(userId, id);
-        return new LoginSessionCredentialResponse(
-            session.Credential is { } credential ? Convert.ToBase64String(credential) : null,
-            session.State,
-            session.Ended.IsCompleted ? session.Ended.Result : null);
     }
 
     public LiveLoginSession Find(Guid userId, Guid id) =>

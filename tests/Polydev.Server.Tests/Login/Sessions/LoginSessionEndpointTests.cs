@@ -21,8 +21,16 @@ public sealed class LoginSessionEndpointTests
         Assert.Equal("application/problem+json", start.Content.Headers.ContentType?.MediaType);
         Assert.Contains("login sessions need one", await start.Content.ReadAsStringAsync());
 
+        // A provider nobody can connect is the caller's mistake, said before anything else; a known one starts as usual.
+        var badConnect = await client.PostAsJsonAsync(ApiRoutes.LoginSessions, new { connect = "nope" });
+        Assert.Equal(HttpStatusCode.BadRequest, badConnect.StatusCode);
+        Assert.Equal("application/problem+json", badConnect.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("connect must be one of anthropic, openai, google", await badConnect.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.PostAsJsonAsync(ApiRoutes.LoginSessions, new { connect = "openai" })).StatusCode);
+
         var id = Guid.NewGuid();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(ApiRoutes.LoginSession(id))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(ApiRoutes.LoginSessionCredential(id))).StatusCode);
         var report = await client.PostAsJsonAsync(ApiRoutes.LoginSessionReport(id), new { path = "vnc" });
         Assert.True(report.StatusCode == HttpStatusCode.NotFound, await report.Content.ReadAsStringAsync());
         Assert.Equal("[]", await client.GetStringAsync(ApiRoutes.LoginSessions));
