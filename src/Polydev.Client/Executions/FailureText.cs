@@ -42,6 +42,7 @@ internal static class FailureText
                 // The server's words for how the execution ended (docs/executions.md), said the user's way.
                 "server_restart" => $"The Polydev server restarted while {cli} ran. Try again.",
                 "out_of_memory" => $"{cli}'s sandbox ran out of memory and was stopped.",
+                "node_lost" => $"The machine running {cli}'s sandbox went down. Try again: another one takes over.",
                 "job_refused" => $"{cli}'s sandbox could not open the prompt. Try again.",
                 "not_started" => $"The run did not start in time. Try again.",
                 _ => $"The sandbox running {cli} went away before it finished. Try again.",

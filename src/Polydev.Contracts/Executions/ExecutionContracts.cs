@@ -28,6 +28,8 @@ public static class ExecutionReasons
     public const string OutOfMemory = "out_of_memory";
     /// <summary>The sandbox disappeared or was killed from outside.</summary>
     public const string SandboxLost = "sandbox_lost";
+    /// <summary>The machine the sandbox ran on was lost (a cluster node went down); the sandbox went with it.</summary>
+    public const string NodeLost = "node_lost";
     /// <summary>The agent refused the job (could not open it, or it was malformed).</summary>
     public const string JobRefused = "job_refused";
     /// <summary>The agent failed or its stream was malformed.</summary>

@@ -35,6 +35,14 @@ public sealed class EgressOptions
     /// </summary>
     public Dictionary<string, string> HostOverrides { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// CIDR blocks of cluster nodes' egress gateways (<c>polydev egress gateway</c>, docs/nomad.md): a connection from
+    /// one must begin with a PROXY protocol v2 header naming the sandbox it relays, and tokens are checked against that
+    /// address. Connections from anywhere else never may (a header from them is refused as a bad request). Empty on a
+    /// single host.
+    /// </summary>
+    public List<string> Gateways { get; set; } = [];
+
     /// <summary>Lets <see cref="HostOverrides"/> be used when the server runs as Production (what <c>polydev server</c> does).</summary>
     public bool AllowHostOverrides { get; set; }
 

@@ -19,12 +19,9 @@ public sealed class EgressAccess(
     /// <summary>Throws when the egress proxy would listen where sandboxes cannot reach it.</summary>
     public void EnsureReachable()
     {
-        var bind = egressOptions.Value.BindAddress;
-        var reachable = network.EgressAddress.ToString();
-        if (bind != reachable && bind != "0.0.0.0")
+        if (network.EgressBindProblem(egressOptions.Value.BindAddress) is { } problem)
         {
-            throw new InvalidOperationException(
-                $"Sandboxes reach the egress proxy only at {reachable} (the sandbox network's egress address), but Egress:BindAddress is {bind}; set Egress:BindAddress to {reachable}.");
+            throw new InvalidOperationException(problem);
         }
     }
 

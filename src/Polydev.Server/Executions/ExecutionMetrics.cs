@@ -7,7 +7,7 @@ public sealed class ExecutionMetrics(CollectorRegistry registry)
 {
     public Counter Outcomes { get; } = registry.Counter(
         "polydev_executions_total",
-        "Executions ended, by provider, state (succeeded, failed, cancelled) and reason (completed, cancelled, timeout, output_limit, out_of_memory, sandbox_lost, job_refused, agent_error, server_restart, not_started).",
+        "Executions ended, by provider, state (succeeded, failed, cancelled) and reason (completed, cancelled, timeout, output_limit, out_of_memory, sandbox_lost, node_lost, job_refused, agent_error, server_restart, not_started).",
         "provider", "state", "reason");
 
     public Histogram Duration { get; } = registry.Histogram(

@@ -30,6 +30,11 @@ public sealed class ExecutionOutcomes(ISandboxEngine engine, TimeProvider clock,
             status = await InspectQuietlyAsync(active);
         }
 
+        if (status is { NodeLost: true })
+        {
+            return (ExecutionStates.Failed, ExecutionReasons.NodeLost);
+        }
+
         if (status is { OomKilled: true })
         {
             return (ExecutionStates.Failed, ExecutionReasons.OutOfMemory);

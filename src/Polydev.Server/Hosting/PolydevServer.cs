@@ -9,6 +9,8 @@ using Polydev.Server.Pools;
 using Polydev.Server.Runtimes;
 using Polydev.Server.Sandboxes;
 using Polydev.Server.Sandboxes.Docker;
+using Polydev.Server.Sandboxes.Docker.Images;
+using Polydev.Server.Sandboxes.Nomad;
 using Polydev.Server.Vault;
 using Polydev.Server.Web;
 using Prometheus;
@@ -120,7 +122,7 @@ public static class PolydevServer
 
     /// <summary>Every sandbox engine this build has; <c>Sandboxes:Engine</c> picks one. <c>polydev images</c> composes them the same way.</summary>
     public static IServiceCollection AddSandboxEngines(IServiceCollection services, IConfiguration configuration) =>
-        services.AddDockerEngine(configuration);
+        services.AddDockerEngine(configuration).AddNomadEngine(configuration, BuildHostImages.Catalog);
 
     private static void ConfigurePipeline(WebApplication app)
     {

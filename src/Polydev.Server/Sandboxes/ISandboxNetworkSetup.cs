@@ -18,5 +18,15 @@ public interface ISandboxNetworkSetup
     /// </summary>
     IPAddress EgressAddress { get; }
 
+    /// <summary>
+    /// Why the egress proxy cannot serve sandboxes when it listens on <paramref name="bindAddress"/> (<c>Egress:BindAddress</c>),
+    /// in words naming the setting; null when it can. On a single host the proxy must listen where sandboxes connect
+    /// (<see cref="EgressAddress"/>); a cluster engine relays to it instead.
+    /// </summary>
+    string? EgressBindProblem(string bindAddress) =>
+        bindAddress == EgressAddress.ToString() || bindAddress == "0.0.0.0"
+            ? null
+            : $"Sandboxes reach the egress proxy only at {EgressAddress} (the sandbox network's egress address), but Egress:BindAddress is {bindAddress}; set Egress:BindAddress to {EgressAddress}.";
+
     Task EnsureAsync(CancellationToken cancellationToken = default);
 }

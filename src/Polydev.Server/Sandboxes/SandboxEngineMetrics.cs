@@ -10,7 +10,7 @@ public sealed class SandboxEngineMetrics(CollectorRegistry registry)
 {
     public Counter Operations { get; } = registry.Counter(
         "polydev_sandbox_engine_operations_total",
-        "Engine operations by engine, operation (create, exec, inspect, destroy, list) and outcome (ok, not_found, refused, unreachable, error).",
+        "Engine operations by engine, operation (create, exec, inspect, destroy, list) and outcome (ok, not_found, refused, denied, unreachable, error).",
         "engine", "operation", "outcome");
 
     public Histogram Duration { get; } = registry.Histogram(
@@ -18,6 +18,11 @@ public sealed class SandboxEngineMetrics(CollectorRegistry registry)
         "Time an engine operation took (exec: until the process started), by engine and operation.",
         Histogram.ExponentialBuckets(0.001, 2, 16),
         "engine", "operation");
+
+    public Counter PlacementFailures { get; } = registry.Counter(
+        "polydev_sandbox_engine_placement_failures_total",
+        "Sandboxes a cluster engine could not place or start, by engine and what ran out: cpu, memory, disk, constraint (no node matched), no_nodes, driver (the task driver failed), other.",
+        "engine", "dimension");
 
     public static class OperationNames
     {
@@ -33,6 +38,8 @@ public sealed class SandboxEngineMetrics(CollectorRegistry registry)
         public const string Ok = "ok";
         public const string NotFound = "not_found";
         public const string Refused = "refused";
+        /// <summary>The engine's access control said no (Nomad's ACL: 401, 403).</summary>
+        public const string Denied = "denied";
         public const string Unreachable = "unreachable";
         public const string Error = "error";
 
@@ -40,6 +47,7 @@ public sealed class SandboxEngineMetrics(CollectorRegistry registry)
         {
             SandboxEngineException { IsNotFound: true } => NotFound,
             SandboxEngineException { IsUnreachable: true } => Unreachable,
+            SandboxEngineException { Status: 401 or 403 } => Denied,
             SandboxEngineException { Status: >= 400 and < 500 } or ArgumentException => Refused,
             _ => Error,
         };

@@ -127,7 +127,11 @@ public enum SandboxEngineState
 
 /// <param name="OomKilled">The kernel's OOM killer struck inside the sandbox (its memory limit was hit).</param>
 /// <param name="ExitCode">The main process's exit code once <see cref="SandboxEngineState.Exited"/>.</param>
-public sealed record SandboxStatus(SandboxEngineState State, bool OomKilled, int? ExitCode, DateTimeOffset? StartedAt);
+/// <param name="NodeLost">
+/// The machine the sandbox ran on is gone (a cluster engine lost its node): the sandbox is <see cref="SandboxEngineState.Dead"/>
+/// and nothing in it will answer again. Always false on a single host.
+/// </param>
+public sealed record SandboxStatus(SandboxEngineState State, bool OomKilled, int? ExitCode, DateTimeOffset? StartedAt, bool NodeLost = false);
 
 /// <summary>An owned sandbox as a listing finds it (from its labels and the engine's state).</summary>
 public sealed record SandboxInfo(

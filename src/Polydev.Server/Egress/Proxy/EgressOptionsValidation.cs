@@ -37,6 +37,14 @@ internal static class EgressOptionsValidation
             throw new ArgumentException("Egress:MaxRequestHeaderBytes must be between 1024 and 1048576.");
         }
 
+        foreach (var gateway in options.Gateways)
+        {
+            if (!System.Net.IPNetwork.TryParse(gateway, out _))
+            {
+                throw new ArgumentException($"Egress:Gateways entry '{gateway}' is not a CIDR block (e.g. 10.0.0.0/16).");
+            }
+        }
+
         if (options.MaxTunnelsPerUser < 1)
         {
             throw new ArgumentException("Egress:MaxTunnelsPerUser must be at least 1.");

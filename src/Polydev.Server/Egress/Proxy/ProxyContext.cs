@@ -35,7 +35,14 @@ internal sealed class ProxyContext
         UpstreamDialer = new UpstreamDialer(options, metrics, clock, logger);
         Connections = new ConnectionTracker(options.MaxTunnelsPerUser, metrics);
         IdleTicks = ToTicks(options.IdleTimeout, clock);
+        Gateways = [.. options.Gateways.Select(IPNetwork.Parse)];
     }
+
+    /// <summary><see cref="EgressOptions.Gateways"/>, parsed.</summary>
+    public IReadOnlyList<IPNetwork> Gateways { get; }
+
+    /// <summary>Whether a connection from <paramref name="address"/> is a gateway's, which begins with a PROXY header.</summary>
+    public bool IsGateway(IPAddress address) => Gateways.Count > 0 && Gateways.Any(g => g.Contains(address));
 
     public EgressOptions Options { get; }
 

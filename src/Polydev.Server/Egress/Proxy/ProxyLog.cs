@@ -43,4 +43,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventName = "egress_shutdown_cut", Level = LogLevel.Warning, Message = "Egress shutdown grace over: {Connections} connections cut")]
     public static partial void ShutdownCut(ILogger logger, int connections);
+
+    [LoggerMessage(EventName = "egress_gateway_header_refused", Level = LogLevel.Warning, Message = "Egress port {Port}: a connection from a gateway address did not begin with a valid PROXY v2 header ({Problem}); closed")]
+    public static partial void GatewayHeaderRefused(ILogger logger, int port, string problem);
 }

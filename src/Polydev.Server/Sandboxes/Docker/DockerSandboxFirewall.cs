@@ -42,11 +42,23 @@ internal sealed class DockerSandboxFirewall(DockerSandboxNetworkOptions options,
                 await IptablesAsync(["-I", jump[0], "1", .. jump[1..]], cancellationToken);
             }
         }
+
+        if (Redirect(_options) is { } redirect && !await TryIptablesAsync(["-t", "nat", "-C", .. redirect], cancellationToken))
+        {
+            await IptablesAsync(["-t", "nat", "-I", redirect[0], "1", .. redirect[1..]], cancellationToken);
+        }
     }
 
     /// <summary>Deletes every jump into the chain, then the chain. Idempotent.</summary>
     public async Task RemoveAsync(CancellationToken cancellationToken = default)
     {
+        if (Redirect(_options) is { } redirect)
+        {
+            while (await TryIptablesAsync(["-t", "nat", "-D", .. redirect], cancellationToken))
+            {
+            }
+        }
+
         foreach (var jump in Jumps(_options))
         {
             while (await TryIptablesAsync(["-D", .. jump], cancellationToken))
@@ -69,6 +81,12 @@ internal sealed class DockerSandboxFirewall(DockerSandboxNetworkOptions options,
         {
             new[] { "-i", options.BridgeName, "-d", gateway, "-p", "tcp", "--dport", $"{options.EgressFirstPort}:{options.EgressLastPort}", "-j", "ACCEPT" },
         };
+        if (options.RelayPort > 0)
+        {
+            // What the NAT rule below made of a connection to the range: it arrives on the relay's port.
+            rules.Add(["-i", options.BridgeName, "-d", gateway, "-p", "tcp", "--dport", $"{options.RelayPort}", "-j", "ACCEPT"]);
+        }
+
         if (options.TurnPort > 0)
         {
             // Login sandboxes' media: to coturn only, which admits nothing without the session's credentials and relays
@@ -80,6 +98,14 @@ internal sealed class DockerSandboxFirewall(DockerSandboxNetworkOptions options,
         rules.Add(["-j", "DROP"]);
         return rules;
     }
+
+    /// <summary>
+    /// On a cluster node, the NAT rule (table <c>nat</c>) that sends every connection to the egress range on to the
+    /// relay's port, keeping its original port for the relay to read (<c>SO_ORIGINAL_DST</c>); null on a single host.
+    /// </summary>
+    public static string[]? Redirect(DockerSandboxNetworkOptions options) => options.RelayPort > 0
+        ? ["PREROUTING", "-i", options.BridgeName, "-d", options.Gateway + "/32", "-p", "tcp", "--dport", $"{options.EgressFirstPort}:{options.EgressLastPort}", "-j", "REDIRECT", "--to-ports", $"{options.RelayPort}"]
+        : null;
 
     /// <summary>Where the chain is jumped to from: <c>[chain, match…, -j, ours]</c>.</summary>
     public static IReadOnlyList<string[]> Jumps(DockerSandboxNetworkOptions options) =>

@@ -9,13 +9,19 @@ namespace Polydev.Server.Sandboxes.Docker;
 /// <param name="EgressFirstPort">First TCP port of the egress proxy's range (<c>Egress:FirstPort</c>).</param>
 /// <param name="EgressLastPort">Last TCP port of the egress proxy's range (<c>Egress:LastPort</c>).</param>
 /// <param name="TurnPort">The TURN server's port on the gateway (UDP and TCP; <c>Login:Turn:ListeningPort</c>), where a login sandbox's media relays; 0: none.</param>
+/// <param name="RelayPort">
+/// On a cluster node (the Nomad engine's egress gateway): the local port every connection to the egress range is
+/// redirected to (NAT), where the gateway relays it to the server's proxy; 0 on a single host, where the proxy itself
+/// listens on the range.
+/// </param>
 public sealed record DockerSandboxNetworkOptions(
     string Name = "polydev-sandboxes",
     string BridgeName = "pd-sandbox0",
     string Subnet = "10.213.0.0/24",
     int EgressFirstPort = 10001,
     int EgressLastPort = 19999,
-    int TurnPort = 0)
+    int TurnPort = 0,
+    int RelayPort = 0)
 {
     /// <summary>The bridge's address on the host: where the egress proxy listens (<c>Egress:BindAddress</c>).</summary>
     public IPAddress Gateway
@@ -48,6 +54,11 @@ public sealed record DockerSandboxNetworkOptions(
         if (EgressFirstPort is < 1 or > 65535 || EgressLastPort < EgressFirstPort || EgressLastPort > 65535)
         {
             throw new ArgumentException($"Egress port range {EgressFirstPort}–{EgressLastPort} is not a valid TCP port range.");
+        }
+
+        if (RelayPort is < 0 or > 65535 || RelayPort >= EgressFirstPort && RelayPort <= EgressLastPort)
+        {
+            throw new ArgumentException($"Relay port {RelayPort} must be 0 (none) or a port outside the egress range {EgressFirstPort}–{EgressLastPort}.");
         }
 
         if (TurnPort is < 0 or > 65535 || TurnPort >= EgressFirstPort && TurnPort <= EgressLastPort)

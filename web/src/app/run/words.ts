@@ -143,6 +143,8 @@ export function serverEndMessage(provider: string, reason: string | null): strin
       return `${name}'s sandbox ran out of memory.`;
     case "sandbox_lost":
       return `${name}'s sandbox was lost while it ran. Send again.`;
+    case "node_lost":
+      return `The machine running ${name}'s sandbox went down. Send again: another one takes over.`;
     case "job_refused":
       return `${name}'s sandbox could not open the prompt. Send again.`;
     case "agent_error":

@@ -20,6 +20,11 @@ internal static class ConnectionLoop
         var first = true;
         try
         {
+            if (context.IsGateway(connection.ClientAddress) && !await GatewayHeader.ReadAsync(connection, token))
+            {
+                return;
+            }
+
             while (!context.IsShuttingDown && !token.IsCancellationRequested)
             {
                 connection.AwaitingHead(first);

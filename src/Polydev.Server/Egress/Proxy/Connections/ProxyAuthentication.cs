@@ -44,7 +44,7 @@ internal static class ProxyAuthentication
             throw new ProxyRefusal(407, "the egress token is not for this port", EgressMetrics.RefusalReasons.Auth, keepAlive: true);
         }
 
-        if (principal.BoundAddress is { } bound && !bound.Equals(DestinationPolicy.Normalize(((System.Net.IPEndPoint)connection.Client.RemoteEndPoint!).Address)))
+        if (principal.BoundAddress is { } bound && !bound.Equals(connection.ClientAddress))
         {
             throw new ProxyRefusal(407, $"the egress token works only from its sandbox's address {bound}", EgressMetrics.RefusalReasons.Auth, keepAlive: true);
         }

@@ -27,7 +27,11 @@ internal sealed class ProxyConnection
         Reader = new SocketReader(client, Math.Max(context.Options.MaxRequestHeaderBytes + 1, 16 * 1024));
         ChunkSize = Math.Min(TunnelRelay.LargestRead, port.User.ChunkLimit);
         Exchange = new ExchangeLog(context, port.Port);
+        ClientAddress = DestinationPolicy.Normalize(((System.Net.IPEndPoint)client.RemoteEndPoint!).Address);
     }
+
+    /// <summary>Who the client is: its address, or for a gateway's connection the sandbox's its PROXY header names.</summary>
+    public System.Net.IPAddress ClientAddress { get; set; }
 
     public ProxyContext Context { get; }
 
