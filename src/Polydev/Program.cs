@@ -9,6 +9,7 @@ var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zer
     ServerVerb.Create(),
     ImagesVerb.Create(),
     TurnVerb.Create(),
+    EgressVerb.Create(),
 };
 ClientVerbs.AddTo(root);
 // No @response-file expansion: a chat message or label starting with '@' is text, not a file to read.

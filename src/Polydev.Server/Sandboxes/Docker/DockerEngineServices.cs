@@ -41,6 +41,8 @@ public static class DockerEngineServices
         var egress = services.GetService<IOptions<EgressOptions>>()?.Value ?? new EgressOptions();
         var turn = services.GetService<IOptions<TurnOptions>>()?.Value;
         int turnPort = turn is { IsEmbedded: true } ? turn.ListeningPort : 0;
-        return new DockerSandboxNetworkOptions(network.Name, network.BridgeName, network.Subnet, egress.FirstPort, egress.LastPort, turnPort);
+        // On a cluster node the egress gateway registers its settings: the range is redirected to its relay.
+        var relayPort = services.GetService<Egress.Gateway.EgressGatewayOptions>()?.RelayPort ?? 0;
+        return new DockerSandboxNetworkOptions(network.Name, network.BridgeName, network.Subnet, egress.FirstPort, egress.LastPort, turnPort, relayPort);
     }
 }

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Polydev.Server.Hosting;
+
+namespace Polydev.Verbs;
+
+/// <summary>
+/// <c>polydev egress gateway</c>: a Nomad cluster's sandbox node's way to the server's egress proxy (docs/nomad.md,
+/// "Egress on a cluster"), run as a system job. Needs root (it installs the node's firewall rules).
+/// </summary>
+internal static class EgressVerb
+{
+    public static Command Create()
+    {
+        var upstream = new Option<string?>("--upstream") { Description = "The server's egress proxy (host or address; env POLYDEV_EGRESS__GATEWAY__UPSTREAM).", HelpName = "HOST" };
+        var urls = new Option<string?>("--urls") { Description = $"Where /metrics and /health listen (default {EgressGatewayHost.DefaultUrls}; env POLYDEV_URLS)." };
+        var nomad = new Option<string?>("--nomad") { Description = "This node's Nomad client agent, to mark the node ready for sandboxes (env POLYDEV_EGRESS__GATEWAY__NOMADADDRESS; token from NOMAD_TOKEN).", HelpName = "URL" };
+        var gateway = new Command("gateway", "Relay this node's sandboxes to the server's egress proxy: make the sandbox network and its firewall, relay the egress ports, mark the node ready.")
+        {
+            upstream, urls, nomad,
+        };
+        gateway.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (parse.GetValue(upstream) is { } host)
+            {
+                overrides["Egress:Gateway:Upstream"] = host;
+            }
+
+            if (parse.GetValue(urls) is { } listen)
+            {
+                overrides["Urls"] = listen;
+            }
+
+            if (parse.GetValue(nomad) is { } agent)
+            {
+                overrides["Egress:Gateway:NomadAddress"] = agent;
+            }
+
+            WebApplication app;
+            try
+            {
+                app = EgressGatewayHost.Build(overrides);
+                await app.StartAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync($"polydev egress gateway: {StartupFailure.Describe(e)}");
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken);
+            await app.DisposeAsync();
+            return 0;
+        });
+        return new Command("egress", "The egress proxy's parts that run outside the server.") { gateway };
+    }
+}
