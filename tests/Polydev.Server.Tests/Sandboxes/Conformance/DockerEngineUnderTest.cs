@@ -22,8 +22,7 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
     private static readonly SemaphoreSlim ImageGate = new(1, 1);
     private static bool _imageReady;
 
-    private readonly List<string> _outsideContainers = [];
-    private readonly List<string> _outsideNetworks = [];
+    private readonly OutsideServices _outside = new(SandboxTestImage.Reference);
     private readonly Dictionary<string, List<string>> _volumes = [];
     private DockerSandboxNetwork _network = null!;
 
@@ -96,48 +95,7 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
         }
     }
 
-    /// <summary>A plain (not internal) Docker network on a benchmarking-range subnet (198.18.0.0/15) with one busybox listener on it.</summary>
-    public override async Task<IPEndPoint> StartOutsideServiceAsync(string name)
-    {
-        var network = "polydev-test-outside-" + Guid.NewGuid().ToString("N")[..8];
-        for (var attempt = 1; ; attempt++)
-        {
-            var subnet = $"198.{18 + Random.Shared.Next(2)}.{Random.Shared.Next(256)}.0/24";
-            var (exit, _, error) = await DockerCliAsync("network", "create", "--subnet", subnet, network);
-            if (exit == 0)
-            {
-                _outsideNetworks.Add(network);
-                break;
-            }
-
-            if (attempt == 5)
-            {
-                throw new InvalidOperationException($"docker network create {network} failed: {error}");
-            }
-        }
-
-        var container = await DockerAsync("run", "-d", "--network", network, "--label", "dev.polydev.test=conformance", Image,
-            "/bin/busybox", "nc", "-ll", "-p", "7000", "-e", "/bin/busybox", "echo", name);
-        _outsideContainers.Add(container.Trim());
-        var address = await DockerAsync("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container.Trim());
-        var endpoint = new IPEndPoint(IPAddress.Parse(address.Trim()), 7000);
-        for (var i = 0; i < 50; i++)
-        {
-            try
-            {
-                if (await HostServices.ReadLineFromHostAsync(endpoint) == name)
-                {
-                    break;
-                }
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        return endpoint;
-    }
+    public override Task<IPEndPoint> StartOutsideServiceAsync(string name) => _outside.StartAsync(name);
 
     public override async Task<IReadOnlyList<string>> TracesAsync(string sandboxId)
     {
@@ -177,15 +135,7 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
 
     public override async Task DisposeAsync()
     {
-        foreach (var container in _outsideContainers)
-        {
-            await DockerCliAsync("rm", "-f", container);
-        }
-
-        foreach (var network in _outsideNetworks)
-        {
-            await DockerCliAsync("network", "rm", network);
-        }
+        await _outside.DisposeAsync();
 
         if (_network is not null)
         {
@@ -200,7 +150,7 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
         return exit == 0 ? output : throw new InvalidOperationException($"docker {string.Join(' ', arguments)} exited {exit}: {error}");
     }
 
-    private static async Task<(int Exit, string Output, string Error)> DockerCliAsync(params string[] arguments)
+    public static async Task<(int Exit, string Output, string Error)> DockerCliAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
