@@ -84,8 +84,8 @@ public sealed class RuntimeKindsTests
     [Fact]
     public void An_engine_nobody_registered_is_refused_naming_the_registered_ones()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => PolydevServer.Build(new Dictionary<string, string?> { ["Sandboxes:Engine"] = "nomad" }));
-        Assert.Equal("Sandboxes:Engine 'nomad' is not known; use 'docker' or 'none'.", e.Message);
+        var e = Assert.Throws<InvalidOperationException>(() => PolydevServer.Build(new Dictionary<string, string?> { ["Sandboxes:Engine"] = "kubernetes" }));
+        Assert.Equal("Sandboxes:Engine 'kubernetes' is not known; use 'docker', 'nomad' or 'none'.", e.Message);
     }
 
     private static RuntimeKinds Resolve(Dictionary<string, string?> settings, Action<IServiceCollection>? more = null)

@@ -26,7 +26,7 @@ public static class NomadEngineServices
             {
                 o.Validate();
                 return true;
-            });
+            }).ValidateOnStart();
             engine.AddSingleton(sp => sp.GetRequiredService<IOptions<NomadEngineOptions>>().Value);
             engine.AddSingleton(sp => new NomadClient(sp.GetRequiredService<NomadEngineOptions>()));
             engine.TryAddSingleton(_ => new SandboxEngineMetrics(Metrics.DefaultRegistry));

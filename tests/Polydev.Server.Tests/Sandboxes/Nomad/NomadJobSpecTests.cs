@@ -131,4 +131,18 @@ public sealed class NomadJobSpecTests
             Assert.Contains("Sandboxes:Nomad:Constraints", Assert.Throws<InvalidOperationException>(options.Validate).Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_server_with_a_bad_Nomad_setting_does_not_start_and_names_it()
+    {
+        await using var app = Polydev.Server.Hosting.PolydevServer.Build(new Dictionary<string, string?>
+        {
+            ["Sandboxes:Engine"] = "nomad",
+            ["Sandboxes:Nomad:Address"] = "nomad.example:4646",
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Data"] = Path.Combine(Path.GetTempPath(), "polydev-nomad-" + Guid.NewGuid().ToString("N")),
+        });
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+        Assert.Contains("Sandboxes:Nomad:Address must be an http:// or https:// URL", e.Message, StringComparison.Ordinal);
+    }
 }
