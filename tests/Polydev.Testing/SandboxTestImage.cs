@@ -13,7 +13,7 @@ public static class SandboxTestImage
     public const string Repository = "polydev-test/busybox";
 
     /// <summary>Bump when the contents change, so an old import is not reused.</summary>
-    public const string Tag = "2";
+    public const string Tag = "3";
 
     public const string Reference = Repository + ":" + Tag;
 
@@ -32,7 +32,7 @@ public static class SandboxTestImage
         {
             foreach (var directory in new[] { "bin", "etc", "home", "home/sandbox", "tmp", "proc", "sys", "dev" })
             {
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, directory + "/") { Mode = Mode(directory == "tmp" ? "1777" : "755") });
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, directory + "/") { Mode = Mode(directory is "tmp" or "home/sandbox" ? "1777" : "755") });
             }
 
             tar.WriteEntry(Busybox, "bin/busybox");

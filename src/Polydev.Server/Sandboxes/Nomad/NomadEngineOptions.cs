@@ -117,9 +117,6 @@ public sealed class NomadDriverSettings
     /// <summary>CFS period in microseconds (<c>cpu_cfs_period</c>).</summary>
     public int CpuPeriodMicroseconds { get; set; } = 100_000;
 
-    /// <summary>The program that applies an exec's environment (Nomad's exec API takes none): the image's <c>env</c>.</summary>
-    public string EnvProgram { get; set; } = "/usr/bin/env";
-
     /// <summary>How long Nomad waits between SIGTERM and SIGKILL when a sandbox is stopped.</summary>
     public TimeSpan KillTimeout { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -19,6 +19,7 @@ public sealed class NomadSandboxEngine : ISandboxEngine
     private readonly ILogger _logger;
     private readonly NomadPlacement _placement;
     private readonly NomadNodes _nodes;
+    private readonly NomadRemoval _removal;
 
     public NomadSandboxEngine(NomadClient client, NomadEngineOptions options, SandboxEngineMetrics metrics, ILogger<NomadSandboxEngine> logger)
     {
@@ -28,6 +29,7 @@ public sealed class NomadSandboxEngine : ISandboxEngine
         _logger = logger;
         _placement = new NomadPlacement(client, options, metrics);
         _nodes = new NomadNodes(client, options);
+        _removal = new NomadRemoval(client, _placement);
     }
 
     public string Name => NomadClient.Engine;
@@ -74,7 +76,7 @@ public sealed class NomadSandboxEngine : ISandboxEngine
             SandboxLog.CreateFailed(_logger, spec.Id, spec.Runtime, spec.Image, Name, problem.Message);
             if (submitted)
             {
-                await PurgeQuietlyAsync(jobId);
+                await RemoveQuietlyAsync(jobId);
             }
 
             if (ReferenceEquals(problem, e))
@@ -96,7 +98,7 @@ public sealed class NomadSandboxEngine : ISandboxEngine
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var socket = await _client.ExecAsync(sandbox.EngineId, NomadJobSpec.TaskName, NomadExecCommand.Of(command, _options.Driver.EnvProgram), cancellationToken);
+            var socket = await _client.ExecAsync(sandbox.EngineId, NomadJobSpec.TaskName, NomadExecCommand.Of(command), cancellationToken);
             Observe(SandboxEngineMetrics.OperationNames.Exec, SandboxEngineMetrics.Outcomes.Ok, Stopwatch.GetElapsedTime(started));
             SandboxLog.ExecStarted(_logger, sandbox.Id, command.Environment.Count);
             return new NomadExecProcess(socket, cancellationToken);
@@ -173,11 +175,7 @@ public sealed class NomadSandboxEngine : ISandboxEngine
         string outcome;
         try
         {
-            outcome = await PurgeAsync(sandbox.Name, cancellationToken) ? SandboxEngineMetrics.Outcomes.Ok : SandboxEngineMetrics.Outcomes.NotFound;
-            if (!string.IsNullOrEmpty(sandbox.EngineId))
-            {
-                await _placement.WaitForStopAndCollectAsync(sandbox.EngineId, cancellationToken);
-            }
+            outcome = await _removal.RemoveAsync(sandbox.Name, sandbox.EngineId, cancellationToken) ? SandboxEngineMetrics.Outcomes.Ok : SandboxEngineMetrics.Outcomes.NotFound;
         }
         catch (Exception e)
         {
@@ -206,31 +204,12 @@ public sealed class NomadSandboxEngine : ISandboxEngine
         }
     }
 
-    /// <summary>Deregisters the job with <c>purge</c>; false when Nomad did not have it.</summary>
-    private async Task<bool> PurgeAsync(string jobId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _client.DeleteAsync($"v1/job/{Uri.EscapeDataString(jobId)}?purge=true", "destroy", cancellationToken);
-            return true;
-        }
-        catch (SandboxEngineException e) when (e.IsNotFound)
-        {
-            return false;
-        }
-    }
-
-    private async Task PurgeQuietlyAsync(string jobId)
+    private async Task RemoveQuietlyAsync(string jobId)
     {
         try
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await PurgeAsync(jobId, limit.Token);
-            var allocations = await _client.GetAsync($"v1/job/{Uri.EscapeDataString(jobId)}/allocations", "destroy", limit.Token);
-            foreach (var allocation in allocations.Body.ValueKind == JsonValueKind.Array ? allocations.Body.EnumerateArray() : default)
-            {
-                await _placement.WaitForStopAndCollectAsync(NomadAllocationState.String(allocation, "ID")!, limit.Token);
-            }
+            await _removal.RemoveAsync(jobId, null, limit.Token);
         }
         catch (Exception e) when (e is SandboxEngineException or OperationCanceledException)
         {

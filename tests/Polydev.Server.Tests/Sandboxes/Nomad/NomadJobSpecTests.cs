@@ -108,9 +108,14 @@ public sealed class NomadJobSpecTests
     public void An_execs_environment_and_directory_are_applied_inside_since_Nomads_exec_takes_neither()
     {
         var plain = new SandboxCommand(["/bin/busybox", "pwd"]);
-        Assert.Equal(["/bin/busybox", "pwd"], NomadExecCommand.Of(plain, "/usr/bin/env"));
-        var full = plain with { Environment = new Dictionary<string, string> { ["A"] = "b c" }, WorkingDirectory = "/tmp" };
-        Assert.Equal(["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", "/tmp", "/usr/bin/env", "A=b c", "/bin/busybox", "pwd"], NomadExecCommand.Of(full, "/usr/bin/env"));
+        Assert.Equal(["/bin/busybox", "pwd"], NomadExecCommand.Of(plain));
+        var full = plain with { Environment = new Dictionary<string, string> { ["A"] = "b c; $(reboot)" }, WorkingDirectory = "/tmp" };
+        var line = NomadExecCommand.Of(full);
+        Assert.Equal(["/bin/sh", "-c"], line.Take(2));
+        // The values are arguments of the script, never part of it.
+        Assert.Equal(["sh", "/tmp", "A=b c; $(reboot)", "--", "/bin/busybox", "pwd"], line.Skip(3));
+        Assert.DoesNotContain("reboot", line[2], StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => NomadExecCommand.Of(plain with { Environment = new Dictionary<string, string> { ["--"] = "x" } }));
     }
 
     [Theory]

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Polydev.Contracts.Executions;
+using Polydev.Server.Tests.Executions;
+using Polydev.Testing;
+
+namespace Polydev.Server.Tests.Sandboxes.Nomad;
+
+/// <summary>
+/// The server with <c>Sandboxes:Engine = nomad</c> on the stand-in cluster, the real Claude Code image and the real
+/// egress gateway: a warm sandbox runs the CLI through the gateway to the provider stub; a node lost under a running
+/// execution fails it with <c>node_lost</c>, the pool refills on the surviving node and nothing of the lost sandbox
+/// is left; a restarted server removes the jobs the previous one left.
+/// </summary>
+[Collection(DockerSandboxCollection.Name)]
+public sealed class NomadExecutionTests
+{
+    [Fact]
+    public async Task A_warm_sandbox_on_the_cluster_runs_the_CLI_through_the_gateway_and_a_lost_node_fails_its_execution_with_node_lost()
+    {
+        var first = FreePorts.FindBlock(20);
+        await using var cluster = await NomadTestCluster.StartAsync((first, first + 19));
+        await using var harness = await ExecutionHarness.StartAsync(cluster.ServerSettings());
+        await harness.WaitForWarmAsync();
+
+        // A run, end to end: the proxy URL names the gateway, the token is bound to the sandbox's address there.
+        var created = await harness.CreateAsync();
+        Assert.True(created.Warm);
+        Assert.Contains($"@{cluster.EgressAddress}:", created.ProxyUrl, StringComparison.Ordinal);
+        var outputKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var apiKey = ExecutionHarness.Secret("sk-ant-canary");
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(created, harness.Job(created, apiKey, "say hello", outputKey))).StatusCode);
+        var events = ExecutionHarness.Open(await harness.ReadFramesAsync(created.Id), outputKey);
+        Assert.Equal(harness.Stub.Answer, string.Concat(events.Where(e => (string?)e["type"] == "text").Select(e => (string?)e["text"])));
+        var done = await harness.WaitForEndAsync(created.Id);
+        Assert.Equal((ExecutionStates.Succeeded, ExecutionReasons.Completed), (done.State, done.Reason));
+        Assert.All(harness.Stub.ReceivedCredentials, c => Assert.Equal(apiKey, c));
+        await using (var connection = await harness.Server.Database.OpenAsync())
+        {
+            var bound = await Dapper.SqlMapper.QuerySingleAsync<string>(connection,
+                "SELECT t.bound_address FROM egress_tokens t JOIN job_executions e ON e.egress_token_id = t.id WHERE e.id = @id", new { id = created.Id.ToString("D") });
+            Assert.True(cluster.SandboxNetwork.Options.Subnet.StartsWith(string.Join('.', bound.Split('.')[..3]) + ".", StringComparison.Ordinal), bound);
+        }
+
+        // The next warm sandbox: which job and node it is.
+        await harness.WaitForWarmAsync();
+        var (jobId, node) = await RunningSandboxAsync(cluster, harness);
+
+        // An execution waiting on the provider when its node goes down.
+        harness.Stub.ResponseDelay = TimeSpan.FromSeconds(60);
+        var asked = harness.Stub.ReceivedCredentials.Count;
+        var held = await harness.CreateAsync();
+        Assert.Equal(HttpStatusCode.OK, (await harness.StartAsync(held, harness.Job(held, apiKey, "wait", outputKey))).StatusCode);
+        await WaitUntilAsync(() => Task.FromResult(harness.Stub.ReceivedCredentials.Count > asked), "the held execution never reached the provider");
+        await cluster.StandIn.LoseNodeAsync(node);
+
+        var lost = await harness.WaitForEndAsync(held.Id, TimeSpan.FromSeconds(60));
+        Assert.Equal((ExecutionStates.Failed, ExecutionReasons.NodeLost), (lost.State, lost.Reason));
+
+        // The pool refills on the surviving node; nothing of the lost sandbox stays on the cluster.
+        harness.Stub.ResponseDelay = TimeSpan.Zero;
+        await harness.WaitForWarmAsync();
+        var (_, refilled) = await RunningSandboxAsync(cluster, harness);
+        Assert.NotEqual(node, refilled);
+        await WaitUntilAsync(async () => (await cluster.StandIn.TracesAsync(jobId)).Count == 0, $"the lost sandbox {jobId} left traces");
+    }
+
+    [Fact]
+    public async Task A_restarted_server_removes_the_jobs_the_previous_one_left()
+    {
+        var first = FreePorts.FindBlock(20);
+        await using var cluster = await NomadTestCluster.StartAsync((first, first + 19));
+        var serverId = "nomad-restart-" + Guid.NewGuid().ToString("N")[..8];
+        var data = Directory.CreateTempSubdirectory("polydev-test-").FullName;
+        string leftJob;
+        await using (var before = await ExecutionHarness.StartAsync(cluster.ServerSettings(), serverId, data))
+        {
+            await before.WaitForWarmAsync();
+            (leftJob, _) = await RunningSandboxAsync(cluster, before);
+
+            // Gone without cleaning up, as a crash leaves it: the job stays on the cluster.
+            await before.Server.StopKeepingStorageAsync();
+        }
+
+        Assert.NotEmpty(await cluster.StandIn.TracesAsync(leftJob));
+        await using var after = await ExecutionHarness.StartAsync(cluster.ServerSettings(), serverId, data);
+        Assert.Empty(await cluster.StandIn.TracesAsync(leftJob));
+        await after.WaitForWarmAsync();
+        var (fresh, _) = await RunningSandboxAsync(cluster, after);
+        Assert.NotEqual(leftJob, fresh);
+    }
+
+    /// <summary>The one running sandbox job of this cluster's prefix and the node its allocation is on.</summary>
+    private static async Task<(string JobId, string Node)> RunningSandboxAsync(NomadTestCluster cluster, ExecutionHarness harness)
+    {
+        using var nomad = new HttpClient { BaseAddress = cluster.StandIn.Address };
+        nomad.DefaultRequestHeaders.Add("X-Nomad-Token", NomadTestCluster.Token);
+        var jobs = await nomad.GetFromJsonAsync<JsonElement>($"v1/jobs?prefix={cluster.JobPrefix}");
+        foreach (var job in jobs.EnumerateArray().Where(j => j.GetProperty("Status").GetString() == "running"))
+        {
+            var id = job.GetProperty("ID").GetString()!;
+            var allocations = await nomad.GetFromJsonAsync<JsonElement>($"v1/job/{id}/allocations");
+            if (allocations.EnumerateArray().FirstOrDefault(a => a.GetProperty("ClientStatus").GetString() == "running") is { ValueKind: JsonValueKind.Object } running)
+            {
+                return (id, running.GetProperty("NodeName").GetString()!);
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"no running sandbox job with prefix {cluster.JobPrefix}\n{harness.Server.Logs.Text}");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(200);
+        }
+    }
+}
