@@ -9,9 +9,10 @@ var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zer
     ServerVerb.Create(),
     ImagesVerb.Create(),
     TurnVerb.Create(),
-    EgressVerb.Create(),
 };
 ClientVerbs.AddTo(root);
+// The user's `egress` verb (status, token) gets the operator's `egress gateway` beside them: one noun, one binary.
+root.Subcommands.Single(c => c.Name == "egress").Subcommands.Add(EgressVerb.Gateway());
 // No @response-file expansion: a chat message or label starting with '@' is text, not a file to read.
 var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };
 return await root.Parse(args, parser).InvokeAsync();

@@ -6,12 +6,12 @@ using Polydev.Server.Hosting;
 namespace Polydev.Verbs;
 
 /// <summary>
-/// <c>polydev egress gateway</c>: a Nomad cluster's sandbox node's way to the server's egress proxy (docs/nomad.md,
+/// <c>polydev egress gateway</c> (beside the user's <c>egress status</c> and <c>egress token</c>): a Nomad cluster's sandbox node's way to the server's egress proxy (docs/nomad.md,
 /// "Egress on a cluster"), run as a system job. Needs root (it installs the node's firewall rules).
 /// </summary>
 internal static class EgressVerb
 {
-    public static Command Create()
+    public static Command Gateway()
     {
         var upstream = new Option<string?>("--upstream") { Description = "The server's egress proxy (host or address; env POLYDEV_EGRESS__GATEWAY__UPSTREAM).", HelpName = "HOST" };
         var urls = new Option<string?>("--urls") { Description = $"Where /metrics and /health listen (default {EgressGatewayHost.DefaultUrls}; env POLYDEV_URLS)." };
@@ -54,6 +54,6 @@ internal static class EgressVerb
             await app.DisposeAsync();
             return 0;
         });
-        return new Command("egress", "The egress proxy's parts that run outside the server.") { gateway };
+        return gateway;
     }
 }
