@@ -35,6 +35,8 @@ public static class EgressGatewayHost
 
         var gateway = builder.Configuration.GetSection(EgressGatewayOptions.Section).Get<EgressGatewayOptions>() ?? new EgressGatewayOptions();
         gateway.Validate();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddRouting();
         builder.Services.AddSingleton(gateway);
         builder.Services.AddSingleton(Options.Create(builder.Configuration.GetSection(EgressOptions.Section).Get<EgressOptions>() ?? new EgressOptions()));
         builder.Services.AddSingleton(new EgressGatewayMetrics(Metrics.DefaultRegistry));

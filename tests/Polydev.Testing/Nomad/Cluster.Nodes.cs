@@ -175,6 +175,48 @@ internal sealed partial class Cluster
         return (index, [.. effects.Evaluate.Select(e => e.ID)]);
     }
 
+    /// <summary>
+    /// <c>POST /v1/client/metadata</c> (dynamic node metadata, Nomad 1.5+): sets (or with null, removes) meta keys on a
+    /// node. Without a node id the request is the local client agent's; the stand-in's nodes share one host, so it
+    /// applies to every node (a guess, docs/nomad.md).
+    /// </summary>
+    public (ulong Index, List<string> EvalIds)? SetMeta(string? id, JsonObject meta)
+    {
+        var effects = new Effects();
+        ulong index;
+        lock (Gate)
+        {
+            var nodes = id is null ? [.. NodeList] : FindNode(id) is { } one ? new List<Node> { one } : [];
+            if (nodes.Count == 0)
+            {
+                return null;
+            }
+
+            index = Commit(Nodes, Evals);
+            foreach (var node in nodes)
+            {
+                foreach (var (key, value) in meta)
+                {
+                    if (value is null)
+                    {
+                        node.Meta.Remove(key);
+                    }
+                    else
+                    {
+                        node.Meta[key] = (string)value!;
+                    }
+                }
+
+                node.ModifyIndex = index;
+                PublishNode(node, "NodeMetadata");
+                NodeChangedLocked(node, index, effects);
+            }
+        }
+
+        Apply(effects);
+        return (index, [.. effects.Evaluate.Select(e => e.ID)]);
+    }
+
     /// <summary><c>POST /v1/node/:id/drain</c>: a spec starts (or replaces) a drain; null cancels it.</summary>
     public (ulong Index, List<string> EvalIds)? Drain(string id, JsonObject? spec, bool markEligible)
     {

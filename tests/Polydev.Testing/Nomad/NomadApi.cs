@@ -187,6 +187,7 @@ internal sealed partial class NomadApi(Cluster cluster, ClientNodes client)
         app.MapGet("/v1/node/{id}", GetNode);
         app.MapGet("/v1/node/{id}/allocations", NodeAllocations);
         app.MapMethods("/v1/node/{id}/drain", ["PUT", "POST"], DrainNode);
+        app.MapMethods("/v1/client/metadata", ["PUT", "POST"], SetNodeMeta);
         app.MapMethods("/v1/node/{id}/eligibility", ["PUT", "POST"], NodeEligibility);
 
         app.MapGet("/v1/services", ListServices);
@@ -573,6 +574,42 @@ internal sealed partial class NomadApi(Cluster cluster, ClientNodes client)
         var id = (string)context.Request.RouteValues["id"]!;
         return (new JsonArray([.. cluster.AllocTable.Values.Where(a => a.Node.ID == id).OrderBy(a => a.CreateIndex).Select(a => (JsonNode)a.Full())]), cluster.TableIndex(Cluster.Allocs));
     });
+
+    /// <summary><c>POST /v1/client/metadata</c>: <c>{"NodeID"?, "Meta": {key: value or null}}</c>, answered with the node's meta.</summary>
+    private async Task SetNodeMeta(HttpContext context)
+    {
+        if (Refusal(context.Request, NomadCapability.NodeWrite) is { } refusal)
+        {
+            await Error(context, 403, refusal);
+            return;
+        }
+
+        var body = await Body(context);
+        if (body?["Meta"] is not JsonObject meta)
+        {
+            await Error(context, 400, "Meta is required");
+            return;
+        }
+
+        var nodeId = (string?)body["NodeID"];
+        if (cluster.SetMeta(nodeId, meta) is not { } result)
+        {
+            await Error(context, 404, "node not found");
+            return;
+        }
+
+        var node = nodeId is null ? cluster.NodeList[0] : cluster.FindNode(nodeId)!;
+        var answer = new JsonObject();
+        lock (cluster.Gate)
+        {
+            foreach (var (key, value) in node.Meta)
+            {
+                answer[key] = value;
+            }
+        }
+
+        await Json(context, new JsonObject { ["Meta"] = answer, ["Dynamic"] = meta.DeepClone(), ["Static"] = new JsonObject() }, result.Index);
+    }
 
     private async Task DrainNode(HttpContext context)
     {

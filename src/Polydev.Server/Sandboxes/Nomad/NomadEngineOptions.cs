@@ -73,9 +73,10 @@ public sealed class NomadEngineOptions
             throw new InvalidOperationException("Sandboxes:Nomad:ClientCertificate and Sandboxes:Nomad:ClientKey go together.");
         }
 
-        if (string.IsNullOrWhiteSpace(JobPrefix) || JobPrefix.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        // The job id is also the sandbox's service name, which Nomad allows letters, digits and '-' only.
+        if (string.IsNullOrWhiteSpace(JobPrefix) || JobPrefix.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-')) || JobPrefix.Length > 30)
         {
-            throw new InvalidOperationException($"Sandboxes:Nomad:JobPrefix '{JobPrefix}' must be letters, digits, '-', '_' or '.'.");
+            throw new InvalidOperationException($"Sandboxes:Nomad:JobPrefix '{JobPrefix}' must be up to 30 letters, digits or '-'.");
         }
 
         if (Datacenters.Count == 0)

@@ -40,9 +40,9 @@ public static class NomadJobSpec
             throw new ArgumentException("Sandboxes keep no capabilities.");
         }
 
-        if (limits.MemoryBytes < 6 << 20 || limits.Cpus <= 0 || limits.PidsLimit <= 0 || limits.ScratchBytes <= 0)
+        if (limits.MemoryBytes < 10 << 20 || limits.Cpus <= 0 || limits.PidsLimit <= 0 || limits.ScratchBytes <= 0)
         {
-            throw new ArgumentException("Sandbox memory (at least 6 MB), CPUs, pids and scratch limits must all be set.");
+            throw new ArgumentException("Sandbox memory (at least 10 MB on Nomad), CPUs, pids and scratch limits must all be set.");
         }
 
         var id = JobId(options, spec.Id);
@@ -112,7 +112,7 @@ public static class NomadJobSpec
         var limits = spec.Limits;
         var config = new JsonObject
         {
-            ["image"] = spec.Image,
+            ["image"] = PinnedImage(spec),
             // Images are built and distributed by the operator (docs/nomad.md): a node never pulls a different one.
             ["force_pull"] = false,
             ["readonly_rootfs"] = true,
@@ -120,7 +120,6 @@ public static class NomadJobSpec
             ["security_opt"] = new JsonArray("no-new-privileges:true"),
             ["pids_limit"] = limits.PidsLimit,
             ["network_mode"] = spec.Network.Name ?? "none",
-            ["ipc_mode"] = "private",
             ["shm_size"] = 16L << 20,
             ["init"] = true,
             ["privileged"] = false,
@@ -141,6 +140,30 @@ public static class NomadJobSpec
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// The image by the version the pool serves: Nomad's Docker driver pulls a <c>latest</c> (or untagged) reference on
+    /// every start whatever <c>force_pull</c> says, and <c>polydev images build</c> tags each image with its version too.
+    /// A digest or another tag is kept as given.
+    /// </summary>
+    public static string PinnedImage(SandboxSpec spec)
+    {
+        var image = spec.Image;
+        if (image.Contains('@', StringComparison.Ordinal))
+        {
+            return image;
+        }
+
+        var name = image.LastIndexOf('/') is var slash and >= 0 ? image[(slash + 1)..] : image;
+        var colon = name.LastIndexOf(':');
+        if (colon >= 0 && name[(colon + 1)..] != "latest")
+        {
+            return image;
+        }
+
+        var repository = colon >= 0 ? image[..(image.Length - (name.Length - colon))] : image;
+        return $"{repository}:{spec.ImageVersion}";
     }
 
     private static JsonObject Tmpfs(string target, long bytes) => new()

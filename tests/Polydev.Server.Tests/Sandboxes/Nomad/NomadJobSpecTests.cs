@@ -66,6 +66,18 @@ public sealed class NomadJobSpecTests
         Assert.Equal(("nomad", "driver"), ((string?)service["Provider"], (string?)service["AddressMode"]));
     }
 
+    [Theory]
+    [InlineData("polydev/runtime-anthropic:latest", "polydev/runtime-anthropic:v7")]
+    [InlineData("registry.example:5000/polydev/runtime-anthropic", "registry.example:5000/polydev/runtime-anthropic:v7")]
+    [InlineData("registry.example:5000/polydev/runtime-anthropic:latest", "registry.example:5000/polydev/runtime-anthropic:v7")]
+    [InlineData("polydev/runtime-anthropic:1.4.0", "polydev/runtime-anthropic:1.4.0")]
+    [InlineData("polydev/runtime-anthropic@sha256:0123", "polydev/runtime-anthropic@sha256:0123")]
+    public void A_latest_image_is_pinned_to_the_version_the_pool_serves_since_Nomad_pulls_latest_on_every_start(string image, string submitted)
+    {
+        var job = NomadJobSpec.Job(Spec() with { Image = image }, Options, 2000);
+        Assert.Equal(submitted, (string?)job["TaskGroups"]![0]!["Tasks"]![0]!["Config"]!["image"]);
+    }
+
     [Fact]
     public void The_labels_are_job_meta_and_placement_needs_the_gateway()
     {
