@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Polydev.Contracts.Executions;
+using Polydev.Server.Sandboxes;
+using Polydev.Server.Sandboxes.Nomad;
 using Polydev.Server.Tests.Executions;
 using Polydev.Testing;
 
@@ -58,11 +60,20 @@ public sealed class NomadExecutionTests
         var lost = await harness.WaitForEndAsync(held.Id, TimeSpan.FromSeconds(60));
         Assert.Equal((ExecutionStates.Failed, ExecutionReasons.NodeLost), (lost.State, lost.Reason));
 
-        // The pool refills on the surviving node; nothing of the lost sandbox stays on the cluster.
+        // The pool notices its ready sandboxes on that node are gone and refills on the surviving one; nothing of the
+        // lost sandbox stays on the cluster.
         harness.Stub.ResponseDelay = TimeSpan.Zero;
-        await harness.WaitForWarmAsync();
-        var (_, refilled) = await RunningSandboxAsync(cluster, harness);
-        Assert.NotEqual(node, refilled);
+        await WaitUntilAsync(async () =>
+        {
+            try
+            {
+                return harness.Pools.Pool(ExecutionHarness.Kind)!.ReadyCount >= 1 && (await RunningSandboxAsync(cluster, harness)).Node != node;
+            }
+            catch (Xunit.Sdk.XunitException)
+            {
+                return false;
+            }
+        }, "the pool did not refill on the surviving node");
         await WaitUntilAsync(async () => (await cluster.StandIn.TracesAsync(jobId)).Count == 0, $"the lost sandbox {jobId} left traces");
     }
 
@@ -72,42 +83,43 @@ public sealed class NomadExecutionTests
         var first = FreePorts.FindBlock(20);
         await using var cluster = await NomadTestCluster.StartAsync((first, first + 19));
         var serverId = "nomad-restart-" + Guid.NewGuid().ToString("N")[..8];
-        var data = Directory.CreateTempSubdirectory("polydev-test-").FullName;
-        string leftJob;
-        await using (var before = await ExecutionHarness.StartAsync(cluster.ServerSettings(), serverId, data))
-        {
-            await before.WaitForWarmAsync();
-            (leftJob, _) = await RunningSandboxAsync(cluster, before);
 
-            // Gone without cleaning up, as a crash leaves it: the job stays on the cluster.
-            await before.Server.StopKeepingStorageAsync();
-        }
+        // What a server that crashed leaves: its sandbox jobs, owned by its id, still on the cluster.
+        var options = cluster.Options;
+        var engine = new NomadSandboxEngine(new NomadClient(options), options, new SandboxEngineMetrics(new Prometheus.CollectorRegistry()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<NomadSandboxEngine>.Instance);
+        var left = await engine.CreateAsync(new SandboxSpec(Polydev.Testing.SandboxTestImage.Reference, "claude", "v0", serverId) { Command = ["/bin/busybox", "sleep", "600"] });
+        var foreign = await engine.CreateAsync(new SandboxSpec(Polydev.Testing.SandboxTestImage.Reference, "claude", "v0", "another-server") { Command = ["/bin/busybox", "sleep", "600"] });
+        Assert.NotEmpty(await cluster.StandIn.TracesAsync(left.Name));
 
-        Assert.NotEmpty(await cluster.StandIn.TracesAsync(leftJob));
-        await using var after = await ExecutionHarness.StartAsync(cluster.ServerSettings(), serverId, data);
-        Assert.Empty(await cluster.StandIn.TracesAsync(leftJob));
-        await after.WaitForWarmAsync();
-        var (fresh, _) = await RunningSandboxAsync(cluster, after);
-        Assert.NotEqual(leftJob, fresh);
+        await using var restarted = await ExecutionHarness.StartAsync(cluster.ServerSettings(), serverId);
+        Assert.Empty(await cluster.StandIn.TracesAsync(left.Name));
+        Assert.NotEmpty(await cluster.StandIn.TracesAsync(foreign.Name));
+        await restarted.WaitForWarmAsync();
+        var (fresh, _) = await RunningSandboxAsync(cluster, restarted, except: foreign.Name);
+        Assert.NotEqual(left.Name, fresh);
+        await engine.DestroyAsync(foreign);
     }
 
     /// <summary>The one running sandbox job of this cluster's prefix and the node its allocation is on.</summary>
-    private static async Task<(string JobId, string Node)> RunningSandboxAsync(NomadTestCluster cluster, ExecutionHarness harness)
+    private static async Task<(string JobId, string Node)> RunningSandboxAsync(NomadTestCluster cluster, ExecutionHarness harness, string? except = null)
     {
         using var nomad = new HttpClient { BaseAddress = cluster.StandIn.Address };
         nomad.DefaultRequestHeaders.Add("X-Nomad-Token", NomadTestCluster.Token);
         var jobs = await nomad.GetFromJsonAsync<JsonElement>($"v1/jobs?prefix={cluster.JobPrefix}");
-        foreach (var job in jobs.EnumerateArray().Where(j => j.GetProperty("Status").GetString() == "running"))
+        foreach (var job in jobs.EnumerateArray().Where(j => j.GetProperty("Status").GetString() == "running" && j.GetProperty("ID").GetString() != except))
         {
             var id = job.GetProperty("ID").GetString()!;
+            // The sandbox is the job's first allocation; a replacement Nomad placed for a lost one is nobody's.
             var allocations = await nomad.GetFromJsonAsync<JsonElement>($"v1/job/{id}/allocations");
-            if (allocations.EnumerateArray().FirstOrDefault(a => a.GetProperty("ClientStatus").GetString() == "running") is { ValueKind: JsonValueKind.Object } running)
+            var sandbox = allocations.EnumerateArray().MinBy(a => a.GetProperty("CreateIndex").GetInt64());
+            if (sandbox.ValueKind == JsonValueKind.Object && sandbox.GetProperty("ClientStatus").GetString() == "running")
             {
-                return (id, running.GetProperty("NodeName").GetString()!);
+                return (id, sandbox.GetProperty("NodeName").GetString()!);
             }
         }
 
-        throw new Xunit.Sdk.XunitException($"no running sandbox job with prefix {cluster.JobPrefix}\n{harness.Server.Logs.Text}");
+        throw new Xunit.Sdk.XunitException($"no running sandbox job with prefix {cluster.JobPrefix}: {jobs}\n{harness.Server.Logs.Text[^Math.Min(6000, harness.Server.Logs.Text.Length)..]}");
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
