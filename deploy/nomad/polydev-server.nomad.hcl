@@ -77,9 +77,10 @@ job "polydev-server" {
         POLYDEV_EGRESS__BINDADDRESS = "${attr.unique.network.ip-address}"
         POLYDEV_EGRESS__GATEWAYS__0 = var.sandbox_cidr
 
-        # Login sessions need coturn reachable from the sandbox (docs/nomad.md, "Not yet"): with coturn.nomad.hcl,
-        # set Login:Turn:Mode external, its URLs, and its secret (in the Variable, rendered below).
+        # Login sessions need coturn reachable from the login sandbox, which the gateway does not relay yet
+        # (docs/nomad.md, "Not yet"): no login sandboxes on the cluster. coturn.nomad.hcl is ready for when it does.
         POLYDEV_LOGIN__TURN__MODE = "off"
+        POLYDEV_SANDBOXES__RUNTIMES__login__ENABLED = "false"
       }
 
       # The secrets, from the Variable, into the task's environment only (secrets/ is a tmpfs no other task sees).
