@@ -23,6 +23,36 @@ public sealed record SandboxSpec(string Image, string Runtime, string ImageVersi
 
     /// <summary>Where the sandbox may connect; <see cref="SandboxNetwork.None"/> (no interface but loopback) by default.</summary>
     public SandboxNetwork Network { get; init; } = SandboxNetwork.None;
+
+    /// <summary>
+    /// What every engine checks before it starts anything: the labels are there, and no rule of <see cref="Limits"/> is
+    /// weakened or missing. Returns the numeric user. Throws <see cref="ArgumentException"/> naming the rule.
+    /// </summary>
+    /// <param name="minimumMemoryBytes">The engine's own floor (Docker: 6 MB; Nomad: 10 MB).</param>
+    public (int Uid, int Gid) EnsureEnforceable(long minimumMemoryBytes)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Image);
+        ArgumentException.ThrowIfNullOrWhiteSpace(Runtime);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ImageVersion);
+        ArgumentException.ThrowIfNullOrWhiteSpace(OwnerServerId);
+        var user = Limits.ParseUser();
+        if (!Limits.ReadOnlyRoot || !Limits.NoNewPrivileges)
+        {
+            throw new ArgumentException("Sandboxes always have a read-only root and no-new-privileges.");
+        }
+
+        if (Limits.Capabilities.Count > 0)
+        {
+            throw new ArgumentException("Sandboxes keep no capabilities.");
+        }
+
+        if (Limits.MemoryBytes < minimumMemoryBytes || Limits.Cpus <= 0 || Limits.PidsLimit <= 0 || Limits.ScratchBytes <= 0)
+        {
+            throw new ArgumentException($"Sandbox memory (at least {minimumMemoryBytes >> 20} MB here), CPUs, pids and scratch limits must all be set.");
+        }
+
+        return user;
+    }
 }
 
 /// <summary>

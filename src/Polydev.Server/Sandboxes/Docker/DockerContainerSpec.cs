@@ -9,26 +9,8 @@ internal static class DockerContainerSpec
     /// <summary>The <c>/containers/create</c> body for a spec: every rule of <see cref="SandboxLimits"/> applied. Throws for a spec that would weaken one.</summary>
     public static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Image);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Runtime);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.ImageVersion);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.OwnerServerId);
+        var (uid, gid) = spec.EnsureEnforceable(minimumMemoryBytes: 6 << 20);
         var limits = spec.Limits;
-        var (uid, gid) = limits.ParseUser();
-        if (!limits.ReadOnlyRoot || !limits.NoNewPrivileges)
-        {
-            throw new ArgumentException("Sandboxes always have a read-only root and no-new-privileges.");
-        }
-
-        if (limits.Capabilities.Count > 0)
-        {
-            throw new ArgumentException("Sandboxes keep no capabilities.");
-        }
-
-        if (limits.MemoryBytes < 6 << 20 || limits.Cpus <= 0 || limits.PidsLimit <= 0 || limits.ScratchBytes <= 0)
-        {
-            throw new ArgumentException("Sandbox memory (at least 6 MB), CPUs, pids and scratch limits must all be set.");
-        }
 
         var labels = new JsonObject
         {

@@ -24,26 +24,9 @@ public static class NomadJobSpec
 
     public static JsonObject Job(SandboxSpec spec, NomadEngineOptions options, int cpuMhzPerCore)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Image);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Runtime);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.ImageVersion);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.OwnerServerId);
+        // Nomad refuses a task under 10 MB of memory.
+        var user = spec.EnsureEnforceable(minimumMemoryBytes: 10 << 20);
         var limits = spec.Limits;
-        var user = limits.ParseUser();
-        if (!limits.ReadOnlyRoot || !limits.NoNewPrivileges)
-        {
-            throw new ArgumentException("Sandboxes always have a read-only root and no-new-privileges.");
-        }
-
-        if (limits.Capabilities.Count > 0)
-        {
-            throw new ArgumentException("Sandboxes keep no capabilities.");
-        }
-
-        if (limits.MemoryBytes < 10 << 20 || limits.Cpus <= 0 || limits.PidsLimit <= 0 || limits.ScratchBytes <= 0)
-        {
-            throw new ArgumentException("Sandbox memory (at least 10 MB on Nomad), CPUs, pids and scratch limits must all be set.");
-        }
 
         var id = JobId(options, spec.Id);
         var networked = spec.Network.Name is not null;
