@@ -63,9 +63,11 @@ internal sealed class ExecutionHost : IAsyncDisposable
     /// <param name="maxConcurrent">Executions the one user may have at once.</param>
     /// <param name="network">0–255: the host's own sandbox network, 10.216.N.0/24. Hosts running side by side need
     /// their own: the network's firewall admits exactly one server's egress ports.</param>
-    /// <param name="moreSettings">Further server settings (the web bench adds <c>Web:Root</c>).</param>
+    /// <param name="moreSettings">Further server settings (the web bench adds <c>Web:Root</c>; the Nomad bench the engine's).</param>
+    /// <param name="engine">The engine to time, from the server's services; null: the Docker engine.</param>
     public static async Task<ExecutionHost> StartAsync(
-        string name, int network, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4, IReadOnlyDictionary<string, string?>? moreSettings = null)
+        string name, int network, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4, IReadOnlyDictionary<string, string?>? moreSettings = null,
+        Func<IServiceProvider, ISandboxEngine>? engine = null)
     {
         string imageId;
         using (var docker = new DockerClient())
@@ -114,8 +116,12 @@ internal sealed class ExecutionHost : IAsyncDisposable
             settings,
             services =>
             {
-                services.AddSingleton<DockerSandboxEngine>();
-                services.AddSingleton<ISandboxEngine>(sp => timed = new TimedSandboxEngine(sp.GetRequiredService<DockerSandboxEngine>()));
+                if (engine is null)
+                {
+                    services.AddSingleton<DockerSandboxEngine>();
+                }
+
+                services.AddSingleton<ISandboxEngine>(sp => timed = new TimedSandboxEngine(engine?.Invoke(sp) ?? sp.GetRequiredService<DockerSandboxEngine>()));
             },
             // Warnings and errors only, so a failing sandbox says why without drowning the tables.
             logging => logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning));

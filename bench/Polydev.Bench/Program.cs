@@ -1,7 +1,7 @@
 using System.Globalization;
 using Polydev.Bench;
 
-// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
+// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login|nomad] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
 //     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C]
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
 // the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
@@ -18,9 +18,9 @@ if (args is [DockerClientBenchmark.Verb, _])
 }
 
 var only = Option("--only");
-if (only is not (null or "vault" or "egress" or "executions" or "web" or "docker-client" or "login"))
+if (only is not (null or "vault" or "egress" or "executions" or "web" or "docker-client" or "login" or "nomad"))
 {
-    Console.Error.WriteLine("--only takes vault, egress, executions, web, docker-client or login");
+    Console.Error.WriteLine("--only takes vault, egress, executions, web, docker-client, login or nomad");
     return 2;
 }
 
@@ -51,6 +51,12 @@ if (only == "login")
 if (only == "docker-client")
 {
     await DockerClientBenchmark.RunAsync(new DockerClientBenchmark.Settings(Argument("--runs", 30), Argument("--fresh", 5)));
+    return 0;
+}
+
+if (only == "nomad")
+{
+    await NomadBenchmark.RunAsync(Argument("--runs", 15));
     return 0;
 }
 
