@@ -29,10 +29,13 @@ internal static class NomadBenchmark
         Console.WriteLine($"nomad: {runs} runs each, Docker engine and Nomad engine (stand-in cluster, 2 nodes, real containers) taking turns");
         await EnsureTestImageAsync();
         var egressFirst = FreePorts.FindBlock(8);
+        // Nodes of 8 cores: four servers' pools share the cluster here, and a node's size is Nomad's bookkeeping (the
+        // containers all run on this machine's two cores either way).
         await using var cluster = await NomadStandIn.StartAsync(new NomadStandInOptions
         {
             ManagementToken = Token,
             NodeMeta = new Dictionary<string, string> { ["polydev_egress"] = "ready" },
+            Nodes = [new NomadStandInNodeOptions("node-1") { Cores = 8 }, new NomadStandInNodeOptions("node-2") { Cores = 8 }],
         });
         var network = new DockerSandboxNetwork(new DockerClient(), new DockerSandboxNetworkOptions(
             "polydev-bench-nomad", "pd-bench-nomad", "10.217.0.0/24", egressFirst, egressFirst + 7, RelayPort: FreePorts.FindBlock(1)));
