@@ -86,9 +86,9 @@ internal sealed class ExecutionHost : IAsyncDisposable
             ["Data"] = data,
             ["Sandboxes:Engine"] = "docker",
             ["Sandboxes:ServerId"] = $"bench-{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}",
-            ["Sandboxes:Docker:Network:Name"] = $"polydev-bench-{network}",
-            ["Sandboxes:Docker:Network:BridgeName"] = $"pd-bench{network}",
-            ["Sandboxes:Docker:Network:Subnet"] = $"10.216.{network}.0/24",
+            ["Sandboxes:Docker:Network:Name"] = NetworkName(network),
+            ["Sandboxes:Docker:Network:BridgeName"] = BridgeName(network),
+            ["Sandboxes:Docker:Network:Subnet"] = Subnet(network),
             ["Sandboxes:WarmConcurrency"] = warmConcurrency.ToString(CultureInfo.InvariantCulture),
             ["Sandboxes:Runtimes:claude:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture),
             ["Sandboxes:Runtimes:claude:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture),
@@ -228,6 +228,22 @@ internal sealed class ExecutionHost : IAsyncDisposable
     /// <summary>Engine ids of every sandbox this server owns now.</summary>
     public async Task<IReadOnlyList<string>> SandboxContainerIdsAsync() =>
         (await Engine.ListOwnedAsync(ServerId)).Select(s => s.Handle.EngineId).ToList();
+
+    /// <summary>
+    /// Removes the sandbox network (and its firewall chain) a Docker engine server of <see cref="StartAsync"/> made
+    /// for <paramref name="network"/>, once that server has stopped: the server keeps it when it stops, as a real one does.
+    /// </summary>
+    public static async Task RemoveNetworkAsync(int network)
+    {
+        using var docker = new DockerClient();
+        await new DockerSandboxNetwork(docker, new DockerSandboxNetworkOptions(NetworkName(network), BridgeName(network), Subnet(network))).RemoveAsync();
+    }
+
+    private static string NetworkName(int network) => $"polydev-bench-{network}";
+
+    private static string BridgeName(int network) => $"pd-bench{network}";
+
+    private static string Subnet(int network) => $"10.216.{network}.0/24";
 
     private static async Task EnsureAsync(HttpResponseMessage response, HttpStatusCode expected)
     {

@@ -19,7 +19,18 @@ internal sealed class TimedSandboxEngine(ISandboxEngine inner) : ISandboxEngine
     /// <summary>The timestamps of the <c>run</c> exec in the sandbox with this id, once it started.</summary>
     public RunTimestamps? Run(string sandboxId) => _runs.GetValueOrDefault(sandboxId);
 
-    public Task<SandboxHandle> CreateAsync(SandboxSpec spec, CancellationToken cancellationToken = default) => inner.CreateAsync(spec, cancellationToken);
+    private readonly ConcurrentDictionary<string, double> _creates = new(StringComparer.Ordinal);
+
+    /// <summary>How long the engine's <see cref="ISandboxEngine.CreateAsync"/> of the sandbox with this id took, in ms.</summary>
+    public double? CreateMilliseconds(string sandboxId) => _creates.TryGetValue(sandboxId, out var ms) ? ms : null;
+
+    public async Task<SandboxHandle> CreateAsync(SandboxSpec spec, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var sandbox = await inner.CreateAsync(spec, cancellationToken);
+        _creates[sandbox.Id] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return sandbox;
+    }
 
     public async Task<SandboxProcess> ExecAsync(SandboxHandle sandbox, SandboxCommand command, CancellationToken cancellationToken = default)
     {
