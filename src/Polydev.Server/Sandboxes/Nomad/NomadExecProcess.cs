@@ -143,18 +143,11 @@ internal sealed class NomadExecProcess : SandboxProcess
             return root.TryGetProperty("result", out var result) && result.TryGetProperty("exit_code", out var code) ? code.GetInt32() : -1;
         }
 
-        foreach (var (name, pipe) in new[] { ("stdout", _stdout), ("stderr", _stderr) })
+        // One stream per frame (api/allocations.go); a close frame carries no data.
+        var pipe = root.TryGetProperty("stdout", out var operation) ? _stdout : root.TryGetProperty("stderr", out operation) ? _stderr : null;
+        if (pipe is not null && operation.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String)
         {
-            if (!root.TryGetProperty(name, out var operation))
-            {
-                continue;
-            }
-
-            if (operation.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String)
-            {
-                var bytes = data.GetBytesFromBase64();
-                await pipe.Writer.WriteAsync(bytes, _cut.Token);
-            }
+            await pipe.Writer.WriteAsync(data.GetBytesFromBase64(), _cut.Token);
         }
 
         return null;

@@ -78,4 +78,17 @@ public sealed class GatewayHeaderTests(TargetFixture fixture) : IClassFixture<Ta
         var response = await forged.ReadResponseAsync(bodyless: true);
         Assert.NotEqual(200, response.Status);
     }
+
+    [Fact]
+    public void A_gateway_setting_that_cannot_work_is_refused_naming_it()
+    {
+        var badCidr = Assert.Throws<ArgumentException>(() =>
+            Polydev.Server.Egress.Proxy.EgressOptionsValidation.Validate(new Polydev.Server.Egress.EgressOptions { Gateways = ["10.213.0.0/99"] }));
+        Assert.Contains("Egress:Gateways entry '10.213.0.0/99'", badCidr.Message, StringComparison.Ordinal);
+
+        var noUpstream = Assert.Throws<InvalidOperationException>(() => new EgressGatewayOptions().Validate());
+        Assert.Contains("Egress:Gateway:Upstream", noUpstream.Message, StringComparison.Ordinal);
+        var badPort = Assert.Throws<InvalidOperationException>(() => new EgressGatewayOptions { Upstream = "10.0.0.2", RelayPort = 70000 }.Validate());
+        Assert.Contains("Egress:Gateway:RelayPort", badPort.Message, StringComparison.Ordinal);
+    }
 }
