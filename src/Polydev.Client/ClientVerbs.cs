@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Polydev.Client.Verbs;
 
 namespace Polydev.Client;
@@ -6,7 +8,8 @@ namespace Polydev.Client;
 /// <summary>Registers the client's verbs on the root command. docs/cli.md describes each one.</summary>
 public static class ClientVerbs
 {
-    public static void AddTo(RootCommand root)
+    /// <param name="logging">The binary's one logging path, for the verbs that run as services (<c>polydev mcp</c>).</param>
+    public static void AddTo(RootCommand root, Action<ILoggingBuilder, IConfiguration> logging)
     {
         var globals = new GlobalOptions();
         Command[] verbs =
@@ -25,6 +28,7 @@ public static class ClientVerbs
             LoginSessionsVerb.Create(globals),
             RunVerb.Create(globals),
             StatusVerb.Create(globals),
+            McpVerb.Create(globals, logging),
             CompletionVerb.Create(globals),
         ];
         foreach (var verb in verbs)

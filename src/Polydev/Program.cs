@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Polydev.Client;
+using Polydev.Server.Observability;
 using Polydev.Verbs;
 
 // One binary, Nomad-style verbs: `polydev server` runs the control plane; every other verb is
@@ -10,7 +11,7 @@ var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zer
     ImagesVerb.Create(),
     TurnVerb.Create(),
 };
-ClientVerbs.AddTo(root);
+ClientVerbs.AddTo(root, (logging, configuration) => logging.AddPolydevLogging(configuration));
 // The user's `egress` verb (status, token) gets the operator's `egress gateway` beside them: one noun, one binary.
 root.Subcommands.Single(c => c.Name == "egress").Subcommands.Add(EgressVerb.Gateway());
 // No @response-file expansion: a chat message or label starting with '@' is text, not a file to read.

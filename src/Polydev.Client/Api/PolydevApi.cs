@@ -107,6 +107,9 @@ internal sealed class PolydevApi : IDisposable
     public Task DeleteCredentialAsync(Guid id, CancellationToken ct) => SendAsync(HttpMethod.Delete, ApiRoutes.Credential(id), null, ct);
 
     // Egress.
+    /// <summary>The server's readiness check (<c>/health/ready</c>): returns when it is ready, else a <see cref="CliException"/> saying why not.</summary>
+    public Task ReadyAsync(CancellationToken ct) => SendAsync(HttpMethod.Get, "/health/ready", null, ct);
+
     public Task<RuntimesResponse> GetRuntimesAsync(CancellationToken ct) => SendAsync<RuntimesResponse>(HttpMethod.Get, ApiRoutes.Runtimes, null, ct);
 
     public Task<EgressStatusResponse> GetEgressAsync(CancellationToken ct) => SendAsync<EgressStatusResponse>(HttpMethod.Get, ApiRoutes.Egress, null, ct);

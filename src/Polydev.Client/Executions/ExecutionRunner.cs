@@ -156,12 +156,26 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         CaBundle = request.BaseUrl is null ? request.CaBundle ?? request.Credential.CaBundle : request.CaBundle,
     };
 
-    /// <summary>The prompt, and the answer — or, for a run that failed, the failure with its sentence (and only what arrived before it failed as text).</summary>
+    /// <summary>
+    /// Stores a prompt as the user's message in <paramref name="chatId"/>: for runs of several providers on one prompt,
+    /// stored once before they start (each run then has <see cref="RunRequest.PromptStored"/>), so that the answers follow
+    /// one prompt as the conversation model reads them (<see cref="ConversationHistory"/>).
+    /// </summary>
+    public async Task StorePromptAsync(Guid chatId, string prompt, string? provider, string? model, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7();
+        var body = new ChatMessageBody(ChatMessageBody.User, prompt, provider, model);
+        await api.CreateMessageAsync(chatId, new CreateMessageRequest(id, body.Seal(cipher, chatId, id)), cancellationToken);
+    }
+
+    /// <summary>The prompt (unless stored already), and the answer — or, for a run that failed, the failure with its sentence (and only what arrived before it failed as text).</summary>
     private async Task StoreExchangeAsync(Guid chatId, RunRequest request, RunOutcome outcome, CancellationToken cancellationToken)
     {
-        var userId = Guid.CreateVersion7();
-        var prompt = new ChatMessageBody(ChatMessageBody.User, request.Prompt, request.Provider, request.Model);
-        await api.CreateMessageAsync(chatId, new CreateMessageRequest(userId, prompt.Seal(cipher, chatId, userId)), cancellationToken);
+        if (!request.PromptStored)
+        {
+            await StorePromptAsync(chatId, request.Prompt, request.Provider, request.Model, cancellationToken);
+        }
+
         var answerId = Guid.CreateVersion7();
         var reply = outcome.Failure is { } failure
             ? new ChatMessageBody(ChatMessageBody.Assistant, outcome.Transcript.Answer, request.Provider, request.Model, new ChatFailure(failure.Kind, failure.Status, outcome.FailureSentence!))
@@ -190,6 +204,9 @@ internal sealed record RunRequest(string Provider, string Prompt, CredentialSecr
 
     /// <summary>Store the prompt and the answer in this chat once the CLI has exited.</summary>
     public Guid? ChatId { get; init; }
+
+    /// <summary>The prompt is in <see cref="ChatId"/> already (<see cref="ExecutionRunner.StorePromptAsync"/>): only the answer is stored.</summary>
+    public bool PromptStored { get; init; }
 
     /// <summary>The vault record <see cref="Credential"/> came from: a refreshed OAuth credential replaces it.</summary>
     public Guid? CredentialId { get; init; }

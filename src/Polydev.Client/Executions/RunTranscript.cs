@@ -2,7 +2,7 @@ using Polydev.Contracts.Jobs;
 
 namespace Polydev.Client.Executions;
 
-/// <summary>What a run's events add up to: the answer, the usage, the last error and how the CLI exited.</summary>
+/// <summary>What a run's events add up to: the answer, the model, the usage and cost, the last error and how the CLI exited.</summary>
 internal sealed class RunTranscript
 {
     private readonly System.Text.StringBuilder _answer = new();
@@ -12,6 +12,12 @@ internal sealed class RunTranscript
 
     /// <summary>The usage of the last <see cref="ResultEvent"/> that reported one.</summary>
     public EventUsage? Usage { get; private set; }
+
+    /// <summary>The model the CLI said it uses (its <see cref="StartEvent"/>); null when it did not say.</summary>
+    public string? Model { get; private set; }
+
+    /// <summary>What the turn cost in US dollars, where the CLI reports it (Claude Code does).</summary>
+    public double? CostUsd { get; private set; }
 
     /// <summary>The message of the last <see cref="ErrorEvent"/>.</summary>
     public string? LastError { get; private set; }
@@ -34,8 +40,12 @@ internal sealed class RunTranscript
             case ErrorEvent error:
                 LastError = error.Message;
                 break;
-            case ResultEvent { Usage: { } usage }:
-                Usage = usage;
+            case StartEvent { Model: { Length: > 0 } model }:
+                Model = model;
+                break;
+            case ResultEvent result:
+                Usage = result.Usage ?? Usage;
+                CostUsd = result.CostUsd ?? CostUsd;
                 break;
             case ExitEvent exit:
                 ExitReason = exit.Reason is { Length: > 0 } reason ? reason : "unknown";

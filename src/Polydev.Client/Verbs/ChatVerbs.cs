@@ -68,7 +68,7 @@ internal static class ChatVerbs
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
-        var (chat, _) = await FindAsync(context, api, cipher, chatText);
+        var (chat, _) = await UserChats.FindAsync(api, cipher, chatText, context.Cancellation);
 
         var body = text == "-" ? Prompt.ReadAllStdin() : text;
         if (body.Length == 0)
@@ -108,8 +108,8 @@ internal static class ChatVerbs
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
-        var (chat, title) = await FindAsync(context, api, cipher, chatText);
-        var messages = await MessagesAsync(context, api, cipher, chat.Id);
+        var (chat, title) = await UserChats.FindAsync(api, cipher, chatText, context.Cancellation);
+        var messages = await UserChats.MessagesAsync(api, cipher, chat.Id, context.Cancellation);
 
         context.Output.Result(new
         {
@@ -150,7 +150,7 @@ internal static class ChatVerbs
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
-        var (chat, old) = await FindAsync(context, api, cipher, chatText);
+        var (chat, old) = await UserChats.FindAsync(api, cipher, chatText, context.Cancellation);
         var renamed = await api.UpdateChatAsync(chat.Id, new UpdateChatRequest(ChatTitle.Seal(cipher, chat.Id, title), chat.Revision), context.Cancellation);
 
         context.Output.Result(new { id = renamed.Id, title });
@@ -162,7 +162,7 @@ internal static class ChatVerbs
     {
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
-        var (chat, title) = await FindAsync(context, api, new VaultCipher(keys), chatText);
+        var (chat, title) = await UserChats.FindAsync(api, new VaultCipher(keys), chatText, context.Cancellation);
         if (!confirmed)
         {
             if (!Prompt.CanAsk)
@@ -188,8 +188,8 @@ internal static class ChatVerbs
         using var api = context.SignedInApi(out var state);
         using var keys = await Session.KeysAsync(context, api, state);
         var cipher = new VaultCipher(keys);
-        var (chat, title) = await FindAsync(context, api, cipher, chatText);
-        var messages = await MessagesAsync(context, api, cipher, chat.Id);
+        var (chat, title) = await UserChats.FindAsync(api, cipher, chatText, context.Cancellation);
+        var messages = await UserChats.MessagesAsync(api, cipher, chat.Id, context.Cancellation);
         var text = format == "json"
             ? System.Text.Json.JsonSerializer.Serialize(
                 new { id = chat.Id, title, createdAt = chat.CreatedAt, messages = messages.Select(m => new { id = m.Id, role = m.Body.Role, text = m.Body.Text, provider = m.Body.Provider, model = m.Body.Model, failure = m.Body.Failure, createdAt = m.CreatedAt }) },
@@ -220,57 +220,5 @@ internal static class ChatVerbs
 
         Output.Note($"Wrote '{Output.OneLine(title)}' ({messages.Count} message(s), decrypted) to {path}.");
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// A chat's messages, opened, in their authenticated order: a message's place is its id (a UUIDv7: its creation
-    /// time leads), which its envelope authenticates; the server's order is not trusted, so a server that reorders
-    /// messages changes nothing. Older, unbound messages are re-sealed bound on the way.
-    /// </summary>
-    internal static async Task<List<(Guid Id, DateTimeOffset CreatedAt, ChatMessageBody Body)>> MessagesAsync(VerbContext context, PolydevApi api, VaultCipher cipher, Guid chatId)
-    {
-        var opened = (await api.ListMessagesAsync(chatId, context.Cancellation))
-            .Select(m => (Message: m, Opened: ChatMessageBody.Open(cipher, chatId, m.Id, m.Body)))
-            .OrderBy(m => m.Message.Id.ToString("D"), StringComparer.Ordinal)
-            .ToList();
-        await LegacyRecords.ResealAsync(
-            opened.Where(m => m.Opened.Legacy).Select(m => (Func<Task>)(() => api.UpdateMessageAsync(
-                chatId, m.Message.Id, new UpdateMessageRequest(m.Opened.Body.Seal(cipher, chatId, m.Message.Id), m.Message.Revision), context.Cancellation))),
-            "older message of this chat", "older messages of this chat", "it");
-        return opened.Select(m => (m.Message.Id, m.Message.CreatedAt, m.Opened.Body)).ToList();
-    }
-
-    internal static async Task<(ChatResponse Chat, string Title)> FindAsync(VerbContext context, PolydevApi api, VaultCipher cipher, string text)
-    {
-        if (Guid.TryParse(text, out var id))
-        {
-            var chat = await api.GetChatAsync(id, context.Cancellation);
-            return (chat, ChatTitle.Open(cipher, chat.Id, chat.Title));
-        }
-
-        var matches = new List<(ChatResponse, string)>();
-        var all = await api.ListChatsAsync(context.Cancellation);
-        foreach (var chat in all)
-        {
-            var title = ChatTitle.Open(cipher, chat.Id, chat.Title);
-            if (title == text || IdPrefix.Matches(chat.Id, text))
-            {
-                matches.Add((chat, title));
-            }
-        }
-
-        if (matches.Count == 1)
-        {
-            return matches[0];
-        }
-
-        if (matches.Count == 0)
-        {
-            throw new CliException($"no chat has this id, id prefix or title; see `{ListVerb}`.");
-        }
-
-        var shortId = IdPrefix.Shortest(all.Select(c => c.Id));
-        var candidates = string.Join(", ", matches.Take(5).Select(m => $"{shortId(m.Item1.Id)} ({Output.OneLine(m.Item2)})"));
-        throw new CliException($"{matches.Count} chats match '{text}': {candidates}{(matches.Count > 5 ? ", …" : "")}; give more of the id.");
     }
 }

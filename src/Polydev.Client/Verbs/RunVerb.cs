@@ -69,12 +69,12 @@ internal static class RunVerb
         var cipher = new VaultCipher(keys);
         var runner = new ExecutionRunner(api, cipher) { Accounts = new ConnectedAccounts(api, keys) };
         var (credentialId, credential) = await runner.FindCredentialAsync(options.Provider, options.Credential, context.Cancellation);
-        (ChatResponse Chat, string Title)? chat = options.Chat is { } chatText ? await ChatVerbs.FindAsync(context, api, cipher, chatText)
+        (ChatResponse Chat, string Title)? chat = options.Chat is { } chatText ? await UserChats.FindAsync(api, cipher, chatText, context.Cancellation)
             : options.Continue ? await LatestChatAsync(context, api, cipher)
             : null;
         // A chat is a conversation: the provider's own thread of it goes with the prompt (docs/executions.md, "Conversations").
         var history = chat is { } continued
-            ? ConversationHistory.For((await ChatVerbs.MessagesAsync(context, api, cipher, continued.Chat.Id)).Select(m => m.Body).ToList(), options.Provider)
+            ? ConversationHistory.For((await UserChats.MessagesAsync(api, cipher, continued.Chat.Id, context.Cancellation)).Select(m => m.Body).ToList(), options.Provider)
             : null;
         if (chat is { } named && history is { Count: > 0 } && !context.Output.Json)
         {

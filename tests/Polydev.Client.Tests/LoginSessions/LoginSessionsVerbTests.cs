@@ -38,7 +38,7 @@ public sealed class LoginSessionsVerbTests
     private static RootCommand CreateRoot()
     {
         var root = new RootCommand();
-        ClientVerbs.AddTo(root);
+        ClientVerbs.AddTo(root, (_, _) => { });
         return root;
     }
 }
