@@ -42,7 +42,7 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         var credentials = await api.ListCredentialsAsync(provider, cancellationToken);
         if (credentials.Count == 0)
         {
-            throw new CliException($"you have no {provider} credential; add one with `polydev credentials add {provider}`.");
+            throw new NoCredentialException($"you have no {provider} credential; add one with `polydev credentials add {provider}`.");
         }
 
         var chosen = idOrPrefix is null
@@ -183,6 +183,9 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         await api.CreateMessageAsync(chatId, new CreateMessageRequest(answerId, reply.Seal(cipher, chatId, answerId)), cancellationToken);
     }
 }
+
+/// <summary>The user has no credential for the provider asked for.</summary>
+internal sealed class NoCredentialException(string message) : CliException(message);
 
 /// <summary>One prompt for one provider's CLI, with the user's credential for it.</summary>
 internal sealed record RunRequest(string Provider, string Prompt, CredentialSecret Credential)

@@ -61,7 +61,8 @@ internal static class CliStatus
             }).ToList();
 
             text.Append($"\n{Providers.CliName(provider)} ({provider}, old id {ProviderIds.LegacyId(provider)}):\n");
-            text.Append(held.Count == 0
+            text.Append(unreachable is not null ? "  credential: unknown (server not ready)\n"
+                : held.Count == 0
                 ? $"  credential: none; add one with `polydev credentials add {provider}` or `polydev credentials login {provider}`\n"
                 : string.Concat(held.Select(h => $"  credential: {(h.Type == CredentialSecret.OAuth ? "connected account" : "API key")}{(h.Account is { Length: > 0 } account ? $" ({account})" : "")}{(h.Type == CredentialSecret.OAuth ? $", expires {h.Expiry}" : "")}{(h.Warning is { } warning ? $"; {warning}" : "")}\n")));
             text.Append(runtime is null ? "  sandboxes: unknown (server not ready)\n"

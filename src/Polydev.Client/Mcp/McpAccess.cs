@@ -98,7 +98,8 @@ internal sealed class McpAccess(string? explicitServer) : IDisposable
 
         if (Secrets.FromEnvironment(Secrets.PasswordVariable) is { } password && (token ?? state?.Token) is { } bearer)
         {
-            var server = explicitServer ?? state?.Server ?? ServerAddress.Default;
+            // The state file's token goes only to the server that issued it; an API token of the user's choosing goes where they say.
+            var server = token is null ? SameServer(state!.Server, "this machine's sign-in") : explicitServer ?? state?.Server ?? ServerAddress.Default;
             var api = new PolydevApi(server, bearer);
             try
             {

@@ -30,6 +30,8 @@ internal static class McpServerHost
     /// <summary>The HTTP transport's bearer token, for clients that configure it: set by the user, else kept in a 0600 file.</summary>
     public const string HttpTokenVariable = "POLYDEV_MCP_HTTP_TOKEN";
 
+    private const int MinHttpTokenLength = 24;
+
     private const string Instructions =
         "Polydev runs the user's own AI coding CLIs (Claude Code, Codex, Gemini CLI) in isolated sandboxes. " +
         "Call get_perspectives when stuck, before a risky change, or to compare approaches: it asks several CLIs at once and returns their answers side by side. " +
@@ -55,6 +57,9 @@ internal static class McpServerHost
     {
         var (token, where) = HttpToken();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // Not the working directory's appsettings.json (an agent starts this anywhere; a Kestrel section there could add
+        // a listener beyond loopback): only POLYDEV_ variables, as for stdio.
+        builder.Configuration.Sources.Clear();
         Configure(builder.Configuration, builder.Logging, builder.Services, options, logging);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));
         builder.Services.AddMcpServer(Describe).WithHttpTransport().WithTools<PolydevTools>();
@@ -95,7 +100,9 @@ internal static class McpServerHost
     {
         if (Secrets.FromEnvironment(HttpTokenVariable) is { } set)
         {
-            return (set.Trim(), $"from {HttpTokenVariable}");
+            return set.Trim().Length >= MinHttpTokenLength
+                ? (set.Trim(), $"from {HttpTokenVariable}")
+                : throw new UsageException($"{HttpTokenVariable} must hold at least {MinHttpTokenLength} characters; a short token guards nothing.");
         }
 
         var path = Path.Combine(State.ClientHome.Directory, "mcp-http-token");
@@ -137,7 +144,7 @@ internal static class McpServerHost
                 return;
             }
 
-            if (context.Request.Headers.Origin is [{ } origin] && !IsLocalOrigin(origin))
+            if (context.Request.Headers.Origin.FirstOrDefault(o => !IsLocalOrigin(o)) is { } origin)
             {
                 await Problem(context, StatusCodes.Status403Forbidden, "Forbidden origin", $"requests from {origin} are refused: this MCP server answers local clients only.");
                 return;
@@ -157,8 +164,8 @@ internal static class McpServerHost
             await next(context);
         }
 
-        private static bool IsLocalOrigin(string origin) =>
-            Uri.TryCreate(origin, UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Host == "localhost");
+        private static bool IsLocalOrigin(string? origin) =>
+            origin is not null && Uri.TryCreate(origin, UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Host == "localhost");
 
         private static Task Problem(HttpContext context, int status, string title, string detail) =>
             Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(context);

@@ -77,7 +77,7 @@ internal sealed class PerspectiveFanOut(McpSession session, McpMetrics metrics, 
         }
         catch (CliException e) when (!cancellationToken.IsCancellationRequested)
         {
-            var kind = e.Message.StartsWith("you have no ", StringComparison.Ordinal) ? Perspective.NoCredential : Perspective.Refused;
+            var kind = e is NoCredentialException ? Perspective.NoCredential : Perspective.Refused;
             perspective = Perspective.NotRun(provider, kind, e.Message);
         }
 

@@ -29,7 +29,7 @@ internal sealed class PolydevTools(McpAccess access, McpMetrics metrics, TimePro
     [McpServerTool(Name = "get_perspectives", Title = "Perspectives from several AI coding CLIs", OpenWorld = true)]
     [Description("Sends one prompt to several AI coding CLIs at once (Claude Code, Codex, Gemini CLI), each run with the user's own account in a fresh isolated sandbox, and returns their answers side by side with provider, model, time, tokens and cost. Use it when stuck, to compare approaches, or for a second opinion. A provider that fails is reported with its reason; the others still answer. The prompt and answers are stored in the user's end-to-end encrypted chats.")]
     public Task<CallToolResult> GetPerspectivesAsync(
-        IProgress<ProgressNotificationValue> progress,
+        RequestContext<CallToolRequestParams> request,
         CancellationToken cancellationToken,
         [Description("The question or task, with everything a colleague would need to answer it.")] string prompt,
         [Description("Which providers to ask: " + ProviderIds.Accepted + ". Default: every provider the user has a credential for.")] string[]? providers = null,
@@ -45,15 +45,15 @@ internal sealed class PolydevTools(McpAccess access, McpMetrics metrics, TimePro
         CallAsync("get_perspectives", async session =>
         {
             var chosen = providers is { Length: > 0 } ? providers.Select(ProviderIds.Resolve).Distinct().ToList() : await ProvidersWithCredentialsAsync(session, cancellationToken);
-            var modelsByProvider = (models ?? []).ToDictionary(m => ProviderIds.Resolve(m.Key), m => m.Value);
-            var perspectives = await AskAsync(session, chosen, prompt, modelsByProvider, project_context, chat, timeout_seconds, progress, cancellationToken);
+            var modelsByProvider = ModelsByProvider(models);
+            var perspectives = await AskAsync(session, chosen, prompt, modelsByProvider, project_context, chat, timeout_seconds, request, cancellationToken);
             return PerspectiveResult.Render(perspectives.Chat, perspectives.Answers, perspectives.Answers.All(p => !p.Succeeded));
         }, cancellationToken);
 
     [McpServerTool(Name = "send_cli_prompt", Title = "Ask one AI coding CLI", OpenWorld = true)]
     [Description("Sends a prompt to one AI coding CLI (Claude Code, Codex or Gemini CLI) with the user's own account, in a fresh isolated sandbox, and returns its answer. Give chat to continue a conversation. Stored in the user's end-to-end encrypted chats.")]
     public Task<CallToolResult> SendCliPromptAsync(
-        IProgress<ProgressNotificationValue> progress,
+        RequestContext<CallToolRequestParams> request,
         CancellationToken cancellationToken,
         [Description("The prompt.")] string prompt,
         [Description("Whose CLI: " + ProviderIds.Accepted + ". Default: the first the user has a credential for.")] string? provider_id = null,
@@ -72,7 +72,7 @@ internal sealed class PolydevTools(McpAccess access, McpMetrics metrics, TimePro
 
             var models = model is { Length: > 0 } ? new Dictionary<string, string> { [provider] = model } : [];
             var seconds = timeout_ms is { } ms ? (int)Math.Ceiling(ms / 1000.0) : (int?)null;
-            var (chatId, answers) = await AskAsync(session, [provider], prompt, models, null, chat, seconds, progress, cancellationToken);
+            var (chatId, answers) = await AskAsync(session, [provider], prompt, models, null, chat, seconds, request, cancellationToken);
             return PerspectiveResult.Render(chatId, answers, isError: !answers[0].Succeeded);
         }, cancellationToken);
 
@@ -138,7 +138,7 @@ internal sealed class PolydevTools(McpAccess access, McpMetrics metrics, TimePro
         ProjectContext? context,
         string? chat,
         int? timeoutSeconds,
-        IProgress<ProgressNotificationValue> progress,
+        RequestContext<CallToolRequestParams> request,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(prompt))
@@ -168,9 +168,32 @@ internal sealed class PolydevTools(McpAccess access, McpMetrics metrics, TimePro
             await session.Api.CreateChatAsync(new CreateChatRequest(chatId, ChatTitle.Seal(cipher, chatId, TitleFor(prompt))), cancellationToken);
         }
 
-        await runner.StorePromptAsync(chatId, full, provider: providers.Count == 1 ? providers[0] : null, models.Count == 1 ? models.Values.Single() : null, cancellationToken);
-        var answers = await new PerspectiveFanOut(session, metrics, time).RunAsync(providers, full, models, timeoutSeconds, chatId, history, progress, cancellationToken);
-        return (chatId, answers);
+        await runner.StorePromptAsync(chatId, full, provider: providers.Count == 1 ? providers[0] : null, providers.Count == 1 ? models.GetValueOrDefault(providers[0]) : null, cancellationToken);
+        var progress = new OrderedProgress(request, cancellationToken);
+        try
+        {
+            var answers = await new PerspectiveFanOut(session, metrics, time).RunAsync(providers, full, models, timeoutSeconds, chatId, history, progress, cancellationToken);
+            return (chatId, answers);
+        }
+        finally
+        {
+            await progress.FlushAsync();
+        }
+    }
+
+    /// <summary>The <c>models</c> argument by Polydev's provider names; two names of one provider are an error, not a guess.</summary>
+    private static Dictionary<string, string> ModelsByProvider(Dictionary<string, string>? models)
+    {
+        var byProvider = new Dictionary<string, string>();
+        foreach (var (name, model) in models ?? [])
+        {
+            if (!byProvider.TryAdd(ProviderIds.Resolve(name), model))
+            {
+                throw new ToolInputException($"models names {ProviderIds.Resolve(name)} twice (as '{name}' and another name); give one model per provider.");
+            }
+        }
+
+        return byProvider;
     }
 
     /// <summary>A new chat's title: the prompt's first line, as the web client names one.</summary>
@@ -195,7 +218,15 @@ internal sealed class PolydevTools(McpAccess access, McpMetrics metrics, TimePro
         {
             var only = providerId is { Length: > 0 } ? ProviderIds.Resolve(providerId) : null;
             var (session, locked) = await access.TryAsync(cancellationToken);
-            return await CliStatus.ReadAsync(session, locked, only, time, cancellationToken);
+            try
+            {
+                return await CliStatus.ReadAsync(session, locked, only, time, cancellationToken);
+            }
+            catch (ApiException e) when (e.Status == HttpStatusCode.Unauthorized && session is not null)
+            {
+                access.Forget(session);
+                throw new CliException(RefusedToken(session));
+            }
         });
 
     /// <summary>A tool call that needs the vault: opened first, and every failure turned into a tool error the model can read.</summary>
@@ -210,11 +241,13 @@ internal sealed class PolydevTools(McpAccess access, McpMetrics metrics, TimePro
             catch (ApiException e) when (e.Status == HttpStatusCode.Unauthorized)
             {
                 access.Forget(session);
-                throw new CliException(session.Source == UnlockSources.Keyring
-                    ? $"the Polydev server refused the MCP server's API token (revoked or expired); run `polydev mcp setup` again."
-                    : $"the Polydev server refused the session token; run `polydev login` (and `polydev mcp setup` for an MCP server that unlocks on its own).");
+                throw new CliException(RefusedToken(session));
             }
         });
+
+    private static string RefusedToken(McpSession session) => session.Source == UnlockSources.Keyring
+        ? "the Polydev server refused the MCP server's API token (revoked or expired); run `polydev mcp setup` again."
+        : "the Polydev server refused the token (revoked or expired); run `polydev login` (and `polydev mcp setup` for an MCP server that unlocks on its own).";
 
     private async Task<CallToolResult> MeasureAsync(string tool, Func<Task<CallToolResult>> call)
     {

@@ -85,7 +85,17 @@ internal sealed class ProjectContext
                 break;
             }
 
-            var (content, cut) = Read(path, Math.Min(MaxFileBytes, budget));
+            string? content;
+            bool cut;
+            try
+            {
+                (content, cut) = Read(path, Math.Min(MaxFileBytes, budget));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ToolInputException($"project_context: {Path.GetRelativePath(root, path)} cannot be read ({e.Message.TrimEnd('.')}).");
+            }
+
             if (content is null)
             {
                 continue;

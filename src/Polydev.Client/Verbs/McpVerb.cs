@@ -82,7 +82,8 @@ internal static class McpVerb
         context.Output.Result(new { server = state.Server, email = state.Email, tokenId = created.Id, expiresAt = created.ExpiresAt, command = binary, args = new[] { "mcp" } });
         context.Output.Line($"The MCP server now unlocks on its own (API token {created.Id}, expires {Output.When(created.ExpiresAt)}; key in the OS keyring).");
         context.Output.Line($"Add it to Claude Code:  claude mcp add polydev -- {binary} mcp");
-        context.Output.Line($"Or to any MCP client:   {{\"mcpServers\": {{\"polydev\": {{\"command\": \"{binary}\", \"args\": [\"mcp\"]}}}}}}");
+        var config = new Dictionary<string, object> { ["mcpServers"] = new Dictionary<string, object> { ["polydev"] = new { command = binary, args = new[] { "mcp" } } } };
+        context.Output.Line($"Or to any MCP client:   {System.Text.Json.JsonSerializer.Serialize(config)}");
         return ExitCodes.Success;
     }
 

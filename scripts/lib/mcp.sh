@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# What the `polydev mcp` tests need besides the server's own set-up (docs/mcp.md, "Tests"):
+# - the official MCP Inspector (npm @modelcontextprotocol/inspector), whose --cli mode is a client nobody here wrote;
+# - an OS keyring to keep `polydev mcp setup`'s entry in: GNOME Keyring's Secret Service on a D-Bus session bus, and
+#   libsecret, which the keyring store loads. The tests start their own bus and keyring daemon.
+# Needs lib/common.sh.
+
+MCP_INSPECTOR_VERSION="2.12.0"
+
+# ensure_mcp_inspector: npm-installs the Inspector when missing; exports POLYDEV_MCP_INSPECTOR (its cli entry point,
+# run with the pinned Node).
+ensure_mcp_inspector() {
+  command -v npm >/dev/null || apt_install npm || die "npm is needed to fetch the MCP Inspector (apt-get install npm)"
+  local prefix="$ROOT/.polydev/tools/mcp-inspector-$MCP_INSPECTOR_VERSION"
+  if [[ ! -f "$prefix/node_modules/@modelcontextprotocol/inspector/package.json" ]]; then
+    log "installing @modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION from npm into ${prefix#"$ROOT"/}"
+    mkdir -p "$ROOT/.polydev/logs"
+    rm -rf "$prefix.partial" && mkdir -p "$prefix.partial"
+    npm install --prefix "$prefix.partial" --no-audit --no-fund --no-save --loglevel=error "@modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION" \
+      >"$ROOT/.polydev/logs/npm-mcp-inspector.log" 2>&1 || die "npm install @modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION failed (see .polydev/logs/npm-mcp-inspector.log)"
+    rm -rf "$prefix" && mv "$prefix.partial" "$prefix"
+  fi
+  export POLYDEV_MCP_INSPECTOR="$prefix/node_modules/.bin/mcp-inspector"
+}
+
+# ensure_keyring_tools: GNOME Keyring, libsecret and a D-Bus daemon from apt when missing.
+ensure_keyring_tools() {
+  if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-daemon >/dev/null || ! command -v dbus-send >/dev/null || ! ldconfig -p | grep -q 'libsecret-1\.so\.0'; then
+    log "installing gnome-keyring, libsecret and dbus (the OS keyring the MCP tests use)"
+    apt_install gnome-keyring libsecret-1-0 dbus-daemon dbus-bin || die "apt-get install gnome-keyring libsecret-1-0 dbus-daemon dbus-bin failed (see .polydev/logs/apt.log)"
+  fi
+}
