@@ -70,7 +70,7 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
             }
         }
 
-        var created = await api.CreateExecutionAsync(new CreateExecutionRequest(request.Provider), cancellationToken);
+        var created = await CreateAsync(request.Provider, cancellationToken);
         Reached(phases.OnAllocated(created.Warm));
         var outputKey = ExecutionJob.NewOutputKey();
         try
@@ -123,6 +123,40 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         finally
         {
             CryptographicOperations.ZeroMemory(outputKey);
+        }
+    }
+
+    /// <summary>
+    /// Leases a sandbox. The request itself is never abandoned midway: the server may have leased the sandbox already,
+    /// and one leased for nobody would wait out its start window. A caller that cancels returns at once; the lease,
+    /// once it arrives, is cancelled behind it (in a long-lived process such as <c>polydev mcp</c>, where several runs
+    /// start together, that frees the sandbox at once).
+    /// </summary>
+    private async Task<ExecutionCreatedResponse> CreateAsync(string provider, CancellationToken cancellationToken)
+    {
+        var creating = api.CreateExecutionAsync(new CreateExecutionRequest(provider), CancellationToken.None);
+        try
+        {
+            return await creating.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ = CancelOnceCreatedAsync(creating);
+            throw;
+        }
+    }
+
+    private async Task CancelOnceCreatedAsync(Task<ExecutionCreatedResponse> creating)
+    {
+        try
+        {
+            var created = await creating;
+            using var cancel = new CancellationTokenSource(CancelTimeout, time);
+            await api.CancelExecutionAsync(created.Id, cancel.Token);
+        }
+        catch (Exception e) when (e is CliException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Refused, gone, or the process is ending: the server's start window reclaims the sandbox.
         }
     }
 

@@ -198,6 +198,37 @@ public sealed class ExecutionRunnerTests
     }
 
     [Fact]
+    public async Task Cancelling_while_the_sandbox_is_leased_returns_at_once_and_cancels_the_lease_once_it_arrives()
+    {
+        var lease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var server = new FakeExecutionServer { Events = Answer, LeaseHeld = lease };
+        using var api = server.Api();
+        var runner = new ExecutionRunner(api, server.Cipher);
+        using var cancellation = new CancellationTokenSource();
+
+        var run = runner.RunAsync(new RunRequest("anthropic", "Say hello", server.Credential), _ => { }, cancellation.Token);
+        await WaitUntilAsync(() => server.Requests.Contains("POST /api/executions"));
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.DoesNotContain($"POST /api/executions/{server.ExecutionId:D}/cancel", server.Requests);
+
+        // The server leases the sandbox after all: the runner cancels that execution, so the sandbox is freed now.
+        lease.SetResult();
+        await WaitUntilAsync(() => server.Requests.Contains($"POST /api/executions/{server.ExecutionId:D}/cancel"));
+        Assert.DoesNotContain($"POST /api/executions/{server.ExecutionId:D}/start", server.Requests);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+
+    [Fact]
     public async Task The_request_endpoint_replaces_the_one_stored_with_the_credential()
     {
         using var server = new FakeExecutionServer { Events = Answer };

@@ -61,6 +61,9 @@ internal sealed class FakeExecutionServer : HttpMessageHandler
 
     public List<string> Requests { get; } = [];
 
+    /// <summary>When set, <c>POST /api/executions</c> answers only once this completes: a slow (cold) lease.</summary>
+    public TaskCompletionSource? LeaseHeld { get; init; }
+
     public List<CreateMessageRequest> Messages { get; } = [];
 
     public PolydevApi Api() => new(Url, "token", this);
@@ -93,6 +96,12 @@ internal sealed class FakeExecutionServer : HttpMessageHandler
 
         if (request.Method == HttpMethod.Post && path == ApiRoutes.Executions)
         {
+            if (LeaseHeld is { } held)
+            {
+                // Not the caller's token: the server goes on leasing whether or not the client still waits.
+                await held.Task;
+            }
+
             return Json(new ExecutionCreatedResponse(ExecutionId, Providers.Anthropic, Convert.ToBase64String(_sandbox.PublicKey), "http://exec:TOKEN@10.89.0.1:10001", Warm: true, DateTimeOffset.UtcNow.AddMinutes(1), new ExecutionLimitsResponse(MaxRunSeconds, 16 << 20)));
         }
 
