@@ -10,16 +10,8 @@ MCP_INSPECTOR_VERSION="2.12.0"
 # ensure_mcp_inspector: npm-installs the Inspector when missing; exports POLYDEV_MCP_INSPECTOR (its cli entry point,
 # run with the pinned Node).
 ensure_mcp_inspector() {
-  command -v npm >/dev/null || apt_install npm || die "npm is needed to fetch the MCP Inspector (apt-get install npm)"
   local prefix="$ROOT/.polydev/tools/mcp-inspector-$MCP_INSPECTOR_VERSION"
-  if [[ ! -f "$prefix/node_modules/@modelcontextprotocol/inspector/package.json" ]]; then
-    log "installing @modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION from npm into ${prefix#"$ROOT"/}"
-    mkdir -p "$ROOT/.polydev/logs"
-    rm -rf "$prefix.partial" && mkdir -p "$prefix.partial"
-    npm install --prefix "$prefix.partial" --no-audit --no-fund --no-save --loglevel=error "@modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION" \
-      >"$ROOT/.polydev/logs/npm-mcp-inspector.log" 2>&1 || die "npm install @modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION failed (see .polydev/logs/npm-mcp-inspector.log)"
-    rm -rf "$prefix" && mv "$prefix.partial" "$prefix"
-  fi
+  npm_install_tool "@modelcontextprotocol/inspector" "$MCP_INSPECTOR_VERSION" "$prefix"
   export POLYDEV_MCP_INSPECTOR="$prefix/node_modules/.bin/mcp-inspector"
 }
 
