@@ -23,38 +23,60 @@ using Polydev.Testing.ProviderStubs;
 namespace Polydev.Bench;
 
 /// <summary>
-/// The real server in-process with real sandboxes: the local Docker engine, the Claude Code runtime image, a sandbox
-/// network of the bench's own, and the Anthropic API stub on loopback reached only through the user's egress port
-/// (the same shape as the execution tests). One signed-in user; executions run as a client would run them.
+/// The real server in-process with real sandboxes: the local Docker engine, the runtime image of each provider asked
+/// for (Claude Code's alone unless told), a sandbox network of the bench's own, and each provider's API stub on
+/// loopback reached only through the user's egress port (the same shape as the execution tests). One signed-in user;
+/// executions run as a client would run them.
 /// </summary>
 internal sealed class ExecutionHost : IAsyncDisposable
 {
-    public const string Image = "polydev/runtime-anthropic:latest";
-
-    /// <summary>The runtime kind that serves anthropic executions.</summary>
-    public const string Kind = "claude";
+    /// <summary>Each provider and the runtime kind that serves it (its pool's name in settings).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Kinds = new Dictionary<string, string>
+    {
+        [Providers.Anthropic] = "claude",
+        [Providers.OpenAI] = "codex",
+        [Providers.Google] = "gemini",
+    };
 
     private readonly WebApplication _app;
     private readonly string _data;
     private readonly Guid _userId;
 
-    private ExecutionHost(WebApplication app, string data, AnthropicStub stub, TimedSandboxEngine engine, HttpClient http, Guid userId)
+    private ExecutionHost(WebApplication app, string data, IReadOnlyDictionary<string, ProviderStub> stubs, TimedSandboxEngine engine, HttpClient http, Guid userId)
     {
         _app = app;
         _data = data;
-        Stub = stub;
+        Stubs = stubs;
         Engine = engine;
         Http = http;
         _userId = userId;
     }
 
-    public AnthropicStub Stub { get; }
+    /// <summary>The stub of each provider this host runs.</summary>
+    public IReadOnlyDictionary<string, ProviderStub> Stubs { get; }
+
+    /// <summary>The Anthropic stub (every host runs anthropic unless told otherwise).</summary>
+    public AnthropicStub Stub => (AnthropicStub)Stubs[Providers.Anthropic];
 
     public TimedSandboxEngine Engine { get; }
 
     public HttpClient Http { get; }
 
-    public SandboxPool Pool => _app.Services.GetRequiredService<PoolManager>().Pool(Kind)!;
+    /// <summary>The pool of Claude Code sandboxes.</summary>
+    public SandboxPool Pool => PoolOf(Providers.Anthropic);
+
+    /// <summary>The pool of the runtime kind that serves <paramref name="provider"/>.</summary>
+    public SandboxPool PoolOf(string provider) => _app.Services.GetRequiredService<PoolManager>().Pool(Kinds[provider])!;
+
+    /// <summary>The runtime image of a provider's CLI.</summary>
+    public static string ImageOf(string provider) => $"polydev/runtime-{provider}:latest";
+
+    /// <summary>
+    /// The base URL a provider's CLI is given to reach its stub (<c>polydev credentials add --base-url</c>): Codex's
+    /// config.toml provider sends {base_url}/responses, so openai's carries the /v1 the other CLIs add themselves.
+    /// </summary>
+    public string StubBaseUrl(string provider) =>
+        Stubs[provider].BaseUrl.ToString().TrimEnd('/') + (provider == Providers.OpenAI ? "/v1" : "");
 
     public string ServerId => _app.Services.GetRequiredService<PoolManager>().ServerId;
 
@@ -65,19 +87,37 @@ internal sealed class ExecutionHost : IAsyncDisposable
     /// their own: the network's firewall admits exactly one server's egress ports.</param>
     /// <param name="moreSettings">Further server settings (the web bench adds <c>Web:Root</c>; the Nomad bench the engine's).</param>
     /// <param name="engine">The engine to time, from the server's services; null: the Docker engine.</param>
+    /// <param name="providers">The providers to serve, each with its runtime kind's pool (<paramref name="warmTarget"/>,
+    /// <paramref name="maxSandboxes"/> each) and its stub; the other kinds are off. Null: anthropic alone.</param>
     public static async Task<ExecutionHost> StartAsync(
         string name, int network, int warmTarget, int maxSandboxes, int maxConcurrent, int warmConcurrency = 4, IReadOnlyDictionary<string, string?>? moreSettings = null,
-        Func<IServiceProvider, ISandboxEngine>? engine = null)
+        Func<IServiceProvider, ISandboxEngine>? engine = null, IReadOnlyCollection<string>? providers = null)
     {
-        string imageId;
+        providers ??= [Providers.Anthropic];
+        var imageIds = new Dictionary<string, string>();
         using (var docker = new DockerClient())
         {
-            imageId = (await docker.InspectImageAsync(Image))?.Id
-                ?? throw new InvalidOperationException($"The runtime image {Image} is missing; scripts/bench --only executions builds it (polydev images build).");
+            foreach (var provider in providers)
+            {
+                imageIds[provider] = (await docker.InspectImageAsync(ImageOf(provider)))?.Id
+                    ?? throw new InvalidOperationException($"The runtime image {ImageOf(provider)} is missing; scripts/bench --only executions builds it (polydev images build).");
+            }
         }
 
-        var stub = new AnthropicStub();
-        await stub.StartAsync();
+        var stubs = new Dictionary<string, ProviderStub>();
+        foreach (var provider in providers)
+        {
+            ProviderStub stub = provider switch
+            {
+                Providers.Anthropic => new AnthropicStub(),
+                Providers.OpenAI => new OpenAiStub(),
+                Providers.Google => new GeminiStub(),
+                _ => throw new ArgumentOutOfRangeException(nameof(providers), provider, "not a provider"),
+            };
+            await stub.StartAsync();
+            stubs[provider] = stub;
+        }
+
         var data = Directory.CreateTempSubdirectory("polydev-bench-").FullName;
         var firstPort = FreePorts.FindBlock(8);
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
@@ -90,10 +130,6 @@ internal sealed class ExecutionHost : IAsyncDisposable
             ["Sandboxes:Docker:Network:BridgeName"] = BridgeName(network),
             ["Sandboxes:Docker:Network:Subnet"] = Subnet(network),
             ["Sandboxes:WarmConcurrency"] = warmConcurrency.ToString(CultureInfo.InvariantCulture),
-            ["Sandboxes:Runtimes:claude:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture),
-            ["Sandboxes:Runtimes:claude:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture),
-            ["Sandboxes:Runtimes:codex:Enabled"] = "false",
-            ["Sandboxes:Runtimes:gemini:Enabled"] = "false",
             ["Executions:MaxConcurrentPerUser"] = maxConcurrent.ToString(CultureInfo.InvariantCulture),
             // 128 Claude Code runs share two cores; the default 15 minutes would be close.
             ["Executions:MaxRunTime"] = "00:30:00",
@@ -103,6 +139,19 @@ internal sealed class ExecutionHost : IAsyncDisposable
             // The stub listens on the host's loopback; only the egress proxy (on the host) connects to it.
             ["Egress:AllowedDestinations:0"] = "127.0.0.1/32",
         };
+        foreach (var (provider, kind) in Kinds)
+        {
+            if (providers.Contains(provider))
+            {
+                settings[$"Sandboxes:Runtimes:{kind}:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture);
+                settings[$"Sandboxes:Runtimes:{kind}:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                settings[$"Sandboxes:Runtimes:{kind}:Enabled"] = "false";
+            }
+        }
+
         foreach (var (key, value) in moreSettings ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -110,7 +159,11 @@ internal sealed class ExecutionHost : IAsyncDisposable
 
         // Pinned to the image's content id: other work on this machine may retag :latest mid-run, and the pool
         // would then retire its ready sandboxes as stale.
-        settings["Sandboxes:Runtimes:claude:Image"] = imageId;
+        foreach (var (provider, imageId) in imageIds)
+        {
+            settings[$"Sandboxes:Runtimes:{Kinds[provider]}:Image"] = imageId;
+        }
+
         TimedSandboxEngine? timed = null;
         var app = PolydevServer.Build(
             settings,
@@ -129,18 +182,22 @@ internal sealed class ExecutionHost : IAsyncDisposable
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(20) };
         var (userId, _, token) = await VaultBenchmark.SignUpAsync(http);
         http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        return new ExecutionHost(app, data, stub, timed ?? app.Services.GetRequiredService<ISandboxEngine>() as TimedSandboxEngine ?? throw new InvalidOperationException("the timed engine was not used"), http, userId);
+        return new ExecutionHost(app, data, stubs, timed ?? app.Services.GetRequiredService<ISandboxEngine>() as TimedSandboxEngine ?? throw new InvalidOperationException("the timed engine was not used"), http, userId);
     }
 
-    /// <summary>Waits until the pool holds <paramref name="ready"/> ready sandboxes and nothing else is alive (no warm-up, no retirement in flight).</summary>
+    /// <summary>
+    /// Waits until the pool of every provider this host serves holds <paramref name="ready"/> ready sandboxes and
+    /// nothing else is alive (no warm-up, no retirement in flight).
+    /// </summary>
     public async Task WaitForQuietPoolAsync(int ready, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
-        while (Pool.ReadyCount < ready || Pool.LiveCount != Pool.ReadyCount || Pool.WarmingCount > 0)
+        var pools = Stubs.Keys.Select(PoolOf).ToList();
+        while (pools.Find(p => p.ReadyCount < ready || p.LiveCount != p.ReadyCount || p.WarmingCount > 0) is { } pool)
         {
             if (deadline.Elapsed > timeout)
             {
-                throw new TimeoutException($"The pool did not settle at {ready} ready sandboxes in {timeout.TotalSeconds:0} s (ready {Pool.ReadyCount}, live {Pool.LiveCount}, warming {Pool.WarmingCount}).");
+                throw new TimeoutException($"The {pool.Runtime} pool did not settle at {ready} ready sandboxes in {timeout.TotalSeconds:0} s (ready {pool.ReadyCount}, live {pool.LiveCount}, warming {pool.WarmingCount}).");
             }
 
             await Task.Delay(50);
@@ -258,7 +315,11 @@ internal sealed class ExecutionHost : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await Stub.DisposeAsync();
+        foreach (var stub in Stubs.Values)
+        {
+            await stub.DisposeAsync();
+        }
+
         Directory.Delete(_data, recursive: true);
     }
 }

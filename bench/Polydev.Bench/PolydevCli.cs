@@ -51,16 +51,43 @@ internal sealed class PolydevCli(string server) : IDisposable
             : throw new InvalidOperationException($"polydev {arguments[0]} exited {process.ExitCode}: {await stderr}");
     }
 
-    private Process Start(string[] arguments, Dictionary<string, string?>? environment)
+    /// <summary>
+    /// How to start the client with <paramref name="arguments"/>: the command, its arguments, and its environment as
+    /// changes to this process's (every inherited <c>POLYDEV_</c> variable removed, as null; the user's home, the
+    /// server and the session set; then <paramref name="environment"/>). The MCP bench hands these to the SDK's
+    /// stdio transport, which reads null as "remove".
+    /// </summary>
+    public (string Command, IList<string> Arguments, Dictionary<string, string?> Environment) Invocation(string[] arguments, Dictionary<string, string?>? environment = null)
     {
         var dll = Path.Combine(Repository.Root, "src", "Polydev", "bin", "Release", "net10.0", "polydev.dll");
         if (!File.Exists(dll))
         {
-            throw new InvalidOperationException($"{dll} is missing: scripts/bench --only web builds src/Polydev first.");
+            throw new InvalidOperationException($"{dll} is missing: scripts/bench --only web (or mcp) builds src/Polydev first.");
         }
 
-        var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll } };
-        foreach (var argument in arguments)
+        var variables = System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("POLYDEV_", StringComparison.Ordinal))
+            .ToDictionary(k => k, string? (_) => null, StringComparer.Ordinal);
+        variables["POLYDEV_HOME"] = _home;
+        variables["POLYDEV_SERVER"] = server;
+        if (_session is not null)
+        {
+            variables["POLYDEV_SESSION"] = _session;
+        }
+
+        foreach (var (name, value) in environment ?? [])
+        {
+            variables[name] = value;
+        }
+
+        return ("dotnet", [dll, .. arguments], variables);
+    }
+
+    private Process Start(string[] arguments, Dictionary<string, string?>? environment)
+    {
+        var (command, commandArguments, variables) = Invocation(arguments, environment);
+        var info = new ProcessStartInfo(command);
+        foreach (var argument in commandArguments)
         {
             info.ArgumentList.Add(argument);
         }
@@ -69,21 +96,16 @@ internal sealed class PolydevCli(string server) : IDisposable
         info.RedirectStandardInput = true;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("POLYDEV_", StringComparison.Ordinal)).ToList())
+        foreach (var (name, value) in variables)
         {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["POLYDEV_HOME"] = _home;
-        info.Environment["POLYDEV_SERVER"] = server;
-        if (_session is not null)
-        {
-            info.Environment["POLYDEV_SESSION"] = _session;
-        }
-
-        foreach (var (name, value) in environment ?? [])
-        {
-            info.Environment[name] = value;
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
         }
 
         return Process.Start(info)!;

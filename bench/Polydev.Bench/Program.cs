@@ -1,8 +1,8 @@
 using System.Globalization;
 using Polydev.Bench;
 
-// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login|nomad] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
-//     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C]
+// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login|nomad|mcp] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
+//     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C] [--max-sandboxes M]
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
 // the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
 // (scripts/bench installs it). The executions part runs only with --only executions: it needs Docker and the
@@ -18,9 +18,9 @@ if (args is [DockerClientBenchmark.Verb, _])
 }
 
 var only = Option("--only");
-if (only is not (null or "vault" or "egress" or "executions" or "web" or "docker-client" or "login" or "nomad"))
+if (only is not (null or "vault" or "egress" or "executions" or "web" or "docker-client" or "login" or "nomad" or "mcp"))
 {
-    Console.Error.WriteLine("--only takes vault, egress, executions, web, docker-client, login or nomad");
+    Console.Error.WriteLine("--only takes vault, egress, executions, web, docker-client, login, nomad or mcp");
     return 2;
 }
 
@@ -57,6 +57,13 @@ if (only == "docker-client")
 if (only == "nomad")
 {
     await NomadBenchmark.RunAsync(Argument("--runs", 15));
+    return 0;
+}
+
+if (only == "mcp")
+{
+    var warmTarget = Argument("--warm-target", 2);
+    await McpBenchmark.RunAsync(Argument("--runs", 5), warmTarget, Argument("--max-sandboxes", warmTarget + 2));
     return 0;
 }
 
