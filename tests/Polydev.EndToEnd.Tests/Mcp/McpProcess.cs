@@ -22,9 +22,10 @@ public sealed class McpProcess : IAsyncDisposable
     public string Logs => string.Join('\n', _stderr);
 
     /// <param name="environment">Besides POLYDEV_HOME and POLYDEV_SERVER: POLYDEV_SESSION, a bus address, …</param>
-    public static async Task<McpProcess> StartAsync(Cli cli, IReadOnlyDictionary<string, string?>? environment = null, bool withSession = true)
+    /// <param name="arguments">After <c>mcp</c>, such as <c>--metrics 127.0.0.1:PORT</c>.</param>
+    public static async Task<McpProcess> StartAsync(Cli cli, IReadOnlyDictionary<string, string?>? environment = null, bool withSession = true, params string[] arguments)
     {
-        var info = PolydevProcess.StartInfo(["mcp"], new Dictionary<string, string?>());
+        var info = PolydevProcess.StartInfo(["mcp", .. arguments], new Dictionary<string, string?>());
         var options = new StdioClientTransportOptions
         {
             Name = "polydev",

@@ -21,7 +21,8 @@ public sealed class McpUnlockTests
         await cli.SignupAsync($"mcp-locked-{Guid.NewGuid():N}@example.com", Needles.Canary("password"));
 
         // Signed in, no POLYDEV_SESSION: the agent started the MCP server from its own environment.
-        await using var mcp = await McpProcess.StartAsync(cli, withSession: false);
+        var metricsPort = ServerProcess.FreePort();
+        await using var mcp = await McpProcess.StartAsync(cli, withSession: false, arguments: ["--metrics", $"127.0.0.1:{metricsPort}"]);
         var watch = Stopwatch.StartNew();
         var result = await mcp.CallAsync("get_perspectives", new() { ["prompt"] = "Anything." });
         Assert.True(result.IsError);
@@ -34,6 +35,14 @@ public sealed class McpUnlockTests
         Assert.False(status.IsError, status.Text());
         Assert.False(status.Structured().GetProperty("unlocked").GetBoolean());
         Assert.Contains("`polydev mcp setup`", status.Text(), StringComparison.Ordinal);
+
+        // With stdio, --metrics serves the MCP server's own series: the locked call counted as such.
+        using (var http = new HttpClient())
+        {
+            var metrics = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+            Assert.Contains("polydev_mcp_tool_calls_total{tool=\"get_perspectives\",outcome=\"locked\"} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains("polydev_mcp_tool_calls_total{tool=\"get_cli_status\",outcome=\"ok\"} 1", metrics, StringComparison.Ordinal);
+        }
 
         // A stale session (an older unlock) says so.
         await using var stale = await McpProcess.StartAsync(cli, new Dictionary<string, string?> { ["POLYDEV_SESSION"] = Convert.ToBase64String(new byte[32]).Replace('+', '-').Replace('/', '_').TrimEnd('=') }, withSession: false);
