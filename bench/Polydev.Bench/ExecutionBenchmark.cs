@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Polydev.Contracts.Jobs;
 
 namespace Polydev.Bench;
 
@@ -92,6 +93,28 @@ internal static class ExecutionBenchmark
         PhaseRow("agent: job written → its first output byte (open, accepted)", warmRuns, quietRuns, coldRuns, r => (r.Server?.JobWritten ?? 0, r.Server?.FirstByte ?? 0));
         PhaseRow("first byte at server → accepted decrypted by client", warmRuns, quietRuns, coldRuns, r => (r.Server?.FirstByte ?? 0, r.Accepted));
         PhaseRow("accepted → first text (Claude Code start + one stub call)", warmRuns, quietRuns, coldRuns, r => (r.Accepted, r.FirstText));
+
+        // Inside the sandbox, on the agent's own clock (the exit event's timings): where "accepted → first text" goes.
+        Console.WriteLine();
+        Console.WriteLine("| in the sandbox, since the job arrived (p50 ms; p99 in brackets) | warm | warm, no refill | cold |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        TimingRow("credential placed", warmRuns, quietRuns, coldRuns, t => (0, t.CredentialPlacedMs));
+        TimingRow("credential placed → CLI spawned", warmRuns, quietRuns, coldRuns, t => (t.CredentialPlacedMs, t.CliSpawnedMs));
+        TimingRow("CLI spawned → its first byte to egress (CLI start-up)", warmRuns, quietRuns, coldRuns, t => (t.CliSpawnedMs, t.EgressFirstByteMs));
+        TimingRow("first byte to egress → provider's first byte (CONNECT, proxy, dial)", warmRuns, quietRuns, coldRuns, t => (t.EgressFirstByteMs, t.ProviderFirstByteMs));
+        TimingRow("provider's first byte → first text (TLS, request, answer, mapping)", warmRuns, quietRuns, coldRuns, t => (t.ProviderFirstByteMs, t.FirstTextMs));
+        TimingRow("first text → end (the rest of the turn, CLI exit)", warmRuns, quietRuns, coldRuns, t => (t.FirstTextMs, t.EndMs));
+    }
+
+    private static void TimingRow(string name, List<ExecutionRun> warm, List<ExecutionRun> quiet, List<ExecutionRun> cold, Func<JobTimings, (long? From, long? To)> span)
+    {
+        string Cell(List<ExecutionRun> runs)
+        {
+            var values = Of(runs, r => r.Timings is { } t && span(t) is ({ } from, { } to) ? to - from : double.NaN);
+            return values.Count == 0 ? "" : Invariant($"{P(values, 50):0} ({P(values, 99):0})");
+        }
+
+        Console.WriteLine($"| {name} | {Cell(warm)} | {Cell(quiet)} | {Cell(cold)} |");
     }
 
     /// <summary>Peak memory of one running Claude Code sandbox measured here (about 105–112 MiB), with room to spare.</summary>

@@ -255,6 +255,7 @@ internal sealed class ExecutionHost : IAsyncDisposable
                     break;
                 case ExitEvent exit:
                     run.ExitReason = exit.Reason;
+                    run.Timings = exit.Timings;
                     break;
             }
         }
@@ -350,6 +351,9 @@ internal sealed class ExecutionRun
     public string? Text { get; set; }
 
     public string? ExitReason { get; set; }
+
+    /// <summary>The agent's phase breakdown inside the sandbox (the exit event's timings, issue 19).</summary>
+    public JobTimings? Timings { get; set; }
 
     /// <summary>The type of every event, in order (error events with their source), to say what went wrong.</summary>
     public List<string> EventTypes { get; } = [];

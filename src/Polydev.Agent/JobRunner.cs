@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Polydev.Agent.Protocol;
+using Polydev.Agent.Timing;
 using Polydev.Crypto;
 
 namespace Polydev.Agent;
@@ -44,6 +45,8 @@ internal sealed class JobRunner
     private readonly SemaphoreSlim _emitting = new(1, 1);
     private readonly FailureClassifier _failures;
     private JobFailure? _endedFor;
+    private readonly JobClock _clock = new();
+    private EgressTap? _tap;
 
     public JobRunner(Job job, AgentChannel channel)
     {
@@ -118,10 +121,16 @@ internal sealed class JobRunner
         {
             // First chunk, before the CLI starts: the client learns at once that the job reached its sandbox.
             await EmitAsync(new AcceptedEvent { Provider = _spec.Name }, enforceLimit: false);
+            if (_job.ProxyUrl is { } proxy && Uri.TryCreate(proxy, UriKind.Absolute, out Uri? proxyUri))
+            {
+                _tap = EgressTap.Start(proxyUri, _clock);
+            }
+
             ProcessStartInfo start = PrepareChild();
             try
             {
                 process = Process.Start(start) ?? throw new Win32Exception();
+                _clock.CliSpawned();
             }
             catch (Win32Exception)
             {
@@ -140,8 +149,13 @@ internal sealed class JobRunner
         }
         finally
         {
+            _clock.End();
             process?.Dispose();
             _stop.Dispose();
+            if (_tap is not null)
+            {
+                await _tap.DisposeAsync();
+            }
         }
 
         string reason = _reason ?? (exitCode switch
@@ -154,7 +168,7 @@ internal sealed class JobRunner
         });
         JobFailure? failure = _endedFor ?? await _failures.ConcludeAsync(reason, exitCode, _channel.CancelRequested.IsCancellationRequested);
         byte[] exit = JsonSerializer.SerializeToUtf8Bytes(
-            new ExitEvent { ExitCode = exitCode, Reason = reason, Failure = failure }, Json.AgentEvent);
+            new ExitEvent { ExitCode = exitCode, Reason = reason, Failure = failure, Timings = _clock.Timings() }, Json.AgentEvent);
         await _emitting.WaitAsync();
         await _channel.SendOutputAsync(_encryptor.Seal(exit, isFinal: true));
         return _channel.CancelRequested.IsCancellationRequested ? AgentExitReason.Cancelled : AgentExitReason.Ok;
@@ -397,6 +411,10 @@ internal sealed class JobRunner
 
             _emitted += bytes.Length;
             await _channel.SendOutputAsync(_encryptor.Seal(bytes, isFinal: false));
+            if (part is TextEvent)
+            {
+                _clock.FirstText();
+            }
         }
 
         return true;
@@ -482,6 +500,7 @@ internal sealed class JobRunner
             WritePrivateFile(Path.Combine(home, _spec.CredentialFile), credential.Value!);
         }
 
+        _clock.CredentialPlaced();
         if (_spec == ProviderSpec.Google)
         {
             string settings = Path.Combine(home, ".gemini", "settings.json");
@@ -503,7 +522,8 @@ internal sealed class JobRunner
             env[baseUrlVariable] = baseUrl;
         }
 
-        if (_job.ProxyUrl is { } proxy)
+        // Through the agent's timing relay when there is one (it passes every byte unchanged to the job's proxy).
+        if ((_tap?.ProxyUrl ?? _job.ProxyUrl) is { } proxy)
         {
             foreach (string name in (string[])["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"])
             {

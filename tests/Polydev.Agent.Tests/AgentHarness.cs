@@ -190,6 +190,19 @@ internal sealed class AgentHarness : IDisposable
         return events[1..];
     }
 
+    /// <summary>
+    /// Takes the exit event's <c>timings</c> (issue 19) out of <paramref name="events"/> and returns them, so that the
+    /// rest compares exactly; a test that cares about the phases asserts on what this returns.
+    /// </summary>
+    public static JsonObject TakeTimings(List<JsonObject> events)
+    {
+        JsonObject exit = events[^1];
+        Assert.Equal("exit", (string?)exit["type"]);
+        JsonObject timings = Assert.IsType<JsonObject>(exit["timings"]);
+        exit.Remove("timings");
+        return timings;
+    }
+
     public static string Secret(string label) => $"{label}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
 
     private static async Task<byte[]> ReadAllAsync(Stream stream)

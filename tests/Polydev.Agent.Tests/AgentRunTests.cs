@@ -11,6 +11,9 @@ public sealed class AgentRunTests
 {
     private const string Proxy = "http://exec:tok-5e3a@10.89.0.1:10001";
 
+    /// <summary>What the CLI is given instead of <see cref="Proxy"/>: the agent's relay, same user and token, a loopback port.</summary>
+    private const string ProxyThroughTap = "http://exec:tok-5e3a@127.0.0.1";
+
     [Theory]
     [InlineData("anthropic", "api_key", null, false)]
     [InlineData("anthropic", "credential_file", "claude-opus-4-1", true)]
@@ -34,7 +37,9 @@ public sealed class AgentRunTests
         var checks = new StringBuilder();
         checks.AppendLine($"[ \"$*\" = '{expectedArgs}' ] || fail \"argv: $*\"");
         checks.AppendLine($"[ \"$prompt\" = '{prompt}' ] || fail 'prompt on stdin'");
-        checks.AppendLine($"[ \"${{HTTP_PROXY:-}}\" = '{Proxy}' ] && [ \"${{HTTPS_PROXY:-}}\" = '{Proxy}' ] || fail 'HTTP(S)_PROXY'");
+        // The proxy is the agent's timing relay on loopback (issue 19), carrying the job's user and token unchanged.
+        checks.AppendLine($"case \"${{HTTPS_PROXY:-}}\" in '{ProxyThroughTap}':[0-9]*) ;; *) fail \"HTTPS_PROXY: $HTTPS_PROXY\" ;; esac");
+        checks.AppendLine("[ \"${HTTP_PROXY:-}\" = \"${HTTPS_PROXY:-}\" ] || fail 'HTTP_PROXY'");
         checks.AppendLine($"[ \"$HOME\" = '{sandbox.Home}' ] || fail HOME");
         // Issue 13, finding 1: an API key is never in the CLI's environment (every process it starts would inherit it).
         foreach (string variable in FakeClis.AllKeyVariables)
@@ -88,7 +93,12 @@ public sealed class AgentRunTests
         var expected = provider.Events.Select(e => JsonNode.Parse(e)!).ToList();
         // The CLI's stderr arrives as an error event just before exit, encrypted like everything else.
         expected.Insert(expected.Count - 1, JsonNode.Parse("""{"type":"error","source":"stderr","message":"a warning on stderr"}""")!);
+        // The exit event carries the job's timings (issue 19): the phases it reached, in order; this CLI made no connection.
+        JsonObject timings = AgentHarness.TakeTimings(events);
         Assert.Equal(expected.Select(e => e.ToJsonString()), events.Select(e => e.ToJsonString()));
+        long[] reached = [.. new[] { "credentialPlacedMs", "cliSpawnedMs", "firstTextMs", "endMs" }.Select(name => timings[name]!.GetValue<long>())];
+        Assert.True(reached.Zip(reached.Skip(1)).All(p => p.First <= p.Second), timings.ToJsonString());
+        Assert.Null(timings["egressFirstByteMs"]);
     }
 
     [Fact]

@@ -60,6 +60,7 @@ public sealed class NativeAotTests(ITestOutputHelper output)
                 AgentHarness.Job("anthropic", "api_key", "sk-x", "hi", outputKey, "http://t@127.0.0.1:1"));
             Assert.True(result.ExitCode == 0, result.Stderr);
             var events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
+            AgentHarness.TakeTimings(events);
             Assert.Equal(FakeClis.ClaudeEvents, events.Select(e => e.ToJsonString()));
         }
         finally

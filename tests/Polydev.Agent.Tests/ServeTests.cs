@@ -35,6 +35,7 @@ public sealed class ServeTests
         Assert.Equal(AgentExitReason.Ok, result.Reason);
         Assert.Equal(0, result.ExitCode);
         var events = await AgentHarness.DecryptAsync(result.Stdout, outputKey);
+        AgentHarness.TakeTimings(events);
         Assert.Equal(provider.Events.Select(e => JsonNode.Parse(e)!.ToJsonString()), events.Select(e => e.ToJsonString()));
     }
 

@@ -27,6 +27,9 @@ internal sealed class RunTranscript
 
     public int? ExitCode { get; private set; }
 
+    /// <summary>Where the job's time went inside the sandbox, as the agent measured it (an older agent sends none).</summary>
+    public JobTimings? Timings { get; private set; }
+
     /// <summary>Why the job did not succeed, as the agent classified it (an older agent sends none).</summary>
     public JobFailure? Failure { get; private set; }
 
@@ -51,6 +54,7 @@ internal sealed class RunTranscript
                 ExitReason = exit.Reason is { Length: > 0 } reason ? reason : "unknown";
                 ExitCode = exit.ExitCode;
                 Failure = exit.Failure;
+                Timings = exit.Timings;
                 break;
         }
     }

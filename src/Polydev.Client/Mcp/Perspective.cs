@@ -17,7 +17,8 @@ internal sealed record Perspective(
     long? OutputTokens,
     double? CostUsd,
     bool? WarmSandbox,
-    Guid? ExecutionId)
+    Guid? ExecutionId,
+    Polydev.Contracts.Jobs.JobTimings? SandboxTimings = null)
 {
     public const string NoCredential = "no_credential";
     public const string Refused = "refused";
@@ -40,7 +41,8 @@ internal sealed record Perspective(
             transcript.Usage?.OutputTokens,
             transcript.CostUsd,
             phases?.Warm,
-            outcome.Created.Id);
+            outcome.Created.Id,
+            transcript.Timings);
     }
 
     /// <summary>The run never started: no credential, or the server refused it (no capacity, a disabled runtime).</summary>

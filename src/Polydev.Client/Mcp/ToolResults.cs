@@ -75,6 +75,7 @@ internal static class PerspectiveResult
                 p.CostUsd,
                 p.WarmSandbox,
                 p.ExecutionId,
+                p.SandboxTimings,
             }),
         };
         return ToolResult.Of(text.ToString(), structured, isError);

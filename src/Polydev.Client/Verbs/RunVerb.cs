@@ -117,6 +117,10 @@ internal static class RunVerb
         if (!context.Output.Json)
         {
             Output.Note(Summary(outcome));
+            if (options.Verbose && SandboxTimings.Describe(outcome.Transcript.Timings) is { } timings)
+            {
+                Output.Note($"[timings] {timings}");
+            }
         }
 
         return ExitCodes.Success;

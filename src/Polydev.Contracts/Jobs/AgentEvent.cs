@@ -160,6 +160,35 @@ public sealed class ExitEvent : AgentEvent
 
     /// <summary>Why the job did not succeed; absent when it did.</summary>
     public JobFailure? Failure { get; set; }
+
+    /// <summary>Where the job's time went inside the sandbox; absent from an agent too old to measure it.</summary>
+    public JobTimings? Timings { get; set; }
+}
+
+/// <summary>
+/// The job's phases inside the sandbox (docs/events.md, "Timings"), each in milliseconds since the agent received the
+/// job, measured on the agent's monotonic clock; a phase the job never reached is absent. The egress pair is measured
+/// at the agent's own relay in front of the egress proxy, so it is the CLI's traffic as it leaves the sandbox.
+/// </summary>
+public sealed class JobTimings
+{
+    /// <summary>The credential file (or key) is in place.</summary>
+    public long? CredentialPlacedMs { get; set; }
+
+    /// <summary>The CLI's process was started.</summary>
+    public long? CliSpawnedMs { get; set; }
+
+    /// <summary>The CLI sent its first byte towards the egress proxy (its first connection).</summary>
+    public long? EgressFirstByteMs { get; set; }
+
+    /// <summary>The first byte from the provider arrived through the proxy's tunnel (after the proxy's CONNECT answer).</summary>
+    public long? ProviderFirstByteMs { get; set; }
+
+    /// <summary>The first text event was sent.</summary>
+    public long? FirstTextMs { get; set; }
+
+    /// <summary>The CLI had exited and its output was read; the exit event follows.</summary>
+    public long? EndMs { get; set; }
 }
 
 /// <summary>

@@ -101,6 +101,11 @@ public sealed class CodexRealCliTests
             new JsonObject { ["inputTokens"] = OpenAiStub.InputTokens, ["outputTokens"] = OpenAiStub.OutputTokens, ["cachedInputTokens"] = OpenAiStub.CachedInputTokens }.ToJsonString(),
             result["usage"]?.ToJsonString());
         Assert.Equal("start", Type(events[0]));
+        // The real CLI through a real proxy: every phase reached, in order, the egress pair seen at the agent's relay.
+        JsonObject timings = AgentHarness.TakeTimings(events);
+        long[] phases = [.. new[] { "credentialPlacedMs", "cliSpawnedMs", "egressFirstByteMs", "providerFirstByteMs", "firstTextMs", "endMs" }
+            .Select(name => timings[name]?.GetValue<long>() ?? throw new Xunit.Sdk.XunitException($"{name} missing: {timings.ToJsonString()}"))];
+        Assert.True(phases.Zip(phases.Skip(1)).All(p => p.First <= p.Second), timings.ToJsonString());
         Assert.Equal("""{"type":"exit","exitCode":0,"reason":"ok"}""", events[^1].ToJsonString());
     }
 

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Polydev.Contracts.Jobs;
+
+namespace Polydev.Agent.Timing;
+
+/// <summary>
+/// The job's phases on the agent's monotonic clock, from the moment it received the job: each phase kept the first
+/// time it is reached, from whichever thread reaches it. Always on: a few timestamps per job.
+/// </summary>
+internal sealed class JobClock
+{
+    private readonly long _received = Stopwatch.GetTimestamp();
+    private long _credentialPlaced;
+    private long _cliSpawned;
+    private long _egressFirstByte;
+    private long _providerFirstByte;
+    private long _firstText;
+    private long _end;
+
+    public void CredentialPlaced() => Mark(ref _credentialPlaced);
+
+    public void CliSpawned() => Mark(ref _cliSpawned);
+
+    public void EgressFirstByte() => Mark(ref _egressFirstByte);
+
+    public void ProviderFirstByte() => Mark(ref _providerFirstByte);
+
+    public void FirstText() => Mark(ref _firstText);
+
+    public void End() => Mark(ref _end);
+
+    public JobTimings Timings() => new()
+    {
+        CredentialPlacedMs = Milliseconds(_credentialPlaced),
+        CliSpawnedMs = Milliseconds(_cliSpawned),
+        EgressFirstByteMs = Milliseconds(_egressFirstByte),
+        ProviderFirstByteMs = Milliseconds(_providerFirstByte),
+        FirstTextMs = Milliseconds(_firstText),
+        EndMs = Milliseconds(_end),
+    };
+
+    private static void Mark(ref long phase) => Interlocked.CompareExchange(ref phase, Stopwatch.GetTimestamp(), 0);
+
+    private long? Milliseconds(long phase) =>
+        phase == 0 ? null : (long)Stopwatch.GetElapsedTime(_received, Volatile.Read(ref phase)).TotalMilliseconds;
+}
