@@ -472,7 +472,8 @@ internal sealed class JobRunner
         env["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         env["HOME"] = home;
         env["LANG"] = Environment.GetEnvironmentVariable("LANG") ?? "C.UTF-8";
-        foreach (string name in (string[])["TMPDIR", "USER", "LOGNAME", "TZ"])
+        // NODE_COMPILE_CACHE: the image's V8 code cache for the CLI's bundle (images/runtime/Dockerfile).
+        foreach (string name in (string[])["TMPDIR", "USER", "LOGNAME", "TZ", "NODE_COMPILE_CACHE"])
         {
             if (Environment.GetEnvironmentVariable(name) is { } value)
             {
