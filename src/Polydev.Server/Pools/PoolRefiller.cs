@@ -5,7 +5,9 @@ namespace Polydev.Server.Pools;
 
 /// <summary>
 /// Keeps each pool at its warm target: starts warm-ups (at most <see cref="SandboxesOptions.WarmConcurrency"/> at a
-/// time, within each kind's ceiling) and puts the ready sandboxes into their pool.
+/// time, within each kind's ceiling) and puts the ready sandboxes into their pool. A pool short of its target that
+/// still has a sandbox ready waits <see cref="SandboxesOptions.RefillDelay"/> from the moment the shortfall was first
+/// seen, so that a replacement does not start while the job that took the sandbox starts its CLI.
 /// </summary>
 public sealed class PoolRefiller
 {
@@ -16,13 +18,20 @@ public sealed class PoolRefiller
     private readonly SemaphoreSlim _warmSlots;
     private readonly List<Task> _warmTasks = [];
     private readonly Lock _warmTasksLock = new();
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _refillDelay;
 
-    public PoolRefiller(SandboxPools pools, SandboxWarmer warmer, SandboxRetirer retirer, PoolMetrics metrics, IOptions<SandboxesOptions> options)
+    /// <summary>When each pool was first seen short of its target with a sandbox still ready (the loop's own thread only).</summary>
+    private readonly Dictionary<SandboxPool, long> _shortSince = [];
+
+    public PoolRefiller(SandboxPools pools, SandboxWarmer warmer, SandboxRetirer retirer, PoolMetrics metrics, IOptions<SandboxesOptions> options, TimeProvider clock)
     {
         _pools = pools;
         _warmer = warmer;
         _retirer = retirer;
         _metrics = metrics;
+        _clock = clock;
+        _refillDelay = options.Value.RefillDelay;
         _warmSlots = new SemaphoreSlim(options.Value.WarmConcurrency);
     }
 
@@ -31,7 +40,7 @@ public sealed class PoolRefiller
     {
         foreach (var pool in _pools.All)
         {
-            if (pool.ImageVersion is not { } version)
+            if (pool.ImageVersion is not { } version || Deferred(pool))
             {
                 continue;
             }
@@ -53,6 +62,26 @@ public sealed class PoolRefiller
                 }
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="pool"/>'s refill waits: short of its target, a sandbox still ready, within the delay.</summary>
+    private bool Deferred(SandboxPool pool)
+    {
+        if (pool.ReadyCount + pool.WarmingCount >= pool.WarmTarget || pool.ReadyCount == 0 || _refillDelay == TimeSpan.Zero)
+        {
+            _shortSince.Remove(pool);
+            return false;
+        }
+
+        var now = _clock.GetTimestamp();
+        if (!_shortSince.TryGetValue(pool, out var since))
+        {
+            _shortSince[pool] = now;
+            return true;
+        }
+
+        // Past the delay it stays past it until the pool is full again (a warm slot may be free only later).
+        return _clock.GetElapsedTime(since, now) < _refillDelay;
     }
 
     /// <summary>

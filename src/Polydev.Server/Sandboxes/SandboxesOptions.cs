@@ -36,6 +36,13 @@ public sealed class SandboxesOptions
     /// <summary>How many sandboxes the pools warm up at the same time (each costs a sandbox start and a key generation).</summary>
     public int WarmConcurrency { get; set; } = 4;
 
+    /// <summary>
+    /// How long a pool that still has a ready sandbox waits after one was taken before it warms a replacement: the
+    /// replacement's start (a container, a key) would otherwise compete for CPU with the job that just started, whose
+    /// CLI is starting too (issue 19). A pool with none ready refills at once. Zero refills at once always.
+    /// </summary>
+    public TimeSpan RefillDelay { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Per runtime kind (<c>claude</c>, <c>codex</c>, <c>gemini</c>): image, warm target, ceiling, environment, limits.</summary>
     public Dictionary<string, RuntimeKindOptions> Runtimes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -55,6 +62,11 @@ public sealed class SandboxesOptions
         if (WarmConcurrency < 1)
         {
             throw new InvalidOperationException("Sandboxes:WarmConcurrency must be at least 1.");
+        }
+
+        if (RefillDelay < TimeSpan.Zero || RefillDelay > TimeSpan.FromMinutes(1))
+        {
+            throw new InvalidOperationException("Sandboxes:RefillDelay must be between 00:00:00 and 00:01:00.");
         }
 
         Agent.Validate();
