@@ -118,12 +118,22 @@ export interface ExitEvent {
   readonly exitCode?: number;
   readonly reason: string;
   readonly failure?: JobFailure;
+  readonly timings?: JobTimings;
 }
 
 export interface JobFailure {
   readonly kind: string;
   readonly status?: number;
   readonly detail?: string;
+}
+
+export interface JobTimings {
+  readonly credentialPlacedMs?: number;
+  readonly cliSpawnedMs?: number;
+  readonly egressFirstByteMs?: number;
+  readonly providerFirstByteMs?: number;
+  readonly firstTextMs?: number;
+  readonly endMs?: number;
 }
 
 export interface CredentialEvent {
