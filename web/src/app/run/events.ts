@@ -5,8 +5,8 @@
 // added to the contract and not read here fails the type check.
 
 import type {
-  AcceptedEvent, AgentEvent, CredentialEvent, ErrorEvent, EventUsage, ExitEvent, JobFailure, ResultEvent, RetryEvent, StartEvent,
-  TextEvent, ToolResultEvent, ToolUseEvent,
+  AcceptedEvent, AgentEvent, CredentialEvent, ErrorEvent, EventUsage, ExitEvent, JobFailure, JobTimings, ResultEvent, RetryEvent,
+  StartEvent, TextEvent, ToolResultEvent, ToolUseEvent,
 } from "./contract.generated.ts";
 import { present } from "./contract.ts";
 
@@ -62,6 +62,7 @@ function toEvent(e: Json): AgentEvent | null {
     case "exit":
       return present<ExitEvent>({
         type: "exit", exitCode: num(e["exitCode"]), reason: str(e["reason"]) ?? "unknown", failure: failure(e["failure"]),
+        timings: timings(e["timings"]),
       });
     case "credential": {
       // The CLI rewrote its credential file (a refreshed token): sealed to the user, stored once the run ends.
@@ -86,6 +87,17 @@ function failure(value: unknown): JobFailure | undefined {
   const f = value as Json;
   const kind = str(f["kind"]);
   return kind === undefined ? undefined : present<JobFailure>({ kind, status: num(f["status"]), detail: str(f["detail"]) });
+}
+
+/** The agent's phase breakdown inside the sandbox (docs/events.md, "Timings"), when it sent one. */
+function timings(value: unknown): JobTimings | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const t = value as Json;
+  return present<JobTimings>({
+    credentialPlacedMs: num(t["credentialPlacedMs"]), cliSpawnedMs: num(t["cliSpawnedMs"]),
+    egressFirstByteMs: num(t["egressFirstByteMs"]), providerFirstByteMs: num(t["providerFirstByteMs"]),
+    firstTextMs: num(t["firstTextMs"]), endMs: num(t["endMs"]),
+  });
 }
 
 function usage(value: unknown): EventUsage | undefined {
