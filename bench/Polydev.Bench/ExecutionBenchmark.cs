@@ -18,15 +18,46 @@ internal static class ExecutionBenchmark
 
     public static async Task RunAsync(Settings settings)
     {
+        // Each server's sandbox network (10.216.N.0/24) is removed once the server has stopped: one left behind would
+        // overlap a later network on the same range (the end-to-end tests' and other benches').
         if (settings.Runs > 0)
         {
-            await WarmAgainstColdAsync(settings);
+            try
+            {
+                await WarmAgainstColdAsync(settings);
+            }
+            finally
+            {
+                await RemoveNetworksAsync(0, 3, 1);
+            }
         }
 
         if (settings.Concurrent > 0)
         {
             Console.WriteLine();
-            await ConcurrentAsync(settings.Concurrent);
+            try
+            {
+                await ConcurrentAsync(settings.Concurrent);
+            }
+            finally
+            {
+                await RemoveNetworksAsync(2);
+            }
+        }
+    }
+
+    private static async Task RemoveNetworksAsync(params int[] networks)
+    {
+        foreach (var network in networks)
+        {
+            try
+            {
+                await ExecutionHost.RemoveNetworkAsync(network);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"the bench's sandbox network {network} was not removed: {e.Message}");
+            }
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class NomadRunTests
         await using var provider = await ProviderUnderTest.StartAsync("anthropic");
         await using var cluster = await NomadStandIn.StartAsync(new NomadStandInOptions { ManagementToken = Token });
         var egressPort = ServerProcess.FreePort();
-        var network = new DockerSandboxNetworkOptions("polydev-test-e2e-nomad", "pd-test-e2en", "10.216.0.0/24", egressPort, egressPort, RelayPort: ServerProcess.FreePort());
+        var network = new DockerSandboxNetworkOptions("polydev-test-e2e-nomad", "pd-test-e2en", "10.219.0.0/24", egressPort, egressPort, RelayPort: ServerProcess.FreePort());
         var gatewayUrl = $"http://127.0.0.1:{ServerProcess.FreePort()}";
         using var gateway = Process.Start(PolydevProcess.StartInfo(
             ["egress", "gateway", "--upstream", "127.0.0.1", "--urls", gatewayUrl, "--nomad", cluster.Address.ToString()],
