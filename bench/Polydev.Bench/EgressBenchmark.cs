@@ -320,11 +320,7 @@ internal static class EgressBenchmark
         }
     }
 
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
+    private static double Percentile(List<double> values, double p) => Latencies.NearestRank(values, p);
 
     private static double Median(List<double> values)
     {

@@ -254,16 +254,7 @@ internal static class ExecutionBenchmark
         runs.Select(value).Where(v => !double.IsNaN(v)).ToList();
 
     /// <summary>Nearest-rank percentile; with 15 samples p99 is the slowest.</summary>
-    private static double P(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
+    private static double P(List<double> values, double p) => Latencies.NearestRank(values, p);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

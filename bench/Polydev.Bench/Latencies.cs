@@ -16,10 +16,13 @@ internal sealed class Latencies(string name)
 
     public double PerSecond => Count / WallSeconds;
 
-    public double Percentile(double p)
+    public double Percentile(double p) => NearestRank(_milliseconds, p);
+
+    /// <summary>The nearest-rank percentile <paramref name="p"/> (0–100) of <paramref name="values"/>; NaN for none. Every bench's one.</summary>
+    public static double NearestRank(IEnumerable<double> values, double p)
     {
-        var sorted = _milliseconds.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 
     /// <summary>Runs <paramref name="operation"/> for each item with the given parallelism, timing each call.</summary>

@@ -314,16 +314,7 @@ internal static partial class McpBenchmark
     }
 
     /// <summary>Nearest-rank percentile; with 5 samples p90 is the slowest.</summary>
-    private static double P(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
+    private static double P(List<double> values, double p) => Latencies.NearestRank(values, p);
 
     /// <summary>One tool call: its wall time at the client, and each provider's run as the server's result and progress reported it.</summary>
     private sealed record Call(string Tool, double WallMs)

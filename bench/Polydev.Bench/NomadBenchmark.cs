@@ -271,14 +271,5 @@ internal static class NomadBenchmark
         }
     }
 
-    private static double P(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
+    private static double P(List<double> values, double p) => Latencies.NearestRank(values, p);
 }

@@ -109,15 +109,7 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stop the sandbox too; it is the user's quota.
-            using var cancel = new CancellationTokenSource(CancelTimeout, time);
-            try
-            {
-                await api.CancelExecutionAsync(created.Id, cancel.Token);
-            }
-            catch (Exception e) when (e is CliException or OperationCanceledException)
-            {
-            }
-
+            await CancelQuietlyAsync(created.Id);
             throw;
         }
         finally
@@ -150,13 +142,24 @@ internal sealed class ExecutionRunner(PolydevApi api, VaultCipher cipher, TimePr
     {
         try
         {
-            var created = await creating;
+            await CancelQuietlyAsync((await creating).Id);
+        }
+        catch (CliException)
+        {
+            // The lease itself failed: there is nothing to cancel.
+        }
+    }
+
+    /// <summary>Asks the server to cancel <paramref name="id"/>, briefly; refused, gone or unanswered, the server's own limits end it.</summary>
+    private async Task CancelQuietlyAsync(Guid id)
+    {
+        try
+        {
             using var cancel = new CancellationTokenSource(CancelTimeout, time);
-            await api.CancelExecutionAsync(created.Id, cancel.Token);
+            await api.CancelExecutionAsync(id, cancel.Token);
         }
         catch (Exception e) when (e is CliException or OperationCanceledException or ObjectDisposedException)
         {
-            // Refused, gone, or the process is ending: the server's start window reclaims the sandbox.
         }
     }
 

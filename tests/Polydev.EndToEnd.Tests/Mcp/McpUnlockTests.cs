@@ -201,6 +201,11 @@ public sealed class McpUnlockTests
         var open = await cli.RunAsync("mcp", "--http", "0.0.0.0:8765");
         Assert.Equal(2, open.ExitCode);
         Assert.Equal("polydev mcp: --http binds to a loopback address only (127.0.0.1 or [::1]): the MCP server acts with your unlocked vault.", open.Stderr.Trim());
+
+        // A token too short to guard anything is refused at start, before anything listens.
+        var weak = await cli.RunAsync(["mcp", "--http", $"127.0.0.1:{ServerProcess.FreePort()}"], environment: new Dictionary<string, string?> { ["POLYDEV_MCP_HTTP_TOKEN"] = "  short  " });
+        Assert.Equal(2, weak.ExitCode);
+        Assert.Equal("polydev mcp: POLYDEV_MCP_HTTP_TOKEN must hold at least 24 characters; a short token guards nothing.", weak.Stderr.Trim());
     }
 
     private static async Task WaitForListenerAsync(HttpClient http, int port)
