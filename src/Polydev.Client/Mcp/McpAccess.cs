@@ -1,10 +1,8 @@
-using System.Net;
 using System.Security.Cryptography;
 using Polydev.Client.Api;
 using Polydev.Client.Keys;
 using Polydev.Client.State;
 using Polydev.Client.Terminal;
-using Polydev.Client.Verbs;
 
 namespace Polydev.Client.Mcp;
 
