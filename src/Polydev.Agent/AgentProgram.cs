@@ -15,10 +15,13 @@ namespace Polydev.Agent;
 internal static class AgentProgram
 {
     private const string Usage = """
-        usage: polydev-agent serve [--heartbeat-ms N]   make the one-job key pair in memory, say hello (with the public key)
+        usage: polydev-agent serve [--heartbeat-ms N] [--start-ahead PROVIDER]
+                                                       make the one-job key pair in memory, say hello (with the public key)
                                                          on stdout, wait for the sealed job on stdin and run it, writing
                                                          its encrypted output; all of it framed as in docs/agent-protocol.md.
                                                          A heartbeat goes out every N ms (default 5000) until the exit frame.
+                                                         --start-ahead starts PROVIDER's CLI after the hello, with nothing
+                                                         of any job, so a job of PROVIDER finds it started (docs/executions.md).
                polydev-agent login [--heartbeat-ms N] [--time-limit-s N] [--idle-s N] [--ice relay|all]
                                                        a login sandbox's agent: the same hello, then the viewer's sealed
                                                        opening, then the remote browser streamed over WebRTC (or VNC)
@@ -38,6 +41,7 @@ internal static class AgentProgram
 
         TimeSpan heartbeat = AgentProtocol.DefaultHeartbeatInterval;
         LoginLimits limits = LoginLimits.Default;
+        string? startAhead = null;
         for (int i = 1; i < args.Length; i++)
         {
             bool serves = args[0] is "serve" or "login";
@@ -45,6 +49,10 @@ internal static class AgentProgram
             if (serves && args[i] == "--heartbeat-ms" && i + 1 < args.Length && int.TryParse(args[++i], out int ms) && ms is > 0 and <= 3_600_000)
             {
                 heartbeat = TimeSpan.FromMilliseconds(ms);
+            }
+            else if (args[0] == "serve" && args[i] == "--start-ahead" && i + 1 < args.Length && ProviderSpec.Find(args[++i]) is not null)
+            {
+                startAhead = args[i];
             }
             else if (login && args[i] == "--time-limit-s" && i + 1 < args.Length && int.TryParse(args[++i], out int limit) && limit is > 0 and <= 86_400)
             {
@@ -70,8 +78,8 @@ internal static class AgentProgram
             return args[0] switch
             {
                 "idle" => await IdleAsync(),
-                "serve" => await ServeAsync(stdin, stdout, stderr, heartbeat, RunJobAsync),
-                "login" => await ServeAsync(stdin, stdout, stderr, heartbeat, (key, sealedOpening, channel, err) => LoginProgram.RunAsync(key, sealedOpening, channel, limits, err)),
+                "serve" => await ServeAsync(stdin, stdout, stderr, heartbeat, startAhead, RunJobAsync),
+                "login" => await ServeAsync(stdin, stdout, stderr, heartbeat, startAhead: null, (key, sealedOpening, channel, _, err) => LoginProgram.RunAsync(key, sealedOpening, channel, limits, err)),
                 _ => await UnknownVerbAsync(stderr),
             };
         }
@@ -112,14 +120,16 @@ internal static class AgentProgram
     /// pool keeps this process waiting, so handing a job to a sandbox costs no process start at all. Every way out ends
     /// with an exit frame naming the <see cref="AgentExitReason"/>, and the process exits with the same number.
     /// </summary>
-    private static async Task<int> ServeAsync(Stream stdin, Stream stdout, TextWriter stderr, TimeSpan heartbeat,
-        Func<UserKeyPair, byte[], AgentChannel, TextWriter, Task<AgentExitReason>> run)
+    private static async Task<int> ServeAsync(Stream stdin, Stream stdout, TextWriter stderr, TimeSpan heartbeat, string? startAhead,
+        Func<UserKeyPair, byte[], AgentChannel, StartedAheadCli?, TextWriter, Task<AgentExitReason>> run)
     {
         await using var channel = new AgentChannel(stdin, stdout, heartbeat);
         try
         {
             using UserKeyPair key = UserKeyPair.Generate();
             await channel.HelloAsync(key.PublicKey);
+            // After the hello: the sandbox is ready at once, and a job that comes while the CLI still starts waits on its stdin.
+            using StartedAheadCli? ahead = startAhead is null ? null : StartedAheadCli.Start(startAhead, stderr);
             byte[]? sealedJob;
             try
             {
@@ -137,7 +147,7 @@ internal static class AgentProgram
                 return await channel.ExitAsync(channel.CancelRequested.IsCancellationRequested ? AgentExitReason.Cancelled : AgentExitReason.Abandoned);
             }
 
-            return await channel.ExitAsync(await run(key, sealedJob, channel, stderr));
+            return await channel.ExitAsync(await run(key, sealedJob, channel, ahead, stderr));
         }
         catch (Exception e) when (e is not IOException)
         {
@@ -146,7 +156,7 @@ internal static class AgentProgram
         }
     }
 
-    private static async Task<AgentExitReason> RunJobAsync(UserKeyPair key, byte[] sealedJob, AgentChannel channel, TextWriter stderr)
+    private static async Task<AgentExitReason> RunJobAsync(UserKeyPair key, byte[] sealedJob, AgentChannel channel, StartedAheadCli? ahead, TextWriter stderr)
     {
         Job? job;
         byte[] plaintext;
@@ -179,7 +189,7 @@ internal static class AgentProgram
             return AgentExitReason.JobRefused;
         }
 
-        return await new JobRunner(job!, channel).RunAsync();
+        return await new JobRunner(job!, channel, ahead).RunAsync();
     }
 }
 

@@ -46,11 +46,14 @@ internal sealed class JobRunner
     private readonly FailureClassifier _failures;
     private JobFailure? _endedFor;
     private readonly JobClock _clock = new();
+    private readonly StartedAheadCli? _ahead;
     private EgressTap? _tap;
+    private byte[] _input = [];
 
-    public JobRunner(Job job, AgentChannel channel)
+    public JobRunner(Job job, AgentChannel channel, StartedAheadCli? ahead = null)
     {
         _job = job;
+        _ahead = ahead;
         _spec = ProviderSpec.Find(job.Provider)!;
         _channel = channel;
         Uri target = job.BaseUrl is { } baseUrl && Uri.TryCreate(baseUrl, UriKind.Absolute, out Uri? parsed) ? parsed : _spec.DefaultApiUrl;
@@ -126,16 +129,24 @@ internal sealed class JobRunner
                 _tap = EgressTap.Start(proxyUri, _clock);
             }
 
-            ProcessStartInfo start = PrepareChild();
-            try
+            IReadOnlyDictionary<string, string> jobEnvironment = PlaceJobFiles();
+            process = _ahead?.TakeFor(_spec);
+            if (process is not null)
             {
-                process = Process.Start(start) ?? throw new Win32Exception();
-                _clock.CliSpawned();
+                // Started while the sandbox waited: the job's settings and prompt go on its stdin.
+                _clock.CliSpawned(startedAhead: true);
+                string? helper = _job.Credential!.Type == JobCredential.ApiKey ? _spec.StartAhead!.ApiKeyHelper(AgentProgram.Home) : null;
+                _input = _spec.StartAhead!.Input(new StartAheadJob(Prompt, _job.Options!.Model, jobEnvironment, helper));
             }
-            catch (Win32Exception)
+            else
             {
-                await EmitAsync(Events.Error(ErrorSources.Agent, $"The {_spec.Name} CLI could not be started."), enforceLimit: false);
-                Interlocked.CompareExchange(ref _reason, ExitReasons.CliError, null);
+                process = StartCli(jobEnvironment);
+                _input = Encoding.UTF8.GetBytes(Prompt);
+                if (process is null)
+                {
+                    await EmitAsync(Events.Error(ErrorSources.Agent, $"The {_spec.Name} CLI could not be started."), enforceLimit: false);
+                    Interlocked.CompareExchange(ref _reason, ExitReasons.CliError, null);
+                }
             }
 
             if (process is not null)
@@ -220,7 +231,7 @@ internal sealed class JobRunner
         try
         {
             await using Stream input = process.StandardInput.BaseStream;
-            await input.WriteAsync(Encoding.UTF8.GetBytes(Conversation.Prompt(_job.History, _job.Prompt!)));
+            await input.WriteAsync(_input);
         }
         catch (IOException)
         {
@@ -449,45 +460,38 @@ internal sealed class JobRunner
     private static string? Clip(string? value) =>
         value is { Length: > MaxFieldChars } ? string.Concat(value.AsSpan(0, MaxFieldChars), $"… [{value.Length - MaxFieldChars} more characters clipped]") : value;
 
-    private ProcessStartInfo PrepareChild()
+    private string Prompt => Conversation.Prompt(_job.History, _job.Prompt!);
+
+    /// <summary>Starts the CLI for this job (none was started ahead); null when it cannot start.</summary>
+    private Process? StartCli(IReadOnlyDictionary<string, string> jobEnvironment)
+    {
+        ProcessStartInfo start = CliStart.For(_spec, _spec.Arguments(_job.Options!.Model));
+        foreach (var (name, value) in jobEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
+        try
+        {
+            Process process = Process.Start(start) ?? throw new Win32Exception();
+            _clock.CliSpawned(startedAhead: false);
+            return process;
+        }
+        catch (Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Writes what the job gives the CLI as files (its credential, and the settings that go with it) and returns the
+    /// variables the job adds to the CLI's environment: the proxy (through the agent's timing relay when there is one),
+    /// the base URL, the CA file.
+    /// </summary>
+    private Dictionary<string, string> PlaceJobFiles()
     {
         string home = AgentProgram.Home;
-        string executable = Environment.GetEnvironmentVariable(_spec.ExecutableOverride) is { Length: > 0 } path ? path : _spec.DefaultExecutable;
-        var start = new ProcessStartInfo(executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Directory.GetCurrentDirectory(),
-        };
-        foreach (string argument in _spec.Arguments(_job.Options!.Model))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The child gets a clean environment: nothing of the agent's own passes except these.
-        IDictionary<string, string?> env = start.Environment;
-        env.Clear();
-        env["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
-        env["HOME"] = home;
-        env["LANG"] = Environment.GetEnvironmentVariable("LANG") ?? "C.UTF-8";
-        // NODE_COMPILE_CACHE: the image's V8 code cache for the CLI's bundle (images/runtime/Dockerfile).
-        foreach (string name in (string[])["TMPDIR", "USER", "LOGNAME", "TZ", "NODE_COMPILE_CACHE"])
-        {
-            if (Environment.GetEnvironmentVariable(name) is { } value)
-            {
-                env[name] = value;
-            }
-        }
-
-        env["TERM"] = "dumb";
-        env["NO_COLOR"] = "1";
-        foreach (var (name, value) in _spec.FixedEnvironment)
-        {
-            env[name] = value;
-        }
-
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
         JobCredential credential = _job.Credential!;
         if (credential.Type == JobCredential.ApiKey)
         {
@@ -544,7 +548,7 @@ internal sealed class JobRunner
             env["SSL_CERT_FILE"] = all;
         }
 
-        return start;
+        return env;
     }
 
     private static void WritePrivateFile(string path, string content)

@@ -67,9 +67,10 @@ internal sealed class AgentHarness : IDisposable
 
     /// <summary>
     /// Starts <c>polydev-agent serve</c>, reads its hello, seals <paramref name="job"/> to the hello's key (or to
-    /// <paramref name="sealTo"/>), sends it and reads the channel to its end, as the server does.
+    /// <paramref name="sealTo"/>), sends it (after <paramref name="jobAfter"/>: a warm sandbox waiting) and reads the
+    /// channel to its end, as the server does.
     /// </summary>
-    public async Task<AgentResult> RunAsync(JsonObject job, Func<Process, Task>? whileRunning = null, byte[]? sealTo = null, string[]? serveArgs = null)
+    public async Task<AgentResult> RunAsync(JsonObject job, Func<Process, Task>? whileRunning = null, byte[]? sealTo = null, string[]? serveArgs = null, TimeSpan jobAfter = default)
     {
         using Process process = Process.Start(StartInfo(["serve", .. serveArgs ?? []]))!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
@@ -82,6 +83,11 @@ internal sealed class AgentHarness : IDisposable
         }
 
         AgentHello hello = AgentHello.Decode(first!.Payload);
+        if (jobAfter > TimeSpan.Zero)
+        {
+            await Task.Delay(jobAfter);
+        }
+
         await writer.WriteAsync(AgentFrameType.Job, Seal(sealTo ?? hello.PublicKey, job));
 
         Task<AgentResult> result = ReadToEndAsync(process, reader, first, stderr);
@@ -93,16 +99,21 @@ internal sealed class AgentHarness : IDisposable
         return await result;
     }
 
-    /// <summary>Starts <c>polydev-agent serve</c>, reads its hello, then closes stdin: the agent ends, abandoned.</summary>
-    public async Task<AgentHello> HelloAsync()
+    /// <summary>Starts <c>polydev-agent serve</c>, reads its hello, then closes stdin (after <paramref name="beforeClose"/>): the agent ends, abandoned.</summary>
+    public async Task<AgentHello> HelloAsync(string[]? serveArgs = null, Func<Task>? beforeClose = null)
     {
-        using Process process = Process.Start(StartInfo("serve"))!;
+        using Process process = Process.Start(StartInfo(["serve", .. serveArgs ?? []]))!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         var reader = new AgentFrameReader(process.StandardOutput.BaseStream, "agent");
         AgentFrame? first = await reader.ReadAsync();
         if (first is not { Type: AgentFrameType.Hello })
         {
             Assert.Fail($"the agent's first frame is a {first?.Type}, not a hello: {await stderr}");
+        }
+
+        if (beforeClose is not null)
+        {
+            await beforeClose();
         }
 
         process.StandardInput.Close();

@@ -28,6 +28,10 @@ internal sealed class ClaudeMapper : IEventMapper
                     Message = line.Str("error"),
                 });
                 break;
+            case "control_response" when line.Obj("response").Str("subtype") == "error":
+                // The answer to a setting the agent handed a CLI started ahead (ClaudeStartAhead); success says nothing.
+                events.Add(Events.Error(ErrorSources.Cli, "Claude Code refused the job's settings: " + (line.Obj("response").Str("error") ?? "no reason given")));
+                break;
             case "stream_event":
                 JsonElement inner = line.Obj("event");
                 if (inner.Str("type") == "content_block_delta" && inner.Obj("delta").Str("type") == "text_delta")

@@ -40,6 +40,9 @@ internal sealed class ProviderSpec
 
     public required Func<IEventMapper> CreateMapper { get; init; }
 
+    /// <summary>How the CLI is started before its job, in a warm sandbox; null when it cannot be (it reads its prompt at once).</summary>
+    public StartAheadProtocol? StartAhead { get; init; }
+
     public static readonly ProviderSpec Anthropic = new()
     {
         Name = "anthropic",
@@ -51,7 +54,7 @@ internal sealed class ProviderSpec
         ApiKeyFiles = (home, key) =>
         [
             (".claude/polydev-api-key", key),
-            (".claude/settings.json", "{\"apiKeyHelper\":\"" + JsonEncodedText.Encode("/bin/cat " + ShellQuote(Path.Combine(home, ".claude", "polydev-api-key"))) + "\"}\n"),
+            (".claude/settings.json", "{\"apiKeyHelper\":\"" + JsonEncodedText.Encode(ClaudeApiKeyHelper(home)) + "\"}\n"),
         ],
         // Honoured for both credential forms: the API key goes as x-api-key, the credential file's OAuth access token
         // as a bearer token (checked against the real CLI 2.1.332).
@@ -69,6 +72,7 @@ internal sealed class ProviderSpec
         // The sandbox's home is thrown away, so a transcript to resume from would only be the prompt kept on disk.
         Arguments = model => WithModel(["-p", "--output-format", "stream-json", "--verbose", "--no-session-persistence"], "--model", model),
         CreateMapper = () => new ClaudeMapper(),
+        StartAhead = new StartAheadProtocol(ClaudeStartAhead.Arguments, ClaudeStartAhead.Input, ClaudeApiKeyHelper),
     };
 
     public static readonly ProviderSpec OpenAi = new()
@@ -116,6 +120,9 @@ internal sealed class ProviderSpec
         _ => null,
     };
 
+    /// <summary>Claude Code's <c>apiKeyHelper</c>: prints the key from its 0600 file in the tmpfs home.</summary>
+    private static string ClaudeApiKeyHelper(string home) => "/bin/cat " + ShellQuote(Path.Combine(home, ".claude", "polydev-api-key"));
+
     private static string[] WithModel(string[] arguments, string flag, string? model) =>
         string.IsNullOrEmpty(model) ? arguments : [.. arguments, flag, model];
 
@@ -145,3 +152,6 @@ internal sealed class ProviderSpec
         throw new ArgumentException("An API key holding ', ` and \" at once cannot be handed to Gemini CLI.", nameof(value));
     }
 }
+
+/// <summary>A CLI started ahead: its arguments, the stdin that hands it a job, and, for an API key, the setting that reads it.</summary>
+internal sealed record StartAheadProtocol(string[] Arguments, Func<StartAheadJob, byte[]> Input, Func<string, string> ApiKeyHelper);

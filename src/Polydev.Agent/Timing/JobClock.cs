@@ -16,10 +16,16 @@ internal sealed class JobClock
     private long _providerFirstByte;
     private long _firstText;
     private long _end;
+    private bool _startedAhead;
 
     public void CredentialPlaced() => Mark(ref _credentialPlaced);
 
-    public void CliSpawned() => Mark(ref _cliSpawned);
+    /// <param name="startedAhead">The CLI was started while the sandbox waited; this is when the job was handed to it.</param>
+    public void CliSpawned(bool startedAhead)
+    {
+        _startedAhead = startedAhead;
+        Mark(ref _cliSpawned);
+    }
 
     public void EgressFirstByte() => Mark(ref _egressFirstByte);
 
@@ -33,6 +39,7 @@ internal sealed class JobClock
     {
         CredentialPlacedMs = Milliseconds(_credentialPlaced),
         CliSpawnedMs = Milliseconds(_cliSpawned),
+        CliStartedAhead = _cliSpawned == 0 ? null : _startedAhead,
         EgressFirstByteMs = Milliseconds(_egressFirstByte),
         ProviderFirstByteMs = Milliseconds(_providerFirstByte),
         FirstTextMs = Milliseconds(_firstText),

@@ -175,8 +175,11 @@ public sealed class JobTimings
     /// <summary>The credential file (or key) is in place.</summary>
     public long? CredentialPlacedMs { get; set; }
 
-    /// <summary>The CLI's process was started.</summary>
+    /// <summary>The CLI's process was started, or, when <see cref="CliStartedAhead"/>, the job was handed to it.</summary>
     public long? CliSpawnedMs { get; set; }
+
+    /// <summary>The CLI was started while the warm sandbox waited for the job, so its start-up came before the job.</summary>
+    public bool? CliStartedAhead { get; set; }
 
     /// <summary>The CLI sent its first byte towards the egress proxy (its first connection).</summary>
     public long? EgressFirstByteMs { get; set; }

@@ -48,7 +48,7 @@ public sealed class SandboxWarmer(
         try
         {
             handle = await engine.CreateAsync(spec, cancellationToken);
-            agent = await StartAgentAsync(handle, kind.Agent, cancellationToken);
+            agent = await StartAgentAsync(handle, kind.AgentCommand, cancellationToken);
             var publicKey = agent.PublicKey;
             await store.MarkReadyAsync(spec.Id, handle.EngineId, publicKey, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -78,10 +78,10 @@ public sealed class SandboxWarmer(
     /// key). The process lives on with the sandbox (not with <paramref name="cancellationToken"/>, which only bounds the
     /// wait for the hello).
     /// </summary>
-    private async Task<AgentChannel> StartAgentAsync(SandboxHandle handle, AgentEntrypoint entrypoint, CancellationToken cancellationToken)
+    private async Task<AgentChannel> StartAgentAsync(SandboxHandle handle, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
         var settings = options.Value.Agent;
-        var process = await engine.ExecAsync(handle, new SandboxCommand([.. entrypoint.Command, .. settings.ServeArguments]), CancellationToken.None);
+        var process = await engine.ExecAsync(handle, new SandboxCommand([.. command, .. settings.ServeArguments]), CancellationToken.None);
         return await AgentChannel.OpenAsync(process, settings, clock, cancellationToken);
     }
 }

@@ -20,6 +20,16 @@ public sealed record RuntimeKind(string Name, string Image)
 
     public AgentEntrypoint Agent { get; init; } = AgentEntrypoint.Default;
 
+    /// <summary>
+    /// Whether the agent of a ready sandbox starts the provider's CLI while it waits (<c>serve --start-ahead</c>), so a
+    /// job finds the CLI's start-up already done. The CLI holds nothing of any job until its job arrives; it costs the
+    /// waiting sandbox the CLI's idle memory (docs/executions.md, "Started ahead").
+    /// </summary>
+    public bool StartAhead { get; init; } = true;
+
+    /// <summary>The agent's command line in this kind's sandboxes.</summary>
+    public IReadOnlyList<string> AgentCommand => StartAhead && Provider is { } provider ? [.. Agent.Command, "--start-ahead", provider] : Agent.Command;
+
     /// <summary>Ready sandboxes kept waiting.</summary>
     public int WarmTarget { get; init; } = 2;
 
@@ -55,6 +65,7 @@ public sealed record RuntimeKind(string Name, string Image)
             WarmTarget = options.WarmTarget ?? WarmTarget,
             MaxSandboxes = options.MaxSandboxes ?? MaxSandboxes,
             Enabled = options.Enabled ?? Enabled,
+            StartAhead = options.StartAhead ?? StartAhead,
             Environment = environment,
             Limits = Limits with
             {

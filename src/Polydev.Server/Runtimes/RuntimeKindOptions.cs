@@ -14,6 +14,9 @@ public sealed class RuntimeKindOptions
 
     public bool? Enabled { get; set; }
 
+    /// <summary>False: the provider's CLI starts when the job arrives, not while the sandbox waits.</summary>
+    public bool? StartAhead { get; set; }
+
     /// <summary>Added to (or replacing entries of) the kind's sandbox environment. Not for secrets.</summary>
     public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 

@@ -72,6 +72,87 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
         Assert.DoesNotContain(refreshToken, result.Stderr);
     }
 
+    /// <summary>
+    /// Issue 19: Claude Code started while the sandbox waits (longer than the 3 s a plain <c>-p</c> waits for stdin),
+    /// with nothing of the job; the job's key (API key: the apiKeyHelper setting; OAuth: the credential file), model,
+    /// base URL, CA and proxy reach it on stdin, and it answers as the CLI started by the job does.
+    /// </summary>
+    [Theory]
+    [InlineData("api_key")]
+    [InlineData("credential_file")]
+    public async Task A_cli_started_ahead_gets_the_jobs_credential_model_endpoint_and_proxy_only_when_the_job_arrives(string credentialType)
+    {
+        string secret = AgentHarness.Secret(credentialType == "api_key" ? "sk-ant-api03-canary" : "sk-ant-oat01-canary");
+        string credential = credentialType == "api_key"
+            ? secret
+            : new JsonObject { ["claudeAiOauth"] = new JsonObject { ["accessToken"] = secret, ["refreshToken"] = AgentHarness.Secret("r"), ["expiresAt"] = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds(), ["scopes"] = new JsonArray("user:inference") } }.ToJsonString();
+
+        (AgentResult result, List<JsonObject> events) = await RunAsync(credentialType, credential, startAhead: true);
+
+        Assert.Equal([secret], _stub.ReceivedCredentials.Distinct());
+        Assert.All(_stub.RequestedModels, model => Assert.Equal(Model, model));
+        await AssertOnlyTheStubWentThroughTheProxyAsync();
+        JsonObject timings = AgentHarness.TakeTimings(events);
+        Assert.True((bool?)timings["cliStartedAhead"]);
+        AssertAnswered(events);
+        Assert.DoesNotContain(secret, result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_cli_started_ahead_is_gone_when_the_sandbox_is_abandoned()
+    {
+        using var sandbox = new AgentHarness();
+        StartAheadOnPath(sandbox);
+
+        // The CLI runs in the agent's working directory, the sandbox's home, while the sandbox waits; then nothing is left there.
+        await sandbox.HelloAsync(["--start-ahead", "anthropic"], beforeClose: async () =>
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (ProcessesIn(sandbox.Home).Count == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.NotEmpty(ProcessesIn(sandbox.Home));
+        });
+
+        Assert.Empty(ProcessesIn(sandbox.Home));
+    }
+
+    /// <summary>The processes (other than the agent, which has exited or is not counted) whose working directory is <paramref name="directory"/>.</summary>
+    private static List<int> ProcessesIn(string directory) =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+            .Where(pid => pid > 0 && WorkingDirectory(pid) == directory && !IsAgent(pid))];
+
+    private static string? WorkingDirectory(int pid)
+    {
+        try
+        {
+            return new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAgent(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains("polydev-agent", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The pinned CLI as the image's own (<c>claude</c> on PATH): an override's executable is never started ahead.</summary>
+    private static void StartAheadOnPath(AgentHarness sandbox) =>
+        sandbox.Environment["PATH"] = $"{Path.GetDirectoryName(PinnedClis.Executable("anthropic"))}:{PinnedClis.NodeDirectory}:{Environment.GetEnvironmentVariable("PATH")}";
+
     [Theory]
     [InlineData(401)]
     [InlineData(500)]
@@ -113,15 +194,25 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
         Assert.DoesNotContain(apiKey, result.Stderr);
     }
 
-    private async Task<(AgentResult Result, List<JsonObject> Events)> RunAsync(string credentialType, string credential)
+    private async Task<(AgentResult Result, List<JsonObject> Events)> RunAsync(string credentialType, string credential, bool startAhead = false)
     {
         using var sandbox = new AgentHarness();
-        sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = PinnedClis.Executable("anthropic");
+        if (startAhead)
+        {
+            StartAheadOnPath(sandbox);
+        }
+        else
+        {
+            sandbox.Environment["POLYDEV_AGENT_CLAUDE"] = PinnedClis.Executable("anthropic");
+        }
+
         byte[] outputKey = RandomNumberGenerator.GetBytes(32);
         string proxyUrl = $"http://{ProxyUser}:{_proxyToken}@127.0.0.1:{_proxy.Port}";
         JsonObject job = AgentHarness.Job("anthropic", credentialType, credential, "Say hello.", outputKey, proxyUrl, model: Model, caBundle: _stub.AuthorityPem);
         job["baseUrl"] = _stub.BaseUrl.AbsoluteUri.TrimEnd('/');
-        AgentResult result = await sandbox.RunAsync(job);
+        AgentResult result = startAhead
+            ? await sandbox.RunAsync(job, serveArgs: ["--start-ahead", "anthropic"], jobAfter: TimeSpan.FromSeconds(4))
+            : await sandbox.RunAsync(job);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         return (result, await AgentHarness.DecryptAsync(result.Stdout, outputKey));

@@ -20,6 +20,7 @@ public sealed class RuntimeKindsTests
             ["Sandboxes:Runtimes:claude:Environment:POLYDEV_AGENT_CLAUDE"] = "/usr/local/bin/other",
             // As an environment variable in capitals would give it.
             ["Sandboxes:Runtimes:GEMINI:Enabled"] = "false",
+            ["Sandboxes:Runtimes:codex:StartAhead"] = "false",
         });
 
         Assert.Equal(["anthropic", "google", "openai"], kinds.Providers);
@@ -28,6 +29,9 @@ public sealed class RuntimeKindsTests
         Assert.Equal(SandboxLimits.Default.Cpus, claude.Limits.Cpus);
         Assert.Equal("/usr/local/bin/other", claude.Environment["POLYDEV_AGENT_CLAUDE"]);
         Assert.Equal(["/usr/local/bin/polydev-agent", "serve"], claude.Agent.Command);
+        // Issue 19: the agent starts the provider's CLI while the sandbox waits, unless the operator says not to.
+        Assert.Equal(["/usr/local/bin/polydev-agent", "serve", "--start-ahead", "anthropic"], claude.AgentCommand);
+        Assert.Equal(["/usr/local/bin/polydev-agent", "serve"], kinds.ForProvider("openai")!.AgentCommand);
         Assert.Equal(RuntimeEgress.Proxy, claude.Egress);
         Assert.Equal(("codex", "polydev/runtime-openai:latest"), (kinds.ForProvider("openai")!.Name, kinds.ForProvider("openai")!.Image));
         Assert.False(kinds.Find("gemini")!.Enabled);
@@ -45,7 +49,7 @@ public sealed class RuntimeKindsTests
         Assert.Equal(("polydev/login:latest", null, 1, true), (login.Image, login.Provider, login.WarmTarget, login.Enabled));
         Assert.Equal((1.0, 2L << 30, 512, 512L << 20), (login.Limits.Cpus, login.Limits.MemoryBytes, login.Limits.PidsLimit, login.Limits.ScratchBytes));
         Assert.Equal((SandboxLimits.Default.User, true, true), (login.Limits.User, login.Limits.ReadOnlyRoot, login.Limits.NoNewPrivileges));
-        Assert.Equal(["/usr/local/bin/polydev-agent", "login"], login.Agent.Command);
+        Assert.Equal(["/usr/local/bin/polydev-agent", "login"], login.AgentCommand);
         Assert.Equal(RuntimeEgress.Proxy, login.Egress);
         Assert.DoesNotContain("login", kinds.Providers);
         Assert.Null(kinds.ForProvider(null));

@@ -130,6 +130,7 @@ export interface JobFailure {
 export interface JobTimings {
   readonly credentialPlacedMs?: number;
   readonly cliSpawnedMs?: number;
+  readonly cliStartedAhead?: boolean;
   readonly egressFirstByteMs?: number;
   readonly providerFirstByteMs?: number;
   readonly firstTextMs?: number;
