@@ -14,10 +14,25 @@ internal static class ExecutionBenchmark
 {
     private const string Prompt = "Say hello.";
 
-    public sealed record Settings(int Runs, int WarmTarget, int Concurrent);
+    /// <param name="Bare">The providers whose CLI is also run bare, beside its warm execution (issue 19); empty: none.</param>
+    public sealed record Settings(int Runs, int WarmTarget, int Concurrent, IReadOnlyList<string> Bare);
 
     public static async Task RunAsync(Settings settings)
     {
+        if (settings.Runs > 0 && settings.Bare.Count > 0)
+        {
+            try
+            {
+                await AgainstBareAsync(settings);
+            }
+            finally
+            {
+                await RemoveNetworksAsync(4);
+            }
+
+            Console.WriteLine();
+        }
+
         // Each server's sandbox network (10.216.N.0/24) is removed once the server has stopped: one left behind would
         // overlap a later network on the same range (the end-to-end tests' and other benches').
         if (settings.Runs > 0)
@@ -135,6 +150,58 @@ internal static class ExecutionBenchmark
         TimingRow("first byte to egress → provider's first byte (CONNECT, proxy, dial)", warmRuns, quietRuns, coldRuns, t => (t.EgressFirstByteMs, t.ProviderFirstByteMs));
         TimingRow("provider's first byte → first text (TLS, request, answer, mapping)", warmRuns, quietRuns, coldRuns, t => (t.ProviderFirstByteMs, t.FirstTextMs));
         TimingRow("first text → end (the rest of the turn, CLI exit)", warmRuns, quietRuns, coldRuns, t => (t.FirstTextMs, t.EndMs));
+    }
+
+    /// <summary>
+    /// Issue 19's goal, per provider: a warm execution's create → first text beside the same CLI run bare in the same
+    /// image (<see cref="BareCli"/>) at the sandbox's CPU limit and with none, the three taking turns run by run.
+    /// </summary>
+    private static async Task AgainstBareAsync(Settings settings)
+    {
+        var cpus = Polydev.Server.Sandboxes.SandboxLimits.Default.Cpus;
+        Console.WriteLine(Invariant($"first text against the bare CLI: {settings.Runs} runs each; a warm execution (pool target {settings.WarmTarget}, refilled), the CLI bare in its image at --cpus {cpus} and with no limit, taking turns"));
+        var rows = new List<string>();
+        var inside = new List<string>();
+        foreach (var provider in settings.Bare)
+        {
+            await using var host = await ExecutionHost.StartAsync($"bare-{provider}", 4, settings.WarmTarget, settings.WarmTarget + 2, 4, providers: [provider]);
+            var stub = host.Stubs[provider];
+            await using var limited = await BareCli.StartAsync(provider, cpus, host.StubBaseUrl(provider), stub.AuthorityPem, stub.Answer);
+            await using var unlimited = await BareCli.StartAsync(provider, null, host.StubBaseUrl(provider), stub.AuthorityPem, stub.Answer);
+            var (polydev, atLimit, free) = (new List<ExecutionRun>(), new List<double>(), new List<double>());
+            for (var i = -1; i < settings.Runs; i++)
+            {
+                await host.WaitForQuietPoolAsync(settings.WarmTarget, TimeSpan.FromMinutes(5));
+                var run = Check(await host.RunAsync(Prompt, provider: provider), expectWarm: true);
+                var (a, b) = (await limited.RunAsync(Prompt), await unlimited.RunAsync(Prompt));
+                if (i >= 0)
+                {
+                    polydev.Add(run);
+                    atLimit.Add(a);
+                    free.Add(b);
+                }
+            }
+
+            var text = Of(polydev, r => ExecutionRun.Milliseconds(r.Requested, r.FirstText));
+            rows.Add(Invariant($"| {provider} | {P(text, 50):0} ({P(text, 99):0}) | {P(atLimit, 50):0} ({P(atLimit, 99):0}) | {P(free, 50):0} ({P(free, 99):0}) | {P(text, 50) / P(free, 50):0.00}x | {P(text, 50) / P(atLimit, 50):0.00}x |"));
+            string Span(Func<JobTimings, (long? From, long? To)> span)
+            {
+                var values = Of(polydev, r => r.Timings is { } t && span(t) is ({ } from, { } to) ? to - from : double.NaN);
+                return values.Count == 0 ? "" : Invariant($"{P(values, 50):0}");
+            }
+
+            var ahead = polydev.Count(r => r.Timings?.CliStartedAhead == true);
+            inside.Add($"| {provider} | {ahead}/{polydev.Count} | {Span(t => (0, t.CliSpawnedMs))} | {Span(t => (t.CliSpawnedMs, t.EgressFirstByteMs))} | {Span(t => (t.EgressFirstByteMs, t.ProviderFirstByteMs))} | {Span(t => (t.ProviderFirstByteMs, t.FirstTextMs))} | {Span(t => (0, t.FirstTextMs))} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"| provider | Polydev warm: create→first text p50 (p99) ms | bare at --cpus {cpus}: start→first text p50 (p99) ms | bare, no limit p50 (p99) ms | Polydev ÷ bare no limit | Polydev ÷ bare at the limit |"));
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        rows.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        Console.WriteLine("| in the sandbox, p50 ms since the job arrived | CLI started ahead | → CLI spawned (or handed the job) | → first byte to egress | → provider's first byte | → first text | job → first text |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        inside.ForEach(Console.WriteLine);
     }
 
     private static void TimingRow(string name, List<ExecutionRun> warm, List<ExecutionRun> quiet, List<ExecutionRun> cold, Func<JobTimings, (long? From, long? To)> span)

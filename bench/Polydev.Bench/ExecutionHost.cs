@@ -204,11 +204,11 @@ internal sealed class ExecutionHost : IAsyncDisposable
         }
     }
 
-    /// <summary>One execution as a client runs it, timed from the create request to the end of its stream.</summary>
-    public async Task<ExecutionRun> RunAsync(string prompt, CancellationToken cancellationToken = default)
+    /// <summary>One execution as a client runs it (of <paramref name="provider"/>, else anthropic), timed from the create request to the end of its stream.</summary>
+    public async Task<ExecutionRun> RunAsync(string prompt, CancellationToken cancellationToken = default, string provider = Providers.Anthropic)
     {
         var run = new ExecutionRun { Requested = Stopwatch.GetTimestamp() };
-        using var createResponse = await Http.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(Providers.Anthropic), PolydevJson.Options, cancellationToken);
+        using var createResponse = await Http.PostAsJsonAsync(ApiRoutes.Executions, new CreateExecutionRequest(provider), PolydevJson.Options, cancellationToken);
         await EnsureAsync(createResponse, HttpStatusCode.Created);
         var created = (await createResponse.Content.ReadFromJsonAsync<ExecutionCreatedResponse>(PolydevJson.Options, cancellationToken))!;
         run.Created = Stopwatch.GetTimestamp();
@@ -219,14 +219,14 @@ internal sealed class ExecutionHost : IAsyncDisposable
         var job = new Job
         {
             Version = Job.CurrentVersion,
-            Provider = Providers.Anthropic,
-            Credential = new JobCredential { Type = JobCredential.ApiKey, Value = "sk-ant-bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) },
+            Provider = provider,
+            Credential = new JobCredential { Type = JobCredential.ApiKey, Value = "bench-key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) },
             Prompt = prompt,
             Options = new JobOptions { TimeLimitSeconds = 1500 },
             OutputKey = outputKey,
             ProxyUrl = created.ProxyUrl,
-            BaseUrl = Stub.BaseUrl.ToString().TrimEnd('/'),
-            CaBundle = Stub.AuthorityPem,
+            BaseUrl = StubBaseUrl(provider),
+            CaBundle = Stubs[provider].AuthorityPem,
         };
         var sealedJob = SealedBox.Seal(Convert.FromBase64String(created.SandboxPublicKey), JsonSerializer.SerializeToUtf8Bytes(job, JobJsonContext.Default.Job), Job.SealedJobPurpose);
         run.Sealed = Stopwatch.GetTimestamp();

@@ -69,7 +69,8 @@ if (only == "mcp")
 
 if (only == "executions")
 {
-    await ExecutionBenchmark.RunAsync(new ExecutionBenchmark.Settings(Argument("--runs", 15), Argument("--warm-target", 3), Argument("--concurrent", 128)));
+    string[] bare = Option("--bare") is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(p => p != "none").ToArray() : ["anthropic", "openai", "google"];
+    await ExecutionBenchmark.RunAsync(new ExecutionBenchmark.Settings(Argument("--runs", 15), Argument("--warm-target", 3), Argument("--concurrent", 128), bare));
     return 0;
 }
 
