@@ -116,6 +116,20 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// Issue 19: the CPU limit is a quota per 1 s period with a CFS burst of one period's quota (DockerCpuBurst), the
+    /// same average as Docker's --cpus; as the sandbox itself sees its cgroup.
+    /// </summary>
+    [Fact]
+    public async Task The_cpu_limit_is_a_quota_per_second_with_a_burst_of_one_quota()
+    {
+        var sandbox = await _sandboxes.CreateAsync(_sandboxes.Spec() with { Limits = SandboxLimits.Default with { Cpus = 0.25 } });
+
+        var cpu = await _sandboxes.RunAsync(sandbox, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_burst_us");
+
+        Assert.Equal(["1000000", "250000", "250000"], cpu.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task The_home_is_a_tmpfs_and_scratch_a_1_GB_disk_of_its_own_not_memory_removed_with_the_sandbox()
     {

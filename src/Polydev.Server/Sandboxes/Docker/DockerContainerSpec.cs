@@ -7,7 +7,8 @@ namespace Polydev.Server.Sandboxes.Docker;
 internal static class DockerContainerSpec
 {
     /// <summary>The <c>/containers/create</c> body for a spec: every rule of <see cref="SandboxLimits"/> applied. Throws for a spec that would weaken one.</summary>
-    public static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath)
+    /// <param name="cpuPeriodMicroseconds">The CFS period the CPU limit is a quota of (<see cref="DockerCpuBurst"/>).</param>
+    public static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath, int cpuPeriodMicroseconds = DockerCpuBurst.DefaultPeriodMicroseconds)
     {
         var (uid, gid) = spec.EnsureEnforceable(minimumMemoryBytes: 6 << 20);
         var limits = spec.Limits;
@@ -44,7 +45,9 @@ internal static class DockerContainerSpec
             ["PidsLimit"] = limits.PidsLimit,
             ["Memory"] = limits.MemoryBytes,
             ["MemorySwap"] = limits.MemoryBytes,
-            ["NanoCpus"] = (long)Math.Round(limits.Cpus * 1e9),
+            // The same average as NanoCpus (--cpus), over a period of Polydev's choosing (DockerCpuBurst).
+            ["CpuPeriod"] = cpuPeriodMicroseconds,
+            ["CpuQuota"] = Math.Max(1000, (long)Math.Round(limits.Cpus * cpuPeriodMicroseconds)),
             ["Privileged"] = false,
             ["IpcMode"] = "private",
             ["ShmSize"] = 16L << 20,

@@ -15,6 +15,24 @@ public sealed class DockerEngineOptions
 
     /// <summary>Where the sandboxes' scratch disks live on the host.</summary>
     public string ScratchRoot { get; set; } = DockerScratch.DefaultRoot;
+
+    /// <summary>
+    /// The CFS period of a sandbox's CPU limit, 1,000–1,000,000 µs (1 s by default; Docker's <c>--cpus</c> uses 100 ms):
+    /// the limit's average per period, so a longer one lets a start-up run at full speed for longer (<see cref="DockerCpuBurst"/>).
+    /// </summary>
+    public int CpuPeriodMicroseconds { get; set; } = DockerCpuBurst.DefaultPeriodMicroseconds;
+
+    /// <summary>Whether an idle sandbox banks up to one period's quota to spend at once (CFS burst; <see cref="DockerCpuBurst"/>).</summary>
+    public bool CpuBurst { get; set; } = true;
+
+    /// <summary>Throws with a message naming the setting when a value cannot work.</summary>
+    public void Validate()
+    {
+        if (CpuPeriodMicroseconds is < 1000 or > 1_000_000)
+        {
+            throw new InvalidOperationException($"{Section}:CpuPeriodMicroseconds must be 1000–1000000 (µs), not {CpuPeriodMicroseconds}.");
+        }
+    }
 }
 
 /// <summary><c>Sandboxes:Docker:Network:*</c> (see <see cref="DockerSandboxNetworkOptions"/>).</summary>

@@ -28,7 +28,9 @@ public static class DockerEngineServices
             engine.AddSingleton(sp => new DockerClient(sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value.Socket));
             engine.TryAddSingleton(_ => new SandboxEngineMetrics(Metrics.DefaultRegistry));
             engine.AddSingleton(sp => new DockerScratch(sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value.ScratchRoot));
-            engine.AddSingleton<DockerSandboxEngine>();
+            engine.AddSingleton(sp => new DockerSandboxEngine(
+                sp.GetRequiredService<DockerClient>(), sp.GetRequiredService<SandboxEngineMetrics>(), sp.GetRequiredService<ILogger<DockerSandboxEngine>>(),
+                sp.GetRequiredService<DockerScratch>(), sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value));
             engine.AddSingleton<ISandboxEngine>(sp => sp.GetRequiredService<DockerSandboxEngine>());
             engine.AddSingleton<ISandboxNetworkSetup>(sp => new DockerSandboxNetwork(sp.GetRequiredService<DockerClient>(), NetworkOptions(sp)));
             engine.AddSingleton<IRuntimeImageCatalog>(sp => new DockerImageCatalog(sp.GetRequiredService<DockerClient>(), sp.GetService<ILogger<DockerImageCatalog>>()));

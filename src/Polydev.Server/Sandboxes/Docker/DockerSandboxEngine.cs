@@ -18,13 +18,17 @@ public sealed class DockerSandboxEngine : ISandboxEngine
     private readonly ILogger _logger;
     private readonly DockerScratch _scratch;
     private readonly DockerEmbeddedDns _dns = new();
+    private readonly DockerCpuBurst _cpu;
 
-    public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger, DockerScratch? scratch = null)
+    public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger, DockerScratch? scratch = null, DockerEngineOptions? options = null)
     {
         _client = client;
         _metrics = metrics;
         _logger = logger;
         _scratch = scratch ?? new DockerScratch(DockerScratch.DefaultRoot);
+        options ??= new DockerEngineOptions();
+        options.Validate();
+        _cpu = new DockerCpuBurst(options.CpuPeriodMicroseconds, options.CpuBurst, logger);
     }
 
     public string Name => EngineName;
@@ -40,7 +44,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         {
             var (uid, gid) = spec.Limits.ParseUser();
             var scratch = await _scratch.CreateAsync(spec.Id, spec.Limits.ScratchBytes, uid, gid, cancellationToken);
-            var body = DockerContainerSpec.CreateBody(spec, scratch);
+            var body = DockerContainerSpec.CreateBody(spec, scratch, _cpu.PeriodMicroseconds);
             var name = ContainerName(spec.Id);
             // Not cancellable: a create cut off mid-request may still complete on the daemon, leaving a container
             // this call never learnt the id of. Once the id is known, a cancellation removes it below.
@@ -48,12 +52,15 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             cancellationToken.ThrowIfCancellationRequested();
             await _client.StartContainerAsync(containerId, cancellationToken);
             System.Net.IPAddress? address = null;
+            var container = await _client.InspectContainerAsync(containerId, cancellationToken);
+            var pid = container.GetProperty("State").GetProperty("Pid").GetInt32();
             if (spec.Network.Name is { } network)
             {
-                var container = await _client.InspectContainerAsync(containerId, cancellationToken);
                 address = DockerContainerState.Address(container, network);
-                await _dns.BlockAsync(container.GetProperty("State").GetProperty("Pid").GetInt32(), cancellationToken);
+                await _dns.BlockAsync(pid, cancellationToken);
             }
+
+            await _cpu.ApplyAsync(pid, spec.Limits.Cpus, cancellationToken);
 
             var elapsed = Stopwatch.GetElapsedTime(started);
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Ok, elapsed);
