@@ -162,6 +162,7 @@ internal static class ExecutionBenchmark
         Console.WriteLine(Invariant($"first text against the bare CLI: {settings.Runs} runs each; a warm execution (pool target {settings.WarmTarget}, refilled), the CLI bare in its image at --cpus {cpus} and with no limit, taking turns"));
         var rows = new List<string>();
         var inside = new List<string>();
+        var neighbours = new List<string>();
         foreach (var provider in settings.Bare)
         {
             await using var host = await ExecutionHost.StartAsync($"bare-{provider}", 4, settings.WarmTarget, settings.WarmTarget + 2, 4, providers: [provider]);
@@ -190,6 +191,15 @@ internal static class ExecutionBenchmark
                 return values.Count == 0 ? "" : Invariant($"{P(values, 50):0}");
             }
 
+            var idle = text;
+            var loaded = new List<string>();
+            foreach (var burners in (int[])[1, 3])
+            {
+                var underLoad = await UnderBurnersAsync(host, provider, burners, settings);
+                loaded.Add(Invariant($"{P(underLoad, 50):0} / {P(underLoad, 99):0} ({P(underLoad, 99) / P(idle, 99):0.00}x)"));
+            }
+
+            neighbours.Add(Invariant($"| {provider} | {P(idle, 50):0} / {P(idle, 99):0} | {loaded[0]} | {loaded[1]} |"));
             var ahead = polydev.Count(r => r.Timings?.CliStartedAhead == true);
             inside.Add($"| {provider} | {ahead}/{polydev.Count} | {Span(t => (0, t.CliSpawnedMs))} | {Span(t => (t.CliSpawnedMs, t.EgressFirstByteMs))} | {Span(t => (t.EgressFirstByteMs, t.ProviderFirstByteMs))} | {Span(t => (t.ProviderFirstByteMs, t.FirstTextMs))} | {Span(t => (0, t.FirstTextMs))} |");
         }
@@ -202,6 +212,52 @@ internal static class ExecutionBenchmark
         Console.WriteLine("| in the sandbox, p50 ms since the job arrived | CLI started ahead | → CLI spawned (or handed the job) | → first byte to egress | → provider's first byte | → first text | job → first text |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         inside.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"| neighbours: warm create→first text p50 / p99 ms | idle host (the runs above) | 1 burner sandbox ({cpus} CPU busy; p99 ÷ idle p99) | 3 burner sandboxes |"));
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        neighbours.ForEach(Console.WriteLine);
+    }
+
+    /// <summary>
+    /// Warm runs while <paramref name="burners"/> other sandboxes of the same image and limits (made by the same
+    /// engine, so with the same CPU period and burst) spin on every core they may use.
+    /// </summary>
+    private static async Task<List<double>> UnderBurnersAsync(ExecutionHost host, string provider, int burners, Settings settings)
+    {
+        var spec = new Polydev.Server.Sandboxes.SandboxSpec(ExecutionHost.ImageOf(provider), "burner", "bench", "bench-burner")
+        {
+            Command = ["/bin/sh", "-c", "while :; do :; done & while :; do :; done"],
+        };
+        var handles = new List<Polydev.Server.Sandboxes.SandboxHandle>();
+        try
+        {
+            for (var i = 0; i < burners; i++)
+            {
+                handles.Add(await host.Engine.CreateAsync(spec with { Id = Guid.NewGuid().ToString("N") }));
+            }
+
+            // Long enough for the burners to have spent any burst they banked while starting.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var runs = new List<double>();
+            for (var i = -1; i < settings.Runs; i++)
+            {
+                await host.WaitForQuietPoolAsync(settings.WarmTarget, TimeSpan.FromMinutes(5));
+                var run = Check(await host.RunAsync(Prompt, provider: provider), expectWarm: true);
+                if (i >= 0)
+                {
+                    runs.Add(ExecutionRun.Milliseconds(run.Requested, run.FirstText));
+                }
+            }
+
+            return runs;
+        }
+        finally
+        {
+            foreach (var handle in handles)
+            {
+                await host.Engine.DestroyAsync(handle);
+            }
+        }
     }
 
     private static void TimingRow(string name, List<ExecutionRun> warm, List<ExecutionRun> quiet, List<ExecutionRun> cold, Func<JobTimings, (long? From, long? To)> span)
