@@ -44,6 +44,22 @@ internal sealed class Latencies(string name)
         return result;
     }
 
+    /// <summary>
+    /// One phase measured in several slices (the vault bench interleaves the paths it compares, so that load from elsewhere
+    /// on the machine falls on all of them alike): every latency, and the throughput over the slices' summed wall time.
+    /// </summary>
+    public static Latencies Combine(string name, IEnumerable<Latencies> slices)
+    {
+        var result = new Latencies(name);
+        foreach (var slice in slices)
+        {
+            result._milliseconds.AddRange(slice._milliseconds);
+            result.WallSeconds += slice.WallSeconds;
+        }
+
+        return result;
+    }
+
     /// <summary>Adds one latency measured elsewhere (a browser's own clock, a child process).</summary>
     public void Add(double milliseconds)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Polydev.Bench;
 
-// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login|nomad|mcp] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B]
+// dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login|nomad|mcp] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B] [--page N] [--lists N] [--rounds R]
 //     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C] [--max-sandboxes M]
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
 // the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
@@ -74,10 +74,12 @@ if (only == "executions")
     return 0;
 }
 
-Console.WriteLine($"vault: {messages} messages of {bytes} B plaintext, {parallelism} concurrent clients");
+var vault = new VaultBenchmark.Settings(messages, parallelism, bytes, Argument("--page", 50), Argument("--lists", Math.Max(messages / 3, 1)), Argument("--rounds", 3));
+Console.WriteLine($"vault: {messages} messages of {bytes} B plaintext appended and read, {vault.Lists} lists of {vault.PageSize}, {parallelism} concurrent clients, {vault.Rounds} interleaved rounds");
+Console.WriteLine("API: the real server; floor: a bare minimal endpoint with the same SQL and JSON, no auth; raw: the same SQL in process. alloc and CPU are the bench process's (client and server) per operation.");
 Console.WriteLine();
-Console.WriteLine("| phase | ops | ops/s | p50 ms | p99 ms | vs raw (throughput) |");
-Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+Console.WriteLine("| operation | path | ops | ops/s | p50 ms | p99 ms | alloc KiB/op | CPU ms/op | API/floor | API/raw |");
+Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 
 var engines = new List<(string Name, string? Connection)> { ("sqlite", null) };
 if (!string.IsNullOrEmpty(postgres))
@@ -91,10 +93,11 @@ else
 
 foreach (var (name, connection) in engines)
 {
-    foreach (var (api, raw) in await VaultBenchmark.RunAsync(name, connection, messages, parallelism, bytes))
+    foreach (var comparison in await VaultBenchmark.RunAsync(name, connection, vault))
     {
-        Row(raw, "1.00 (baseline)");
-        Row(api, (api.PerSecond / raw.PerSecond).ToString("0.00", CultureInfo.InvariantCulture));
+        VaultRow(comparison.Operation, comparison.Api, Ratio(comparison.Api, comparison.Floor), Ratio(comparison.Api, comparison.Raw));
+        VaultRow(comparison.Operation, comparison.Floor, "", "");
+        VaultRow(comparison.Operation, comparison.Raw, "", "");
     }
 }
 
@@ -127,8 +130,16 @@ string? Option(string name)
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
 
-static void Row(Latencies l, string ratio) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {l.Name} | {l.Count} | {l.PerSecond:0} | {l.Percentile(50):0.00} | {l.Percentile(99):0.00} | {ratio} |"));
+static string Ratio(VaultBenchmark.PathResult api, VaultBenchmark.PathResult baseline) =>
+    (api.Latencies.PerSecond / baseline.Latencies.PerSecond).ToString("0.00", CultureInfo.InvariantCulture);
+
+static void VaultRow(string operation, VaultBenchmark.PathResult result, string vsFloor, string vsRaw)
+{
+    var l = result.Latencies;
+    var path = l.Name[(l.Name.LastIndexOf(": ", StringComparison.Ordinal) + 2)..];
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {operation} | {path} | {l.Count} | {l.PerSecond:0} | {l.Percentile(50):0.00} | {l.Percentile(99):0.00} | {result.AllocatedKiBPerOp:0.0} | {result.CpuMsPerOp:0.000} | {vsFloor} | {vsRaw} |"));
+}
 
 static void ClientRow(Latencies l, int bytes) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {l.Name} | {l.Count} | {l.PerSecond:0.0} | {l.Percentile(50):0.000} | {l.Percentile(99):0.000} | {(bytes == 0 ? "" : (l.PerSecond * bytes / 1e6).ToString("0", CultureInfo.InvariantCulture))} |"));

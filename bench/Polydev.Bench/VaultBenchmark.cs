@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -11,17 +12,33 @@ using Polydev.Contracts.Vault;
 using Polydev.Crypto;
 using Polydev.Server.Hosting;
 using Polydev.Server.Storage;
+using Polydev.Server.Vault;
 
 namespace Polydev.Bench;
 
 /// <summary>
-/// Vault writes and reads through the real server (HTTP, auth, validation, Dapper) beside a
-/// raw insert/select of the same rows into the same database in the same run: the ratio is
-/// what the API layer costs on top of the engine.
+/// The vault API (issue 19) measured three ways in one run, per operation (append a message, list a chat's first page,
+/// read one message): through the real server (HTTP, bearer authentication, envelope checks, metrics, Dapper); through
+/// <see cref="VaultFloor"/>, a bare minimal endpoint running the same SQL on the same database with the same JSON over
+/// the same HTTP client (the honest floor of an HTTP API); and as raw SQL in process with no HTTP at all. The paths
+/// take turns in slices (rounds) so that load from elsewhere on the machine falls on each alike.
 /// </summary>
 internal static class VaultBenchmark
 {
-    public static async Task<IReadOnlyList<(Latencies Api, Latencies Raw)>> RunAsync(string engine, string? postgres, int messages, int parallelism, int plaintextBytes)
+    public sealed record Settings(int Messages, int Parallelism, int PlaintextBytes, int PageSize, int Lists, int Rounds);
+
+    /// <summary>One path's figures for one operation: latencies, and what each operation cost the bench's process.</summary>
+    public sealed record PathResult(Latencies Latencies, double AllocatedKiBPerOp, double CpuMsPerOp);
+
+    /// <summary>One operation through the API, the floor and raw SQL, measured in the same run.</summary>
+    public sealed record Comparison(string Operation, PathResult Api, PathResult Floor, PathResult Raw);
+
+    /// <summary>How one path appends, reads and lists, given the chat it works in.</summary>
+    private sealed record VaultPath(string Name, Func<Guid, Row, Task> Insert, Func<Guid, Row, Task> Read, Func<Guid, Task> List);
+
+    private sealed record Row(Guid Id, byte[] Envelope);
+
+    public static async Task<IReadOnlyList<Comparison>> RunAsync(string engine, string? postgres, Settings settings)
     {
         var data = Directory.CreateTempSubdirectory("polydev-bench-").FullName;
         var app = PolydevServer.Build(
@@ -34,62 +51,170 @@ internal static class VaultBenchmark
             // The per-request log line goes to a sink here so the console shows only results.
             configureLogging: logging => logging.ClearProviders());
         await PolydevServer.StartAsync(app);
+        WebApplication? floorApp = null;
         try
         {
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = parallelism }) { BaseAddress = new Uri(app.Urls.First()) };
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Parallelism }) { BaseAddress = new Uri(app.Urls.First()) };
             var (userId, userKey, token) = await SignUpAsync(http);
+            // Sent to the floor too, which ignores it: both get the same request bytes.
             http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            var chatId = Guid.CreateVersion7();
-            var chatTitle = Envelope.Seal(userKey, "bench"u8, new EnvelopeContext(EnvelopeKinds.ChatTitle, userId, chatId));
-            Ensure(await http.PostAsJsonAsync(ApiRoutes.Chats, new CreateChatRequest(chatId, new EncryptedValue(EnvelopeKinds.ChatTitle, chatId, chatTitle)), PolydevJson.Options), HttpStatusCode.Created);
-
-            // Envelopes are made before timing starts: this measures the server, not the client.
-            var plaintext = RandomNumberGenerator.GetBytes(plaintextBytes);
-            var apiRows = MakeRows(userId, userKey, plaintext, messages);
-            var rawRows = MakeRows(userId, userKey, plaintext, messages);
-
-            var apiWrite = await Latencies.MeasureAsync($"{engine} vault write (HTTP)", apiRows, parallelism, async row =>
-                EnsureAndDispose(await http.PostAsJsonAsync(ApiRoutes.Messages(chatId), new CreateMessageRequest(row.Id, new EncryptedValue(EnvelopeKinds.ChatMessage, row.Id, row.Envelope)), PolydevJson.Options), HttpStatusCode.Created));
-            var apiRead = await Latencies.MeasureAsync($"{engine} vault read (HTTP)", apiRows, parallelism, async row =>
-                EnsureAndDispose(await http.GetAsync(ApiRoutes.Message(chatId, row.Id)), HttpStatusCode.OK));
-
             var database = app.Services.GetRequiredService<Database>();
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var rawWrite = await Latencies.MeasureAsync($"{engine} raw INSERT", rawRows, parallelism, async row =>
-            {
-                await using var connection = await database.OpenAsync();
-                await connection.ExecuteAsync(
-                    "INSERT INTO chat_messages (id, chat_id, user_id, body, revision, created_at, updated_at) VALUES (@id, @chatId, @userId, @body, 1, @now, @now)",
-                    new { id = row.Id.ToString("D"), chatId = chatId.ToString("D"), userId = userId.ToString("D"), body = row.Envelope, now });
-            });
-            var rawRead = await Latencies.MeasureAsync($"{engine} raw SELECT", rawRows, parallelism, async row =>
-            {
-                await using var connection = await database.OpenAsync();
-                var body = await connection.QuerySingleAsync<byte[]>(
-                    "SELECT body FROM chat_messages WHERE id = @id AND chat_id = @chatId AND user_id = @userId",
-                    new { id = row.Id.ToString("D"), chatId = chatId.ToString("D"), userId = userId.ToString("D") });
-                if (body.Length != row.Envelope.Length)
-                {
-                    throw new InvalidOperationException("raw select returned the wrong row");
-                }
-            });
+            floorApp = await VaultFloor.StartAsync(database, userId);
+            var floorBase = new Uri(floorApp.Urls.First());
 
-            return [(apiWrite, rawWrite), (apiRead, rawRead)];
+            var paths = new[]
+            {
+                HttpPath("API", http, chat => ApiRoutes.Messages(chat), (chat, id) => ApiRoutes.Message(chat, id), settings.PageSize),
+                HttpPath("floor", http, chat => new Uri(floorBase, VaultFloor.Messages(chat)).ToString(), (chat, id) => new Uri(floorBase, VaultFloor.Message(chat, id)).ToString(), settings.PageSize),
+                RawPath(database, userId, settings.PageSize),
+            };
+
+            // Each path appends to, reads and lists its own chat, so none works on a table the others grew more.
+            var plaintext = RandomNumberGenerator.GetBytes(settings.PlaintextBytes);
+            var chats = new Dictionary<VaultPath, Guid>();
+            var rows = new Dictionary<VaultPath, List<Row>>();
+            foreach (var path in paths)
+            {
+                chats[path] = await CreateChatAsync(http, userId, userKey);
+                rows[path] = MakeRows(userId, userKey, plaintext, settings.Messages);
+            }
+
+            await WarmUpAsync(http, paths, userId, userKey, plaintext, settings);
+            return
+            [
+                await CompareAsync($"{engine} insert", paths, settings, path => rows[path], (path, row) => path.Insert(chats[path], row)),
+                await CompareAsync($"{engine} list ({settings.PageSize} per page)", paths, settings, _ => Enumerable.Range(0, settings.Lists).ToList(), (path, _) => path.List(chats[path])),
+                await CompareAsync($"{engine} read", paths, settings, path => rows[path], (path, row) => path.Read(chats[path], row)),
+            ];
         }
         finally
         {
+            if (floorApp is not null)
+            {
+                await floorApp.StopAsync();
+                await floorApp.DisposeAsync();
+            }
+
             await app.StopAsync();
             await app.DisposeAsync();
             Directory.Delete(data, recursive: true);
         }
     }
 
-    private static List<(Guid Id, byte[] Envelope)> MakeRows(Guid userId, byte[] userKey, byte[] plaintext, int count) =>
+    private static VaultPath HttpPath(string name, HttpClient http, Func<Guid, string> messages, Func<Guid, Guid, string> message, int pageSize) => new(
+        name,
+        async (chat, row) => EnsureAndDispose(
+            await http.PostAsJsonAsync(messages(chat), new CreateMessageRequest(row.Id, new EncryptedValue(EnvelopeKinds.ChatMessage, row.Id, row.Envelope)), PolydevJson.Options),
+            HttpStatusCode.Created),
+        async (chat, row) => EnsureAndDispose(await http.GetAsync(message(chat, row.Id)), HttpStatusCode.OK),
+        async chat => EnsureAndDispose(await http.GetAsync($"{messages(chat)}?limit={pageSize}"), HttpStatusCode.OK));
+
+    /// <summary>The floor's statements in process: what the database alone does for the same rows.</summary>
+    private static VaultPath RawPath(Database database, Guid userId, int pageSize)
+    {
+        var user = userId.ToString("D");
+        return new VaultPath(
+            "raw",
+            async (chat, row) =>
+            {
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                await using var connection = await database.OpenAsync();
+                var inserted = await connection.ExecuteAsync(VaultFloor.Insert, new MessageRecord
+                {
+                    Id = row.Id.ToString("D"), ChatId = chat.ToString("D"), UserId = user, Body = row.Envelope, Revision = 1, CreatedAt = now, UpdatedAt = now,
+                });
+                Check(inserted == 1, "raw insert wrote nothing");
+            },
+            async (chat, row) =>
+            {
+                await using var connection = await database.OpenAsync();
+                var message = await connection.QuerySingleAsync<MessageRecord>(VaultFloor.Read, new { id = row.Id.ToString("D"), chatId = chat.ToString("D"), userId = user });
+                Check(message.Body.Length == row.Envelope.Length, "raw read returned the wrong row");
+            },
+            async chat =>
+            {
+                var ids = new { chatId = chat.ToString("D"), userId = user, take = pageSize + 1 };
+                await using var connection = await database.OpenAsync();
+                Check(await connection.ExecuteScalarAsync<long?>(VaultFloor.ChatExists, ids) is not null, "raw list found no chat");
+                Check((await connection.QueryAsync<MessageRecord>(VaultFloor.FirstPage, ids)).AsList().Count == pageSize + 1, "raw list returned a short page");
+            });
+    }
+
+    /// <summary>
+    /// Runs every path through every operation once on a chat of its own (a tenth of the rows, at most 300), so that
+    /// neither JIT tiers nor cold pools favour whichever path is measured later.
+    /// </summary>
+    private static async Task WarmUpAsync(HttpClient http, IEnumerable<VaultPath> paths, Guid userId, byte[] userKey, byte[] plaintext, Settings settings)
+    {
+        var count = Math.Clamp(settings.Messages / 10, settings.PageSize + 1, 300);
+        foreach (var path in paths)
+        {
+            var chat = await CreateChatAsync(http, userId, userKey);
+            var rows = MakeRows(userId, userKey, plaintext, count);
+            await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, row => path.Insert(chat, row));
+            await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, row => path.Read(chat, row));
+            await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, _ => path.List(chat));
+        }
+    }
+
+    /// <summary>
+    /// Measures <paramref name="operation"/> on each path's items, in <see cref="Settings.Rounds"/> slices that the paths
+    /// take in turn, each round starting with the next path.
+    /// </summary>
+    private static async Task<Comparison> CompareAsync<T>(string name, VaultPath[] paths, Settings settings, Func<VaultPath, IReadOnlyList<T>> items, Func<VaultPath, T, Task> operation)
+    {
+        var slices = paths.ToDictionary(path => path, _ => new List<(Latencies Latencies, long Allocated, TimeSpan Cpu)>());
+        for (var round = 0; round < settings.Rounds; round++)
+        {
+            for (var turn = 0; turn < paths.Length; turn++)
+            {
+                var path = paths[(round + turn) % paths.Length];
+                var all = items(path);
+                var slice = all.Skip(all.Count * round / settings.Rounds).Take((all.Count * (round + 1) / settings.Rounds) - (all.Count * round / settings.Rounds)).ToList();
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var latencies = await Latencies.MeasureAsync(name, slice, settings.Parallelism, item => operation(path, item));
+                slices[path].Add((latencies, GC.GetTotalAllocatedBytes(precise: true) - allocated, Process.GetCurrentProcess().TotalProcessorTime - cpu));
+            }
+        }
+
+        PathResult Result(VaultPath path)
+        {
+            var combined = Latencies.Combine($"{name}: {path.Name}", slices[path].Select(s => s.Latencies));
+            return new PathResult(
+                combined,
+                slices[path].Sum(s => s.Allocated) / 1024.0 / combined.Count,
+                slices[path].Sum(s => s.Cpu.TotalMilliseconds) / combined.Count);
+        }
+
+        return new Comparison(name, Result(paths[0]), Result(paths[1]), Result(paths[2]));
+    }
+
+    private static async Task<Guid> CreateChatAsync(HttpClient http, Guid userId, byte[] userKey)
+    {
+        var chatId = Guid.CreateVersion7();
+        var title = Envelope.Seal(userKey, "bench"u8, new EnvelopeContext(EnvelopeKinds.ChatTitle, userId, chatId));
+        EnsureAndDispose(
+            await http.PostAsJsonAsync(ApiRoutes.Chats, new CreateChatRequest(chatId, new EncryptedValue(EnvelopeKinds.ChatTitle, chatId, title)), PolydevJson.Options),
+            HttpStatusCode.Created);
+        return chatId;
+    }
+
+    // Envelopes are made before timing starts: this measures the server, not the client.
+    private static List<Row> MakeRows(Guid userId, byte[] userKey, byte[] plaintext, int count) =>
         Enumerable.Range(0, count).Select(_ =>
         {
             var id = Guid.CreateVersion7();
-            return (id, Envelope.Seal(userKey, plaintext, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, id)));
+            return new Row(id, Envelope.Seal(userKey, plaintext, new EnvelopeContext(EnvelopeKinds.ChatMessage, userId, id)));
         }).ToList();
+
+    private static void Check(bool condition, string failure)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(failure);
+        }
+    }
 
     /// <summary>A new account with real key material, signed in; the executions benchmark uses it too.</summary>
     internal static async Task<(Guid UserId, byte[] UserKey, string Token)> SignUpAsync(HttpClient http)
