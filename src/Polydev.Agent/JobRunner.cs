@@ -559,6 +559,11 @@ internal sealed class JobRunner
         {
             Directory.CreateDirectory(directory, Directory0700);
         }
+        else
+        {
+            // A CLI started ahead made its folder first, with its own mode (Claude Code: 0755).
+            File.SetUnixFileMode(directory, Directory0700);
+        }
 
         File.Delete(path);
         var options = new FileStreamOptions

@@ -87,7 +87,14 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
             ? secret
             : new JsonObject { ["claudeAiOauth"] = new JsonObject { ["accessToken"] = secret, ["refreshToken"] = AgentHarness.Secret("r"), ["expiresAt"] = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeMilliseconds(), ["scopes"] = new JsonArray("user:inference") } }.ToJsonString();
 
-        (AgentResult result, List<JsonObject> events) = await RunAsync(credentialType, credential, startAhead: true);
+        (AgentResult result, List<JsonObject> events) = await RunAsync(credentialType, credential, startAhead: true, after: sandbox =>
+        {
+            // The CLI made ~/.claude before the job (0755); the credential still sits 0600 in a 0700 folder.
+            string folder = Path.Combine(sandbox.Home, ".claude");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+            string file = Path.Combine(folder, credentialType == "api_key" ? "polydev-api-key" : ".credentials.json");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        });
 
         Assert.Equal([secret], _stub.ReceivedCredentials.Distinct());
         Assert.All(_stub.RequestedModels, model => Assert.Equal(Model, model));
@@ -194,7 +201,7 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
         Assert.DoesNotContain(apiKey, result.Stderr);
     }
 
-    private async Task<(AgentResult Result, List<JsonObject> Events)> RunAsync(string credentialType, string credential, bool startAhead = false)
+    private async Task<(AgentResult Result, List<JsonObject> Events)> RunAsync(string credentialType, string credential, bool startAhead = false, Action<AgentHarness>? after = null)
     {
         using var sandbox = new AgentHarness();
         if (startAhead)
@@ -215,6 +222,7 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
             : await sandbox.RunAsync(job);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
+        after?.Invoke(sandbox);
         return (result, await AgentHarness.DecryptAsync(result.Stdout, outputKey));
     }
 
