@@ -24,4 +24,14 @@ public sealed class SandboxesOptionsTests
         options.Validate(["docker"]);
         Assert.Equal(TimeSpan.Parse(delay, System.Globalization.CultureInfo.InvariantCulture), options.RefillDelay);
     }
+
+    [Theory]
+    [InlineData(999)]
+    [InlineData(1_000_001)]
+    public void A_cpu_period_out_of_range_stops_the_docker_engine_naming_the_key(int period)
+    {
+        var options = new Polydev.Server.Sandboxes.Docker.DockerEngineOptions { CpuPeriodMicroseconds = period };
+        var e = Assert.Throws<InvalidOperationException>(options.Validate);
+        Assert.Equal($"Sandboxes:Docker:CpuPeriodMicroseconds must be 1000–1000000 (µs), not {period}.", e.Message);
+    }
 }
