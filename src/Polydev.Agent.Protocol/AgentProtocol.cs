@@ -10,7 +10,7 @@ public static class AgentProtocol
     /// The protocol version this build speaks. It is the first byte of every frame, in every version, so either side
     /// can name the other's version however the rest of the format changes.
     /// </summary>
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     /// <summary>Length of a frame header: version, type, payload length.</summary>
     public const int HeaderLength = 6;
@@ -37,7 +37,7 @@ public static class AgentProtocol
         AgentFrameType.Job => MaxJobLength,
         AgentFrameType.Heartbeat or AgentFrameType.Cancel => 0,
         AgentFrameType.Output or AgentFrameType.Signal => MaxOutputLength,
-        AgentFrameType.Exit => AgentExit.Length,
+        AgentFrameType.Exit => AgentExit.Length + AgentPhases.Length,
         AgentFrameType.Credential => MaxCredentialLength,
         _ => -1,
     };

@@ -73,11 +73,14 @@ internal sealed class AgentChannel : IAsyncDisposable
     /// <summary>Login sessions that connect an account: the captured credential, sealed to the user (sent once, before the exit).</summary>
     public ValueTask SendCredentialAsync(ReadOnlyMemory<byte> sealedCredential) => _writer.WriteAsync(AgentFrameType.Credential, sealedCredential);
 
+    /// <summary>The job's phases, for the exit frame; set by the job runner when the job has run.</summary>
+    public AgentPhases? Phases { get; set; }
+
     /// <summary>Stops the heartbeats and sends the last frame. Returns the exit status the process should end with.</summary>
     public async Task<int> ExitAsync(AgentExitReason reason)
     {
         await StopHeartbeatsAsync();
-        var exit = AgentExit.For(reason);
+        var exit = AgentExit.For(reason) with { Phases = Phases };
         if (!_exited)
         {
             _exited = true;

@@ -180,6 +180,7 @@ internal sealed class JobRunner
         JobFailure? failure = _endedFor ?? await _failures.ConcludeAsync(reason, exitCode, _channel.CancelRequested.IsCancellationRequested);
         byte[] exit = JsonSerializer.SerializeToUtf8Bytes(
             new ExitEvent { ExitCode = exitCode, Reason = reason, Failure = failure, Timings = _clock.Timings() }, Json.AgentEvent);
+        _channel.Phases = _clock.Phases();
         await _emitting.WaitAsync();
         await _channel.SendOutputAsync(_encryptor.Seal(exit, isFinal: true));
         return _channel.CancelRequested.IsCancellationRequested ? AgentExitReason.Cancelled : AgentExitReason.Ok;

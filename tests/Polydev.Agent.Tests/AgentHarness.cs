@@ -161,7 +161,7 @@ internal sealed class AgentHarness : IDisposable
         }
 
         Assert.Equal(exit.ExitStatus, process.ExitCode);
-        return new AgentResult(process.ExitCode, exit.Reason, output.ToArray(), await stderr, raw.ToArray(), AgentHello.Decode(hello.Payload), heartbeats);
+        return new AgentResult(process.ExitCode, exit.Reason, output.ToArray(), await stderr, raw.ToArray(), AgentHello.Decode(hello.Payload), heartbeats, exit.Phases);
     }
 
     public static byte[] Seal(byte[] publicKey, JsonObject job) =>
@@ -239,4 +239,5 @@ internal sealed class AgentHarness : IDisposable
 /// <param name="Reason">The exit frame's reason.</param>
 /// <param name="Stdout">The output frames, as one length-prefixed output stream (docs/crypto.md).</param>
 /// <param name="Raw">Every frame the agent wrote to stdout, as it wrote them.</param>
-internal sealed record AgentResult(int ExitCode, AgentExitReason Reason, byte[] Stdout, string Stderr, byte[] Raw, AgentHello Hello, int Heartbeats);
+/// <param name="Phases">The exit frame's phases of the job (cleartext metadata for the server's metrics).</param>
+internal sealed record AgentResult(int ExitCode, AgentExitReason Reason, byte[] Stdout, string Stderr, byte[] Raw, AgentHello Hello, int Heartbeats, AgentPhases? Phases = null);

@@ -99,6 +99,10 @@ public sealed class AgentRunTests
         long[] reached = [.. new[] { "credentialPlacedMs", "cliSpawnedMs", "firstTextMs", "endMs" }.Select(name => timings[name]!.GetValue<long>())];
         Assert.True(reached.Zip(reached.Skip(1)).All(p => p.First <= p.Second), timings.ToJsonString());
         Assert.Null(timings["egressFirstByteMs"]);
+        // The exit frame carries the same phases in cleartext, for the server's metrics (and nothing else of the job).
+        Assert.Equal(
+            new AgentPhases(false, (int?)timings["credentialPlacedMs"], (int?)timings["cliSpawnedMs"], null, null, (int?)timings["firstTextMs"], (int?)timings["endMs"]),
+            result.Phases);
     }
 
     [Fact]

@@ -53,7 +53,9 @@ public sealed class ProtocolExampleTests
         Assert.Equal(
             [AgentFrameType.Hello, AgentFrameType.Heartbeat, AgentFrameType.Job, AgentFrameType.Output, AgentFrameType.Cancel, AgentFrameType.Output, AgentFrameType.Exit],
             exchange.Select(e => e.Frame.Type));
-        Assert.Equal(AgentExit.For(AgentExitReason.Cancelled), AgentExit.Decode(exchange[^1].Frame.Payload));
+        AgentExit exit = AgentExit.Decode(exchange[^1].Frame.Payload);
+        Assert.Equal((AgentExitReason.Cancelled, 5), (exit.Reason, exit.ExitStatus));
+        Assert.True(exit.Phases is { CliStartedAhead: false, CliSpawnedMs: not null, FirstTextMs: null, EndMs: not null }, exit.Phases?.ToString());
 
         if (Environment.GetEnvironmentVariable("POLYDEV_PROTOCOL_EXAMPLE") is { Length: > 0 } path)
         {

@@ -99,15 +99,15 @@ public sealed class ServeTests
     [Fact]
     public async Task A_server_of_another_protocol_version_gets_a_protocol_error_naming_both_versions()
     {
-        // A job frame as a version 2 server would send it.
+        // A job frame as a version 3 server would send it.
         byte[] frame = AgentFrameWriter.Encode(AgentFrameType.Job, new byte[100]);
-        frame[0] = 2;
+        frame[0] = 3;
 
         (AgentExit? exit, int status, string stderr) = await SendAfterHelloAsync(frame);
 
         Assert.Equal(AgentExitReason.ProtocolError, exit?.Reason);
         Assert.Equal(6, status);
-        Assert.Contains("the server speaks version 2, this side speaks version 1", stderr, StringComparison.Ordinal);
+        Assert.Contains("the server speaks version 3, this side speaks version 2", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

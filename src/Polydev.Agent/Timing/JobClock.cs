@@ -46,6 +46,14 @@ internal sealed class JobClock
         EndMs = Milliseconds(_end),
     };
 
+    /// <summary>The same figures for the exit frame (metadata the server exports as metrics).</summary>
+    public Polydev.Agent.Protocol.AgentPhases Phases()
+    {
+        JobTimings t = Timings();
+        static int? Ms(long? value) => value is { } v ? (int)Math.Min(v, int.MaxValue) : null;
+        return new(t.CliStartedAhead == true, Ms(t.CredentialPlacedMs), Ms(t.CliSpawnedMs), Ms(t.EgressFirstByteMs), Ms(t.ProviderFirstByteMs), Ms(t.FirstTextMs), Ms(t.EndMs));
+    }
+
     private static void Mark(ref long phase) => Interlocked.CompareExchange(ref phase, Stopwatch.GetTimestamp(), 0);
 
     private long? Milliseconds(long phase) =>

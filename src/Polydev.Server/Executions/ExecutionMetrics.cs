@@ -25,5 +25,11 @@ public sealed class ExecutionMetrics(CollectorRegistry registry)
         "How running executions' agent channels ended, by provider and end: the agent's exit reason (ok, job_refused, cancelled, …) or lost (no exit frame: the agent died, went silent or broke the protocol).",
         "provider", "end");
 
+    /// <summary>The agent's phases of each job (its exit frame: docs/agent-protocol.md), seconds since the job reached the sandbox.</summary>
+    public Histogram SandboxPhases { get; } = registry.Histogram(
+        "polydev_execution_sandbox_phase_seconds",
+        "Time from the job reaching its sandbox's agent to each phase (credential_placed, cli_spawned, egress_first_byte, provider_first_byte, first_text, end), by provider and cli_start (ahead: the CLI was started while the sandbox waited; job: the job started it).",
+        Histogram.ExponentialBuckets(0.005, 2, 16), "provider", "phase", "cli_start");
+
     public Counter Refused { get; } = registry.Counter("polydev_executions_refused_total", "Execution requests refused, by reason (concurrency, unavailable, bad_request).", "reason");
 }

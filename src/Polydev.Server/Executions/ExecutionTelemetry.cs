@@ -32,9 +32,26 @@ public sealed class ExecutionTelemetry(ExecutionMetrics metrics, ILogger<Executi
         ExecutionLog.Finished(logger, record.Id, record.Provider, state, reason, exitCode, chunks, outputBytes);
     }
 
-    /// <summary>How the agent channel of a started execution ended; null when it did not end in time.</summary>
-    public void AgentEnded(string provider, Sandboxes.Agents.AgentEnd? end) =>
+    /// <summary>How the agent channel of a started execution ended (null: it did not end in time), and the phases its job reached.</summary>
+    public void AgentEnded(string provider, Sandboxes.Agents.AgentEnd? end)
+    {
         metrics.AgentEnds.WithLabels(provider, end?.Exit is { } exit ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(exit.Reason.ToString()) : "lost").Inc();
+        if (end?.Exit?.Phases is not { } phases)
+        {
+            return;
+        }
+
+        var start = phases.CliStartedAhead ? "ahead" : "job";
+        foreach (var (phase, milliseconds) in (ReadOnlySpan<(string, int?)>)[
+            ("credential_placed", phases.CredentialPlacedMs), ("cli_spawned", phases.CliSpawnedMs), ("egress_first_byte", phases.EgressFirstByteMs),
+            ("provider_first_byte", phases.ProviderFirstByteMs), ("first_text", phases.FirstTextMs), ("end", phases.EndMs)])
+        {
+            if (milliseconds is { } ms)
+            {
+                metrics.SandboxPhases.WithLabels(provider, phase, start).Observe(ms / 1000.0);
+            }
+        }
+    }
 
     public void AgentStderr(string executionId, int? exitCode, string stderr) => ExecutionLog.AgentStderr(logger, executionId, exitCode, stderr);
 

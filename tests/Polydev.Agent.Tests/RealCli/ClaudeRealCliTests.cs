@@ -101,6 +101,7 @@ public sealed class ClaudeRealCliTests : IAsyncLifetime
         await AssertOnlyTheStubWentThroughTheProxyAsync();
         JsonObject timings = AgentHarness.TakeTimings(events);
         Assert.True((bool?)timings["cliStartedAhead"]);
+        Assert.True(result.Phases is { CliStartedAhead: true, FirstTextMs: not null, EgressFirstByteMs: not null });
         AssertAnswered(events);
         Assert.DoesNotContain(secret, result.Stderr);
     }

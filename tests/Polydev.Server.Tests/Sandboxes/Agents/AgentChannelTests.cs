@@ -52,7 +52,9 @@ public sealed class AgentChannelTests
         List<OutputStreamFrame> frames = await ReadAllOutputAsync(channel);
         AgentEnd end = await channel.Completion.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(AgentEnd.Exited(AgentExit.For(AgentExitReason.Ok)), end);
+        // The job ran: its phases come with the exit (issue 19).
+        Assert.Equal(AgentEnd.Exited(AgentExit.For(AgentExitReason.Ok) with { Phases = end.Exit?.Phases }), end);
+        Assert.True(end.Exit?.Phases is { CliSpawnedMs: not null, EndMs: not null }, end.Exit?.Phases?.ToString());
         Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Sequence));
         Assert.True(frames[^1].IsFinal);
         using var reader = new OutputStreamReader(new MemoryStream(frames.SelectMany(f => OutputStream.Frame(f.Bytes)).ToArray()), outputKey);
@@ -90,7 +92,8 @@ public sealed class AgentChannelTests
         AgentEnd? end = await channel.CancelAsync();
 
         Assert.InRange(clock.Elapsed.TotalSeconds, 0, 5);
-        Assert.Equal(AgentEnd.Exited(AgentExit.For(AgentExitReason.Cancelled)), end);
+        Assert.Equal(AgentEnd.Exited(AgentExit.For(AgentExitReason.Cancelled) with { Phases = end?.Exit?.Phases }), end);
+        Assert.NotNull(end?.Exit?.Phases);
     }
 
     [Fact]
@@ -133,11 +136,11 @@ public sealed class AgentChannelTests
     {
         var stdout = new Pipe();
         byte[] hello = AgentFrameWriter.Encode(AgentFrameType.Hello, new AgentHello(UserKeyPair.Generate().PublicKey, "9.9.9", TimeSpan.FromSeconds(5)).Encode());
-        hello[0] = 2;
+        hello[0] = 3;
         await stdout.Writer.WriteAsync(hello);
 
         var e = await Assert.ThrowsAsync<AgentChannelException>(() => AgentChannel.OpenAsync(new FakeAgent(stdout), Options, TimeProvider.System, CancellationToken.None));
-        Assert.Equal("The sandbox agent cannot be used: Agent protocol version mismatch: the agent speaks version 2, this side speaks version 1.", e.Message);
+        Assert.Equal("The sandbox agent cannot be used: Agent protocol version mismatch: the agent speaks version 3, this side speaks version 2.", e.Message);
     }
 
     [Fact]
@@ -147,7 +150,7 @@ public sealed class AgentChannelTests
         await stdout.Writer.WriteAsync(Encoding.ASCII.GetBytes(Convert.ToBase64String(UserKeyPair.Generate().PublicKey) + "\n"));
 
         var e = await Assert.ThrowsAsync<AgentChannelException>(() => AgentChannel.OpenAsync(new FakeAgent(stdout), Options, TimeProvider.System, CancellationToken.None));
-        Assert.Contains("the agent speaks version 0 (a text line starting 'B': an agent from before the channel protocol), this side speaks version 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("the agent speaks version 0 (a text line starting 'B': an agent from before the channel protocol), this side speaks version 2", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

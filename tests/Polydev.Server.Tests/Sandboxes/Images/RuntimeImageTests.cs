@@ -88,7 +88,7 @@ public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
         var processes = await RunAsync(sandbox, ["sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done"]);
         Assert.Contains("/usr/local/bin/polydev-agent idle", processes.Stdout);
 
-        // The agent says hello (docs/agent-protocol.md): version 1, type hello, then the interval and the 65-byte key.
+        // The agent says hello (docs/agent-protocol.md): its protocol version, type hello, then the interval and the 65-byte key.
         var hello = await RunAsync(sandbox, ["sh", "-c", "polydev-agent serve < /dev/null | head -c 76 | base64 -w0"]);
         Assert.True(hello.Exit == 0, $"polydev-agent serve: {hello.Stderr}");
         var frame = Convert.FromBase64String(hello.Stdout.Trim());
