@@ -49,21 +49,45 @@ public static class Docker
         Ids(await RunAsync("ps", "-aq", "--filter", $"label={OwnerLabel}={serverId}"));
 
     /// <summary>
-    /// Whether a sandbox's process list (<c>docker top</c>) shows a job: a waiting sandbox has exactly its init, the idle
-    /// main process and the waiting <c>polydev-agent serve</c>; a job adds the CLI and whatever it starts.
+    /// Whether a sandbox runs a job: its agent opened one, so the job's relay listens on the sandbox's loopback (the
+    /// agent's timing relay in front of the egress proxy) and the CLI's tunnel goes out through it. A waiting sandbox has
+    /// no TCP socket at all, even with its CLI started ahead (issue 19), which is why its process list no longer tells.
     /// </summary>
-    public static bool RunsAJob(string processes) =>
-        processes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1 > 3;
+    public static async Task<bool> RunsAJobAsync(string id)
+    {
+        var (exitCode, pid, _) = await TryRunAsync("inspect", "--format", "{{.State.Pid}}", id);
+        if (exitCode != 0 || !int.TryParse(pid.Trim(), out var process) || process <= 0)
+        {
+            return false;
+        }
 
-    /// <summary>Those of <paramref name="serverId"/>'s running sandboxes whose agent runs a job, as opposed to idling in the pool.</summary>
+        try
+        {
+            // The container's network namespace, seen from the host: a header line, then one line per socket.
+            return HasJobSockets(await File.ReadAllLinesAsync($"/proc/{process}/net/tcp"))
+                || HasJobSockets(await File.ReadAllLinesAsync($"/proc/{process}/net/tcp6"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone between the listing and the look inside: a gone sandbox runs nothing.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Any socket but the header line and Docker's embedded resolver, which dockerd keeps listening at 127.0.0.11 in
+    /// every container of a user-defined network (hex <c>0B00007F</c>; the sandbox's firewall rejects it).
+    /// </summary>
+    public static bool HasJobSockets(string[] procNetTcp) =>
+        procNetTcp.Skip(1).Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var local, ..] && !local.StartsWith("0B00007F:", StringComparison.Ordinal));
+
+    /// <summary>Those of <paramref name="serverId"/>'s running sandboxes whose agent runs a job, as opposed to waiting in the pool.</summary>
     public static async Task<IReadOnlyList<string>> JobContainersAsync(string serverId)
     {
         var jobs = new List<string>();
         foreach (var id in Ids(await RunAsync("ps", "-q", "--filter", $"label={OwnerLabel}={serverId}")))
         {
-            // The container may go between the listing and the look inside; a gone one runs nothing.
-            var (exitCode, processes, _) = await TryRunAsync("top", id);
-            if (exitCode == 0 && RunsAJob(processes))
+            if (await RunsAJobAsync(id))
             {
                 jobs.Add(id);
             }

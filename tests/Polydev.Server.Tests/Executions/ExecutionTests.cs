@@ -318,15 +318,24 @@ public sealed class ExecutionTests
         return all.ToString();
     }
 
-    /// <summary>This server's sandboxes that run a job (their agent has started the CLI), as opposed to those waiting in the pool.</summary>
+    /// <summary>
+    /// This server's sandboxes that run a job, as opposed to those waiting in the pool: a job's sandbox has TCP sockets
+    /// (the agent's timing relay on its loopback, the CLI's tunnel to egress); a waiting one has none, even with its CLI
+    /// started ahead (issue 19), so its process list no longer tells them apart. (The same rule as the end-to-end
+    /// tests' Docker.RunsAJobAsync, which this project does not reference.)
+    /// </summary>
     private static async Task<List<string>> JobContainersAsync(string serverId)
     {
         var output = await RunAsync("docker", "ps", "-q", "--filter", $"label=dev.polydev.owner={serverId}");
         var running = new List<string>();
         foreach (var id in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            // A waiting sandbox runs its init, the idle main process and `polydev-agent serve`; a job adds the CLI.
-            if ((await RunAsync("docker", "top", id)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1 > 3)
+            var pid = int.Parse((await RunAsync("docker", "inspect", "--format", "{{.State.Pid}}", id)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            // Any socket but the header line and Docker's embedded resolver (127.0.0.11, hex 0B00007F), which dockerd keeps
+            // listening in every container of a user-defined network.
+            static bool JobSockets(string[] lines) =>
+                lines.Skip(1).Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var local, ..] && !local.StartsWith("0B00007F:", StringComparison.Ordinal));
+            if (pid > 0 && (JobSockets(await File.ReadAllLinesAsync($"/proc/{pid}/net/tcp")) || JobSockets(await File.ReadAllLinesAsync($"/proc/{pid}/net/tcp6"))))
             {
                 running.Add(id);
             }
