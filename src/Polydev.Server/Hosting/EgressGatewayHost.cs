@@ -39,6 +39,7 @@ public static class EgressGatewayHost
         builder.Services.AddRouting();
         builder.Services.AddSingleton(gateway);
         builder.Services.AddSingleton(Options.Create(builder.Configuration.GetSection(EgressOptions.Section).Get<EgressOptions>() ?? new EgressOptions()));
+        ObservabilityServices.UsePolydevDefaultSeries();
         builder.Services.AddSingleton(new EgressGatewayMetrics(Metrics.DefaultRegistry));
         builder.Services.AddDockerEngine(builder.Configuration);
         builder.Services.AddSingleton<EgressGatewayService>();

@@ -86,7 +86,7 @@ public static class PolydevServer
         services.AddSingleton(TimeProvider.System);
         services.AddStorage(serverOptions.Database, serverOptions.Data);
         services.AddSingleton<StorageInitializer>();
-        services.AddObservability();
+        services.AddObservability(configuration);
         services.AddHttpApi(serverOptions.TrustedProxies);
         services.AddAccounts(configuration);
         services.AddVault(configuration);

@@ -22,17 +22,30 @@ public static class ObservabilityServices
         return logging;
     }
 
-    public static IServiceCollection AddObservability(this IServiceCollection services)
+    public static IServiceCollection AddObservability(this IServiceCollection services, IConfiguration configuration)
     {
+        UsePolydevDefaultSeries();
         services.AddSingleton(new PolydevMetrics(Metrics.DefaultRegistry));
+        services.AddWatchedCertificates(configuration);
         return services;
     }
+
+    /// <summary>
+    /// Keeps prometheus-net's process and .NET series (<c>process_*</c>, <c>dotnet_*</c>) and drops its adapters of .NET
+    /// meters and event counters: they export counters as gauges, without units (<c>…_pause_time</c>) and with a
+    /// <c>_count</c> suffix on gauges, which <c>promtool check metrics</c> refuses, and say again what the process series
+    /// say. Has effect before the first scrape only, so every host calls it while it is composed.
+    /// </summary>
+    public static void UsePolydevDefaultSeries() =>
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true });
 
     /// <summary>Outermost, so it logs the status the client finally got, errors included.</summary>
     public static IApplicationBuilder UseRequestObserver(this IApplicationBuilder app) => app.UseMiddleware<RequestObserver>();
 
     public static IEndpointRouteBuilder MapObservability(this IEndpointRouteBuilder app)
     {
+        // Made now, so its series is there from the first scrape.
+        app.ServiceProvider.GetRequiredService<CertificateExpiry>();
         app.MapMetrics("/metrics");
         return app;
     }

@@ -80,6 +80,7 @@ public sealed class PoolHealthChecker(
     /// </summary>
     private async Task SweepOrphansAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var orphans = new List<SandboxInfo>();
         foreach (var sandbox in await engine.ListOwnedAsync(pools.ServerId, cancellationToken))
         {
             if (pools.Knows(sandbox.Handle.Id) || now - sandbox.CreatedAt < OrphanGrace)
@@ -93,7 +94,14 @@ public sealed class PoolHealthChecker(
                 continue;
             }
 
-            await retirer.DestroyAsync(sandbox.Handle, sandbox.Runtime, "orphan", cancellationToken);
+            orphans.Add(sandbox);
+        }
+
+        // Counted before the destroys: one found at every sweep is a leak that destroying does not end.
+        pools.ReportUnaccounted(orphans);
+        foreach (var orphan in orphans)
+        {
+            await retirer.DestroyAsync(orphan.Handle, orphan.Runtime, "orphan", cancellationToken);
         }
     }
 }

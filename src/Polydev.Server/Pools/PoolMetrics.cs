@@ -24,6 +24,10 @@ public sealed class PoolMetrics
             "polydev_sandbox_warm_failures_total",
             "Warm-ups that failed (engine error, missing image, agent key not made), by runtime kind.",
             "runtime");
+        Unaccounted = registry.Gauge(
+            "polydev_sandboxes_unaccounted",
+            "Sandboxes labelled as this server's on the engine that no pool accounts for, found by the last sweep (once a minute, each destroyed as found), by runtime kind.",
+            "runtime");
         Refused = registry.Counter(
             "polydev_sandbox_allocations_refused_total",
             "Allocations refused because the kind's ceiling was reached or its pool is disabled, by runtime kind.",
@@ -37,6 +41,8 @@ public sealed class PoolMetrics
     public Counter Cleanups { get; }
 
     public Counter WarmFailures { get; }
+
+    public Gauge Unaccounted { get; }
 
     public Counter Refused { get; }
 }

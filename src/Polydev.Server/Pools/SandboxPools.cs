@@ -80,6 +80,18 @@ public sealed class SandboxPools
         }
     }
 
+    /// <summary>
+    /// What the last orphan sweep found, by runtime kind: every enabled kind gets its count (0 when none), so the series
+    /// is there before anything leaks.
+    /// </summary>
+    public void ReportUnaccounted(IReadOnlyCollection<SandboxInfo> found)
+    {
+        foreach (var runtime in _pools.Keys.Union(found.Select(s => s.Runtime), StringComparer.Ordinal))
+        {
+            _metrics.Unaccounted.WithLabels(runtime).Set(found.Count(s => s.Runtime == runtime));
+        }
+    }
+
     public void UpdateGauges()
     {
         foreach (var pool in _pools.Values)

@@ -24,7 +24,8 @@ public sealed class LoginSessionMetrics(CollectorRegistry registry)
     public Histogram FirstFrame { get; } = registry.Histogram("polydev_login_session_first_frame_seconds",
         "From the viewer's opening to its first frame, as the viewer measured it, by path.", [0.1, 0.25, 0.5, 1, 2, 4, 8, 16], "path");
 
-    public Histogram Bitrate { get; } = registry.Histogram("polydev_login_session_bitrate_bits_per_second", "Stream bitrate the viewer received, per report.", [250e3, 500e3, 1e6, 2e6, 4e6, 8e6]);
+    public Histogram Bitrate { get; } = registry.Histogram(
+        "polydev_login_session_bitrate_bytes_per_second", "Stream bitrate the viewer received, per report, in bytes per second (a viewer reports kbit/s).", [31_250, 62_500, 125e3, 250e3, 500e3, 1e6]);
 
     public Histogram FrameRate { get; } = registry.Histogram("polydev_login_session_frames_per_second", "Frames per second the viewer decoded, per report.", [5, 10, 15, 20, 25, 30, 60]);
 

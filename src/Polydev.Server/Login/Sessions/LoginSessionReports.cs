@@ -55,7 +55,7 @@ internal static class LoginSessionReports
 
         if (report.BitrateKbps is { } kbps)
         {
-            metrics.Bitrate.Observe(kbps * 1000);
+            metrics.Bitrate.Observe(kbps * 1000 / 8);
         }
 
         if (report.FramesPerSecond is { } fps)
