@@ -67,7 +67,8 @@ public sealed class ChatStore(Database database) : IUserDataOwner
     public async Task<(IReadOnlyList<MessageRecord> Items, string? NextCursor)?> ListMessagesAsync(Guid userId, Guid chatId, PageRequest page, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        if (await _chats.FindAsync(connection, new RecordKey(userId, chatId), cancellationToken) is null)
+        // Only whether the chat is the user's: its row with the message count would scan the user's messages.
+        if (!await _chats.ExistsAsync(connection, new RecordKey(userId, chatId), cancellationToken))
         {
             return null;
         }
