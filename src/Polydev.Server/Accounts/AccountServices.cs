@@ -20,6 +20,7 @@ public static class AccountServices
         services.AddSingleton<AccountRules>();
         services.AddAccountRateLimiting();
 
+        services.AddSingleton<SessionCache>();
         services.AddSingleton<BearerTokenValidator>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);

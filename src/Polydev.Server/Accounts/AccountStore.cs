@@ -7,9 +7,10 @@ namespace Polydev.Server.Accounts;
 
 /// <summary>
 /// Reads and writes <c>users</c>. Knows SQL, not rules: the endpoints decide what is allowed. The other parts' rows of a
-/// user are theirs to delete (<see cref="IUserDataOwner"/>).
+/// user are theirs to delete (<see cref="IUserDataOwner"/>). Every change to sessions or to the key-rotation flag tells
+/// the <see cref="SessionCache"/> once it is committed (or failed: forgetting is always safe).
 /// </summary>
-public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> owners)
+public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> owners, SessionCache sessions)
 {
     private const string Columns = "id, email, kdf_algorithm, kdf_iterations, kdf_salt, auth_key_hash, user_key, public_key, private_key, recovery_auth_hash, recovery_user_key, created_at, updated_at";
 
@@ -59,6 +60,19 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
         Guid userId, string kdfAlgorithm, int kdfIterations, byte[] kdfSalt, string authKeyHash, byte[] userKey, Guid? keepSessionId, long now, CancellationToken cancellationToken,
         bool spendRecovery = false)
     {
+        try
+        {
+            await ReplacePasswordCommittedAsync(userId, kdfAlgorithm, kdfIterations, kdfSalt, authKeyHash, userKey, keepSessionId, now, spendRecovery, cancellationToken);
+        }
+        finally
+        {
+            sessions.ForgetAll();
+        }
+    }
+
+    private async Task ReplacePasswordCommittedAsync(
+        Guid userId, string kdfAlgorithm, int kdfIterations, byte[] kdfSalt, string authKeyHash, byte[] userKey, Guid? keepSessionId, long now, bool spendRecovery, CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var id = userId.ToString("D");
@@ -97,6 +111,18 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
     /// <returns>Null when stored; else why the vault no longer matches the request (nothing was changed).</returns>
     public async Task<string?> RotateKeysAsync(Guid userId, RotatedKeys keys, RotateKeysRequest vault, Guid keepSessionId, long now, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RotateKeysCommittedAsync(userId, keys, vault, keepSessionId, now, cancellationToken);
+        }
+        finally
+        {
+            sessions.ForgetAll();
+        }
+    }
+
+    private async Task<string?> RotateKeysCommittedAsync(Guid userId, RotatedKeys keys, RotateKeysRequest vault, Guid keepSessionId, long now, CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var id = userId.ToString("D");
@@ -129,14 +155,6 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
         return null;
     }
 
-    /// <summary>Whether a reset with the recovery code left the account waiting for its keys to be rotated.</summary>
-    public async Task<bool> IsKeyRotationRequiredAsync(Guid userId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT key_rotation_required FROM users WHERE id = @id", new { id = userId.ToString("D") }, cancellationToken: cancellationToken)) is 1;
-    }
-
     public async Task SetRecoveryAsync(Guid userId, string recoveryAuthHash, byte[] recoveryUserKey, long now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -152,14 +170,21 @@ public sealed class AccountStore(Database database, IEnumerable<IUserDataOwner> 
     /// </summary>
     public async Task DeleteAsync(Guid userId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var owner in owners)
+        try
         {
-            await owner.ForgetUserAsync(connection, transaction, userId, cancellationToken);
-        }
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var owner in owners)
+            {
+                await owner.ForgetUserAsync(connection, transaction, userId, cancellationToken);
+            }
 
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM users WHERE id = @id", new { id = userId.ToString("D") }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM users WHERE id = @id", new { id = userId.ToString("D") }, transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            sessions.ForgetAll();
+        }
     }
 }

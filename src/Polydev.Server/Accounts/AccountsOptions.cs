@@ -9,6 +9,13 @@ public sealed class AccountsOptions
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
+    /// How long a session read for a bearer token is kept in memory (<see cref="SessionCache"/>). Revocations made
+    /// through this server take effect at once; a change written to the database by anything else (another server,
+    /// an operator's SQL) is seen within this time. Zero reads the session on every request.
+    /// </summary>
+    public TimeSpan SessionCacheLifetime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// PBKDF2 iterations of the server-side hash over authKey. authKey already costs the
     /// attacker the client's 600,000 iterations per guess; this adds to a stolen database's cost.
     /// </summary>

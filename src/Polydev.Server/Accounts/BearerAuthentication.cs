@@ -51,6 +51,11 @@ public sealed class BearerAuthenticationHandler(
                 new Claim(PolydevClaims.TokenKindClaim, session.Kind),
             ],
             SchemeName);
+        if (session.KeyRotationRequired)
+        {
+            identity.AddClaim(new Claim(PolydevClaims.KeyRotationRequiredClaim, "true"));
+        }
+
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -98,6 +103,9 @@ public static class PolydevClaims
     public const string SessionIdClaim = "polydev:session";
     public const string TokenKindClaim = "polydev:token-kind";
 
+    /// <summary>Present when a reset with the recovery code left the account waiting for a key rotation.</summary>
+    public const string KeyRotationRequiredClaim = "polydev:key-rotation-required";
+
     /// <summary>Authorization policy: signed in with the password (a session), not an API token.</summary>
     public const string InteractivePolicy = "interactive";
 
@@ -106,4 +114,7 @@ public static class PolydevClaims
     public static Guid SessionId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(SessionIdClaim)!);
 
     public static bool IsInteractive(this ClaimsPrincipal user) => user.FindFirstValue(TokenKindClaim) == TokenKinds.Session;
+
+    /// <summary>Whether the account's keys must be rotated (read with the session) before the vault takes writes.</summary>
+    public static bool IsKeyRotationRequired(this ClaimsPrincipal user) => user.HasClaim(claim => claim.Type == KeyRotationRequiredClaim);
 }
