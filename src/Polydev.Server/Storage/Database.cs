@@ -1,6 +1,8 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using SQLitePCL;
 
 namespace Polydev.Server.Storage;
 
@@ -12,6 +14,9 @@ public sealed class Database : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqliteConnectionString;
+
+    /// <summary>The pooled native SQLite connections whose pragmas are set; one that is closed for good drops out.</summary>
+    private readonly ConditionalWeakTable<sqlite3, sqlite3> _configured = new();
 
     private Database(DatabaseEngine engine, NpgsqlDataSource? postgres, string? sqliteConnectionString, string description)
     {
@@ -81,13 +86,20 @@ public sealed class Database : IAsyncDisposable
 
         var connection = new SqliteConnection(_sqliteConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var pragma = connection.CreateCommand();
-        // WAL + NORMAL is SQLite's recommended pairing: the file never corrupts, and a power cut
-        // can lose only the last commits, not the database; FULL would fsync every commit.
-        // busy_timeout lets SQLite wait for the write lock in millisecond steps instead of the
-        // provider's coarse retry sleeps, which showed up as 150 ms tails under concurrent writes.
-        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        // The pragmas belong to the native connection, which the pool hands out again and again: set them the first
+        // time only, instead of parsing and running two statements on every open (issue 19).
+        if (connection.Handle is { } handle && !_configured.TryGetValue(handle, out _))
+        {
+            await using var pragma = connection.CreateCommand();
+            // WAL + NORMAL is SQLite's recommended pairing: the file never corrupts, and a power cut
+            // can lose only the last commits, not the database; FULL would fsync every commit.
+            // busy_timeout lets SQLite wait for the write lock in millisecond steps instead of the
+            // provider's coarse retry sleeps, which showed up as 150 ms tails under concurrent writes.
+            pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            _configured.AddOrUpdate(handle, handle);
+        }
+
         return connection;
     }
 
