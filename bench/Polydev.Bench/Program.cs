@@ -74,7 +74,7 @@ if (only == "executions")
     return 0;
 }
 
-var vault = new VaultBenchmark.Settings(messages, parallelism, bytes, Argument("--page", 50), Argument("--lists", Math.Max(messages / 3, 1)), Argument("--rounds", 3));
+var vault = new VaultBenchmark.Settings(messages, parallelism, bytes, Argument("--page", 50), Argument("--lists", Math.Max(messages / 3, 1)), Argument("--rounds", 10));
 Console.WriteLine($"vault: {messages} messages of {bytes} B plaintext appended and read, {vault.Lists} lists of {vault.PageSize}, {parallelism} concurrent clients, {vault.Rounds} interleaved rounds");
 Console.WriteLine("API: the real server; floor: a bare minimal endpoint with the same SQL and JSON, no auth; raw: the same SQL in process. alloc and CPU are the bench process's (client and server) per operation.");
 Console.WriteLine();
@@ -91,9 +91,12 @@ else
     Console.Error.WriteLine("PostgreSQL skipped: set POLYDEV_BENCH_POSTGRES to include it.");
 }
 
+var warmUps = new List<string>();
 foreach (var (name, connection) in engines)
 {
-    foreach (var comparison in await VaultBenchmark.RunAsync(name, connection, vault))
+    var run = await VaultBenchmark.RunAsync(name, connection, vault);
+    warmUps.Add($"{name}: warm-up {run.WarmUp.Rounds} rounds in {run.WarmUp.Elapsed.TotalSeconds:0} s (last round compiled {run.WarmUp.LastRoundJitted} methods), {run.JittedWhileMeasured} compiled while measured");
+    foreach (var comparison in run.Comparisons)
     {
         VaultRow(comparison.Operation, comparison.Api, Ratio(comparison.Api, comparison.Floor), Ratio(comparison.Api, comparison.Raw));
         VaultRow(comparison.Operation, comparison.Floor, "", "");
@@ -101,6 +104,8 @@ foreach (var (name, connection) in engines)
     }
 }
 
+Console.WriteLine();
+warmUps.ForEach(Console.WriteLine);
 Console.WriteLine();
 Console.WriteLine("| client | ops | ops/s | p50 ms | p99 ms | MB/s |");
 Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");

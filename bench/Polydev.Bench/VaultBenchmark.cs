@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime;
 using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Builder;
@@ -38,7 +39,13 @@ internal static class VaultBenchmark
 
     private sealed record Row(Guid Id, byte[] Envelope);
 
-    public static async Task<IReadOnlyList<Comparison>> RunAsync(string engine, string? postgres, Settings settings)
+    /// <summary>How the warm-up went: rounds, time, and the methods its last round still compiled.</summary>
+    public sealed record WarmUp(int Rounds, TimeSpan Elapsed, int LastRoundJitted);
+
+    /// <summary>One engine's comparisons, with the methods compiled while they were measured (next to none once warm).</summary>
+    public sealed record Run(string Engine, WarmUp WarmUp, int JittedWhileMeasured, IReadOnlyList<Comparison> Comparisons);
+
+    public static async Task<Run> RunAsync(string engine, string? postgres, Settings settings)
     {
         var data = Directory.CreateTempSubdirectory("polydev-bench-").FullName;
         var app = PolydevServer.Build(
@@ -79,13 +86,24 @@ internal static class VaultBenchmark
                 rows[path] = MakeRows(userId, userKey, plaintext, settings.Messages);
             }
 
-            await WarmUpAsync(http, paths, userId, userKey, plaintext, settings);
-            return
+            var warmUp = await WarmUpAsync(http, paths, userId, userKey, plaintext, settings);
+            var jitBefore = JitInfo.GetCompiledMethodCount();
+            var insert = await CompareAsync($"{engine} insert", paths, settings, path => rows[path], (path, row) => path.Insert(chats[path], row));
+            if (database.Engine == DatabaseEngine.Postgres)
+            {
+                // The rows just appended are newer than the planner's statistics, which autovacuum refreshes about a
+                // minute later on a running server; without them PostgreSQL sorts the whole chat for a first page.
+                await using var connection = await database.OpenAsync();
+                await connection.ExecuteAsync("ANALYZE chat_messages");
+            }
+
+            IReadOnlyList<Comparison> comparisons =
             [
-                await CompareAsync($"{engine} insert", paths, settings, path => rows[path], (path, row) => path.Insert(chats[path], row)),
+                insert,
                 await CompareAsync($"{engine} list ({settings.PageSize} per page)", paths, settings, _ => Enumerable.Range(0, settings.Lists).ToList(), (path, _) => path.List(chats[path])),
                 await CompareAsync($"{engine} read", paths, settings, path => rows[path], (path, row) => path.Read(chats[path], row)),
             ];
+            return new Run(engine, warmUp, (int)(JitInfo.GetCompiledMethodCount() - jitBefore), comparisons);
         }
         finally
         {
@@ -141,21 +159,51 @@ internal static class VaultBenchmark
     }
 
     /// <summary>
-    /// Runs every path through every operation once on a chat of its own (a tenth of the rows, at most 300), so that
-    /// neither JIT tiers nor cold pools favour whichever path is measured later.
+    /// Runs every path through every operation, in rounds on a chat of its own, until a round compiles next to no new
+    /// code (at most <see cref="MaxWarmUp"/>). Tiered compilation takes tens of seconds on two busy cores to finish
+    /// re-compiling the hot methods (instrumented, then optimised): measured before that, the API — which runs more
+    /// methods than the floor — was timed largely in unoptimised code and while the JIT took a core, which made it
+    /// look up to twice as costly per request as it is in a server that has been up for a minute.
     /// </summary>
-    private static async Task WarmUpAsync(HttpClient http, IEnumerable<VaultPath> paths, Guid userId, byte[] userKey, byte[] plaintext, Settings settings)
+    private static async Task<WarmUp> WarmUpAsync(HttpClient http, IReadOnlyList<VaultPath> paths, Guid userId, byte[] userKey, byte[] plaintext, Settings settings)
     {
-        var count = Math.Clamp(settings.Messages / 10, settings.PageSize + 1, 300);
-        foreach (var path in paths)
+        var chats = new List<Guid>();
+        foreach (var _ in paths)
         {
-            var chat = await CreateChatAsync(http, userId, userKey);
-            var rows = MakeRows(userId, userKey, plaintext, count);
-            await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, row => path.Insert(chat, row));
-            await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, row => path.Read(chat, row));
-            await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, _ => path.List(chat));
+            chats.Add(await CreateChatAsync(http, userId, userKey));
         }
+
+        var started = Stopwatch.StartNew();
+        var (rounds, quietRounds) = (0, 0);
+        int jitted;
+        do
+        {
+            var before = JitInfo.GetCompiledMethodCount();
+            for (var i = 0; i < paths.Count; i++)
+            {
+                var (path, chat) = (paths[i], chats[i]);
+                var rows = MakeRows(userId, userKey, plaintext, 100);
+                await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, row => path.Insert(chat, row));
+                await Latencies.MeasureAsync("warm-up", rows, settings.Parallelism, row => path.Read(chat, row));
+                await Latencies.MeasureAsync("warm-up", rows.Take(30).ToList(), settings.Parallelism, _ => path.List(chat));
+            }
+
+            jitted = (int)(JitInfo.GetCompiledMethodCount() - before);
+            rounds++;
+            quietRounds = jitted <= QuietRound ? quietRounds + 1 : 0;
+        }
+        while (quietRounds < QuietRounds && started.Elapsed < MaxWarmUp);
+
+        return new WarmUp(rounds, started.Elapsed, jitted);
     }
+
+    /// <summary>
+    /// A warm-up round that compiles at most this many methods is quiet; the JIT has settled after this many quiet rounds
+    /// in a row (one alone can fall between two of its batches).
+    /// </summary>
+    private const int QuietRound = 10, QuietRounds = 5;
+
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// Measures <paramref name="operation"/> on each path's items, in <see cref="Settings.Rounds"/> slices that the paths
@@ -178,6 +226,7 @@ internal static class VaultBenchmark
             }
         }
 
+        Console.Error.WriteLine($"[diag] {name}: jit count now {JitInfo.GetCompiledMethodCount()}");
         PathResult Result(VaultPath path)
         {
             var combined = Latencies.Combine($"{name}: {path.Name}", slices[path].Select(s => s.Latencies));
