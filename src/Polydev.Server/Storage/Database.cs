@@ -54,7 +54,7 @@ public sealed class Database : IAsyncDisposable
             }
 
             var description = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
-            return new Database(DatabaseEngine.Postgres, NpgsqlDataSource.Create(builder), null, description);
+            return new Database(DatabaseEngine.Postgres, NpgsqlDataSource.Create(PostgresDefaults.Apply(builder, postgresConnectionString)), null, description);
         }
 
         try
