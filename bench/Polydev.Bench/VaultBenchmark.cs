@@ -226,7 +226,6 @@ internal static class VaultBenchmark
             }
         }
 
-        Console.Error.WriteLine($"[diag] {name}: jit count now {JitInfo.GetCompiledMethodCount()}");
         PathResult Result(VaultPath path)
         {
             var combined = Latencies.Combine($"{name}: {path.Name}", slices[path].Select(s => s.Latencies));
