@@ -181,6 +181,11 @@ public sealed class EmbeddedTurnServer(
 
     private void Output(string line)
     {
+        if (TurnAllocationLine.Outcome(line) is { } outcome)
+        {
+            metrics.Allocations.WithLabels(outcome).Inc();
+        }
+
         // coturn does not print its secret, but its output is not ours to vouch for.
         var text = line.Replace(secret.Value.Text, SecretRedactor.Redacted, StringComparison.Ordinal);
         TurnLog.Output(logger, line.Contains("ERROR", StringComparison.Ordinal) ? LogLevel.Warning : LogLevel.Debug, text);

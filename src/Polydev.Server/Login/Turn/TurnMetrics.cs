@@ -12,6 +12,14 @@ public sealed class TurnMetrics
             "polydev_turn_server_missing", "1 when Login:Turn:Mode is embedded but coturn's turnserver binary is not installed (login sessions use the fallback), else 0.");
         Restarts = registry.Counter("polydev_turn_server_restarts_total", "Times the embedded TURN server was started again after it exited or could not start.");
         CredentialsIssued = registry.Counter("polydev_turn_credentials_issued_total", "TURN credentials issued, one per login session (the same for both its ends).");
+        Allocations = registry.Counter(
+            "polydev_turn_allocations_total",
+            "The embedded coturn's answers to allocations, by outcome: ok, unauthorized (wrong or expired credentials), quota, capacity (no relay port left), refused (any other error).",
+            "outcome");
+        foreach (var outcome in TurnAllocationLine.Outcomes)
+        {
+            Allocations.WithLabels(outcome);
+        }
     }
 
     public Gauge ServerUp { get; }
@@ -21,4 +29,6 @@ public sealed class TurnMetrics
     public Counter Restarts { get; }
 
     public Counter CredentialsIssued { get; }
+
+    public Counter Allocations { get; }
 }

@@ -66,6 +66,8 @@ public static class TurnServerConfig
         Line("simple-log");
         if (runtime is not null)
         {
+            // A line per request: the server counts the allocations' answers from them (polydev_turn_allocations_total).
+            Line("verbose");
             Line(Setting("pidfile", runtime.Files.PidFile));
             if (string.IsNullOrEmpty(runtime.ProcessUser))
             {

@@ -14,8 +14,13 @@ public static class TurnServices
     public static IServiceCollection AddTurn(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(TurnOptions.Section);
-        TurnOptionsValidation.Validate(section.Get<TurnOptions>() ?? new TurnOptions());
+        var options = section.Get<TurnOptions>() ?? new TurnOptions();
+        TurnOptionsValidation.Validate(options);
         services.Configure<TurnOptions>(section);
+        if (options.HasCertificate)
+        {
+            services.AddWatchedCertificate("turn", options.Certificate!);
+        }
 
         var data = configuration[nameof(ServerOptions.Data)] is { Length: > 0 } configured ? configured : new ServerOptions().Data;
         services.AddSingleton(TurnFiles.Under(data));

@@ -50,6 +50,19 @@ public sealed class EmbeddedTurnServerTests
     }
 
     [Fact]
+    public async Task Its_answers_to_allocations_are_counted_by_outcome_from_its_output()
+    {
+        await using var host = await Host.StartAsync(TurnTestOptions.Create(secret: null));
+        await host.WaitUpAsync();
+        await host.AssertAllocatesAsync();
+        await host.AssertRefusedAsync();
+
+        await host.WaitForAllocationsAsync(TurnAllocationLine.Ok, 1);
+        await host.WaitForAllocationsAsync(TurnAllocationLine.Unauthorized, 1);
+        Assert.Equal(0, host.Metrics.Allocations.WithLabels(TurnAllocationLine.Quota).Value);
+    }
+
+    [Fact]
     public async Task Without_coturn_installed_it_warns_once_and_offers_no_credentials()
     {
         var options = TurnTestOptions.Create();
@@ -189,6 +202,29 @@ public sealed class EmbeddedTurnServerTests
             await using var client = await TurnTestClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Options.ListeningPort));
             var answer = await client.AllocateAsync(servers.Viewer.Username, servers.Viewer.Credential);
             Assert.True(answer.ErrorCode == 0, $"{answer}\n{Logs.Text}");
+        }
+
+        /// <summary>An allocation with a password the secret did not make is refused.</summary>
+        public async Task AssertRefusedAsync()
+        {
+            var servers = Credentials.Issue("user-1", IPAddress.Loopback)!;
+            await using var client = await TurnTestClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Options.ListeningPort));
+            var answer = await client.AllocateAsync(servers.Viewer.Username, "not-" + servers.Viewer.Credential);
+            Assert.True(answer.ErrorCode == 401, $"{answer}\n{Logs.Text}");
+        }
+
+        /// <summary>coturn prints its answer after sending it, so the count follows the client's answer by a moment.</summary>
+        public async Task WaitForAllocationsAsync(string outcome, double atLeast)
+        {
+            for (var waited = Stopwatch.StartNew(); waited.Elapsed < Wait; await Task.Delay(50))
+            {
+                if (Metrics.Allocations.WithLabels(outcome).Value >= atLeast)
+                {
+                    return;
+                }
+            }
+
+            Assert.Fail($"polydev_turn_allocations_total{{outcome=\"{outcome}\"}} is {Metrics.Allocations.WithLabels(outcome).Value}, not {atLeast} or more:\n{Logs.Text}");
         }
 
         public async ValueTask DisposeAsync()
