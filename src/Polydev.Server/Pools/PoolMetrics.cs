@@ -24,6 +24,8 @@ public sealed class PoolMetrics
             "polydev_sandbox_warm_failures_total",
             "Warm-ups that failed (engine error, missing image, agent key not made), by runtime kind.",
             "runtime");
+        WarmTarget = registry.Gauge(
+            "polydev_sandbox_warm_target", "Ready sandboxes each pool keeps ahead of demand (Sandboxes:Runtimes:<kind>:WarmTarget), by runtime kind.", "runtime");
         Unaccounted = registry.Gauge(
             "polydev_sandboxes_unaccounted",
             "Sandboxes labelled as this server's on the engine that no pool accounts for, found by the last sweep (once a minute, each destroyed as found), by runtime kind.",
@@ -41,6 +43,8 @@ public sealed class PoolMetrics
     public Counter Cleanups { get; }
 
     public Counter WarmFailures { get; }
+
+    public Gauge WarmTarget { get; }
 
     public Gauge Unaccounted { get; }
 

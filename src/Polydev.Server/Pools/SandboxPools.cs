@@ -96,6 +96,7 @@ public sealed class SandboxPools
     {
         foreach (var pool in _pools.Values)
         {
+            _metrics.WarmTarget.WithLabels(pool.Runtime).Set(pool.WarmTarget);
             foreach (var (state, count) in pool.CountByState())
             {
                 if (state != RuntimeContainerStates.Destroyed)

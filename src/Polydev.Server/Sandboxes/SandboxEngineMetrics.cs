@@ -24,6 +24,21 @@ public sealed class SandboxEngineMetrics(CollectorRegistry registry)
         "Sandboxes a cluster engine could not place or start, by engine and what ran out: cpu, memory, disk, constraint (no node matched), no_nodes, driver (the task driver failed), other.",
         "engine", "dimension");
 
+    /// <summary>The <c>dimension</c> values of <see cref="PlacementFailures"/>.</summary>
+    public static IReadOnlyList<string> PlacementDimensions { get; } = ["cpu", "memory", "disk", "constraint", "no_nodes", "driver", "other"];
+
+    /// <summary>
+    /// Makes a cluster engine's placement-failure series at 0, so a rate of them reads 0 rather than nothing before the
+    /// first failure (the Nomad dashboard's panel, an alert's increase()).
+    /// </summary>
+    public void CountPlacementFailuresOf(string engine)
+    {
+        foreach (var dimension in PlacementDimensions)
+        {
+            PlacementFailures.WithLabels(engine, dimension);
+        }
+    }
+
     public static class OperationNames
     {
         public const string Create = "create";

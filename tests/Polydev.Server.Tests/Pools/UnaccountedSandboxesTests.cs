@@ -34,6 +34,8 @@ public sealed class UnaccountedSandboxesTests
         Assert.Equal(0, metrics.Unaccounted.WithLabels("gemini").Value);
         Assert.Equal(["leaked-claude"], engine.Destroyed);
         Assert.Equal(1, metrics.Cleanups.WithLabels("claude", "orphan").Value);
+        provider.GetRequiredService<SandboxPools>().UpdateGauges();
+        Assert.Equal(2, metrics.WarmTarget.WithLabels("claude").Value);
 
         // A minute on, the destroyed one is gone, and the young one is old enough to be an orphan, but the engine
         // refuses to destroy it: it is found again at every sweep.
@@ -63,7 +65,11 @@ public sealed class UnaccountedSandboxesTests
         services.AddSingleton(clock);
         services.AddStorage(null, Directory.CreateTempSubdirectory("polydev-unaccounted-").FullName);
         services.AddBuiltInRuntimeKinds();
-        services.Configure<SandboxesOptions>(o => o.ServerId = ServerId);
+        services.Configure<SandboxesOptions>(o =>
+        {
+            o.ServerId = ServerId;
+            o.Runtimes["claude"] = new RuntimeKindOptions { WarmTarget = 2 };
+        });
         services.AddSingleton<ISandboxEngine>(engine);
         services.AddSingleton<IRuntimeImageCatalog>(new OneVersionCatalog());
         services.AddSingleton(new PoolMetrics(Prometheus.Metrics.NewCustomRegistry()));

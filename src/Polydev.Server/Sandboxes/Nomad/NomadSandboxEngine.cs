@@ -28,6 +28,7 @@ public sealed class NomadSandboxEngine : ISandboxEngine
         _metrics = metrics;
         _logger = logger;
         _placement = new NomadPlacement(client, options, metrics);
+        metrics.CountPlacementFailuresOf(NomadClient.Engine);
         _nodes = new NomadNodes(client, options);
         _removal = new NomadRemoval(client, _placement);
     }
