@@ -29,6 +29,12 @@ public sealed class PolydevMetrics
         VaultWrites = registry.Counter("polydev_vault_writes_total", "Vault records written, by record type and operation.", "record", "operation");
         VaultReads = registry.Counter("polydev_vault_reads_total", "Vault records returned, by record type.", "record");
         RequestsRejected = registry.Counter("polydev_requests_rejected_total", "Requests refused with a 4xx status (nothing changed), by reason.", "reason");
+        // At 0 from the start, so a rate of refusals reads 0 on a server that has refused nothing yet.
+        foreach (var reason in RequestObserver.RefusalReasons)
+        {
+            RequestsRejected.WithLabels(reason);
+        }
+
         HttpRequestDuration = registry.Histogram(
             "http_request_duration_seconds", "HTTP requests by method (known ones; the rest are OTHER), route template and status.",
             Histogram.ExponentialBuckets(0.001, 2, 16), "method", "endpoint", "code");

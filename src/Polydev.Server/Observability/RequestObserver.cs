@@ -46,6 +46,10 @@ internal sealed partial class RequestObserver(RequestDelegate next, PolydevMetri
     private static readonly Dictionary<int, string> StatusCodeLabels =
         Enumerable.Range(100, 500).ToDictionary(code => code, code => code.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Every <c>reason</c> a 4xx can be counted under.</summary>
+    internal static IEnumerable<string> RefusalReasons =>
+        Enumerable.Range(StatusCodes.Status400BadRequest, 100).Select(RefusalReason).OfType<string>().Distinct(StringComparer.Ordinal);
+
     private static string? RefusalReason(int status) => status switch
     {
         StatusCodes.Status400BadRequest => "invalid",

@@ -11,6 +11,20 @@ namespace Polydev.Server.Tests.Observability;
 public sealed partial class RequestMetricsTests
 {
     [Fact]
+    public async Task Every_refusal_reason_has_its_series_at_zero_before_the_first_refusal()
+    {
+        // The overview dashboard's "Requests refused" panel and any rate() of it read 0, not nothing, on a quiet server.
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        _ = new Polydev.Server.Observability.PolydevMetrics(registry);
+        using var scrape = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(scrape);
+        var text = System.Text.Encoding.UTF8.GetString(scrape.ToArray());
+        string[] reasons = ["invalid", "unauthenticated", "forbidden", "not_found", "method", "conflict", "too_large", "media_type", "throttled", "other"];
+        Assert.All(reasons, reason => Assert.Contains($"polydev_requests_rejected_total{{reason=\"{reason}\"}} 0", text, StringComparison.Ordinal));
+        Assert.Equal(reasons.Length, Regex.Matches(text, "^polydev_requests_rejected_total", RegexOptions.Multiline).Count);
+    }
+
+    [Fact]
     public async Task A_thousand_invented_methods_and_paths_add_no_series()
     {
         await using var server = await RunningServer.StartAsync(RunningServer.Sqlite);
