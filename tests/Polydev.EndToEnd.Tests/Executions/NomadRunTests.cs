@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Polydev.EndToEnd.Tests.Infrastructure;
+using Polydev.EndToEnd.Tests.Monitoring;
 using Polydev.Server.Sandboxes.Docker;
 using Polydev.Testing.Nomad;
 
@@ -63,6 +64,8 @@ public sealed class NomadRunTests
                 ["POLYDEV_EGRESS__BINDADDRESS"] = "127.0.0.1",
                 ["POLYDEV_EGRESS__GATEWAYS__0"] = "127.0.0.0/8",
             });
+            // Issue 20: Prometheus watches the server and the node's gateway while the run goes through them.
+            await using var monitoring = await LiveMonitoring.StartAsync(server, gatewayUrl);
             using var cli = new Cli(server.Url);
             await cli.SignupAsync($"nomad-{Guid.NewGuid():N}@example.com", Needles.Canary("password"));
             var apiKey = Needles.Canary("key");
@@ -81,6 +84,11 @@ public sealed class NomadRunTests
             var metrics = await TryGetAsync(gatewayUrl + "/metrics") ?? "";
             Assert.Matches(@"polydev_egress_gateway_connections_total\{outcome=""relayed""\} [1-9]", metrics);
             Assert.Contains("polydev_sandbox_engine_operations_total{engine=\"nomad\",operation=\"create\",outcome=\"ok\"}", await server.GetAsync("/metrics"), StringComparison.Ordinal);
+
+            // The Nomad dashboard shows the engine's calls and the gateway's traffic; Nomad's own telemetry panels need a
+            // real Nomad agent, which the stand-in cluster is not, so they are the only ones not run.
+            await monitoring.AssertDashboardsShowDataAsync(["polydev-nomad"], query => query.Contains("nomad_client_", StringComparison.Ordinal), NomadTelemetryQueries);
+            await monitoring.AssertMetricsFollowConventionsAsync();
         }
         finally
         {
@@ -88,6 +96,15 @@ public sealed class NomadRunTests
             await new DockerSandboxNetwork(new DockerClient(), network).RemoveAsync();
         }
     }
+
+    private static readonly string[] NomadTelemetryQueries =
+    [
+        "Polydev: Nomad / Client memory allocated and free, by node [A]",
+        "Polydev: Nomad / Client memory allocated and free, by node [B]",
+        "Polydev: Nomad / Client CPU allocated and free, by node [A]",
+        "Polydev: Nomad / Client CPU allocated and free, by node [B]",
+        "Polydev: Nomad / Allocations running, by node [A]",
+    ];
 
     private static async Task<string?> TryGetAsync(string url)
     {

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Polydev.EndToEnd.Tests.Executions;
 using Polydev.EndToEnd.Tests.Infrastructure;
+using Polydev.EndToEnd.Tests.Monitoring;
 using Polydev.EndToEnd.Tests.Web;
 using Polydev.Testing.SignIn;
 
@@ -25,7 +26,10 @@ public sealed class ConnectClaudeTests(BrowserFixture browser) : IClassFixture<B
         // Claude Code refreshes a token with five minutes or less left: every run below refreshes, and the double
         // retires each refresh token it redeems.
         stub.Tokens.AccessLifetime = TimeSpan.FromMinutes(4);
-        await using var h = await ConnectHarness.StartAsync(stub, "anthropic", browser);
+        await using var h = await ConnectHarness.StartAsync(stub, "anthropic", browser, LiveMonitoring.ServerSettings());
+        // Issue 20: Prometheus watches this test's work (a login session, runs through egress, a failed run), and the
+        // dashboards are run over it at the end.
+        await using var monitoring = await LiveMonitoring.StartAsync(h.Server);
 
         var (transcript, checkSandboxGone) = await h.ConnectFromTerminalAsync("anthropic", Authorize);
         Assert.Contains($"Connected Anthropic account {stub.Email}", transcript);
@@ -69,7 +73,12 @@ public sealed class ConnectClaudeTests(BrowserFixture browser) : IClassFixture<B
         Assert.DoesNotContain(stub.Answer, stale.Stdout);
         Assert.True(stub.Tokens.RefusedRefreshes >= 1, $"refused refreshes: {stub.Tokens.RefusedRefreshes}; {stale.Stderr}");
 
-        // Canary: no token the double issued is anywhere the server or the engine keeps things.
+        // The same work as an operator sees it: every panel of the overview and host dashboards has data, and the
+        // server's series pass Prometheus's own lint.
+        await monitoring.AssertDashboardsShowDataAsync("polydev-overview", "polydev-host");
+        await monitoring.AssertMetricsFollowConventionsAsync();
+
+        // Canary: no token the double issued is anywhere the server or the engine keeps things (this stops the server).
         await h.AssertNoTraceOfAsync(stub.Tokens.Issued);
     }
 
