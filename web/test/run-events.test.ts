@@ -67,3 +67,10 @@ test("a retry and an exit's failure decode with every field (issue 14)", () => {
   // A failure without a kind says nothing: absent, like any wrong-typed optional field.
   assert.deepEqual(decode('{"type":"exit","reason":"cli_error","failure":{"status":401}}'), { type: "exit", reason: "cli_error" });
 });
+
+test("an exit's timings decode with every phase, whether the CLI was started ahead included (issue 19)", () => {
+  assert.deepEqual(decode('{"type":"exit","exitCode":0,"reason":"ok","timings":{"credentialPlacedMs":3,"cliSpawnedMs":4,"cliStartedAhead":true,"egressFirstByteMs":40,"providerFirstByteMs":900,"firstTextMs":950,"endMs":1200}}'),
+    { type: "exit", exitCode: 0, reason: "ok", timings: { credentialPlacedMs: 3, cliSpawnedMs: 4, cliStartedAhead: true, egressFirstByteMs: 40, providerFirstByteMs: 900, firstTextMs: 950, endMs: 1200 } });
+  // A wrong-typed phase is absent, the rest kept.
+  assert.deepEqual(decode('{"type":"exit","reason":"ok","timings":{"cliStartedAhead":"yes","endMs":5}}'), { type: "exit", reason: "ok", timings: { endMs: 5 } });
+});

@@ -95,6 +95,7 @@ function timings(value: unknown): JobTimings | undefined {
   const t = value as Json;
   return present<JobTimings>({
     credentialPlacedMs: num(t["credentialPlacedMs"]), cliSpawnedMs: num(t["cliSpawnedMs"]),
+    cliStartedAhead: typeof t["cliStartedAhead"] === "boolean" ? t["cliStartedAhead"] : undefined,
     egressFirstByteMs: num(t["egressFirstByteMs"]), providerFirstByteMs: num(t["providerFirstByteMs"]),
     firstTextMs: num(t["firstTextMs"]), endMs: num(t["endMs"]),
   });
