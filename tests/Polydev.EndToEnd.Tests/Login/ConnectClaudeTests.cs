@@ -64,12 +64,14 @@ public sealed class ConnectClaudeTests(BrowserFixture browser) : IClassFixture<B
         Assert.All(stub.ModelBearers, bearer => Assert.True(stub.Tokens.WasIssued(bearer)));
 
         // Without the write-back the next run fails: the vault put back as it was before the last run holds a refresh
-        // token the double has retired.
+        // token the double has retired. Its access token has minutes left, and Claude Code uses one whose refresh is
+        // refused, so the double first lets the access tokens run out, as the next run after a break would find them.
         var current = JsonNode.Parse(await http.GetStringAsync(path))!;
         var restore = await http.PutAsJsonAsync(path, new JsonObject { ["secret"] = beforeLastRun!["secret"]!.DeepClone(), ["revision"] = current["revision"]!.GetValue<long>() });
         Assert.True(restore.IsSuccessStatusCode, await restore.Content.ReadAsStringAsync());
+        stub.Tokens.ExpireAccessTokens();
         var stale = await h.Cli.RunAsync(["run", "--provider", "anthropic", "--ca-file", stub.AuthorityPemPath, "-"], stdin: "Say hello (stale).");
-        Assert.NotEqual(0, stale.ExitCode);
+        Assert.True(stale.ExitCode != 0, $"the stale run succeeded: {stale.Stderr}\nstub: {string.Join(", ", stub.Requests.Select(r => r.PathAndQuery))}");
         Assert.DoesNotContain(stub.Answer, stale.Stdout);
         Assert.True(stub.Tokens.RefusedRefreshes >= 1, $"refused refreshes: {stub.Tokens.RefusedRefreshes}; {stale.Stderr}");
 

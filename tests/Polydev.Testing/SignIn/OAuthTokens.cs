@@ -91,6 +91,19 @@ public sealed class OAuthTokens(string prefix)
         return NewGrant();
     }
 
+    /// <summary>
+    /// Lets every access token issued so far run out, as if its lifetime had passed: a client then needs its refresh
+    /// token, which is what a stale credential's has stopped being.
+    /// </summary>
+    public void ExpireAccessTokens()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var token in _access.Keys)
+        {
+            _access[token] = now;
+        }
+    }
+
     /// <summary>Whether <paramref name="accessToken"/> was issued here and has not expired.</summary>
     public bool IsValid(string? accessToken) =>
         accessToken is not null && _access.TryGetValue(accessToken, out var expires) && expires > DateTimeOffset.UtcNow;
