@@ -145,8 +145,6 @@ internal sealed class ExecutionHost : IAsyncDisposable
             {
                 settings[$"Sandboxes:Runtimes:{kind}:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture);
                 settings[$"Sandboxes:Runtimes:{kind}:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture);
-                // Issue 19's figures were measured with the CLI started ahead (off by default for now).
-                settings[$"Sandboxes:Runtimes:{kind}:StartAhead"] = "true";
             }
             else
             {

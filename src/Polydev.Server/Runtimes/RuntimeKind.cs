@@ -23,10 +23,9 @@ public sealed record RuntimeKind(string Name, string Image)
     /// <summary>
     /// Whether the agent of a ready sandbox starts the provider's CLI while it waits (<c>serve --start-ahead</c>), so a
     /// job finds the CLI's start-up already done. The CLI holds nothing of any job until its job arrives; it costs the
-    /// waiting sandbox the CLI's idle memory (docs/executions.md, "Started ahead"). Off by default until one
-    /// end-to-end case that fails with it is understood (issue 19's note); the benchmarks and ExecutionTests turn it on.
+    /// waiting sandbox the CLI's idle memory (docs/executions.md, "Started ahead").
     /// </summary>
-    public bool StartAhead { get; init; }
+    public bool StartAhead { get; init; } = true;
 
     /// <summary>The agent's command line in this kind's sandboxes.</summary>
     public IReadOnlyList<string> AgentCommand => StartAhead && Provider is { } provider ? [.. Agent.Command, "--start-ahead", provider] : Agent.Command;

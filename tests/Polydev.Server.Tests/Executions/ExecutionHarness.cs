@@ -61,7 +61,6 @@ public sealed class ExecutionHarness : IAsyncDisposable
             ["Sandboxes:Docker:Network:Subnet"] = "10.214.0.0/24",
             ["Sandboxes:HealthInterval"] = "00:00:01",
             ["Sandboxes:Runtimes:claude:WarmTarget"] = "1",
-            ["Sandboxes:Runtimes:claude:StartAhead"] = "true",
             ["Sandboxes:Runtimes:claude:MaxSandboxes"] = "4",
             ["Sandboxes:Runtimes:codex:Enabled"] = "false",
             ["Sandboxes:Runtimes:gemini:Enabled"] = "false",

@@ -20,7 +20,7 @@ public sealed class RuntimeKindsTests
             ["Sandboxes:Runtimes:claude:Environment:POLYDEV_AGENT_CLAUDE"] = "/usr/local/bin/other",
             // As an environment variable in capitals would give it.
             ["Sandboxes:Runtimes:GEMINI:Enabled"] = "false",
-            ["Sandboxes:Runtimes:claude:StartAhead"] = "true",
+            ["Sandboxes:Runtimes:codex:StartAhead"] = "false",
         });
 
         Assert.Equal(["anthropic", "google", "openai"], kinds.Providers);
@@ -29,7 +29,7 @@ public sealed class RuntimeKindsTests
         Assert.Equal(SandboxLimits.Default.Cpus, claude.Limits.Cpus);
         Assert.Equal("/usr/local/bin/other", claude.Environment["POLYDEV_AGENT_CLAUDE"]);
         Assert.Equal(["/usr/local/bin/polydev-agent", "serve"], claude.Agent.Command);
-        // Issue 19: the agent starts the provider's CLI while the sandbox waits when the operator turns it on (off by default).
+        // Issue 19: the agent starts the provider's CLI while the sandbox waits, unless the operator says not to.
         Assert.Equal(["/usr/local/bin/polydev-agent", "serve", "--start-ahead", "anthropic"], claude.AgentCommand);
         Assert.Equal(["/usr/local/bin/polydev-agent", "serve"], kinds.ForProvider("openai")!.AgentCommand);
         Assert.Equal(RuntimeEgress.Proxy, claude.Egress);
