@@ -66,7 +66,7 @@ public sealed class Database : IAsyncDisposable
             throw new InvalidOperationException($"The data directory '{Path.GetFullPath(dataDirectory)}' cannot be created ({e.Message}); pick another with --data.", e);
         }
 
-        var path = Path.GetFullPath(Path.Combine(dataDirectory, "polydev.db"));
+        var path = SqliteFile(dataDirectory);
         var sqlite = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -76,6 +76,9 @@ public sealed class Database : IAsyncDisposable
         }.ToString();
         return new Database(DatabaseEngine.Sqlite, null, sqlite, $"sqlite:{path}");
     }
+
+    /// <summary>The SQLite database file of <paramref name="dataDirectory"/>, absolute.</summary>
+    public static string SqliteFile(string dataDirectory) => Path.GetFullPath(Path.Combine(dataDirectory, "polydev.db"));
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {

@@ -9,7 +9,11 @@ namespace Polydev.Server.Storage;
 /// </summary>
 public sealed partial class Migrator(Database database, TimeProvider clock, ILogger<Migrator> logger)
 {
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    /// <returns>How many migrations were applied now.</returns>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default) => (await ApplyAsync(cancellationToken)).Applied;
+
+    /// <summary>Applies the pending migrations; says from which version to which (<c>polydev admin migrate</c> prints it).</summary>
+    public async Task<SchemaChange> ApplyAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (database.Engine == DatabaseEngine.Sqlite)
@@ -47,7 +51,7 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
         await transaction.CommitAsync(cancellationToken);
         var version = Schema.Migrations.Count == 0 ? 0 : Schema.Migrations[^1].Version;
         LogSchemaReady(logger, database.Description, version, pending.Count);
-        return pending.Count;
+        return new SchemaChange((int)current, pending.Count == 0 ? (int)current : pending[^1].Version, pending.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Version} ({Name})")]
@@ -56,3 +60,6 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
     [LoggerMessage(Level = LogLevel.Information, Message = "Database {Database} at schema version {Version} ({Applied} migrations applied now)")]
     private static partial void LogSchemaReady(ILogger logger, string database, int version, int applied);
 }
+
+/// <summary>What one run of the <see cref="Migrator"/> did: the schema version before and after, and how many migrations it applied.</summary>
+public sealed record SchemaChange(int From, int To, int Applied);
