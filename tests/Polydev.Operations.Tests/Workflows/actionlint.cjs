@@ -16,7 +16,7 @@ async function main() {
     return 2;
   }
 
-  const packageDirectory = path.join(prefix, 'node_modules', '@tktco', 'node-actionlint');
+  const packageDirectory = path.resolve(prefix, 'node_modules', '@tktco', 'node-actionlint');
   const { runLint } = require(packageDirectory);
   const findings = [];
   for (const file of files) {
