@@ -118,6 +118,22 @@ public sealed partial class WorkflowFilesTests
     }
 
     [Fact]
+    public void The_deploy_job_passes_scripts_deploy_only_options_and_variables_it_reads()
+    {
+        // deploy.yml drives scripts/deploy by its options and DEPLOY_* variables: one renamed there would be ignored
+        // or refused here only on the day of a deploy.
+        var deployScript = File.ReadAllText(Path.Combine(PinnedClis.RepositoryRoot(), "scripts", "deploy"));
+        var job = WorkflowScripts.Read(Deploy).Where(s => s.Job == "deploy").ToList();
+        var options = job.SelectMany(s => LongOption().Matches(s.Script).Select(m => m.Value)).Distinct().ToList();
+        Assert.All(new[] { "--release", "--status", "--monitoring" }, option => Assert.Contains(option, options));
+        Assert.All(options, option => Assert.Contains($"    {option})", deployScript, StringComparison.Ordinal));
+
+        var variables = DeployVariable().Matches(File.ReadAllText(Deploy)).Select(m => m.Value).Where(v => v != "DEPLOY_HOST").Distinct().ToList();
+        Assert.All(new[] { "DEPLOY_SSH_PORT", "DEPLOY_SSH_IDENTITY", "DEPLOY_SSH_KNOWN_HOSTS" }, variable => Assert.Contains(variable, variables));
+        Assert.All(variables, variable => Assert.Contains("${" + variable + ":-", deployScript, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Deploys_never_overlap_and_run_in_the_production_environment()
     {
         var deploy = Load(Deploy);
@@ -191,6 +207,12 @@ public sealed partial class WorkflowFilesTests
     private static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value!;
 
     private static string[] Sequence(YamlNode node) => ((YamlSequenceNode)node).Children.Select(Scalar).ToArray();
+
+    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z-]*")]
+    private static partial Regex LongOption();
+
+    [GeneratedRegex(@"\bDEPLOY_[A-Z_]+\b")]
+    private static partial Regex DeployVariable();
 
     [GeneratedRegex(@"hashFiles\((?<patterns>[^)]*)\)")]
     private static partial Regex HashFiles();
