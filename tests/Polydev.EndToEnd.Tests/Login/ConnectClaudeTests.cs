@@ -75,9 +75,9 @@ public sealed class ConnectClaudeTests(BrowserFixture browser) : IClassFixture<B
         Assert.DoesNotContain(stub.Answer, stale.Stdout);
         Assert.True(stub.Tokens.RefusedRefreshes >= 1, $"refused refreshes: {stub.Tokens.RefusedRefreshes}; {stale.Stderr}");
 
-        // The same work as an operator sees it: every panel of the overview and host dashboards has data, and the
-        // server's series pass Prometheus's own lint.
-        await monitoring.AssertDashboardsShowDataAsync("polydev-overview", "polydev-host");
+        // The same work as an operator sees it: every panel of the overview and host dashboards has data (drawn, in the
+        // browser the sign-in used, as docs/screenshots/dashboard-*.png), and the server's series pass Prometheus's own lint.
+        await monitoring.AssertDashboardsShowDataAsync(h.Session, "polydev-overview", "polydev-host");
         await monitoring.AssertMetricsFollowConventionsAsync();
 
         // Canary: no token the double issued is anywhere the server or the engine keeps things (this stops the server).

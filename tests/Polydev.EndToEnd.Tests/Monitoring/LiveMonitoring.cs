@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Polydev.EndToEnd.Tests.Infrastructure;
+using Polydev.EndToEnd.Tests.Web;
 using Polydev.Testing.Monitoring;
 
 namespace Polydev.EndToEnd.Tests.Monitoring;
@@ -78,8 +79,30 @@ internal sealed class LiveMonitoring : IAsyncDisposable
     /// <summary>Every panel of the dashboards shows data over the time Prometheus has run (the work the test did).</summary>
     public Task AssertDashboardsShowDataAsync(params string[] uids) => AssertDashboardsShowDataAsync(uids, _ => false, []);
 
+    /// <summary>
+    /// The same check, and each dashboard drawn from the same query results (<see cref="DashboardPlot"/>) and saved as
+    /// <c>dashboard-&lt;uid&gt;.png</c> through <paramref name="browser"/> (docs/screenshots with scripts/screenshots):
+    /// the picture of the overview in docs/operations.md.
+    /// </summary>
+    public async Task AssertDashboardsShowDataAsync(BrowserSession browser, params string[] uids)
+    {
+        var plots = uids.ToDictionary(uid => uid, uid => new DashboardPlot(GrafanaDashboard.Load(MonitoringFiles.Dashboard(uid)).Title));
+        await AssertDashboardsShowDataAsync(uids, _ => false, [], plots);
+        foreach (var (uid, plot) in plots)
+        {
+            // A blank page: the web client's own has a Content Security Policy with Trusted Types.
+            await browser.Page.GotoAsync("about:blank");
+            await browser.Page.SetContentAsync(plot.ToHtml());
+            // One chart per panel, each with a line: what the check above found, drawn.
+            Assert.Equal(GrafanaDashboard.Load(MonitoringFiles.Dashboard(uid)).Panels.Count, await browser.Page.Locator(".panel svg").CountAsync());
+            Assert.Equal(0, await browser.Page.GetByText("No data").CountAsync());
+            await browser.ScreenshotAsync("dashboard-" + uid);
+        }
+    }
+
     /// <param name="needsAbsentSource">Queries of series this run cannot have; they must be exactly <paramref name="expectedNotRun"/>.</param>
-    public async Task AssertDashboardsShowDataAsync(IReadOnlyList<string> uids, Func<string, bool> needsAbsentSource, IReadOnlyList<string> expectedNotRun)
+    public async Task AssertDashboardsShowDataAsync(
+        IReadOnlyList<string> uids, Func<string, bool> needsAbsentSource, IReadOnlyList<string> expectedNotRun, IReadOnlyDictionary<string, DashboardPlot>? plots = null)
     {
         // The last work is in the next scrapes.
         await Task.Delay(ScrapeInterval * 2);
@@ -89,7 +112,7 @@ internal sealed class LiveMonitoring : IAsyncDisposable
         foreach (var uid in uids)
         {
             var dashboard = GrafanaDashboard.Load(MonitoringFiles.Dashboard(uid));
-            var checkedDashboard = await DashboardDataCheck.RunAsync(_prometheus, dashboard, "polydev-prometheus", _prometheus.StartedAt, to, needsAbsentSource);
+            var checkedDashboard = await DashboardDataCheck.RunAsync(_prometheus, dashboard, "polydev-prometheus", _prometheus.StartedAt, to, needsAbsentSource, plots?.GetValueOrDefault(uid));
             problems.AddRange(checkedDashboard.Problems);
             notRun.AddRange(checkedDashboard.NotRun);
         }

@@ -13,9 +13,11 @@ public static partial class DashboardDataCheck
     /// <param name="dataSourceUid">The uid the provisioned data source has: a panel naming another one would show nothing.</param>
     /// <param name="needsAbsentSource">Queries whose series come from something this run cannot have (Nomad's own
     /// telemetry without a Nomad); they are returned, not run.</param>
+    /// <param name="plot">When given, gets every query's result, to draw the dashboard as it would look.</param>
     /// <returns>Each empty or failing query, described; and each query not run.</returns>
     public static async Task<(IReadOnlyList<string> Problems, IReadOnlyList<string> NotRun)> RunAsync(
-        PrometheusServer prometheus, GrafanaDashboard dashboard, string dataSourceUid, DateTimeOffset from, DateTimeOffset to, Func<string, bool>? needsAbsentSource = null)
+        PrometheusServer prometheus, GrafanaDashboard dashboard, string dataSourceUid, DateTimeOffset from, DateTimeOffset to,
+        Func<string, bool>? needsAbsentSource = null, DashboardPlot? plot = null)
     {
         var range = to - from;
         var interval = GrafanaTemplating.Interval(range, prometheus.ScrapeInterval);
@@ -69,6 +71,11 @@ public static partial class DashboardDataCheck
                 else if (!HasData(result!.Value))
                 {
                     problems.Add($"{name}: no data from {query}");
+                }
+
+                if (result is { } matrix)
+                {
+                    plot?.Add(panel.Title, target.RefId, matrix);
                 }
             }
         }
