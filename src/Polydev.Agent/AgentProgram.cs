@@ -129,7 +129,7 @@ internal static class AgentProgram
             using UserKeyPair key = UserKeyPair.Generate();
             await channel.HelloAsync(key.PublicKey);
             // After the hello: the sandbox is ready at once, and a job that comes while the CLI still starts waits on its stdin.
-            using StartedAheadCli? ahead = startAhead is null ? null : StartedAheadCli.Start(startAhead, stderr);
+            await using StartedAheadCli? ahead = startAhead is null ? null : StartedAheadCli.Start(startAhead, stderr);
             byte[]? sealedJob;
             try
             {

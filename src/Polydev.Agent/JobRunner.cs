@@ -48,7 +48,7 @@ internal sealed class JobRunner
     private readonly JobClock _clock = new();
     private readonly StartedAheadCli? _ahead;
     private EgressTap? _tap;
-    private byte[] _input = [];
+    private ICliDialogue? _dialogue;
 
     public JobRunner(Job job, AgentChannel channel, StartedAheadCli? ahead = null)
     {
@@ -124,24 +124,33 @@ internal sealed class JobRunner
         {
             // First chunk, before the CLI starts: the client learns at once that the job reached its sandbox.
             await EmitAsync(new AcceptedEvent { Provider = _spec.Name }, enforceLimit: false);
+            StartedAheadHandover? ahead = _ahead?.TakeFor(_job, _spec);
             if (_job.ProxyUrl is { } proxy && Uri.TryCreate(proxy, UriKind.Absolute, out Uri? proxyUri))
             {
-                _tap = EgressTap.Start(proxyUri, _clock);
+                if (ahead?.Relay is { } relay)
+                {
+                    // The CLI started ahead was pointed at this relay with no credentials: it adds the job's.
+                    relay.Forward(proxyUri, _clock, addCredentials: true);
+                    _tap = relay;
+                }
+                else
+                {
+                    _tap = EgressTap.Start(proxyUri, _clock);
+                }
             }
 
             IReadOnlyDictionary<string, string> jobEnvironment = PlaceJobFiles();
-            process = _ahead?.TakeFor(_spec);
-            if (process is not null)
+            if (ahead is not null && await ReadyAsync(ahead))
             {
-                // Started while the sandbox waited: the job's settings and prompt go on its stdin.
+                // Started while the sandbox waited: the job's settings and prompt go to it on stdin.
+                process = ahead.Process;
                 _clock.CliSpawned(startedAhead: true);
-                string? helper = _job.Credential!.Type == JobCredential.ApiKey ? _spec.StartAhead!.ApiKeyHelper(AgentProgram.Home) : null;
-                _input = _spec.StartAhead!.Input(new StartAheadJob(Prompt, _job.Options!.Model, jobEnvironment, helper));
+                _dialogue = ahead.Driver.Handover(new StartAheadJob(Prompt, _job.Options!.Model, jobEnvironment, _job.Credential!, _job.BaseUrl, AgentProgram.Home));
             }
-            else
+            else if (!_stop.IsCancellationRequested)
             {
                 process = StartCli(jobEnvironment);
-                _input = Encoding.UTF8.GetBytes(Prompt);
+                _dialogue = new StdinDialogue(_spec.CreateMapper(), Encoding.UTF8.GetBytes(Prompt));
                 if (process is null)
                 {
                     await EmitAsync(Events.Error(ErrorSources.Agent, $"The {_spec.Name} CLI could not be started."), enforceLimit: false);
@@ -151,7 +160,7 @@ internal sealed class JobRunner
 
             if (process is not null)
             {
-                exitCode = await SuperviseAsync(process);
+                exitCode = await SuperviseAsync(process, _dialogue!);
                 if (CredentialWriteBack.Check(_job, _spec, AgentProgram.Home) is { } refreshed)
                 {
                     await EmitAsync(refreshed, enforceLimit: false);
@@ -171,6 +180,8 @@ internal sealed class JobRunner
 
         string reason = _reason ?? (exitCode switch
         {
+            // A CLI in a protocol mode ends well after a failed turn (Gemini's ACP: an error answer, then exit 0).
+            0 when _dialogue?.TurnFailed == true => ExitReasons.CliError,
             0 => ExitReasons.Ok,
             // Above 128 is also what a CLI's own exit(status) leaves of a large status (Gemini CLI exits with the
             // API's HTTP status: 401 becomes 145); after it reported its failed turn, it was not a signal.
@@ -192,17 +203,38 @@ internal sealed class JobRunner
         Stop(ExitReasons.Killed);
     }
 
-    private async Task<int> SuperviseAsync(Process process)
+    /// <summary>
+    /// Waits until the CLI started ahead has finished starting (a job that came early waits for it: a fresh start
+    /// would take longer). False when it never will: the job starts its own.
+    /// </summary>
+    private async Task<bool> ReadyAsync(StartedAheadHandover ahead)
+    {
+        try
+        {
+            await ahead.Ready.WaitAsync(_stop.Token);
+            return !ahead.Process.HasExited;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            StartedAheadCli.Kill(ahead.Process);
+            return false;
+        }
+    }
+
+    private async Task<int> SuperviseAsync(Process process, ICliDialogue dialogue)
     {
         using CancellationTokenRegistration kill = _stop.Token.Register(() => KillTree(process));
         using var timer = new Timer(_ => Stop(ExitReasons.Timeout), null, TimeSpan.FromSeconds(_job.Options!.TimeLimitSeconds), Timeout.InfiniteTimeSpan);
 
-        Task feed = FeedPromptAsync(process);
-        IEventMapper mapper = _spec.CreateMapper();
+        using var feeding = new CancellationTokenSource();
+        Task feed = FeedAsync(process, dialogue, feeding.Token);
+        IEventMapper mapper = dialogue.Mapper;
         Task<string> errors = ReadTailAsync(process.StandardError.BaseStream, line => HandleStderrLineAsync(line, mapper));
         await PumpAsync(process.StandardOutput.BaseStream, mapper);
         await process.WaitForExitAsync();
         await timer.DisposeAsync();
+        // A dialogue still waiting for an answer has lost its CLI.
+        await feeding.CancelAsync();
 
         // A grandchild could hold the pipes open; the tree was killed on stop, but never wait long here.
         await Task.WhenAny(Task.WhenAll(feed, errors), Task.Delay(TimeSpan.FromSeconds(2)));
@@ -227,16 +259,16 @@ internal sealed class JobRunner
         }
     }
 
-    private async Task FeedPromptAsync(Process process)
+    private static async Task FeedAsync(Process process, ICliDialogue dialogue, CancellationToken cancellationToken)
     {
         try
         {
             await using Stream input = process.StandardInput.BaseStream;
-            await input.WriteAsync(_input);
+            await dialogue.FeedAsync(input, cancellationToken);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or OperationCanceledException)
         {
-            // The CLI exited without reading its prompt; its exit code says why.
+            // The CLI exited without reading all of it; its exit code says why.
         }
     }
 
@@ -364,7 +396,7 @@ internal sealed class JobRunner
 
         if (unparsed is { Length: > 0 })
         {
-            events.Add(Events.Error(ErrorSources.Stdout, unparsed));
+            mapper.MapUnparsed(unparsed, events);
         }
 
         foreach (AgentEvent e in events)
@@ -510,7 +542,8 @@ internal sealed class JobRunner
         if (_spec == ProviderSpec.Google)
         {
             string settings = Path.Combine(home, ".gemini", "settings.json");
-            if (!File.Exists(settings))
+            // Not over settings an image brings; over those the CLI started ahead was given (no login type), when it was not used.
+            if (!File.Exists(settings) || File.ReadAllText(settings) == GeminiStartAhead.SettingsAtStart)
             {
                 // The login the credential is for, and no usage statistics (the only switch for them is here).
                 string type = credential.Type == JobCredential.ApiKey ? "gemini-api-key" : "oauth-personal";
@@ -552,7 +585,8 @@ internal sealed class JobRunner
         return env;
     }
 
-    private static void WritePrivateFile(string path, string content)
+    /// <summary>Writes <paramref name="content"/> to a new 0600 file in a 0700 folder.</summary>
+    public static void WritePrivateFile(string path, string content)
     {
         const UnixFileMode Directory0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         string directory = Path.GetDirectoryName(path)!;

@@ -70,7 +70,7 @@ internal sealed class AgentHarness : IDisposable
     /// <paramref name="sealTo"/>), sends it (after <paramref name="jobAfter"/>: a warm sandbox waiting) and reads the
     /// channel to its end, as the server does.
     /// </summary>
-    public async Task<AgentResult> RunAsync(JsonObject job, Func<Process, Task>? whileRunning = null, byte[]? sealTo = null, string[]? serveArgs = null, TimeSpan jobAfter = default)
+    public async Task<AgentResult> RunAsync(JsonObject job, Func<Process, Task>? whileRunning = null, byte[]? sealTo = null, string[]? serveArgs = null, TimeSpan jobAfter = default, Action? beforeJob = null)
     {
         using Process process = Process.Start(StartInfo(["serve", .. serveArgs ?? []]))!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
@@ -88,6 +88,7 @@ internal sealed class AgentHarness : IDisposable
             await Task.Delay(jobAfter);
         }
 
+        beforeJob?.Invoke();
         await writer.WriteAsync(AgentFrameType.Job, Seal(sealTo ?? hello.PublicKey, job));
 
         Task<AgentResult> result = ReadToEndAsync(process, reader, first, stderr);

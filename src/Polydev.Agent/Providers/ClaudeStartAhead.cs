@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Polydev.Agent;
@@ -14,21 +15,37 @@ namespace Polydev.Agent;
 /// <item>the user message, after which stdin closes and the CLI exits at the end of the turn.</item>
 /// </list>
 /// </summary>
-internal static class ClaudeStartAhead
+internal sealed class ClaudeStartAhead : IStartAheadDriver
 {
-    public static readonly string[] Arguments =
+    public string[] Arguments { get; } =
         ["-p", "--output-format", "stream-json", "--verbose", "--no-session-persistence", "--input-format", "stream-json"];
+
+    /// <summary>The proxy reaches it per job, as a setting: no relay needed.</summary>
+    public bool NeedsRelay => false;
+
+    public void Prepare(ProcessStartInfo start, StartAheadSetup setup)
+    {
+    }
+
+    /// <summary>Claude Code waits on stdin for as long as it takes; a job written before it finished starting waits there too.</summary>
+    public Task ReadyAsync(Process process, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Everything a job decides (the CA included) reaches it as a setting.</summary>
+    public string? CannotTake(Job job, StartAheadSetup setup) => null;
+
+    public ICliDialogue Handover(StartAheadJob job) => new StdinDialogue(new ClaudeMapper(), Input(job));
 
     /// <summary>The lines Claude Code reads for <paramref name="job"/>.</summary>
     public static byte[] Input(StartAheadJob job)
     {
+        string? apiKeyHelper = job.Credential.Type == JobCredential.ApiKey ? ProviderSpec.ClaudeApiKeyHelper(job.Home) : null;
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             ControlRequest(writer, buffer, "polydev-settings", "apply_flag_settings", w =>
             {
                 w.WriteStartObject("settings");
-                if (job.ApiKeyHelper is { } helper)
+                if (apiKeyHelper is { } helper)
                 {
                     w.WriteString("apiKeyHelper", helper);
                 }
@@ -76,10 +93,3 @@ internal static class ClaudeStartAhead
         writer.Reset();
     }
 }
-
-/// <summary>What a CLI started ahead learns when its job arrives.</summary>
-/// <param name="Prompt">The prompt, with the conversation so far before it.</param>
-/// <param name="Model">The model the job names, or null for the CLI's default.</param>
-/// <param name="Environment">The job's own variables: proxy, base URL, CA file.</param>
-/// <param name="ApiKeyHelper">For an API key: the command that prints it.</param>
-internal sealed record StartAheadJob(string Prompt, string? Model, IReadOnlyDictionary<string, string> Environment, string? ApiKeyHelper);

@@ -14,4 +14,7 @@ internal interface IEventMapper
     void MapStderr(string line, List<AgentEvent> events)
     {
     }
+
+    /// <summary>A stdout line that is not JSON: an error event with its text, unless the CLI's protocol says more of it.</summary>
+    void MapUnparsed(string line, List<AgentEvent> events) => events.Add(Events.Error(ErrorSources.Stdout, line));
 }

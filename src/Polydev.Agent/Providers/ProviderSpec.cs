@@ -41,7 +41,7 @@ internal sealed class ProviderSpec
     public required Func<IEventMapper> CreateMapper { get; init; }
 
     /// <summary>How the CLI is started before its job, in a warm sandbox; null when it cannot be (it reads its prompt at once).</summary>
-    public StartAheadProtocol? StartAhead { get; init; }
+    public IStartAheadDriver? StartAhead { get; init; }
 
     public static readonly ProviderSpec Anthropic = new()
     {
@@ -72,7 +72,7 @@ internal sealed class ProviderSpec
         // The sandbox's home is thrown away, so a transcript to resume from would only be the prompt kept on disk.
         Arguments = model => WithModel(["-p", "--output-format", "stream-json", "--verbose", "--no-session-persistence"], "--model", model),
         CreateMapper = () => new ClaudeMapper(),
-        StartAhead = new StartAheadProtocol(ClaudeStartAhead.Arguments, ClaudeStartAhead.Input, ClaudeApiKeyHelper),
+        StartAhead = new ClaudeStartAhead(),
     };
 
     public static readonly ProviderSpec OpenAi = new()
@@ -110,6 +110,7 @@ internal sealed class ProviderSpec
         // user never trusted exits 55 unless --skip-trust.
         Arguments = model => WithModel(["--output-format", "stream-json", "--skip-trust"], "--model", model),
         CreateMapper = () => new GeminiMapper(),
+        StartAhead = new GeminiStartAhead(),
     };
 
     public static ProviderSpec? Find(string? name) => name switch
@@ -121,7 +122,7 @@ internal sealed class ProviderSpec
     };
 
     /// <summary>Claude Code's <c>apiKeyHelper</c>: prints the key from its 0600 file in the tmpfs home.</summary>
-    private static string ClaudeApiKeyHelper(string home) => "/bin/cat " + ShellQuote(Path.Combine(home, ".claude", "polydev-api-key"));
+    public static string ClaudeApiKeyHelper(string home) => "/bin/cat " + ShellQuote(Path.Combine(home, ".claude", "polydev-api-key"));
 
     private static string[] WithModel(string[] arguments, string flag, string? model) =>
         string.IsNullOrEmpty(model) ? arguments : [.. arguments, flag, model];
@@ -152,6 +153,3 @@ internal sealed class ProviderSpec
         throw new ArgumentException("An API key holding ', ` and \" at once cannot be handed to Gemini CLI.", nameof(value));
     }
 }
-
-/// <summary>A CLI started ahead: its arguments, the stdin that hands it a job, and, for an API key, the setting that reads it.</summary>
-internal sealed record StartAheadProtocol(string[] Arguments, Func<StartAheadJob, byte[]> Input, Func<string, string> ApiKeyHelper);
