@@ -145,6 +145,9 @@ internal sealed class ExecutionHost : IAsyncDisposable
             {
                 settings[$"Sandboxes:Runtimes:{kind}:WarmTarget"] = warmTarget.ToString(CultureInfo.InvariantCulture);
                 settings[$"Sandboxes:Runtimes:{kind}:MaxSandboxes"] = maxSandboxes.ToString(CultureInfo.InvariantCulture);
+                // The stub's CA, trusted from the start by a CLI that reads its CAs only then (Gemini CLI, started
+                // ahead): the operator's setting for a company gateway's CA, so the bench measures the fast path.
+                settings[$"Sandboxes:Runtimes:{kind}:Environment:POLYDEV_AGENT_START_AHEAD_CA"] = stubs[provider].AuthorityPem;
             }
             else
             {
