@@ -76,11 +76,17 @@ internal sealed class PostgresClientTools(string connectionString, string workDi
         return await output;
     }
 
-    /// <summary>A tool's failure as one line: its last line on stderr, with anything that looks like a secret removed.</summary>
+    /// <summary>
+    /// A tool's failure as one line: its first error line on stderr (<c>pg_dump: error: …</c>, psql's <c>ERROR:</c>;
+    /// libpq adds detail lines after it), else its last line, with anything that looks like a secret removed.
+    /// </summary>
     public static BackupException Failure(string tool, int exitCode, string stderr)
     {
-        var last = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no message";
-        return new BackupException($"{tool} failed (exit code {exitCode}): {SecretRedactor.Redact(last)}");
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = lines.FirstOrDefault(l => l.Contains("error:", StringComparison.OrdinalIgnoreCase) || l.Contains("FATAL:", StringComparison.Ordinal))
+            ?? lines.LastOrDefault()
+            ?? "no message";
+        return new BackupException($"{tool} failed (exit code {exitCode}): {SecretRedactor.Redact(line)}");
     }
 
     /// <summary>The program's path on PATH; Debian's /usr/bin ones pick the newest installed client version.</summary>
