@@ -38,12 +38,24 @@ public sealed class DeployTests
         await item.AssertUnchangedAsync();
         Assert.Equal(TestReleases.VersionOf(first), (await target.ExecAsync("sh", "-c", "basename $(readlink /opt/polydev/previous)")).Trim());
 
-        // By hand, back one release: the first serves again, with the vault as it is.
+        // By hand, back one release: the first serves again, with the vault as it is; again, and the second is back.
         var rollback = (await DeployScript.RunAsync(target, ["--rollback"])).Succeeded();
         Assert.Equal("[deploy] rolled back on 127.0.0.1", rollback.LastLine);
         Assert.Equal(TestReleases.VersionOf(first), await target.ServingReleaseAsync());
         await target.WaitReadyAsync(TimeSpan.FromSeconds(10));
         await item.AssertUnchangedAsync();
+        (await DeployScript.RunAsync(target, ["--rollback"])).Succeeded();
+        Assert.Equal(TestReleases.VersionOf(second), await target.ServingReleaseAsync());
+
+        // --restore also takes the database back to the backup the second release's deploy took: what was written since
+        // (a second user) is gone, what was there before is as it was.
+        using var later = await VaultItem.WriteAsync(target.Url);
+        var restore = (await DeployScript.RunAsync(target, ["--rollback", "--restore"])).Succeeded();
+        Assert.Contains("later writes are lost", restore.Output, StringComparison.Ordinal);
+        Assert.Equal(TestReleases.VersionOf(first), await target.ServingReleaseAsync());
+        await target.WaitReadyAsync(TimeSpan.FromSeconds(10));
+        await item.AssertUnchangedAsync();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await later.StatusAsync());
     }
 
     [Fact]

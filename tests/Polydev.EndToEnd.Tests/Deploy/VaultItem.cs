@@ -55,12 +55,26 @@ public sealed class VaultItem : IDisposable
         Assert.Equal((Stored.Revision, Stored.MessageCount, Stored.UpdatedAt), (now.Revision, now.MessageCount, now.UpdatedAt));
     }
 
+    /// <summary>The server's answer to reading the item with the user's session (401 once the account is gone).</summary>
+    public async Task<System.Net.HttpStatusCode> StatusAsync()
+    {
+        using var http = await AuthorizedAsync();
+        using var response = await http.GetAsync(_cli.Server + ApiRoutes.Chat(ChatId));
+        return response.StatusCode;
+    }
+
     private async Task<ChatResponse> ReadStoredAsync()
     {
-        using var state = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(_cli.StatePath));
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", state.RootElement.GetProperty("token").GetString());
+        using var http = await AuthorizedAsync();
         return (await http.GetFromJsonAsync<ChatResponse>(_cli.Server + ApiRoutes.Chat(ChatId), PolydevJson.Options))!;
+    }
+
+    private async Task<HttpClient> AuthorizedAsync()
+    {
+        using var state = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(_cli.StatePath));
+        var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", state.RootElement.GetProperty("token").GetString());
+        return http;
     }
 
     public void Dispose() => _cli.Dispose();
