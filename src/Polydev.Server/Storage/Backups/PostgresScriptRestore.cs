@@ -45,7 +45,8 @@ internal static class PostgresScriptRestore
         try
         {
             await input.WriteAsync(Encoding.UTF8.GetBytes(DropTables), cancellationToken);
-            await restore.StandardOutput.BaseStream.CopyToAsync(input, cancellationToken);
+            // A large buffer: with the default one the copy through this process doubled the restore's time.
+            await restore.StandardOutput.BaseStream.CopyToAsync(input, 1 << 20, cancellationToken);
             await restore.WaitForExitAsync(cancellationToken);
             if (restore.ExitCode == 0)
             {
