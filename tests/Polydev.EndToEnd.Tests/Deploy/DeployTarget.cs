@@ -76,11 +76,16 @@ public sealed class DeployTarget : IAsyncDisposable
     {
         var keygen = await ChildProcess.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "polydev-deploy-test", "-f", Identity);
         Assert.True(keygen.ExitCode == 0, keygen.Errors);
+        var cgroup = (await Docker.RunAsync("info", "--format", "{{.CgroupVersion}}")).Output.Trim();
+        // cgroup v2 (CI's runners) is the usual recipe for systemd in a container: a private cgroup namespace, writable
+        // when privileged. Not run on this machine, which has v1.
+        string[] systemd = cgroup == "2"
+            ? ["--privileged", "--cgroupns=private"]
+            : ["--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+                "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro"];
         var run = await Docker.RunAsync(
-            "run", "-d", "--name", Name, "--label", "dev.polydev.test=deploy-target", "--hostname", "polydev-vps",
-            "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-            "--tmpfs", "/run", "--tmpfs", "/run/lock", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
-            "-p", "127.0.0.1::22", "-p", "127.0.0.1::8080", image);
+            ["run", "-d", "--name", Name, "--label", "dev.polydev.test=deploy-target", "--hostname", "polydev-vps", .. systemd,
+            "--tmpfs", "/run", "--tmpfs", "/run/lock", "-p", "127.0.0.1::22", "-p", "127.0.0.1::8080", image]);
         Assert.True(run.ExitCode == 0, run.Errors);
 
         var publicKey = (await File.ReadAllTextAsync(Identity + ".pub")).Trim();

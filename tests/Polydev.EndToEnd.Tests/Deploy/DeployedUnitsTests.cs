@@ -12,9 +12,7 @@ public sealed class DeployedUnitsTests
     public async Task Monitoring_and_coturn_run_under_their_drop_ins()
     {
         await using var target = await DeployTarget.StartAsync();
-        var envFile = Path.Combine(target.Directory, "polydev.env");
-        await File.WriteAllTextAsync(envFile, "POLYDEV_URLS=http://0.0.0.0:8080\nPOLYDEV_SANDBOXES__ENGINE=none\n");
-        (await DeployScript.RunAsync(target, ["--release", TestReleases.Built, "--env-file", envFile, "--monitoring"])).Succeeded();
+        await DeployFlow.FirstDeployAsync(target, "--monitoring");
 
         foreach (var unit in new[] { "prometheus", "prometheus-node-exporter", "prometheus-alertmanager" })
         {
