@@ -6,13 +6,15 @@ namespace Polydev.EndToEnd.Tests.Deploy;
 /// <summary>
 /// The release archives the deploy tests deploy: the one scripts/release built of this checkout
 /// (ensure_deploy_test_release, scripts/lib/deploy.sh, writes its path to .polydev/releases/test-release), and copies
-/// of it under other versions, one of them deliberately broken.
+/// of it under other versions, one of them deliberately broken (in .polydev/releases/test-copies).
 /// </summary>
 public static class TestReleases
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static readonly Dictionary<string, string> Made = new(StringComparer.Ordinal);
-    private static readonly string Folder = Directory.CreateTempSubdirectory("polydev-test-releases-").FullName;
+
+    /// <summary>The copies, kept beside the built archive and named by its version: a later run of the same build reuses them.</summary>
+    private static string Folder => Path.Combine(PinnedClis.RepositoryRoot(), ".polydev", "releases", "test-copies");
 
     /// <summary>The archive of this checkout.</summary>
     public static string Built
@@ -57,6 +59,20 @@ public static class TestReleases
 
             var built = Built;
             var version = $"{VersionOf(built)}.{suffix}";
+            var archive = Path.Combine(Folder, $"polydev-{version}-linux-x64.tar.gz");
+            if (File.Exists(archive))
+            {
+                Made[suffix] = archive;
+                return archive;
+            }
+
+            // Copies of other builds go (each is about 50 MB).
+            Directory.CreateDirectory(Folder);
+            foreach (var stale in Directory.GetFiles(Folder, "polydev-*.tar.gz").Where(f => !Path.GetFileName(f).StartsWith($"polydev-{VersionOf(built)}.", StringComparison.Ordinal)))
+            {
+                File.Delete(stale);
+            }
+
             var work = Directory.CreateTempSubdirectory("polydev-release-").FullName;
             var extract = await ChildProcess.RunAsync("tar", "-xzf", built, "-C", work);
             Assert.True(extract.ExitCode == 0, extract.Errors);
@@ -71,9 +87,11 @@ public static class TestReleases
                 await File.WriteAllTextAsync(path, settings.ToJsonString());
             }
 
-            var archive = Path.Combine(Folder, $"polydev-{version}-linux-x64.tar.gz");
-            var pack = await ChildProcess.RunAsync("tar", "-C", work, "--owner=0", "--group=0", "--numeric-owner", "-I", "gzip -1", "-cf", archive, $"polydev-{version}");
+            // Written under another name and renamed: another test process may be making the same copy.
+            var partial = Path.Combine(Folder, $".{Guid.NewGuid():N}.partial");
+            var pack = await ChildProcess.RunAsync("tar", "-C", work, "--owner=0", "--group=0", "--numeric-owner", "-I", "gzip -1", "-cf", partial, $"polydev-{version}");
             Assert.True(pack.ExitCode == 0, pack.Errors);
+            File.Move(partial, archive, overwrite: true);
             Directory.Delete(work, recursive: true);
             Made[suffix] = archive;
             return archive;
