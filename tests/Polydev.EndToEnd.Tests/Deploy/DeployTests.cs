@@ -47,5 +47,12 @@ public sealed class DeployTests
         await target.WaitReadyAsync(TimeSpan.FromSeconds(10));
         await item.AssertUnchangedAsync();
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await later.StatusAsync());
+
+        // Keeping two releases: a third deploys, the one before it (the first) stays as previous, the second goes.
+        var third = await TestReleases.RelabeledAsync("third");
+        var pruned = (await DeployScript.RunAsync(target, ["--release", third], new Dictionary<string, string> { ["DEPLOY_KEEP"] = "2" })).Succeeded();
+        Assert.Contains($"removing release {TestReleases.VersionOf(second)} (keeping 2)", pruned.Output, StringComparison.Ordinal);
+        Assert.Equal([TestReleases.VersionOf(first), TestReleases.VersionOf(third)], await target.ReleasesAsync());
+        await item.AssertUnchangedAsync();
     }
 }
