@@ -50,9 +50,12 @@ internal static class AgentProgram
             {
                 heartbeat = TimeSpan.FromMilliseconds(ms);
             }
-            else if (args[0] == "serve" && args[i] == "--start-ahead" && i + 1 < args.Length && ProviderSpec.Find(args[++i]) is not null)
+            else if (args[0] == "serve" && args[i] == "--start-ahead" && i + 1 < args.Length && args[++i].Length > 0)
             {
-                startAhead = args[i];
+                // A provider this agent cannot start ahead (none of its own, or a kind of the operator's) is served as
+                // without the option: the server passes it for every kind with a provider, and a sandbox must not fail
+                // to warm over an optimisation.
+                startAhead = ProviderSpec.Find(args[i]) is null ? null : args[i];
             }
             else if (login && args[i] == "--time-limit-s" && i + 1 < args.Length && int.TryParse(args[++i], out int limit) && limit is > 0 and <= 86_400)
             {
