@@ -15,8 +15,8 @@ public sealed class BackupRestoreTests
     {
         await using var source = await ServerStorage.CreateAsync(engine);
         await using var target = await ServerStorage.CreateAsync(engine);
-        var backups = Directory.CreateTempSubdirectory("polydev-e2e-backups-").FullName;
-        var file = Path.Combine(backups, "polydev.backup");
+        var backups = source.BackupDirectory;
+        var file = source.BackupFile();
         var user = VaultUser.New("restored");
 
         await using (var server = await source.StartServerAsync())
@@ -49,7 +49,6 @@ public sealed class BackupRestoreTests
 
         await using var fresh = await target.StartServerAsync();
         await user.AssertVaultOpensAsync(fresh);
-        Directory.Delete(backups, recursive: true);
     }
 
     [Theory]
@@ -58,7 +57,7 @@ public sealed class BackupRestoreTests
     {
         await using var source = await ServerStorage.CreateAsync(engine);
         await using var target = await ServerStorage.CreateAsync(engine);
-        var file = Path.Combine(source.DataDirectory, "..", $"{Path.GetFileName(source.DataDirectory)}.backup");
+        var file = source.BackupFile();
         var restored = VaultUser.New("from-backup");
         var replaced = VaultUser.New("replaced");
         await using (var server = await source.StartServerAsync())
@@ -87,8 +86,6 @@ public sealed class BackupRestoreTests
             await restored.AssertVaultOpensAsync(server);
             await replaced.AssertCannotLogInAsync(server);
         }
-
-        File.Delete(file);
     }
 
     /// <summary>
@@ -101,7 +98,7 @@ public sealed class BackupRestoreTests
     public async Task A_forced_restore_leaves_nothing_of_a_newer_release_behind(string engine)
     {
         await using var storage = await ServerStorage.CreateAsync(engine);
-        var file = Path.Combine(storage.DataDirectory, "..", $"{Path.GetFileName(storage.DataDirectory)}.backup");
+        var file = storage.BackupFile();
         var user = VaultUser.New("rolled-back");
         await using (var server = await storage.StartServerAsync())
         {
@@ -122,7 +119,5 @@ public sealed class BackupRestoreTests
         {
             await user.AssertVaultOpensAsync(server);
         }
-
-        File.Delete(file);
     }
 }

@@ -24,7 +24,7 @@ public sealed class ConsistentBackupTests
     {
         await using var source = await ServerStorage.CreateAsync(engine);
         await using var target = await ServerStorage.CreateAsync(engine);
-        var file = Path.Combine(source.DataDirectory, "..", $"{Path.GetFileName(source.DataDirectory)}.backup");
+        var file = source.BackupFile();
         var user = VaultUser.New("writer");
         var chats = Enumerable.Range(0, Writers).Select(i => $"Writer {i}").ToArray();
         var written = new int[Writers];
@@ -72,8 +72,6 @@ public sealed class ConsistentBackupTests
             // A message whose answer was still on its way when the backup ended may be in it: one per writer.
             Assert.InRange(numbers.Count, before[i], after[i] + 1);
         }
-
-        File.Delete(file);
     }
 
     /// <summary>Appends "CHAT n" for n = 0, 1, … as the client does (sealed under the user key, bound to the chat), one after the other.</summary>

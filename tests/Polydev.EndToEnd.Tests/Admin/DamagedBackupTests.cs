@@ -16,7 +16,7 @@ public sealed class DamagedBackupTests
     {
         await using var source = await ServerStorage.CreateAsync(engine);
         await using var target = await ServerStorage.CreateAsync(engine);
-        var work = Directory.CreateTempSubdirectory("polydev-e2e-damaged-").FullName;
+        var work = source.BackupDirectory;
         var intact = Path.Combine(work, "intact.backup");
         var user = VaultUser.New("intact");
         var kept = VaultUser.New("kept");
@@ -66,7 +66,5 @@ public sealed class DamagedBackupTests
         {
             await user.AssertVaultOpensAsync(server);
         }
-
-        Directory.Delete(work, recursive: true);
     }
 }

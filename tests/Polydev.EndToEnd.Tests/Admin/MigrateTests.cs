@@ -15,7 +15,7 @@ public sealed class MigrateTests
     {
         await using var source = await ServerStorage.CreateAsync(engine);
         await using var target = await ServerStorage.CreateAsync(engine);
-        var file = Path.Combine(source.DataDirectory, "..", $"{Path.GetFileName(source.DataDirectory)}.backup");
+        var file = source.BackupFile();
         var user = VaultUser.New("migrated");
         await using (var server = await source.StartServerAsync())
         {
@@ -52,7 +52,6 @@ public sealed class MigrateTests
         }
 
         Assert.Contains($"schema version: {last.Version} ", (await target.AdminAsync("migrate", "--status")).Succeeded().Stdout, StringComparison.Ordinal);
-        File.Delete(file);
     }
 
     [Fact]

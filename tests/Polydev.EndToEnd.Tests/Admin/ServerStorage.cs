@@ -21,7 +21,13 @@ public sealed class ServerStorage : IAsyncDisposable
         Engine = engine;
         DataDirectory = dataDirectory;
         ConnectionString = connectionString;
+        BackupDirectory = Directory.CreateTempSubdirectory("polydev-e2e-backups-").FullName;
     }
+
+    /// <summary>Where the test keeps its backup files: outside the data directory, deleted with it however the test ends.</summary>
+    public string BackupDirectory { get; }
+
+    public string BackupFile(string name = "polydev.backup") => Path.Combine(BackupDirectory, name);
 
     public static TheoryData<string> Engines => new() { Sqlite, Postgres };
 
@@ -119,12 +125,15 @@ public sealed class ServerStorage : IAsyncDisposable
             await PostgresServer.DropDatabaseAsync(ConnectionString);
         }
 
-        try
+        foreach (var directory in new[] { DataDirectory, BackupDirectory })
         {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }
