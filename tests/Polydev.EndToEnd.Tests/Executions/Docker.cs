@@ -61,25 +61,8 @@ public static class Docker
             return false;
         }
 
-        try
-        {
-            // The container's network namespace, seen from the host: a header line, then one line per socket.
-            return HasJobSockets(await File.ReadAllLinesAsync($"/proc/{process}/net/tcp"))
-                || HasJobSockets(await File.ReadAllLinesAsync($"/proc/{process}/net/tcp6"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Gone between the listing and the look inside: a gone sandbox runs nothing.
-            return false;
-        }
+        return await SandboxJobSockets.RunsAJobAsync(process);
     }
-
-    /// <summary>
-    /// Any socket but the header line and Docker's embedded resolver, which dockerd keeps listening at 127.0.0.11 in
-    /// every container of a user-defined network (hex <c>0B00007F</c>; the sandbox's firewall rejects it).
-    /// </summary>
-    public static bool HasJobSockets(string[] procNetTcp) =>
-        procNetTcp.Skip(1).Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var local, ..] && !local.StartsWith("0B00007F:", StringComparison.Ordinal));
 
     /// <summary>Those of <paramref name="serverId"/>'s running sandboxes whose agent runs a job, as opposed to waiting in the pool.</summary>
     public static async Task<IReadOnlyList<string>> JobContainersAsync(string serverId)

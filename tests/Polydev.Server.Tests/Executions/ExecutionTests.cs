@@ -320,10 +320,9 @@ public sealed class ExecutionTests
     }
 
     /// <summary>
-    /// This server's sandboxes that run a job, as opposed to those waiting in the pool: a job's sandbox has TCP sockets
-    /// (the agent's timing relay on its loopback, the CLI's tunnel to egress); a waiting one has none, even with its CLI
-    /// started ahead (issue 19), so its process list no longer tells them apart. (The same rule as the end-to-end
-    /// tests' Docker.RunsAJobAsync, which this project does not reference.)
+    /// This server's sandboxes that run a job, as opposed to those waiting in the pool (<see cref="SandboxJobSockets"/>:
+    /// a connection off the sandbox's loopback; with the CLI started ahead, issue 19, the process list no longer tells
+    /// them apart).
     /// </summary>
     private static async Task<List<string>> JobContainersAsync(string serverId)
     {
@@ -332,11 +331,7 @@ public sealed class ExecutionTests
         foreach (var id in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var pid = int.Parse((await RunAsync("docker", "inspect", "--format", "{{.State.Pid}}", id)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            // Any socket but the header line and Docker's embedded resolver (127.0.0.11, hex 0B00007F), which dockerd keeps
-            // listening in every container of a user-defined network.
-            static bool JobSockets(string[] lines) =>
-                lines.Skip(1).Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var local, ..] && !local.StartsWith("0B00007F:", StringComparison.Ordinal));
-            if (pid > 0 && (JobSockets(await File.ReadAllLinesAsync($"/proc/{pid}/net/tcp")) || JobSockets(await File.ReadAllLinesAsync($"/proc/{pid}/net/tcp6"))))
+            if (await SandboxJobSockets.RunsAJobAsync(pid))
             {
                 running.Add(id);
             }
