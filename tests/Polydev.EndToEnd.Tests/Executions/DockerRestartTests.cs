@@ -6,10 +6,10 @@ namespace Polydev.EndToEnd.Tests.Executions;
 
 /// <summary>
 /// DISRUPTIVE: restarts the machine's Docker daemon, which stops EVERY container on the machine (not only this
-/// test's). It runs in the serial sandbox collection; run it only where nothing else uses the engine, or leave it
-/// out with <c>--filter "Disruptive!=RestartsDockerEngine"</c>.
+/// test's). It runs in a collection of its own, after all others and alone; run it only where nothing else uses the
+/// engine, or leave it out with <c>--filter "Disruptive!=RestartsDockerEngine"</c>.
 /// </summary>
-[Collection(SandboxCollection.Name)]
+[Collection(DockerRestartCollection.Name)]
 [Trait("Disruptive", "RestartsDockerEngine")]
 public sealed class DockerRestartTests
 {
