@@ -77,14 +77,7 @@ public sealed class GeminiRealCliTests
         await stub.StartAsync();
         await using SquidProxy proxy = await SquidProxy.StartAsync();
         string token = AgentHarness.Secret("ya29.canary");
-        string credentialFile = new JsonObject
-        {
-            ["access_token"] = token,
-            ["refresh_token"] = AgentHarness.Secret("1//canary"),
-            ["scope"] = "https://www.googleapis.com/auth/cloud-platform openid",
-            ["token_type"] = "Bearer",
-            ["expiry_date"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds(),
-        }.ToJsonString();
+        string credentialFile = GoogleLoginCredential.File(token);
 
         var (result, events) = await RunAsync(stub, proxy, "credential_file", credentialFile, model: "gemini-2.5-flash");
 

@@ -103,14 +103,7 @@ public sealed class GeminiStartAheadTests : IAsyncLifetime
         // As GeminiRealCliTests: the login's token is verified at oauth2.googleapis.com, which the proxy cannot reach
         // here. A CLI started ahead would then ask for an interactive sign-in; a Google login is not handed to it (yet).
         string token = AgentHarness.Secret("ya29.canary");
-        string credentialFile = new JsonObject
-        {
-            ["access_token"] = token,
-            ["refresh_token"] = AgentHarness.Secret("1//canary"),
-            ["scope"] = "https://www.googleapis.com/auth/cloud-platform openid",
-            ["token_type"] = "Bearer",
-            ["expiry_date"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds(),
-        }.ToJsonString();
+        string credentialFile = GoogleLoginCredential.File(token);
 
         var (result, events) = await RunAsync("credential_file", credentialFile, "gemini-2.5-flash", trustAtStart: true);
 

@@ -86,7 +86,8 @@ internal sealed class LiveMonitoring : IAsyncDisposable
     /// </summary>
     public async Task AssertDashboardsShowDataAsync(BrowserSession browser, params string[] uids)
     {
-        var plots = uids.ToDictionary(uid => uid, uid => new DashboardPlot(GrafanaDashboard.Load(MonitoringFiles.Dashboard(uid)).Title));
+        var dashboards = uids.ToDictionary(uid => uid, uid => GrafanaDashboard.Load(MonitoringFiles.Dashboard(uid)));
+        var plots = dashboards.ToDictionary(d => d.Key, d => new DashboardPlot(d.Value.Title));
         await AssertDashboardsShowDataAsync(uids, _ => false, [], plots);
         foreach (var (uid, plot) in plots)
         {
@@ -94,7 +95,8 @@ internal sealed class LiveMonitoring : IAsyncDisposable
             await browser.Page.GotoAsync("about:blank");
             await browser.Page.SetContentAsync(plot.ToHtml());
             // One chart per panel, each with a line: what the check above found, drawn.
-            Assert.Equal(GrafanaDashboard.Load(MonitoringFiles.Dashboard(uid)).Panels.Count, await browser.Page.Locator(".panel svg").CountAsync());
+            Assert.Equal(dashboards[uid].Panels.Count, plot.PanelCount);
+            Assert.Equal(plot.PanelCount, await browser.Page.Locator(".panel svg").CountAsync());
             Assert.Equal(0, await browser.Page.GetByText("No data").CountAsync());
             await browser.ScreenshotAsync("dashboard-" + uid);
         }
