@@ -32,6 +32,11 @@ ensure_agent_published() {
     tail -n 20 "$ROOT/.polydev/logs/agent-publish.log" >&2
     die "NativeAOT publish of src/Polydev.Agent failed (see .polydev/logs/agent-publish.log)"
   fi
+  # A trim or AOT warning is a code path the native binary may not have: refused like an error.
+  if grep -q "warning IL" "$ROOT/.polydev/logs/agent-publish.log"; then
+    grep "warning IL" "$ROOT/.polydev/logs/agent-publish.log" | head -n 10 >&2
+    die "the NativeAOT publish of src/Polydev.Agent has trim/AOT warnings (see .polydev/logs/agent-publish.log)"
+  fi
   rm -rf "$AGENT_DIR" && mkdir -p "$AGENT_DIR"
   cp "$AGENT_DIR.partial/polydev-agent" "$AGENT_DIR/polydev-agent" && rm -rf "$AGENT_DIR.partial"
   echo "$stamp" >"$AGENT_DIR/.sources-sha256"
