@@ -6,19 +6,28 @@ namespace Polydev.Server.Sandboxes.Docker;
 /// <summary>A container's state in engine-independent terms, and what the kernel says about its OOM kills.</summary>
 internal static class DockerContainerState
 {
-    /// <summary>A sandbox's status from <c>GET /containers/{id}/json</c>.</summary>
-    public static SandboxStatus Status(JsonElement container)
+    /// <summary>
+    /// A sandbox's status from <c>GET /containers/{id}/json</c>, with the OOM kills the kernel counted in its memory
+    /// cgroup (<see cref="CgroupOomKills"/>, read on the host by whoever may: <see cref="HostOperations.IDockerHostOperations"/>).
+    /// </summary>
+    public static SandboxStatus Status(JsonElement container, long cgroupOomKills)
     {
         var state = container.GetProperty("State");
         var engineState = Map(state.GetProperty("Status").GetString());
         DateTimeOffset? startedAt = DateTimeOffset.TryParse(state.GetProperty("StartedAt").GetString(), CultureInfo.InvariantCulture, out var at) && at.Year > 1 ? at : null;
-        var oomKilled = state.GetProperty("OOMKilled").GetBoolean() || CgroupOomKills(state.GetProperty("Pid").GetInt32()) > 0;
+        var oomKilled = OomKilledByDocker(container) || cgroupOomKills > 0;
         return new SandboxStatus(
             engineState,
             oomKilled,
             engineState is SandboxEngineState.Exited or SandboxEngineState.Dead ? state.GetProperty("ExitCode").GetInt32() : null,
             startedAt);
     }
+
+    /// <summary>Docker's own OOM mark (containerd's event; see <see cref="CgroupOomKills"/> for why it is not enough).</summary>
+    public static bool OomKilledByDocker(JsonElement container) => container.GetProperty("State").GetProperty("OOMKilled").GetBoolean();
+
+    /// <summary>The pid of the container's init on the host; 0 when it is not running.</summary>
+    public static int Pid(JsonElement container) => container.GetProperty("State").GetProperty("Pid").GetInt32();
 
     /// <summary>The container's address on <paramref name="network"/> (IPv4, else IPv6), or null when it has none there.</summary>
     public static System.Net.IPAddress? Address(JsonElement container, string network)

@@ -15,46 +15,40 @@ namespace Polydev.Server.Sandboxes.Docker;
 /// Docker's API has no burst field, so the engine writes the container's cgroup from the host, as it already sets the
 /// sandbox's firewall: a kernel or host without burst leaves the limit as it is, with one warning.
 /// </summary>
-internal sealed class DockerCpuBurst(int periodMicroseconds, bool burst, ILogger logger, string cgroupRoot = "/sys/fs/cgroup", string procRoot = "/proc")
+internal sealed class DockerCpuBurst(int periodMicroseconds, bool burst)
 {
     public const int DefaultPeriodMicroseconds = 1_000_000;
 
-    private int _warned;
-
     public int PeriodMicroseconds { get; } = periodMicroseconds;
 
-    /// <summary>The CFS quota for <paramref name="cpus"/> in this period (the kernel's minimum is 1 ms).</summary>
+    /// <summary>Whether sandboxes get the burst (<see cref="DockerEngineOptions.CpuBurst"/>).</summary>
+    public bool Enabled { get; } = burst;
+
+    /// <summary>The CFS quota for <paramref name="cpus"/> in this period (the kernel's minimum is 1 ms), which is also the burst.</summary>
     public long QuotaMicroseconds(double cpus) => Math.Max(1000, (long)Math.Round(cpus * PeriodMicroseconds));
 
-    /// <summary>Lets the container whose init is <paramref name="pid"/> bank up to one period's quota (a no-op when burst is off).</summary>
-    public async Task ApplyAsync(int pid, double cpus, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes <paramref name="microseconds"/> as the burst of the cpu cgroup of the process <paramref name="pid"/> (a
+    /// container's init), on the host: root's work (<see cref="HostOperations.IDockerHostOperations"/>).
+    /// </summary>
+    /// <exception cref="SandboxEngineException">The cgroup has no burst file, or it could not be written.</exception>
+    public static async Task WriteAsync(int pid, long microseconds, CancellationToken cancellationToken, string cgroupRoot = "/sys/fs/cgroup", string procRoot = "/proc")
     {
-        if (!burst || pid <= 0)
-        {
-            return;
-        }
-
-        var value = QuotaMicroseconds(cpus).ToString(CultureInfo.InvariantCulture);
         string? file = null;
         try
         {
-            file = await BurstFileAsync(pid, cancellationToken);
-            if (file is null)
-            {
-                Warn("the container's cpu cgroup was not found");
-                return;
-            }
-
-            await File.WriteAllTextAsync(file, value, cancellationToken);
+            file = await BurstFileAsync(pid, cgroupRoot, procRoot, cancellationToken)
+                ?? throw new SandboxEngineException("docker", "cpu burst", 500, "the container's cpu cgroup has no burst file (cpu.cfs_burst_us, cpu.max.burst)");
+            await File.WriteAllTextAsync(file, microseconds.ToString(CultureInfo.InvariantCulture), cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Warn($"{file ?? "its cgroup"}: {e.Message}");
+            throw new SandboxEngineException("docker", "cpu burst", 500, $"{file ?? "its cgroup"}: {e.Message}");
         }
     }
 
     /// <summary>The burst file of the process's cpu cgroup: cgroup v1's <c>cpu.cfs_burst_us</c>, else v2's <c>cpu.max.burst</c>.</summary>
-    private async Task<string?> BurstFileAsync(int pid, CancellationToken cancellationToken)
+    private static async Task<string?> BurstFileAsync(int pid, string cgroupRoot, string procRoot, CancellationToken cancellationToken)
     {
         foreach (var line in await File.ReadAllLinesAsync(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "cgroup"), cancellationToken))
         {
@@ -82,14 +76,6 @@ internal sealed class DockerCpuBurst(int periodMicroseconds, bool burst, ILogger
         }
 
         return null;
-    }
-
-    private void Warn(string why)
-    {
-        if (Interlocked.Exchange(ref _warned, 1) == 0)
-        {
-            DockerCpuBurstLog.Unavailable(logger, why);
-        }
     }
 }
 

@@ -25,6 +25,16 @@ public sealed class DockerEngineOptions
     /// <summary>Whether an idle sandbox banks up to one period's quota to spend at once (CFS burst; <see cref="DockerCpuBurst"/>).</summary>
     public bool CpuBurst { get; set; } = true;
 
+    /// <summary>
+    /// The Unix socket of <c>polydev docker-helper</c>, which then does the engine's root work on the host (firewall,
+    /// scratch disks, the resolver rule, CPU burst) so the server runs unprivileged (docs/sandboxes.md, "The Docker
+    /// helper"); the helper listens on it. Unset: the server does that work itself and must run as root.
+    /// </summary>
+    public string? Helper { get; set; }
+
+    /// <summary>Where <c>polydev docker-helper</c> serves <c>/metrics</c> and <c>/health</c>; empty: nowhere.</summary>
+    public string HelperUrls { get; set; } = "http://127.0.0.1:9903";
+
     /// <summary>Throws with a message naming the setting when a value cannot work.</summary>
     public void Validate()
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polydev.Server.Egress;
 using Polydev.Server.Login.Turn;
+using Polydev.Server.Sandboxes.Docker.HostOperations;
 using Polydev.Server.Sandboxes.Docker.Images;
 using Polydev.Server.Sandboxes.Images;
 using Prometheus;
@@ -27,24 +28,34 @@ public static class DockerEngineServices
             engine.Configure<DockerEngineOptions>(configuration.GetSection(DockerEngineOptions.Section));
             engine.AddSingleton(sp => new DockerClient(sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value.Socket));
             engine.TryAddSingleton(_ => new SandboxEngineMetrics(Metrics.DefaultRegistry));
-            engine.AddSingleton(sp => new DockerScratch(sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value.ScratchRoot));
+            engine.AddSingleton<IDockerHostOperations>(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value;
+                return string.IsNullOrWhiteSpace(options.Helper)
+                    ? new LocalHostOperations(options.ScratchRoot)
+                    : new HelperHostOperations(options.Helper, new HelperMetrics(Metrics.DefaultRegistry, HelperMetrics.Client));
+            });
             engine.AddSingleton(sp => new DockerSandboxEngine(
                 sp.GetRequiredService<DockerClient>(), sp.GetRequiredService<SandboxEngineMetrics>(), sp.GetRequiredService<ILogger<DockerSandboxEngine>>(),
-                sp.GetRequiredService<DockerScratch>(), sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value));
+                sp.GetRequiredService<IDockerHostOperations>(), sp.GetRequiredService<IOptions<DockerEngineOptions>>().Value));
             engine.AddSingleton<ISandboxEngine>(sp => sp.GetRequiredService<DockerSandboxEngine>());
-            engine.AddSingleton<ISandboxNetworkSetup>(sp => new DockerSandboxNetwork(sp.GetRequiredService<DockerClient>(), NetworkOptions(sp)));
+            engine.AddSingleton<ISandboxNetworkSetup>(sp => new DockerSandboxNetwork(sp.GetRequiredService<DockerClient>(), NetworkOptions(sp), sp.GetRequiredService<IDockerHostOperations>()));
             engine.AddSingleton<IRuntimeImageCatalog>(sp => new DockerImageCatalog(sp.GetRequiredService<DockerClient>(), sp.GetService<ILogger<DockerImageCatalog>>()));
             engine.AddHostedService<DockerScratchCollector>();
         });
 
-    private static DockerSandboxNetworkOptions NetworkOptions(IServiceProvider services)
-    {
-        var network = services.GetRequiredService<IOptions<DockerEngineOptions>>().Value.Network;
-        var egress = services.GetService<IOptions<EgressOptions>>()?.Value ?? new EgressOptions();
-        var turn = services.GetService<IOptions<TurnOptions>>()?.Value;
-        int turnPort = turn is { IsEmbedded: true } ? turn.ListeningPort : 0;
+    private static DockerSandboxNetworkOptions NetworkOptions(IServiceProvider services) => NetworkOptions(
+        services.GetRequiredService<IOptions<DockerEngineOptions>>().Value,
+        services.GetService<IOptions<EgressOptions>>()?.Value ?? new EgressOptions(),
+        services.GetService<IOptions<TurnOptions>>()?.Value,
         // On a cluster node the egress gateway registers its settings: the range is redirected to its relay.
-        var relayPort = services.GetService<Egress.Gateway.EgressGatewayOptions>()?.RelayPort ?? 0;
+        services.GetService<Egress.Gateway.EgressGatewayOptions>()?.RelayPort ?? 0);
+
+    /// <summary>The sandbox network the settings describe: the server's, and what <c>polydev docker-helper</c> admits.</summary>
+    public static DockerSandboxNetworkOptions NetworkOptions(DockerEngineOptions docker, EgressOptions egress, TurnOptions? turn, int relayPort)
+    {
+        int turnPort = turn is { IsEmbedded: true } ? turn.ListeningPort : 0;
+        var network = docker.Network;
         return new DockerSandboxNetworkOptions(network.Name, network.BridgeName, network.Subnet, egress.FirstPort, egress.LastPort, turnPort, relayPort);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Polydev.Server.Sandboxes.Docker.HostOperations;
 
 namespace Polydev.Server.Sandboxes.Docker;
 
@@ -16,19 +17,20 @@ public sealed class DockerSandboxEngine : ISandboxEngine
     private readonly DockerClient _client;
     private readonly SandboxEngineMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly DockerScratch _scratch;
-    private readonly DockerEmbeddedDns _dns = new();
+    private readonly IDockerHostOperations _host;
     private readonly DockerCpuBurst _cpu;
+    private int _burstWarned;
 
-    public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger, DockerScratch? scratch = null, DockerEngineOptions? options = null)
+    /// <param name="host">Where the root work is done (scratch disks, the resolver rule, CPU burst); in this process by default.</param>
+    public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger, IDockerHostOperations? host = null, DockerEngineOptions? options = null)
     {
         _client = client;
         _metrics = metrics;
         _logger = logger;
-        _scratch = scratch ?? new DockerScratch(DockerScratch.DefaultRoot);
         options ??= new DockerEngineOptions();
         options.Validate();
-        _cpu = new DockerCpuBurst(options.CpuPeriodMicroseconds, options.CpuBurst, logger);
+        _host = host ?? new LocalHostOperations(options.ScratchRoot);
+        _cpu = new DockerCpuBurst(options.CpuPeriodMicroseconds, options.CpuBurst);
     }
 
     public string Name => EngineName;
@@ -43,7 +45,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         try
         {
             var (uid, gid) = spec.Limits.ParseUser();
-            var scratch = await _scratch.CreateAsync(spec.Id, spec.Limits.ScratchBytes, uid, gid, cancellationToken);
+            var scratch = await _host.CreateScratchAsync(spec.Id, spec.Limits.ScratchBytes, uid, gid, cancellationToken);
             var body = DockerContainerSpec.CreateBody(spec, scratch, _cpu.PeriodMicroseconds);
             var name = ContainerName(spec.Id);
             // Not cancellable: a create cut off mid-request may still complete on the daemon, leaving a container
@@ -53,14 +55,14 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             await _client.StartContainerAsync(containerId, cancellationToken);
             System.Net.IPAddress? address = null;
             var container = await _client.InspectContainerAsync(containerId, cancellationToken);
-            var pid = container.GetProperty("State").GetProperty("Pid").GetInt32();
+            var pid = DockerContainerState.Pid(container);
             if (spec.Network.Name is { } network)
             {
                 address = DockerContainerState.Address(container, network);
-                await _dns.BlockAsync(pid, cancellationToken);
+                await _host.BlockEmbeddedDnsAsync(pid, cancellationToken);
             }
 
-            await _cpu.ApplyAsync(pid, spec.Limits.Cpus, cancellationToken);
+            await ApplyCpuBurstAsync(pid, spec.Limits.Cpus, cancellationToken);
 
             var elapsed = Stopwatch.GetElapsedTime(started);
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Ok, elapsed);
@@ -89,11 +91,35 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         }
     }
 
+    /// <summary>
+    /// Lets the sandbox bank up to one period's quota (<see cref="DockerCpuBurst"/>). A host without burst keeps the plain
+    /// quota: one warning, and the sandbox is used as it is.
+    /// </summary>
+    private async Task ApplyCpuBurstAsync(int pid, double cpus, CancellationToken cancellationToken)
+    {
+        if (!_cpu.Enabled || pid <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _host.SetCpuBurstAsync(pid, _cpu.QuotaMicroseconds(cpus), cancellationToken);
+        }
+        catch (SandboxEngineException e)
+        {
+            if (Interlocked.Exchange(ref _burstWarned, 1) == 0)
+            {
+                DockerCpuBurstLog.Unavailable(_logger, e.Message);
+            }
+        }
+    }
+
     private async Task RemoveScratchQuietlyAsync(string sandboxId)
     {
         try
         {
-            await _scratch.RemoveAsync(sandboxId, CancellationToken.None);
+            await _host.RemoveScratchAsync(sandboxId, CancellationToken.None);
         }
         catch (Exception e) when (e is SandboxEngineException or IOException)
         {
@@ -145,8 +171,10 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         try
         {
             var container = await _client.InspectContainerAsync(sandbox.EngineId, cancellationToken);
+            var pid = DockerContainerState.Pid(container);
+            var oomKills = pid > 0 && !DockerContainerState.OomKilledByDocker(container) ? await _host.CountOomKillsAsync(pid, cancellationToken) : 0;
             Observe(SandboxEngineMetrics.OperationNames.Inspect, SandboxEngineMetrics.Outcomes.Ok, Stopwatch.GetElapsedTime(started));
-            return DockerContainerState.Status(container);
+            return DockerContainerState.Status(container, oomKills);
         }
         catch (SandboxEngineException e) when (e.IsNotFound)
         {
@@ -188,7 +216,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             throw;
         }
 
-        await _scratch.RemoveAsync(sandbox.Id, cancellationToken);
+        await _host.RemoveScratchAsync(sandbox.Id, cancellationToken);
         Observe(SandboxEngineMetrics.OperationNames.Destroy, outcome, Stopwatch.GetElapsedTime(started));
         SandboxLog.Destroyed(_logger, sandbox.Id, EngineName, outcome == SandboxEngineMetrics.Outcomes.Ok ? "removed" : "already gone");
     }
@@ -197,7 +225,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
     {
         // Scratch disks are shared by every server on this host, so ownership is the container's existence, not a label.
         var removed = 0;
-        foreach (var (sandboxId, createdAt) in _scratch.List())
+        foreach (var (sandboxId, createdAt) in await _host.ListScratchAsync(cancellationToken))
         {
             if (DateTimeOffset.UtcNow - createdAt < grace)
             {
@@ -210,7 +238,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
             }
             catch (SandboxEngineException e) when (e.IsNotFound)
             {
-                await _scratch.RemoveAsync(sandboxId, cancellationToken);
+                await _host.RemoveScratchAsync(sandboxId, cancellationToken);
                 removed++;
             }
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Polydev.Server.Sandboxes.Docker.HostOperations;
 
 namespace Polydev.Server.Sandboxes.Docker;
 
@@ -16,14 +17,15 @@ namespace Polydev.Server.Sandboxes.Docker;
 public sealed class DockerSandboxNetwork : ISandboxNetworkSetup
 {
     private readonly DockerClient _client;
-    private readonly DockerSandboxFirewall _firewall;
+    private readonly IDockerHostOperations _host;
 
-    public DockerSandboxNetwork(DockerClient client, DockerSandboxNetworkOptions options, string iptables = "iptables")
+    /// <param name="host">Where the firewall rules are installed from; this process by default (which must then be root).</param>
+    public DockerSandboxNetwork(DockerClient client, DockerSandboxNetworkOptions options, IDockerHostOperations? host = null)
     {
         options.Validate();
         _client = client;
         Options = options;
-        _firewall = new DockerSandboxFirewall(options, iptables);
+        _host = host ?? new LocalHostOperations();
     }
 
     public DockerSandboxNetworkOptions Options { get; }
@@ -58,7 +60,7 @@ public sealed class DockerSandboxNetwork : ISandboxNetworkSetup
         }
 
         CheckExisting(existing.Value, Options);
-        await _firewall.InstallAsync(cancellationToken);
+        await _host.InstallFirewallAsync(Options, cancellationToken);
 
         // The other half of the host's side of isolation: no account here may share the sandboxes' uid.
         if (SandboxUser.HostOwner(SandboxUser.Id, SandboxUser.Id) is { } owner)
@@ -69,15 +71,15 @@ public sealed class DockerSandboxNetwork : ISandboxNetworkSetup
     }
 
     /// <summary>(Re)installs the firewall rules alone (see <see cref="DockerSandboxFirewall"/>).</summary>
-    public Task InstallRulesAsync(CancellationToken cancellationToken = default) => _firewall.InstallAsync(cancellationToken);
+    public Task InstallRulesAsync(CancellationToken cancellationToken = default) => _host.InstallFirewallAsync(Options, cancellationToken);
 
     /// <summary>Removes the firewall rules alone.</summary>
-    public Task RemoveRulesAsync(CancellationToken cancellationToken = default) => _firewall.RemoveAsync(cancellationToken);
+    public Task RemoveRulesAsync(CancellationToken cancellationToken = default) => _host.RemoveFirewallAsync(Options, cancellationToken);
 
     /// <summary>Removes the firewall rules, then the network (which fails while sandboxes are attached).</summary>
     public async Task RemoveAsync(CancellationToken cancellationToken = default)
     {
-        await _firewall.RemoveAsync(cancellationToken);
+        await _host.RemoveFirewallAsync(Options, cancellationToken);
         await _client.RemoveNetworkAsync(Options.Name, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization;
 
 namespace Polydev.Server.Sandboxes.Docker;
 
@@ -24,6 +25,7 @@ public sealed record DockerSandboxNetworkOptions(
     int RelayPort = 0)
 {
     /// <summary>The bridge's address on the host: where the egress proxy listens (<c>Egress:BindAddress</c>).</summary>
+    [JsonIgnore]
     public IPAddress Gateway
     {
         get
@@ -36,6 +38,7 @@ public sealed record DockerSandboxNetworkOptions(
     }
 
     /// <summary>Polydev's iptables chain for this bridge (at most 28 characters).</summary>
+    [JsonIgnore]
     public string Chain => "POLYDEV-" + BridgeName;
 
     internal void Validate()

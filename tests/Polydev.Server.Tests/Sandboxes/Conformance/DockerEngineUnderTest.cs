@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Polydev.Server.Sandboxes;
 using Polydev.Server.Sandboxes.Docker;
+using Polydev.Server.Sandboxes.Docker.HostOperations;
 using Polydev.Testing;
 
 namespace Polydev.Server.Tests.Sandboxes.Conformance;
@@ -13,7 +14,7 @@ namespace Polydev.Server.Tests.Sandboxes.Conformance;
 /// range and iptables chain, all removed at the end), and what is left of a sandbox asked of the daemon
 /// (<c>docker ps -a</c>) and the host (the scratch disk under <see cref="DockerScratch.DefaultRoot"/>).
 /// </summary>
-public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
+public class DockerEngineUnderTest : SandboxEngineUnderTest
 {
     // A port range of the test's own, below the ephemeral range: the "egress" listener takes a port in it.
     private const int FirstPort = 24001;
@@ -25,6 +26,7 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
     private readonly OutsideServices _outside = new(SandboxTestImage.Reference);
     private readonly Dictionary<string, List<string>> _volumes = [];
     private DockerSandboxNetwork _network = null!;
+    private IDockerHostOperations _host = null!;
 
     /// <summary>One client for every engine instance of the test run (it holds nothing but the socket's path).</summary>
     public static DockerClient Client { get; } = new();
@@ -44,7 +46,12 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
     public static ISandboxEngine NewEngine(SandboxEngineMetrics metrics, ILoggerFactory loggers) =>
         new DockerSandboxEngine(Client, metrics, loggers.CreateLogger<DockerSandboxEngine>());
 
-    public override ISandboxEngine CreateEngine(SandboxEngineMetrics metrics, ILoggerFactory loggers) => NewEngine(metrics, loggers);
+    public override ISandboxEngine CreateEngine(SandboxEngineMetrics metrics, ILoggerFactory loggers) =>
+        new DockerSandboxEngine(Client, metrics, loggers.CreateLogger<DockerSandboxEngine>(), _host);
+
+    /// <summary>Where the engine's root work is done for a network of these options: in the test process by default.</summary>
+    protected virtual Task<IDockerHostOperations> HostForAsync(DockerSandboxNetworkOptions network) =>
+        Task.FromResult<IDockerHostOperations>(new LocalHostOperations());
 
     public override async Task InitializeAsync()
     {
@@ -52,12 +59,14 @@ public sealed class DockerEngineUnderTest : SandboxEngineUnderTest
         var suffix = Guid.NewGuid().ToString("N")[..8];
         for (var attempt = 1; ; attempt++)
         {
-            _network = new DockerSandboxNetwork(Client, new DockerSandboxNetworkOptions(
+            var options = new DockerSandboxNetworkOptions(
                 Name: "polydev-test-" + suffix,
                 BridgeName: "pdt-" + suffix,
                 Subnet: $"10.{200 + Random.Shared.Next(50)}.{Random.Shared.Next(256)}.0/24",
                 EgressFirstPort: FirstPort,
-                EgressLastPort: LastPort));
+                EgressLastPort: LastPort);
+            _host = await HostForAsync(options);
+            _network = new DockerSandboxNetwork(Client, options, _host);
             try
             {
                 await _network.EnsureAsync();

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Polydev.Server.Hosting;
+
+namespace Polydev.Verbs;
+
+/// <summary>
+/// <c>polydev docker-helper</c>: the Docker engine's root work (firewall, scratch disks, the resolver rule, CPU burst)
+/// for a server that runs without privileges (docs/sandboxes.md, "The Docker helper"). Runs as root; systemd starts it
+/// from polydev-docker-helper.socket (deploy/systemd).
+/// </summary>
+internal static class DockerHelperVerb
+{
+    public static Command Create()
+    {
+        var socket = new Option<string?>("--socket") { Description = "The Unix socket to serve when systemd passes none (env POLYDEV_SANDBOXES__DOCKER__HELPER).", HelpName = "PATH" };
+        var urls = new Option<string?>("--urls") { Description = "Where /metrics and /health listen (default http://127.0.0.1:9903; env POLYDEV_SANDBOXES__DOCKER__HELPERURLS)." };
+        var command = new Command("docker-helper", "Do the Docker engine's root work on this host for an unprivileged server: its firewall chain, sandboxes' scratch disks, resolver rule and CPU burst.")
+        {
+            socket, urls,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (parse.GetValue(socket) is { } path)
+            {
+                overrides["Sandboxes:Docker:Helper"] = path;
+            }
+
+            if (parse.GetValue(urls) is { } listen)
+            {
+                overrides["Sandboxes:Docker:HelperUrls"] = listen;
+            }
+
+            WebApplication app;
+            try
+            {
+                app = DockerHelperHost.Build(overrides);
+                await app.StartAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync($"polydev docker-helper: {StartupFailure.Describe(e)}");
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken);
+            await app.DisposeAsync();
+            return 0;
+        });
+        return command;
+    }
+}
