@@ -41,11 +41,12 @@ public static class DockerHelperHost
         }
 
         builder.WebHost.UseUrls(docker.HelperUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        var listener = HelperSocket.Open(docker.Helper);
 
         ObservabilityServices.UsePolydevDefaultSeries();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRouting();
-        builder.Services.AddSingleton(listener);
+        // Opened when the helper starts serving, so a configuration refused above leaves no socket file behind.
+        builder.Services.AddSingleton(_ => HelperSocket.Open(docker.Helper));
         builder.Services.AddSingleton(new HelperMetrics(Metrics.DefaultRegistry, HelperMetrics.Served));
         builder.Services.AddSingleton(sp => new DockerHelper(
             new LocalHostOperations(docker.ScratchRoot), network, sp.GetRequiredService<HelperMetrics>(), sp.GetRequiredService<ILogger<DockerHelper>>()));

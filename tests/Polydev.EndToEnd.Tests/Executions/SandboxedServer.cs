@@ -39,22 +39,10 @@ public static partial class SandboxedServer
         int egressPort,
         string? dataDirectory = null,
         int? port = null,
-        IReadOnlyDictionary<string, string?>? moreSettings = null)
+        IReadOnlyDictionary<string, string?>? moreSettings = null,
+        IReadOnlyList<string>? runAs = null)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["POLYDEV_SANDBOXES__ENGINE"] = "docker",
-            ["POLYDEV_SANDBOXES__SERVERID"] = serverId,
-            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__NAME"] = NetworkName,
-            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__BRIDGENAME"] = BridgeName,
-            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__SUBNET"] = Subnet,
-            // Notice dead sandboxes (after a crash or an engine restart) within a second, not the shipped ten.
-            ["POLYDEV_SANDBOXES__HEALTHINTERVAL"] = "00:00:01",
-            ["POLYDEV_EGRESS__BINDADDRESS"] = Gateway,
-            ["POLYDEV_EGRESS__FIRSTPORT"] = egressPort.ToString(CultureInfo.InvariantCulture),
-            ["POLYDEV_EGRESS__LASTPORT"] = egressPort.ToString(CultureInfo.InvariantCulture),
-            ["POLYDEV_EGRESS__ALLOWEDDESTINATIONS__0"] = "127.0.0.1/32",
-        };
+        var settings = Settings(serverId, egressPort);
         // Runtime kind names are dictionary keys compared ordinally: they keep their lower case in the variable names.
         foreach (var (other, kind) in Kinds)
         {
@@ -76,7 +64,26 @@ public static partial class SandboxedServer
             settings[name] = value;
         }
 
-        return ServerProcess.StartAsync(postgresConnectionString: null, settings, dataDirectory, port);
+        return ServerProcess.StartAsync(postgresConnectionString: null, settings, dataDirectory, port, runAs);
+    }
+
+    /// <summary>The sandbox network's and egress settings of a test server (what a Docker helper for it must be given too).</summary>
+    public static Dictionary<string, string?> Settings(string serverId, int egressPort)
+    {
+        return new Dictionary<string, string?>
+        {
+            ["POLYDEV_SANDBOXES__ENGINE"] = "docker",
+            ["POLYDEV_SANDBOXES__SERVERID"] = serverId,
+            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__NAME"] = NetworkName,
+            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__BRIDGENAME"] = BridgeName,
+            ["POLYDEV_SANDBOXES__DOCKER__NETWORK__SUBNET"] = Subnet,
+            // Notice dead sandboxes (after a crash or an engine restart) within a second, not the shipped ten.
+            ["POLYDEV_SANDBOXES__HEALTHINTERVAL"] = "00:00:01",
+            ["POLYDEV_EGRESS__BINDADDRESS"] = Gateway,
+            ["POLYDEV_EGRESS__FIRSTPORT"] = egressPort.ToString(CultureInfo.InvariantCulture),
+            ["POLYDEV_EGRESS__LASTPORT"] = egressPort.ToString(CultureInfo.InvariantCulture),
+            ["POLYDEV_EGRESS__ALLOWEDDESTINATIONS__0"] = "127.0.0.1/32",
+        };
     }
 
     /// <summary>The pool's ready sandboxes as the server reports them on <c>/metrics</c>.</summary>

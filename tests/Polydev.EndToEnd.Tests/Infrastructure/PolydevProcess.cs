@@ -12,12 +12,23 @@ public static class PolydevProcess
 {
     private static readonly string Directory = AppContext.BaseDirectory;
 
-    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    /// <param name="runAs">A command that runs polydev (its path the first argument after these), e.g. <c>setpriv</c> with another user.</param>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, IReadOnlyList<string>? runAs = null)
     {
         var appHost = Path.Combine(Directory, OperatingSystem.IsWindows() ? "polydev.exe" : "polydev");
         var dll = Path.Combine(Directory, "polydev.dll");
         ProcessStartInfo info;
-        if (File.Exists(appHost))
+        if (runAs is { Count: > 0 })
+        {
+            info = new ProcessStartInfo(runAs[0]);
+            foreach (var argument in runAs.Skip(1))
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            info.ArgumentList.Add(File.Exists(appHost) ? appHost : throw new InvalidOperationException($"No polydev app host in {Directory} to run as another user."));
+        }
+        else if (File.Exists(appHost))
         {
             info = new ProcessStartInfo(appHost);
         }

@@ -62,7 +62,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// instance then leaves in place when disposed; otherwise on a new one that it deletes. A restart can take the
     /// old server's <paramref name="port"/>, so clients that were talking to it reach the new one.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings, string? dataDirectory, int? port = null)
+    /// <param name="runAs">See <see cref="PolydevProcess.StartInfo"/>: the server run as another user.</param>
+    public static async Task<ServerProcess> StartAsync(string? postgresConnectionString, IReadOnlyDictionary<string, string?>? settings, string? dataDirectory, int? port = null, IReadOnlyList<string>? runAs = null)
     {
         port ??= FreePort();
         var url = $"http://127.0.0.1:{port}";
@@ -86,7 +87,7 @@ public sealed class ServerProcess : IAsyncDisposable
             environment["POLYDEV_DATABASE"] = postgresConnectionString;
         }
 
-        var process = Process.Start(PolydevProcess.StartInfo(["server", "--urls", url, "--data", data], environment))!;
+        var process = Process.Start(PolydevProcess.StartInfo(["server", "--urls", url, "--data", data], environment, runAs))!;
         process.StandardInput.Close();
         var server = new ServerProcess(process, url, data, ownsData: dataDirectory is null);
         await server.WaitUntilReadyAsync();
