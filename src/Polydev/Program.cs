@@ -11,7 +11,7 @@ var root = new RootCommand("Polydev: your own AI coding-CLI accounts, run in zer
     ImagesVerb.Create(),
     TurnVerb.Create(),
     AdminVerb.Create(),
-    DockerHelperVerb.Create(),
+    HostHelperVerb.Create(),
 };
 ClientVerbs.AddTo(root, (logging, configuration) => logging.AddPolydevLogging(configuration));
 // The user's `egress` verb (status, token) gets the operator's `egress gateway` beside them: one noun, one binary.

@@ -46,6 +46,7 @@ public sealed class SandboxEngineMetrics(CollectorRegistry registry)
         public const string Inspect = "inspect";
         public const string Destroy = "destroy";
         public const string List = "list";
+        public const string Prioritize = "prioritize";
     }
 
     public static class Outcomes

@@ -3,8 +3,8 @@ namespace Polydev.EndToEnd.Tests.Deploy;
 /// <summary>
 /// Issue 20, "Tested against a local target": scripts/deploy against a stand-in VPS (<see cref="DeployTarget"/>:
 /// Debian 12, systemd, sshd on loopback). A good release deploys and serves, keeps the vault through a second deploy,
-/// and is rolled back by hand, with or without its database. The failures: <see cref="FailedDeployTests"/>,
-/// <see cref="InterruptedDeployTests"/>. Each test class has a host of its own, so they run side by side.
+/// and is rolled back by hand, with or without its database. The failures: <see cref="InterruptedDeployTests"/>. Each
+/// test class has a host of its own, so they run side by side.
 /// </summary>
 public sealed class DeployTests
 {

@@ -8,6 +8,33 @@ internal static class DockerContainerSpec
 {
     /// <summary>The <c>/containers/create</c> body for a spec: every rule of <see cref="SandboxLimits"/> applied. Throws for a spec that would weaken one.</summary>
     /// <param name="cpuPeriodMicroseconds">The CFS period the CPU limit is a quota of (<see cref="DockerCpuBurst"/>).</param>
+    /// <summary>The <c>/containers/{id}/exec</c> body of a command: attached, no TTY, never privileged.</summary>
+    public static JsonObject ExecBody(SandboxCommand command)
+    {
+        var body = new JsonObject
+        {
+            ["AttachStdin"] = true,
+            ["AttachStdout"] = true,
+            ["AttachStderr"] = true,
+            ["Tty"] = false,
+            ["Privileged"] = false,
+            ["Cmd"] = Strings(command.Arguments),
+            ["Env"] = Strings(command.Environment.Select(p => $"{p.Key}={p.Value}")),
+        };
+        if (command.WorkingDirectory is not null)
+        {
+            body["WorkingDir"] = command.WorkingDirectory;
+        }
+
+        return body;
+    }
+
+    /// <summary>The cgroup's default weight, which a sandbox that runs a job gets (<c>cpu.shares</c>).</summary>
+    public const int RunningCpuShares = 1024;
+
+    /// <summary>A waiting sandbox's <c>cpu.shares</c>: <see cref="SandboxLimits.WaitingCpuWeight"/> of a running one's (the kernel's minimum is 2).</summary>
+    public static int WaitingCpuShares(SandboxLimits limits) => Math.Max(2, (int)Math.Round(RunningCpuShares * limits.WaitingCpuWeight));
+
     public static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath, int cpuPeriodMicroseconds = DockerCpuBurst.DefaultPeriodMicroseconds)
     {
         var (uid, gid) = spec.EnsureEnforceable(minimumMemoryBytes: 6 << 20);
@@ -48,6 +75,8 @@ internal static class DockerContainerSpec
             // The same average as NanoCpus (--cpus), over a period of Polydev's choosing (DockerCpuBurst).
             ["CpuPeriod"] = cpuPeriodMicroseconds,
             ["CpuQuota"] = Math.Max(1000, (long)Math.Round(limits.Cpus * cpuPeriodMicroseconds)),
+            // The weight while it waits for a job (cgroup cpu.shares); raised to RunningCpuShares when it is leased.
+            ["CpuShares"] = WaitingCpuShares(limits),
             ["Privileged"] = false,
             ["IpcMode"] = "private",
             ["ShmSize"] = 16L << 20,

@@ -15,9 +15,11 @@ namespace Polydev.Server.Sandboxes.Docker;
 /// Docker's API has no burst field, so the engine writes the container's cgroup from the host, as it already sets the
 /// sandbox's firewall: a kernel or host without burst leaves the limit as it is, with one warning.
 /// </summary>
-internal sealed class DockerCpuBurst(int periodMicroseconds, bool burst)
+internal sealed class DockerCpuBurst(int periodMicroseconds, bool burst, ILogger logger)
 {
     public const int DefaultPeriodMicroseconds = 1_000_000;
+
+    private int _warned;
 
     public int PeriodMicroseconds { get; } = periodMicroseconds;
 
@@ -26,6 +28,30 @@ internal sealed class DockerCpuBurst(int periodMicroseconds, bool burst)
 
     /// <summary>The CFS quota for <paramref name="cpus"/> in this period (the kernel's minimum is 1 ms), which is also the burst.</summary>
     public long QuotaMicroseconds(double cpus) => Math.Max(1000, (long)Math.Round(cpus * PeriodMicroseconds));
+
+    /// <summary>
+    /// Lets the container whose init is <paramref name="pid"/> bank up to one period's quota, through
+    /// <paramref name="host"/>. A host without burst keeps the plain quota: one warning, and the sandbox is used as it is.
+    /// </summary>
+    public async Task ApplyAsync(HostOperations.IDockerHostOperations host, int pid, double cpus, CancellationToken cancellationToken)
+    {
+        if (!Enabled || pid <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await host.SetCpuBurstAsync(pid, QuotaMicroseconds(cpus), cancellationToken);
+        }
+        catch (SandboxEngineException e)
+        {
+            if (Interlocked.Exchange(ref _warned, 1) == 0)
+            {
+                DockerCpuBurstLog.Unavailable(logger, e.Message);
+            }
+        }
+    }
 
     /// <summary>
     /// Writes <paramref name="microseconds"/> as the burst of the cpu cgroup of the process <paramref name="pid"/> (a

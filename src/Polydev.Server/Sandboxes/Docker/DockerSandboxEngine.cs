@@ -19,7 +19,6 @@ public sealed class DockerSandboxEngine : ISandboxEngine
     private readonly ILogger _logger;
     private readonly IDockerHostOperations _host;
     private readonly DockerCpuBurst _cpu;
-    private int _burstWarned;
 
     /// <param name="host">Where the root work is done (scratch disks, the resolver rule, CPU burst); in this process by default.</param>
     public DockerSandboxEngine(DockerClient client, SandboxEngineMetrics metrics, ILogger<DockerSandboxEngine> logger, IDockerHostOperations? host = null, DockerEngineOptions? options = null)
@@ -30,7 +29,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         options ??= new DockerEngineOptions();
         options.Validate();
         _host = host ?? new LocalHostOperations(options.ScratchRoot);
-        _cpu = new DockerCpuBurst(options.CpuPeriodMicroseconds, options.CpuBurst);
+        _cpu = new DockerCpuBurst(options.CpuPeriodMicroseconds, options.CpuBurst, logger);
     }
 
     public string Name => EngineName;
@@ -62,7 +61,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
                 await _host.BlockEmbeddedDnsAsync(pid, cancellationToken);
             }
 
-            await ApplyCpuBurstAsync(pid, spec.Limits.Cpus, cancellationToken);
+            await _cpu.ApplyAsync(_host, pid, spec.Limits.Cpus, cancellationToken);
 
             var elapsed = Stopwatch.GetElapsedTime(started);
             Observe(SandboxEngineMetrics.OperationNames.Create, SandboxEngineMetrics.Outcomes.Ok, elapsed);
@@ -91,30 +90,6 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         }
     }
 
-    /// <summary>
-    /// Lets the sandbox bank up to one period's quota (<see cref="DockerCpuBurst"/>). A host without burst keeps the plain
-    /// quota: one warning, and the sandbox is used as it is.
-    /// </summary>
-    private async Task ApplyCpuBurstAsync(int pid, double cpus, CancellationToken cancellationToken)
-    {
-        if (!_cpu.Enabled || pid <= 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await _host.SetCpuBurstAsync(pid, _cpu.QuotaMicroseconds(cpus), cancellationToken);
-        }
-        catch (SandboxEngineException e)
-        {
-            if (Interlocked.Exchange(ref _burstWarned, 1) == 0)
-            {
-                DockerCpuBurstLog.Unavailable(_logger, e.Message);
-            }
-        }
-    }
-
     private async Task RemoveScratchQuietlyAsync(string sandboxId)
     {
         try
@@ -137,21 +112,7 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var body = new JsonObject
-            {
-                ["AttachStdin"] = true,
-                ["AttachStdout"] = true,
-                ["AttachStderr"] = true,
-                ["Tty"] = false,
-                ["Privileged"] = false,
-                ["Cmd"] = DockerContainerSpec.Strings(command.Arguments),
-                ["Env"] = DockerContainerSpec.Strings(command.Environment.Select(p => $"{p.Key}={p.Value}")),
-            };
-            if (command.WorkingDirectory is not null)
-            {
-                body["WorkingDir"] = command.WorkingDirectory;
-            }
-
+            var body = DockerContainerSpec.ExecBody(command);
             var execId = await _client.CreateExecAsync(sandbox.EngineId, body, cancellationToken);
             var (socket, leftover) = await _client.StartExecHijackedAsync(execId, cancellationToken);
             Observe(SandboxEngineMetrics.OperationNames.Exec, SandboxEngineMetrics.Outcomes.Ok, Stopwatch.GetElapsedTime(started));
@@ -161,6 +122,21 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         catch (Exception e)
         {
             Observe(SandboxEngineMetrics.OperationNames.Exec, SandboxEngineMetrics.Outcomes.Of(e), Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+    }
+
+    public async Task PrioritizeAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _client.UpdateContainerAsync(sandbox.EngineId, new JsonObject { ["CpuShares"] = DockerContainerSpec.RunningCpuShares }, cancellationToken);
+            Observe(SandboxEngineMetrics.OperationNames.Prioritize, SandboxEngineMetrics.Outcomes.Ok, Stopwatch.GetElapsedTime(started));
+        }
+        catch (Exception e)
+        {
+            Observe(SandboxEngineMetrics.OperationNames.Prioritize, SandboxEngineMetrics.Outcomes.Of(e), Stopwatch.GetElapsedTime(started));
             throw;
         }
     }

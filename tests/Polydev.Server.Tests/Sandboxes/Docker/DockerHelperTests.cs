@@ -112,6 +112,14 @@ public sealed class DockerHelperTests : IAsyncLifetime
         Assert.Equal(1, Count(_served, "polydev_docker_helper_served_requests_total", refusal.Operation, "refused"));
     }
 
+    [Fact]
+    public async Task An_oom_count_of_a_process_that_has_just_ended_is_answered_not_refused()
+    {
+        // Docker reported the pid a moment before; the process is gone now (its cgroup counts are the host's to read: 0).
+        Assert.Equal(2, await Client.CountOomKillsAsync(999_999, CancellationToken.None));
+        Assert.Equal(["oom.count 999999"], _host.Done);
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("{\"op\":\"shell\",\"command\":\"rm -rf /\"}")]

@@ -172,8 +172,11 @@ public sealed partial class DockerHelper(IDockerHostOperations host, DockerSandb
                 return SandboxIdRefusal(request.SandboxId);
             case HelperProtocol.Operations.ListScratch:
                 return null;
-            case HelperProtocol.Operations.BlockEmbeddedDns or HelperProtocol.Operations.CountOomKills:
+            case HelperProtocol.Operations.BlockEmbeddedDns:
                 return ContainerRefusal(request.Pid);
+            case HelperProtocol.Operations.CountOomKills:
+                // Asked right after Docker reported the process: one that has just ended counts no OOM kill (0).
+                return ContainerRefusal(request.Pid, goneIsNone: true);
             case HelperProtocol.Operations.SetCpuBurst:
                 return ContainerRefusal(request.Pid)
                     ?? (request.Microseconds < 1000 || request.Microseconds > Environment.ProcessorCount * 1_000_000L
@@ -187,7 +190,7 @@ public sealed partial class DockerHelper(IDockerHostOperations host, DockerSandb
         sandboxId is not null && SandboxId().IsMatch(sandboxId) ? null : "a sandbox id is 1–64 letters, digits, '-' or '_'";
 
     /// <summary>The process must be a container's: in a network namespace other than the helper's, and in a Docker cgroup.</summary>
-    private string? ContainerRefusal(int pid)
+    private string? ContainerRefusal(int pid, bool goneIsNone = false)
     {
         if (pid <= 1)
         {
@@ -197,14 +200,20 @@ public sealed partial class DockerHelper(IDockerHostOperations host, DockerSandb
         var process = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture));
         if (!Directory.Exists(process))
         {
-            return $"process {pid} is not there";
+            return goneIsNone ? null : $"process {pid} is not there";
         }
 
         try
         {
             var own = new FileInfo(Path.Combine(procRoot, "self", "ns", "net")).LinkTarget;
             var its = new FileInfo(Path.Combine(process, "ns", "net")).LinkTarget;
-            if (its is null || its == own)
+            if (its is null)
+            {
+                // An ending process (a zombie) has given up its namespaces already.
+                return goneIsNone ? null : $"process {pid} is ending: it has no network namespace";
+            }
+
+            if (its == own)
             {
                 return $"process {pid} shares the host's network namespace: it is not a sandbox";
             }

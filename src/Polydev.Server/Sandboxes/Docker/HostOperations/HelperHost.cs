@@ -1,12 +1,10 @@
 using System.Net.Sockets;
 using Polydev.Server.Egress;
+using Polydev.Server.Hosting;
 using Polydev.Server.Login.Turn;
-using Polydev.Server.Observability;
-using Polydev.Server.Sandboxes.Docker;
-using Polydev.Server.Sandboxes.Docker.HostOperations;
 using Prometheus;
 
-namespace Polydev.Server.Hosting;
+namespace Polydev.Server.Sandboxes.Docker.HostOperations;
 
 /// <summary>
 /// <c>polydev docker-helper</c>: the Docker engine's root work for a server that runs unprivileged (docs/sandboxes.md,
@@ -15,7 +13,7 @@ namespace Polydev.Server.Hosting;
 /// (loopback). Configured like the server, from the same files: the sandbox network it admits is the one the server's
 /// settings describe.
 /// </summary>
-public static class DockerHelperHost
+public static class HelperHost
 {
     public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides)
     {
@@ -50,7 +48,7 @@ public static class DockerHelperHost
         builder.Services.AddSingleton(new HelperMetrics(Metrics.DefaultRegistry, HelperMetrics.Served));
         builder.Services.AddSingleton(sp => new DockerHelper(
             new LocalHostOperations(docker.ScratchRoot), network, sp.GetRequiredService<HelperMetrics>(), sp.GetRequiredService<ILogger<DockerHelper>>()));
-        builder.Services.AddHostedService<DockerHelperService>();
+        builder.Services.AddHostedService<HelperService>();
 
         var app = builder.Build();
         app.UseRouting();
@@ -125,7 +123,7 @@ internal sealed class HelperSocket(Socket socket, string? boundPath) : IDisposab
     }
 }
 
-internal sealed class DockerHelperService(DockerHelper helper, HelperSocket socket) : BackgroundService
+internal sealed class HelperService(DockerHelper helper, HelperSocket socket) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => helper.ServeAsync(socket.Socket, stoppingToken);
 }

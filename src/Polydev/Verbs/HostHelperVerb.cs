@@ -1,16 +1,16 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
-using Polydev.Server.Hosting;
+using Polydev.Server.Sandboxes.Docker.HostOperations;
 
 namespace Polydev.Verbs;
 
 /// <summary>
 /// <c>polydev docker-helper</c>: the Docker engine's root work (firewall, scratch disks, the resolver rule, CPU burst)
 /// for a server that runs without privileges (docs/sandboxes.md, "The Docker helper"). Runs as root; systemd starts it
-/// from polydev-docker-helper.socket (deploy/systemd).
+/// from polydev-docker-helper.socket (deploy/systemd). Its types live with the Docker engine (Sandboxes/Docker/HostOperations).
 /// </summary>
-internal static class DockerHelperVerb
+internal static class HostHelperVerb
 {
     public static Command Create()
     {
@@ -36,7 +36,7 @@ internal static class DockerHelperVerb
             WebApplication app;
             try
             {
-                app = DockerHelperHost.Build(overrides);
+                app = HelperHost.Build(overrides);
                 await app.StartAsync(cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
