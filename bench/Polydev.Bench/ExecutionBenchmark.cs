@@ -15,8 +15,7 @@ internal static class ExecutionBenchmark
     private const string Prompt = "Say hello.";
 
     /// <param name="Bare">The providers whose CLI is also run bare, beside its warm execution (issue 19); empty: none.</param>
-    /// <param name="WaitingWeights">The waiting sandboxes' CPU weights the concurrent runs are measured at, one pass each (1: as before issue 19's weight).</param>
-    public sealed record Settings(int Runs, int WarmTarget, int Concurrent, IReadOnlyList<string> Bare, IReadOnlyList<double> WaitingWeights);
+    public sealed record Settings(int Runs, int WarmTarget, int Concurrent, IReadOnlyList<string> Bare);
 
     public static async Task RunAsync(Settings settings)
     {
@@ -53,22 +52,7 @@ internal static class ExecutionBenchmark
             Console.WriteLine();
             try
             {
-                var walls = new List<(double Weight, double Wall)>();
-                foreach (var weight in settings.WaitingWeights)
-                {
-                    walls.Add((weight, await ConcurrentAsync(settings.Concurrent, weight)));
-                    await RemoveNetworksAsync(2);
-                }
-
-                if (walls.Count > 1)
-                {
-                    var (baseWeight, baseWall) = walls[^1];
-                    Console.WriteLine();
-                    foreach (var (weight, wall) in walls.SkipLast(1))
-                    {
-                        Console.WriteLine(Invariant($"{settings.Concurrent} at once, wall time at waiting weight {weight} ÷ at {baseWeight}: {wall / baseWall:0.00}x ({wall:0.0} s / {baseWall:0.0} s)"));
-                    }
-                }
+                await ConcurrentAsync(settings.Concurrent);
             }
             finally
             {
@@ -290,8 +274,7 @@ internal static class ExecutionBenchmark
     /// <summary>Peak memory of one running Claude Code sandbox measured here (about 105–112 MiB), with room to spare.</summary>
     private const double RunningSandboxMiB = 150;
 
-    /// <summary>Runs <paramref name="count"/> executions at once on a warm pool whose sandboxes wait at <paramref name="waitingWeight"/>; returns the wall time in seconds.</summary>
-    private static async Task<double> ConcurrentAsync(int count, double waitingWeight)
+    private static async Task ConcurrentAsync(int count)
     {
         // Never drive the host into its OOM killer: other work shares this machine.
         var fits = (int)((MemoryProbe.HostAvailableMiB() - 2048) / RunningSandboxMiB);
@@ -301,9 +284,8 @@ internal static class ExecutionBenchmark
             count = Math.Max(fits, 1);
         }
 
-        Console.WriteLine(Invariant($"executions: {count} at once, one user, each a real Claude Code run against the stub; pool warmed to {count} first; waiting sandboxes at CPU weight {waitingWeight}"));
-        await using var host = await ExecutionHost.StartAsync("many", 2, count, count, count, warmConcurrency: 4,
-            moreSettings: new Dictionary<string, string?> { ["Sandboxes:Runtimes:claude:WaitingCpuWeight"] = waitingWeight.ToString(CultureInfo.InvariantCulture) });
+        Console.WriteLine($"executions: {count} at once, one user, each a real Claude Code run against the stub; pool warmed to {count} first");
+        await using var host = await ExecutionHost.StartAsync("many", 2, count, count, count, warmConcurrency: 4);
         var filling = Stopwatch.StartNew();
         await host.WaitForQuietPoolAsync(count, TimeSpan.FromMinutes(30));
         var fillSeconds = filling.Elapsed.TotalSeconds;
@@ -363,7 +345,6 @@ internal static class ExecutionBenchmark
         Console.WriteLine(Invariant($"| running sandbox, peak anonymous per sandbox, p50 / max | {P(anonPeaks, 50):0} / {P(anonPeaks, 100):0} |"));
         Console.WriteLine(Invariant($"| all sandboxes, peak of the sum of used | {sampler.PeakTotalUsedBytes / 1048576.0:0} |"));
         Console.WriteLine(Invariant($"| host MemAvailable before / lowest while running | {availableBefore:0} / {sampler.LowestHostAvailableMiB:0} |"));
-        return wallSeconds;
     }
 
     private static ExecutionRun Check(ExecutionRun run, bool expectWarm)

@@ -3,7 +3,6 @@ using Polydev.Bench;
 
 // dotnet run -c Release --project bench/Polydev.Bench -- [--only vault|egress|executions|web|docker-client|login|nomad|mcp] [--presses P] [--sessions S] [--fresh F] [--unlocks U] [--messages N] [--parallelism P] [--bytes B] [--page N] [--lists N] [--rounds R]
 //     [--download-mib M] [--runs R] [--requests N] [--new-tunnels N] [--tunnels N] [--warm-target W] [--concurrent C] [--max-sandboxes M]
-//     [--waiting-weights W,W] (executions: the concurrent runs once per waiting CPU weight; the last is the baseline)
 // PostgreSQL is measured when POLYDEV_BENCH_POSTGRES (or POLYDEV_TEST_POSTGRES) names a database
 // the bench may write to; scripts/bench starts a throw-away one. The egress part needs Squid
 // (scripts/bench installs it). The executions part runs only with --only executions: it needs Docker and the
@@ -71,10 +70,7 @@ if (only == "mcp")
 if (only == "executions")
 {
     string[] bare = Option("--bare") is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(p => p != "none").ToArray() : ["anthropic", "openai", "google"];
-    double[] weights = Option("--waiting-weights") is { } given
-        ? given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
-        : [0.125];
-    await ExecutionBenchmark.RunAsync(new ExecutionBenchmark.Settings(Argument("--runs", 15), Argument("--warm-target", 3), Argument("--concurrent", 128), bare, weights));
+    await ExecutionBenchmark.RunAsync(new ExecutionBenchmark.Settings(Argument("--runs", 15), Argument("--warm-target", 3), Argument("--concurrent", 128), bare));
     return 0;
 }
 

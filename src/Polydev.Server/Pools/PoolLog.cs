@@ -31,7 +31,4 @@ internal static partial class PoolLog
 
     [LoggerMessage(EventName = "pool_engine_recovered", Level = LogLevel.Information, Message = "The sandbox engine answers again; the sandbox network was checked")]
     public static partial void EngineRecovered(ILogger logger);
-
-    [LoggerMessage(EventName = "sandbox_prioritize_failed", Level = LogLevel.Warning, Message = "Leased sandbox {SandboxId} keeps its waiting CPU weight: {Problem}")]
-    public static partial void PrioritizeFailed(ILogger logger, string sandboxId, string problem);
 }

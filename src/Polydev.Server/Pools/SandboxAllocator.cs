@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Polydev.Server.Sandboxes;
 
 namespace Polydev.Server.Pools;
 
@@ -117,23 +116,6 @@ public sealed class SandboxAllocator(
         metrics.Allocation.WithLabels(pool.Runtime, path).Observe(elapsed.TotalSeconds);
         PoolLog.Allocated(logger, sandbox.Id, pool.Runtime, path, elapsed.TotalMilliseconds);
         pools.UpdateGauges();
-        _ = PrioritizeAsync(sandbox);
         return new AllocatedSandbox(sandbox, warm, elapsed);
-    }
-
-    /// <summary>
-    /// The leased sandbox gets a running sandbox's CPU weight (it waited at a fraction of it, so its neighbours' jobs came
-    /// first). Not awaited: the job is sealed and sent meanwhile, and a sandbox that keeps its weight still runs it.
-    /// </summary>
-    private async Task PrioritizeAsync(WarmSandbox sandbox)
-    {
-        try
-        {
-            await warmer.HandOverAsync(sandbox, CancellationToken.None);
-        }
-        catch (SandboxEngineException e)
-        {
-            PoolLog.PrioritizeFailed(logger, sandbox.Id, e.Message);
-        }
     }
 }

@@ -21,12 +21,6 @@ public sealed class SandboxWarmer(
     TimeProvider clock,
     ILogger<SandboxWarmer> logger)
 {
-    /// <summary>
-    /// A warm sandbox handed to its job gets a running sandbox's CPU weight: it waited at
-    /// <see cref="SandboxLimits.WaitingCpuWeight"/> so that jobs came first (<see cref="ISandboxEngine.PrioritizeAsync"/>).
-    /// </summary>
-    public Task HandOverAsync(WarmSandbox sandbox, CancellationToken cancellationToken) => engine.PrioritizeAsync(sandbox.Handle, cancellationToken);
-
     public async Task<WarmSandbox> WarmAsync(RuntimeKind kind, string imageVersion, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();

@@ -71,7 +71,6 @@ public sealed record RuntimeKind(string Name, string Image)
             {
                 MemoryBytes = options.MemoryBytes ?? Limits.MemoryBytes,
                 Cpus = options.Cpus ?? Limits.Cpus,
-                WaitingCpuWeight = options.WaitingCpuWeight ?? Limits.WaitingCpuWeight,
                 PidsLimit = options.PidsLimit ?? Limits.PidsLimit,
                 ScratchBytes = options.ScratchBytes ?? Limits.ScratchBytes,
             },
@@ -95,11 +94,6 @@ public sealed record RuntimeKind(string Name, string Image)
         if (WarmTarget < 0 || MaxSandboxes < 1 || WarmTarget > MaxSandboxes)
         {
             throw new InvalidOperationException($"{key}: WarmTarget ({WarmTarget}) must be between 0 and MaxSandboxes ({MaxSandboxes}), and MaxSandboxes at least 1.");
-        }
-
-        if (Limits.WaitingCpuWeight is <= 0 or > 1)
-        {
-            throw new InvalidOperationException($"{key}:WaitingCpuWeight ({Limits.WaitingCpuWeight}) is a share of a running sandbox's CPU weight: above 0, at most 1.");
         }
     }
 }

@@ -24,9 +24,6 @@ public sealed class RuntimeKindOptions
 
     public double? Cpus { get; set; }
 
-    /// <summary>The CPU weight of a sandbox waiting for its job, as a share of a running one's (above 0, at most 1; <see cref="Sandboxes.SandboxLimits.WaitingCpuWeight"/>).</summary>
-    public double? WaitingCpuWeight { get; set; }
-
     public int? PidsLimit { get; set; }
 
     public long? ScratchBytes { get; set; }

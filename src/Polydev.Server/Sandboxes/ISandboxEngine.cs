@@ -32,12 +32,6 @@ public interface ISandboxEngine
     /// </summary>
     Task<SandboxProcess> ExecAsync(SandboxHandle sandbox, SandboxCommand command, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// Gives a leased sandbox the CPU weight of one that runs a job: it waited at <see cref="SandboxLimits.WaitingCpuWeight"/>.
-    /// An engine that cannot change a running sandbox's weight leaves it as it was created (the default).
-    /// </summary>
-    Task PrioritizeAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default) => Task.CompletedTask;
-
     /// <summary>The sandbox's state now, or null when the engine no longer has it.</summary>
     Task<SandboxStatus?> InspectAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default);
 

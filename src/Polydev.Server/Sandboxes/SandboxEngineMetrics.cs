@@ -46,7 +46,6 @@ public sealed class SandboxEngineMetrics(CollectorRegistry registry)
         public const string Inspect = "inspect";
         public const string Destroy = "destroy";
         public const string List = "list";
-        public const string Prioritize = "prioritize";
     }
 
     public static class Outcomes

@@ -46,11 +46,6 @@ public sealed record SandboxSpec(string Image, string Runtime, string ImageVersi
             throw new ArgumentException("Sandboxes keep no capabilities.");
         }
 
-        if (Limits.WaitingCpuWeight is <= 0 or > 1)
-        {
-            throw new ArgumentException($"A waiting sandbox's CPU weight is a share of a running one's, above 0 and at most 1, not {Limits.WaitingCpuWeight}.");
-        }
-
         if (Limits.MemoryBytes < minimumMemoryBytes || Limits.Cpus <= 0 || Limits.PidsLimit <= 0 || Limits.ScratchBytes <= 0)
         {
             throw new ArgumentException($"Sandbox memory (at least {minimumMemoryBytes >> 20} MB here), CPUs, pids and scratch limits must all be set.");
@@ -85,14 +80,6 @@ public sealed record SandboxLimits
 
     /// <summary>Hard CPU limit in cores (CFS quota): 0.5 is half a core, however many cores are idle.</summary>
     public double Cpus { get; init; } = 0.5;
-
-    /// <summary>
-    /// The sandbox's CPU weight while it waits for its job, as a share of the weight of one that runs a job (1): when
-    /// the host is contended, a warm sandbox (its CLI starting ahead, or a refill being made) yields the CPU to the
-    /// sandboxes that run jobs, and it gets the full weight once leased (<see cref="ISandboxEngine.PrioritizeAsync"/>).
-    /// Idle cores are anyone's: on a quiet host the weight changes nothing. Not a limit (<see cref="Cpus"/> is).
-    /// </summary>
-    public double WaitingCpuWeight { get; init; } = 0.125;
 
     /// <summary>Most processes and threads alive at once (a fork bomb stops here).</summary>
     public int PidsLimit { get; init; } = 256;

@@ -130,23 +130,6 @@ public sealed class DockerEngineTests(DockerEngineUnderTest docker) : IClassFixt
         Assert.Equal(["1000000", "250000", "250000"], cpu.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    /// <summary>
-    /// Issue 19: a sandbox waits for its job at an eighth of a running one's CPU weight (cgroup cpu.shares), so on a
-    /// contended host warm-ups and CLIs starting ahead yield to jobs; leased, it gets the full weight.
-    /// </summary>
-    [Fact]
-    public async Task A_waiting_sandbox_has_an_eighth_of_a_running_ones_cpu_weight_until_it_is_prioritized()
-    {
-        var sandbox = await _sandboxes.CreateAsync();
-        Assert.Equal("128", (await _sandboxes.RunAsync(sandbox, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.shares")).Stdout.Trim());
-
-        await Engine.PrioritizeAsync(sandbox);
-
-        Assert.Equal("1024", (await _sandboxes.RunAsync(sandbox, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.shares")).Stdout.Trim());
-        // The limit is not the weight: the quota stays half a core either way.
-        Assert.Equal("500000", (await _sandboxes.RunAsync(sandbox, "/bin/busybox cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us")).Stdout.Trim());
-    }
-
     [Fact]
     public async Task The_home_is_a_tmpfs_and_scratch_a_1_GB_disk_of_its_own_not_memory_removed_with_the_sandbox()
     {

@@ -65,10 +65,6 @@ public sealed class DockerClient : IDisposable
         return answer.GetProperty("Id").GetString()!;
     }
 
-    /// <summary><c>POST /containers/{id}/update</c>: changes its resources (here: its CPU weight) while it runs.</summary>
-    public Task UpdateContainerAsync(string id, JsonObject body, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, $"containers/{Uri.EscapeDataString(id)}/update", body, "update", cancellationToken);
-
     public Task StartContainerAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"containers/{Uri.EscapeDataString(id)}/start", null, "start", cancellationToken);
 

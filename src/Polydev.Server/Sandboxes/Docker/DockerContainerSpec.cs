@@ -29,12 +29,6 @@ internal static class DockerContainerSpec
         return body;
     }
 
-    /// <summary>The cgroup's default weight, which a sandbox that runs a job gets (<c>cpu.shares</c>).</summary>
-    public const int RunningCpuShares = 1024;
-
-    /// <summary>A waiting sandbox's <c>cpu.shares</c>: <see cref="SandboxLimits.WaitingCpuWeight"/> of a running one's (the kernel's minimum is 2).</summary>
-    public static int WaitingCpuShares(SandboxLimits limits) => Math.Max(2, (int)Math.Round(RunningCpuShares * limits.WaitingCpuWeight));
-
     public static JsonObject CreateBody(SandboxSpec spec, string scratchHostPath, int cpuPeriodMicroseconds = DockerCpuBurst.DefaultPeriodMicroseconds)
     {
         var (uid, gid) = spec.EnsureEnforceable(minimumMemoryBytes: 6 << 20);
@@ -75,8 +69,6 @@ internal static class DockerContainerSpec
             // The same average as NanoCpus (--cpus), over a period of Polydev's choosing (DockerCpuBurst).
             ["CpuPeriod"] = cpuPeriodMicroseconds,
             ["CpuQuota"] = Math.Max(1000, (long)Math.Round(limits.Cpus * cpuPeriodMicroseconds)),
-            // The weight while it waits for a job (cgroup cpu.shares); raised to RunningCpuShares when it is leased.
-            ["CpuShares"] = WaitingCpuShares(limits),
             ["Privileged"] = false,
             ["IpcMode"] = "private",
             ["ShmSize"] = 16L << 20,

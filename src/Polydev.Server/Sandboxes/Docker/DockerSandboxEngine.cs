@@ -126,21 +126,6 @@ public sealed class DockerSandboxEngine : ISandboxEngine
         }
     }
 
-    public async Task PrioritizeAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await _client.UpdateContainerAsync(sandbox.EngineId, new JsonObject { ["CpuShares"] = DockerContainerSpec.RunningCpuShares }, cancellationToken);
-            Observe(SandboxEngineMetrics.OperationNames.Prioritize, SandboxEngineMetrics.Outcomes.Ok, Stopwatch.GetElapsedTime(started));
-        }
-        catch (Exception e)
-        {
-            Observe(SandboxEngineMetrics.OperationNames.Prioritize, SandboxEngineMetrics.Outcomes.Of(e), Stopwatch.GetElapsedTime(started));
-            throw;
-        }
-    }
-
     public async Task<SandboxStatus?> InspectAsync(SandboxHandle sandbox, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
