@@ -22,20 +22,13 @@ public static class EgressGatewayHost
 
     public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables(PolydevServer.EnvironmentPrefix)
-            .AddInMemoryCollection(overrides)
-            // The node's network is made with the Docker engine's own code, whatever engine the server runs.
-            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{SandboxesOptions.Section}:{nameof(SandboxesOptions.Engine)}"] = "docker" });
+        var builder = PolydevServer.CreateCompanionBuilder(overrides);
+        // The node's network is made with the Docker engine's own code, whatever engine the server runs.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"{SandboxesOptions.Section}:{nameof(SandboxesOptions.Engine)}"] = "docker" });
         builder.WebHost.UseUrls((builder.Configuration["Urls"] ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.Logging.AddPolydevLogging(builder.Configuration);
 
         var gateway = builder.Configuration.GetSection(EgressGatewayOptions.Section).Get<EgressGatewayOptions>() ?? new EgressGatewayOptions();
         gateway.Validate();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRouting();
         builder.Services.AddSingleton(gateway);
         builder.Services.AddSingleton(Options.Create(builder.Configuration.GetSection(EgressOptions.Section).Get<EgressOptions>() ?? new EgressOptions()));

@@ -28,6 +28,24 @@ public static class PolydevServer
 
     static PolydevServer() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
+    /// <summary>
+    /// What a polydev process beside the server starts from (the egress gateway, the Docker helper): Kestrel without
+    /// its Server header, configured as the server is (appsettings.json beside the binary, <c>POLYDEV_</c> variables,
+    /// then <paramref name="overrides"/>), logging through the one logging path.
+    /// </summary>
+    public static WebApplicationBuilder CreateCompanionBuilder(IReadOnlyDictionary<string, string?> overrides)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(overrides);
+        builder.Logging.AddPolydevLogging(builder.Configuration);
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
     /// <param name="overrides">Settings given as command-line options; they win over everything else.</param>
     /// <param name="configureServices">Lets tests replace services such as the clock.</param>
     public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides, Action<IServiceCollection>? configureServices = null, Action<ILoggingBuilder>? configureLogging = null)

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Polydev.Server.Hosting;
 
 namespace Polydev.Verbs;
@@ -38,21 +36,7 @@ internal static class EgressVerb
                 overrides["Egress:Gateway:NomadAddress"] = agent;
             }
 
-            WebApplication app;
-            try
-            {
-                app = EgressGatewayHost.Build(overrides);
-                await app.StartAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await Console.Error.WriteLineAsync($"polydev egress gateway: {StartupFailure.Describe(e)}");
-                return 1;
-            }
-
-            await app.WaitForShutdownAsync(cancellationToken);
-            await app.DisposeAsync();
-            return 0;
+            return await HostedVerb.RunAsync("egress gateway", () => EgressGatewayHost.Build(overrides), cancellationToken);
         });
         return gateway;
     }

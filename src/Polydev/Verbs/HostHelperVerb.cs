@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Polydev.Server.Sandboxes.Docker.HostOperations;
 
 namespace Polydev.Verbs;
@@ -33,21 +31,7 @@ internal static class HostHelperVerb
                 overrides["Sandboxes:Docker:HelperUrls"] = listen;
             }
 
-            WebApplication app;
-            try
-            {
-                app = HelperHost.Build(overrides);
-                await app.StartAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await Console.Error.WriteLineAsync($"polydev docker-helper: {StartupFailure.Describe(e)}");
-                return 1;
-            }
-
-            await app.WaitForShutdownAsync(cancellationToken);
-            await app.DisposeAsync();
-            return 0;
+            return await HostedVerb.RunAsync("docker-helper", () => HelperHost.Build(overrides), cancellationToken);
         });
         return command;
     }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Polydev.Server.Hosting;
 
 namespace Polydev.Verbs;
@@ -25,21 +23,7 @@ internal static class ServerVerb
             AddIfSet(overrides, nameof(ServerOptions.Data), parse.GetValue(data));
             AddIfSet(overrides, nameof(ServerOptions.Database), parse.GetValue(database));
 
-            WebApplication app;
-            try
-            {
-                app = PolydevServer.Build(overrides);
-                await PolydevServer.StartAsync(app, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await Console.Error.WriteLineAsync($"polydev server: {StartupFailure.Describe(e)}");
-                return 1;
-            }
-
-            await app.WaitForShutdownAsync(cancellationToken);
-            await app.DisposeAsync();
-            return 0;
+            return await HostedVerb.RunAsync("server", () => PolydevServer.Build(overrides), cancellationToken, PolydevServer.StartAsync);
         });
         return command;
     }

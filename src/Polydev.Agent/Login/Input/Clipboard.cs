@@ -12,10 +12,20 @@ internal sealed class Clipboard(string display)
 
     public async Task SetAsync(string text, CancellationToken cancellationToken)
     {
-        using var xclip = Start(["-selection", "clipboard", "-in"]);
-        await xclip.StandardInput.WriteAsync(text.AsMemory(0, Math.Min(text.Length, MaxLength)), cancellationToken);
-        xclip.StandardInput.Close();
-        await xclip.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        var kept = text[..Math.Min(text.Length, MaxLength)];
+        using (var xclip = Start(["-selection", "clipboard", "-in"]))
+        {
+            await xclip.StandardInput.WriteAsync(kept.AsMemory(), cancellationToken);
+            xclip.StandardInput.Close();
+            await xclip.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+
+        // xclip's parent exits once its child serves the selection, which it may not own yet: a paste (Ctrl+V) sent now
+        // reads the clipboard before it and pastes nothing. Read it back until it holds the text (about 1 s at most).
+        for (var attempt = 0; attempt < 20 && await GetAsync(cancellationToken) != kept; attempt++)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     /// <summary>The clipboard's text, or null when it holds none.</summary>

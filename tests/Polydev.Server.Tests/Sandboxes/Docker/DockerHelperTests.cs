@@ -124,6 +124,8 @@ public sealed class DockerHelperTests : IAsyncLifetime
     [InlineData("not json at all")]
     [InlineData("{\"op\":\"shell\",\"command\":\"rm -rf /\"}")]
     [InlineData("")]
+    [InlineData("{\"op\":\"firewall.install\"}")]
+    [InlineData("{\"op\":\"scratch.create\",\"bytes\":1073741824,\"uid\":1000,\"gid\":1000}")]
     public async Task Whatever_is_not_a_request_of_the_protocol_is_refused(string request)
     {
         var answer = await RawAsync(Encoding.UTF8.GetBytes(request));

@@ -17,14 +17,7 @@ public static class HelperHost
 {
     public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables(PolydevServer.EnvironmentPrefix)
-            .AddInMemoryCollection(overrides);
-        builder.Logging.AddPolydevLogging(builder.Configuration);
-
+        var builder = PolydevServer.CreateCompanionBuilder(overrides);
         var configuration = builder.Configuration;
         var docker = configuration.GetSection(DockerEngineOptions.Section).Get<DockerEngineOptions>() ?? new DockerEngineOptions();
         var network = DockerEngineServices.NetworkOptions(
@@ -41,7 +34,6 @@ public static class HelperHost
         builder.WebHost.UseUrls(docker.HelperUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
         ObservabilityServices.UsePolydevDefaultSeries();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRouting();
         // Opened when the helper starts serving, so a configuration refused above leaves no socket file behind.
         builder.Services.AddSingleton(_ => HelperSocket.Open(docker.Helper));
