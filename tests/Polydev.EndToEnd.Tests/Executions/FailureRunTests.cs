@@ -54,8 +54,10 @@ public sealed class FailureRunTests
         var timedOut = await RunAsync(server, cli, "--timeout", "3");
         Assert.Equal("polydev run: Claude Code did not finish within 3 seconds and was stopped. Give it longer with --timeout.", timedOut.Sentence);
 
+        // The kill's deadline counts from the run's start, not from the refill after the timed-out run (slower on CI).
+        await SandboxedServer.WaitForReadyAsync(server, "anthropic", TimeSpan.FromSeconds(60));
         var killing = RunAsync(server, cli);
-        await KillTheCliAsync(server, serverId);
+        await KillTheCliAsync(server, serverId, killing);
         var killed = await killing;
         Assert.Matches(@"^polydev run: Claude Code stopped without finishing \(exit code \d+\)\. Run again with --verbose to see what it printed\.$", killed.Sentence);
         stub.ResponseDelay = TimeSpan.Zero;
@@ -74,7 +76,7 @@ public sealed class FailureRunTests
     private sealed record FailedRun(CliResult Result, string Sentence, TimeSpan Elapsed);
 
     /// <summary>SIGKILLs the CLI in the sandbox that runs a job, as the kernel's OOM killer would (the image has no pkill).</summary>
-    private static async Task KillTheCliAsync(ServerProcess server, string serverId)
+    private static async Task KillTheCliAsync(ServerProcess server, string serverId, Task<FailedRun> run)
     {
         const string KillClaude = """
             found=""
@@ -97,7 +99,13 @@ public sealed class FailureRunTests
                 }
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"no sandbox ran the CLI to kill\n{server.Logs}");
+            if (run.IsCompleted)
+            {
+                var ended = await run;
+                Assert.Fail($"the run ended before its CLI could be killed: {ended.Sentence}\n{ended.Result.Stderr}\n{server.Logs}");
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no sandbox ran the CLI to kill within 30 s of the run's start\n{server.Logs}");
             await Task.Delay(200);
         }
     }

@@ -13,6 +13,7 @@ namespace Polydev.Server.Tests.Egress;
 /// tunnels, a thousand connections opened and dropped at once. The proxy stays up, keeps
 /// serving a well-behaved client throughout, and its counts return to zero with no socket left.
 /// </summary>
+[Collection(QuietCollection.Name)]
 public sealed class AbuseTests(TargetFixture fixture) : IClassFixture<TargetFixture>
 {
     private HttpsTarget Target => fixture.Target;

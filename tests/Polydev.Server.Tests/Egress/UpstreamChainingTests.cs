@@ -61,6 +61,7 @@ public sealed class UpstreamFixture : IAsyncLifetime
 /// upstream that requires Basic auth. The upstream sees Polydev's credentials (with the user's
 /// port and sticky session in the user name); neither the client nor the target ever does.
 /// </summary>
+[Collection(QuietCollection.Name)]
 public sealed class UpstreamChainingTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
 {
     private HttpsTarget Target => fixture.Target;

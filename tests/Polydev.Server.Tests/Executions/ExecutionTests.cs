@@ -16,7 +16,7 @@ namespace Polydev.Server.Tests.Executions;
 /// relay of the encrypted output (live and resumed), the proxy path to the provider, what the server and the
 /// engine get to see, and each way an execution ends.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(SandboxRunCollection.Name)]
 public sealed class ExecutionTests
 {
     [Fact]

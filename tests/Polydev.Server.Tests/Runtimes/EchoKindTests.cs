@@ -19,7 +19,7 @@ namespace Polydev.Server.Tests.Runtimes;
 /// call, runs end to end: its own pool warms it, the executions API validates and leases it, the real agent takes the
 /// sealed job over today's channel and its output comes back encrypted. No executions or pools code knows it.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(SandboxRunCollection.Name)]
 public sealed class EchoKindTests
 {
     private const string Kind = "echo";

@@ -1,10 +1,10 @@
 namespace Polydev.Server.Tests.Sandboxes;
 
 /// <summary>
-/// The Docker sandbox tests run after the parallel ones, not beside them: a memory hog, a fork bomb
-/// and CPU burners would otherwise steal time from the timing-sensitive egress tests of this assembly.
+/// The Docker engine's conformance suite, its own tests and the image builders: one at a time among themselves, beside
+/// the other collections (the timing-sensitive tests wait for all of them in <see cref="QuietCollection"/>).
 /// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+[CollectionDefinition(Name)]
 public sealed class DockerSandboxCollection
 {
     public const string Name = "Docker sandboxes";

@@ -18,6 +18,7 @@ internal sealed class ClientNodes : IAsyncDisposable
     private readonly Cluster _cluster;
     private readonly ConcurrentDictionary<(string Alloc, string Task), TaskRunner> _runners = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly ConcurrentDictionary<string, Task> _collections = new();
 
     public ClientNodes(Cluster cluster, DockerApi docker, string dataDirectory, string instance)
     {
@@ -128,7 +129,29 @@ internal sealed class ClientNodes : IAsyncDisposable
     }
 
     /// <summary>The allocation's directory and any container left: gone (Nomad's client GC of one allocation).</summary>
-    public void Collect(Allocation alloc) => _ = Task.Run(() => CollectAsync(alloc));
+    public void Collect(Allocation alloc) => _collections[alloc.ID] = Task.Run(() => CollectAsync(alloc));
+
+    /// <summary>
+    /// Waits for the collection of these allocations where it has begun: a test looks for leftovers once Nomad's own GC
+    /// would have run, not in the moment between a purge and the client's clean-up.
+    /// </summary>
+    public async Task CollectedAsync(IEnumerable<string> allocIds)
+    {
+        foreach (var id in allocIds)
+        {
+            if (_collections.TryGetValue(id, out var collection))
+            {
+                try
+                {
+                    await collection.WaitAsync(TimeSpan.FromSeconds(60));
+                }
+                catch (Exception e) when (e is TimeoutException or IOException or HttpRequestException or InvalidOperationException)
+                {
+                    // What the collection failed to remove is reported as left over.
+                }
+            }
+        }
+    }
 
     public async Task CollectAsync(Allocation alloc)
     {

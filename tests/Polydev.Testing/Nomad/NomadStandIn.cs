@@ -175,6 +175,8 @@ public sealed class NomadStandIn : IAsyncDisposable
             allocIds = [.. allocs.Select(a => a.ID)];
         }
 
+        await _client.CollectedAsync(allocIds);
+
         foreach (var container in await _docker.ListAsync($"com.hashicorp.nomad.job_id={jobId}", $"{ClientNodes.InstanceLabel}={_client.Instance}"))
         {
             traces.Add($"container {((string?)(container["Names"] as JsonArray)?.FirstOrDefault())?.TrimStart('/')} ({(string?)container["State"]})");

@@ -8,7 +8,7 @@ namespace Polydev.Server.Tests.Sandboxes.Conformance;
 /// The conformance suite against the Docker engine with its root work done by the Docker helper (docs/sandboxes.md,
 /// "The Docker helper"): the isolation an unprivileged server gets is the same, rule for rule.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(DockerHelperCollection.Name)]
 public sealed class DockerHelperEngineConformance(DockerHelperEngineUnderTest docker)
     : SandboxEngineConformance(docker), IClassFixture<DockerHelperEngineUnderTest>
 {

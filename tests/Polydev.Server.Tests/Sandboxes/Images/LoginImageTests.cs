@@ -15,7 +15,7 @@ namespace Polydev.Server.Tests.Sandboxes.Images;
 /// pids and memory limits, tmpfs home, scratch /tmp) and the image's own entrypoint. A missing image fails, naming
 /// what to run.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(SandboxRunCollection.Name)]
 public sealed class LoginImageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Display = ":7";

@@ -12,7 +12,7 @@ namespace Polydev.Server.Tests.Sandboxes.Images;
 /// run it: a sandbox from <c>polydev/runtime-{provider}:latest</c> created through <see cref="DockerSandboxEngine"/>
 /// with the full default limits and the image's own entrypoint. A missing image fails, naming what to run.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(SandboxRunCollection.Name)]
 public sealed class RuntimeImageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(90);

@@ -14,7 +14,7 @@ namespace Polydev.Server.Tests.Sandboxes.Nomad;
 /// What only the Nomad engine has, on the stand-in cluster: placement failures named with their dimension, ACL
 /// refusals, blocking queries rather than polling, a lost node reported as such, a drained node's sandbox gone.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(NomadClusterCollection.Name)]
 public sealed class NomadEngineTests : IAsyncLifetime
 {
     private NomadTestCluster _cluster = null!;

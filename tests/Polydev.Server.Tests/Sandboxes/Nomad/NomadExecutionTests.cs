@@ -15,7 +15,7 @@ namespace Polydev.Server.Tests.Sandboxes.Nomad;
 /// execution fails it with <c>node_lost</c>, the pool refills on the surviving node and nothing of the lost sandbox
 /// is left; a restarted server removes the jobs the previous one left.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(NomadClusterCollection.Name)]
 public sealed class NomadExecutionTests
 {
     [Fact]

@@ -13,7 +13,7 @@ namespace Polydev.Server.Tests.Sandboxes.Nomad;
 /// The stand-in cluster's own API, spoken as Nomad's clients speak it (HttpClient and a WebSocket, no engine code):
 /// blocking queries, exec framing, ACL refusals, placement failures and node loss, each against real containers.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(NomadClusterCollection.Name)]
 public sealed class NomadStandInTests : IAsyncLifetime
 {
     private const string Token = "standin-tests-management";

@@ -12,7 +12,7 @@ namespace Polydev.Server.Tests.Sandboxes.Nomad;
 /// with the cluster's CA and its client certificate it creates a sandbox and runs a process in it (the exec WebSocket
 /// over TLS too); without the client certificate, or trusting another CA, it is refused and says it could not connect.
 /// </summary>
-[Collection(DockerSandboxCollection.Name)]
+[Collection(NomadClusterCollection.Name)]
 public sealed class NomadTlsTests
 {
     [Fact]
