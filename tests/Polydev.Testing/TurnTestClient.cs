@@ -247,6 +247,13 @@ public sealed class TurnTestClient : IAsyncDisposable
         {
             return null;
         }
+        catch (SocketException e) when (!_tcp && e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            // ICMP port unreachable: coturn accepts on TCP a moment before its UDP listener is bound. Like any STUN
+            // client over UDP, send again (after a pause, not in a loop that spins until the deadline).
+            await Task.Delay(100, CancellationToken.None);
+            return null;
+        }
     }
 
     private async Task<byte[]> ReadExactlyAsync(int count, CancellationToken cancellationToken)

@@ -109,14 +109,29 @@ public sealed class NomadStandIn : IAsyncDisposable
         app.UseWebSockets();
         app.Use(async (context, next) =>
         {
+            void Record(int status) => standIn?._events.Enqueue(new NomadStandInRequest(DateTimeOffset.UtcNow, context.Request.Method,
+                context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", NomadApi.Token(context.Request) is { Length: > 0 }, status));
+
+            // An exec is a WebSocket that lasts as long as its process (the agent's, as long as the sandbox): it is
+            // recorded when its answer starts (101, or the refusal), not when it ends.
+            if (context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.OnStarting(() =>
+                {
+                    Record(context.Response.StatusCode);
+                    return Task.CompletedTask;
+                });
+                await next(context);
+                return;
+            }
+
             try
             {
                 await next(context);
             }
             finally
             {
-                standIn?._events.Enqueue(new NomadStandInRequest(DateTimeOffset.UtcNow, context.Request.Method, context.Request.Path.Value ?? "",
-                    context.Request.QueryString.Value ?? "", NomadApi.Token(context.Request) is { Length: > 0 }, context.Response.StatusCode));
+                Record(context.Response.StatusCode);
             }
         });
         api.Map(app);
