@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Polydev.Contracts;
 
@@ -35,6 +37,7 @@ public static class HttpApiServices
         });
         services.AddHealthChecks();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer<OpenApiDocumentInfo>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IApiDescriptionProvider, TypelessBodyApiDescriptions>());
         return services;
     }
 
