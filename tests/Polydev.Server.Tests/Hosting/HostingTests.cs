@@ -74,6 +74,11 @@ public sealed class HostingTests
         }
 
         Assert.NotNull(document["components"]?["securitySchemes"]?["Bearer"]);
+
+        // A read takes no body, even one whose parameters are gathered with [AsParameters] (the request delegate
+        // generator's metadata gives it a typeless one: TypelessBodyApiDescriptions); a create keeps its JSON body.
+        Assert.Null(document["paths"]![ApiRoutes.Sessions]!["get"]!["requestBody"]);
+        Assert.NotNull(document["paths"]![ApiRoutes.Credentials]!["post"]!["requestBody"]?["content"]?["application/json"]?["schema"]);
     }
 
     /// <summary>Issue 13, finding 9: Swagger UI shared the client's origin with no content security policy.</summary>
