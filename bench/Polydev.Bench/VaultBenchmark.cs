@@ -122,7 +122,7 @@ internal static class VaultBenchmark
     private static VaultPath HttpPath(string name, HttpClient http, Func<Guid, string> messages, Func<Guid, Guid, string> message, int pageSize) => new(
         name,
         async (chat, row) => EnsureAndDispose(
-            await http.PostAsJsonAsync(messages(chat), new CreateMessageRequest(row.Id, new EncryptedValue(EnvelopeKinds.ChatMessage, row.Id, row.Envelope)), PolydevJson.Options),
+            await http.PostAsync(messages(chat), PolydevJson.ToContent(new CreateMessageRequest(row.Id, new EncryptedValue(EnvelopeKinds.ChatMessage, row.Id, row.Envelope)))),
             HttpStatusCode.Created),
         async (chat, row) => EnsureAndDispose(await http.GetAsync(message(chat, row.Id)), HttpStatusCode.OK),
         async chat => EnsureAndDispose(await http.GetAsync($"{messages(chat)}?limit={pageSize}"), HttpStatusCode.OK));

@@ -222,7 +222,7 @@ internal sealed class PolydevApi : IDisposable
         using var request = new HttpRequestMessage(method, _server + route);
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: PolydevJson.Options);
+            request.Content = PolydevJson.ToContent(body);
         }
 
         HttpResponseMessage response;

@@ -172,7 +172,11 @@ public sealed class ConnectedAccountsTests
                 return Json(HttpStatusCode.OK, Response());
             }
 
-            var update = (await request.Content!.ReadFromJsonAsync<UpdateCredentialRequest>(PolydevJson.Options, cancellationToken))!;
+            var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
+            // Sent with its length, not chunked: the server can refuse a body over its limit before reading it.
+            Assert.Equal(body.Length, request.Content.Headers.ContentLength);
+            Assert.Equal("application/json; charset=utf-8", request.Content.Headers.ContentType?.ToString());
+            var update = JsonSerializer.Deserialize<UpdateCredentialRequest>(body, PolydevJson.Options)!;
             if (BeforeFirstPut is { } race)
             {
                 BeforeFirstPut = null;
