@@ -66,7 +66,7 @@ internal static class VaultFloor
             };
             await using var connection = await database.OpenAsync();
             return await connection.ExecuteAsync(Insert, message) == 1
-                ? Results.Created(Message(chatId, request.Id), VaultViews.ToResponse(message))
+                ? Results.Created(Message(chatId, request.Id), VaultViews.ToCreatedResponse(message))
                 : Results.NotFound();
         });
 

@@ -90,7 +90,7 @@ internal sealed class PolydevApi : IDisposable
 
     public Task<List<MessageResponse>> ListMessagesAsync(Guid chatId, CancellationToken ct) => AllPagesAsync<MessageResponse>(ApiRoutes.Messages(chatId), ct);
 
-    public Task<MessageResponse> CreateMessageAsync(Guid chatId, CreateMessageRequest request, CancellationToken ct) => SendAsync<MessageResponse>(HttpMethod.Post, ApiRoutes.Messages(chatId), request, ct);
+    public Task<MessageCreatedResponse> CreateMessageAsync(Guid chatId, CreateMessageRequest request, CancellationToken ct) => SendAsync<MessageCreatedResponse>(HttpMethod.Post, ApiRoutes.Messages(chatId), request, ct);
 
     public Task<MessageResponse> UpdateMessageAsync(Guid chatId, Guid messageId, UpdateMessageRequest request, CancellationToken ct) => SendAsync<MessageResponse>(HttpMethod.Put, ApiRoutes.Message(chatId, messageId), request, ct);
 

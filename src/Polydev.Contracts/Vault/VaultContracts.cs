@@ -25,6 +25,17 @@ public sealed record MessageResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
+/// <summary>
+/// What appending a message answers: where it now stands, without the body the client has just sent. A message is up
+/// to 1 MiB of ciphertext, which an echo would send straight back.
+/// </summary>
+public sealed record MessageCreatedResponse(
+    Guid Id,
+    Guid ChatId,
+    long Revision,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
 public sealed record CreateCredentialRequest(Guid Id, string Provider, EncryptedValue Secret);
 
 public sealed record UpdateCredentialRequest(EncryptedValue Secret, long Revision);

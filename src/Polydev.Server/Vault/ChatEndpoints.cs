@@ -22,7 +22,7 @@ public static class ChatEndpoints
 
         var messages = chats.MapGroup("{chatId:guid}/messages");
         messages.MapGet("", ListMessagesAsync).WithSummary("A chat's messages, oldest first.");
-        messages.MapPost("", CreateMessageAsync).WithSummary("Append a message; the client chooses its id.");
+        messages.MapPost("", CreateMessageAsync).WithSummary("Append a message; the client chooses its id. The answer leaves out the body just sent.");
         messages.MapGet("{messageId:guid}", GetMessageAsync);
         messages.MapPut("{messageId:guid}", UpdateMessageAsync).WithSummary("Replace a message body; revision must match the stored one.");
         messages.MapDelete("{messageId:guid}", DeleteMessageAsync);
@@ -54,13 +54,13 @@ public static class ChatEndpoints
         Guid chatId, int? limit, string? cursor, ChatStore store, [AsParameters] VaultRequest vault) =>
         vault.ListAsync<MessageRecord, MessageResponse>(Message, limit, cursor, new RequestErrors(), page => store.ListMessagesAsync(vault.UserId, chatId, page, vault.Aborted), VaultViews.ToResponse);
 
-    private static Task<Results<Created<MessageResponse>, ValidationProblem, ProblemHttpResult>> CreateMessageAsync(
+    private static Task<Results<Created<MessageCreatedResponse>, ValidationProblem, ProblemHttpResult>> CreateMessageAsync(
         Guid chatId, CreateMessageRequest request, ChatStore store, [AsParameters] VaultRequest vault)
     {
         var message = vault.NewRecord<MessageRecord>(request.Id);
         message.ChatId = chatId.ToString("D");
         message.Body = request.Body?.Envelope ?? [];
-        return vault.CreateAsync(Message, request.Body, message, new RequestErrors(), store.CreateMessageAsync, ApiRoutes.Message(chatId, request.Id), VaultViews.ToResponse);
+        return vault.CreateAsync(Message, request.Body, message, new RequestErrors(), store.CreateMessageAsync, ApiRoutes.Message(chatId, request.Id), VaultViews.ToCreatedResponse);
     }
 
     private static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> GetMessageAsync(Guid chatId, Guid messageId, ChatStore store, [AsParameters] VaultRequest vault) =>

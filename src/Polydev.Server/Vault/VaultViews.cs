@@ -24,6 +24,13 @@ public static class VaultViews
         UnixTime.ToDateTimeOffset(message.CreatedAt),
         UnixTime.ToDateTimeOffset(message.UpdatedAt));
 
+    public static MessageCreatedResponse ToCreatedResponse(MessageRecord message) => new(
+        Guid.Parse(message.Id),
+        Guid.Parse(message.ChatId),
+        message.Revision,
+        UnixTime.ToDateTimeOffset(message.CreatedAt),
+        UnixTime.ToDateTimeOffset(message.UpdatedAt));
+
     public static CredentialResponse ToResponse(CredentialRecord credential) => new(
         Guid.Parse(credential.Id),
         credential.Provider,

@@ -138,7 +138,7 @@ internal sealed class FakeExecutionServer : HttpMessageHandler
                 Messages.Add(message);
             }
 
-            return Json(new MessageResponse(message.Id, Guid.Empty, message.Body, 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+            return Json(new MessageCreatedResponse(message.Id, Guid.Empty, 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
         }
 
         return new HttpResponseMessage(HttpStatusCode.NotFound);

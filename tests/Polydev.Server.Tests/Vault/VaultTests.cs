@@ -45,6 +45,32 @@ public sealed class VaultTests
 
     [Theory]
     [MemberData(nameof(RunningServer.Engines), MemberType = typeof(RunningServer))]
+    public async Task Appending_a_message_answers_where_it_stands_without_sending_its_body_back(string engine)
+    {
+        await using var server = await RunningServer.StartAsync(engine);
+        var account = await TestAccount.SignUpAsync(server);
+        using var client = account.Client(server);
+        var chat = account.NewChat("receipts");
+        await client.PostJsonAsync(ApiRoutes.Chats, chat);
+        var message = account.NewMessage(new string('x', 64 * 1024));
+
+        using var response = await client.PostJsonAsync(ApiRoutes.Messages(chat.Id), message);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(ApiRoutes.Message(chat.Id, message.Id), response.Headers.Location?.OriginalString);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal(["id", "chatId", "revision", "createdAt", "updatedAt"], json.Select(property => property.Key));
+        Assert.True(response.Content.Headers.ContentLength is null or < 512, $"the answer is {response.Content.Headers.ContentLength} bytes");
+        var receipt = (await response.ReadAsync<MessageCreatedResponse>())!;
+        Assert.Equal((message.Id, chat.Id, 1L), (receipt.Id, receipt.ChatId, receipt.Revision));
+
+        // The body is where the answer says, as sent.
+        var stored = (await (await client.GetAsync(ApiRoutes.Message(chat.Id, message.Id))).ReadAsync<MessageResponse>())!;
+        Assert.Equal(message.Body.Envelope, stored.Body.Envelope);
+        Assert.Equal(receipt.CreatedAt, stored.CreatedAt);
+    }
+
+    [Theory]
+    [MemberData(nameof(RunningServer.Engines), MemberType = typeof(RunningServer))]
     public async Task Chats_list_newest_first_and_deleting_a_chat_deletes_its_messages(string engine)
     {
         await using var server = await RunningServer.StartAsync(engine);

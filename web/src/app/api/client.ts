@@ -121,7 +121,7 @@ export class Api {
   updateChat(id: string, request: T.UpdateChatRequest): Promise<T.ChatResponse> { return this.json("PUT", routes.chat(id), request); }
   deleteChat(id: string): Promise<void> { return this.call("DELETE", routes.chat(id)); }
   listMessages(chatId: string, signal?: AbortSignal): Promise<T.MessageResponse[]> { return this.allPages(routes.messages(chatId), signal); }
-  createMessage(chatId: string, request: T.CreateMessageRequest): Promise<T.MessageResponse> { return this.json("POST", routes.messages(chatId), request); }
+  createMessage(chatId: string, request: T.CreateMessageRequest): Promise<T.MessageCreatedResponse> { return this.json("POST", routes.messages(chatId), request); }
   updateMessage(chatId: string, id: string, request: T.UpdateMessageRequest): Promise<T.MessageResponse> { return this.json("PUT", routes.message(chatId, id), request); }
   deleteMessage(chatId: string, id: string): Promise<void> { return this.call("DELETE", routes.message(chatId, id)); }
 

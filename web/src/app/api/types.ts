@@ -199,6 +199,15 @@ export interface MessageResponse {
   readonly updatedAt: IsoTime;
 }
 
+/** What appending a message answers: where it stands, without the body just sent (up to 1 MiB of ciphertext). */
+export interface MessageCreatedResponse {
+  readonly id: Uuid;
+  readonly chatId: Uuid;
+  readonly revision: number;
+  readonly createdAt: IsoTime;
+  readonly updatedAt: IsoTime;
+}
+
 export interface CreateCredentialRequest {
   readonly id: Uuid;
   readonly provider: Provider;
