@@ -3,7 +3,7 @@
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 has_dotnet10() {
-  command -v dotnet >/dev/null && dotnet --list-sdks 2>/dev/null | grep -q '^10\.'
+  command -v dotnet >/dev/null && dotnet --list-sdks 2>/dev/null | grep '^10\.' >/dev/null
 }
 
 # Make sure a .NET 10 SDK is on PATH, installing it from apt if needed.

@@ -15,9 +15,11 @@ ensure_mcp_inspector() {
   export POLYDEV_MCP_INSPECTOR="$prefix/node_modules/.bin/mcp-inspector"
 }
 
-# ensure_keyring_tools: GNOME Keyring, libsecret and a D-Bus daemon from apt when missing.
+# ensure_keyring_tools: GNOME Keyring, libsecret and a D-Bus daemon from apt when missing. grep reads all of ldconfig's
+# list: with -q it would stop at the first match, and under pipefail ldconfig's SIGPIPE made the check fail (and apt
+# run) on every run.
 ensure_keyring_tools() {
-  if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-daemon >/dev/null || ! command -v dbus-send >/dev/null || ! ldconfig -p | grep -q 'libsecret-1\.so\.0'; then
+  if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-daemon >/dev/null || ! command -v dbus-send >/dev/null || ! ldconfig -p | grep 'libsecret-1\.so\.0' >/dev/null; then
     log "installing gnome-keyring, libsecret and dbus (the OS keyring the MCP tests use)"
     apt_install gnome-keyring libsecret-1-0 dbus-daemon dbus-bin || die "apt-get install gnome-keyring libsecret-1-0 dbus-daemon dbus-bin failed (see .polydev/logs/apt.log)"
   fi
