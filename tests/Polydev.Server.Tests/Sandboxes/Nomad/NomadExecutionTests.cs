@@ -63,17 +63,23 @@ public sealed class NomadExecutionTests
         // The pool notices its ready sandboxes on that node are gone and refills on the surviving one; nothing of the
         // lost sandbox stays on the cluster.
         harness.Stub.ResponseDelay = TimeSpan.Zero;
+        // What the last look saw, for the failure: the pool's count and the cluster's jobs with the server's log.
+        var seen = "";
         await WaitUntilAsync(async () =>
         {
+            var ready = harness.Pools.Pool(ExecutionHarness.Kind)!.ReadyCount;
             try
             {
-                return harness.Pools.Pool(ExecutionHarness.Kind)!.ReadyCount >= 1 && (await RunningSandboxAsync(cluster, harness)).Node != node;
+                var running = await RunningSandboxAsync(cluster, harness);
+                seen = $"ready {ready}, running sandbox {running.JobId} on {running.Node} (lost node {node})";
+                return ready >= 1 && running.Node != node;
             }
-            catch (Xunit.Sdk.XunitException)
+            catch (Xunit.Sdk.XunitException e)
             {
+                seen = $"ready {ready}; {e.Message}";
                 return false;
             }
-        }, "the pool did not refill on the surviving node");
+        }, () => $"the pool did not refill on the surviving node: {seen}");
         await WaitUntilAsync(async () => (await cluster.StandIn.TracesAsync(jobId)).Count == 0, $"the lost sandbox {jobId} left traces");
     }
 
@@ -122,12 +128,18 @@ public sealed class NomadExecutionTests
         throw new Xunit.Sdk.XunitException($"no running sandbox job with prefix {cluster.JobPrefix}: {jobs}\n{harness.Server.Logs.Text[^Math.Min(6000, harness.Server.Logs.Text.Length)..]}");
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string failure) => WaitUntilAsync(condition, () => failure);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> failure)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, failure);
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail(failure());
+            }
+
             await Task.Delay(200);
         }
     }
