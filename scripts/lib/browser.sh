@@ -28,17 +28,16 @@ ensure_firefox() {
 }
 
 # The login sandbox's desktop, which the agent's login tests (tests/Polydev.Agent.Tests/Login) run on this host: the
-# packages of images/login/Dockerfile besides chromium. ensure_login_desktop installs those missing.
-LOGIN_DESKTOP_PACKAGES=(
-  xvfb fonts-dejavu-core fonts-liberation2
-  libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-x gstreamer1.0-tools
-  x11vnc x11-xserver-utils xclip libxtst6 libxfixes3 libnss3-tools
-)
+# packages images/login/Dockerfile installs, read from its apt-get install (up to the line that ends the command), so
+# the tests' desktop is the image's. ensure_login_desktop installs those missing.
+login_desktop_packages() {
+  awk '/apt-get install/ { on = 1 } on { print } on && /;/ { exit }' "$ROOT/images/login/Dockerfile" |
+    tr -d '\\;' | tr -s ' \t' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]*$' | grep -vxE 'apt-get|install'
+}
 
 ensure_login_desktop() {
   local package missing=()
-  for package in "${LOGIN_DESKTOP_PACKAGES[@]}"; do
+  for package in $(login_desktop_packages); do
     [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == "install ok installed" ]] || missing+=("$package")
   done
   if ((${#missing[@]} > 0)); then

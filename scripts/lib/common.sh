@@ -3,13 +3,7 @@
 
 # With LOG_ELAPSED=1 (scripts/test) each line carries the seconds since the script started, so a CI log shows where
 # a clean clone's set-up goes.
-log() {
-  if [[ ${LOG_ELAPSED:-} == 1 ]]; then
-    printf '[%s %ss] %s\n' "${0##*/}" "$SECONDS" "$*" >&2
-  else
-    printf '[%s] %s\n' "${0##*/}" "$*" >&2
-  fi
-}
+log() { printf '[%s%s] %s\n' "${0##*/}" "${LOG_ELAPSED:+ ${SECONDS}s}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # Run a command as root: directly when we are root, else through sudo.

@@ -57,9 +57,10 @@ public sealed class VaultTests
         using var response = await client.PostJsonAsync(ApiRoutes.Messages(chat.Id), message);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(ApiRoutes.Message(chat.Id, message.Id), response.Headers.Location?.OriginalString);
-        var json = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        var answer = await response.Content.ReadAsStringAsync();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(answer)!.AsObject();
         Assert.Equal(["id", "chatId", "revision", "createdAt", "updatedAt"], json.Select(property => property.Key));
-        Assert.True(response.Content.Headers.ContentLength is null or < 512, $"the answer is {response.Content.Headers.ContentLength} bytes");
+        Assert.True(answer.Length < 512, $"the answer to a 64 KiB message is {answer.Length} characters");
         var receipt = (await response.ReadAsync<MessageCreatedResponse>())!;
         Assert.Equal((message.Id, chat.Id, 1L), (receipt.Id, receipt.ChatId, receipt.Revision));
 
